@@ -1,0 +1,52 @@
+# IQ городов — run `make help` for the list of targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+EDITION ?= params/editions/2019.yaml
+export PYTHONHASHSEED := 0
+
+.PHONY: help venv run publish test lab demo-data validate constraints clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Variables: EDITION=$(EDITION) PYTHON=$(PYTHON)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the project with its extras (done by every target)
+
+run: venv ## Run the demo edition into runs/<edition>/<scenario> (scratch, git-ignored)
+	$(BIN)/iq run $(EDITION)
+
+publish: venv ## Re-publish outputs/<edition>/<scenario> (replaces the published run)
+	$(BIN)/iq run $(EDITION) --publish --force
+
+test: venv ## Run the whole test suite (unit, pipeline back-test, nbval on published runs)
+	$(BIN)/python -m pytest
+
+validate: venv ## Check an edition's params and inputs without running
+	$(BIN)/iq validate $(EDITION)
+
+demo-data: venv ## Regenerate the synthetic demo values of EDITION
+	$(BIN)/iq demo-data $(EDITION)
+
+lab: venv ## Open JupyterLab on notebooks/ (registers the kernel "Python 3 (IQ городов)")
+	$(BIN)/python -m ipykernel install --sys-prefix --name iq-goroda --display-name "Python 3 (IQ городов)" >/dev/null
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+constraints: venv ## Re-pin constraints.txt from .venv after changing dependencies
+	@{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^iqlib'; } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt
+
+clean: ## Remove scratch runs and caches (keeps .venv and outputs/)
+	rm -rf runs .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
