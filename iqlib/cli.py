@@ -1,0 +1,93 @@
+"""The ``iq`` command. User mistakes print one message and exit 2; a failing stage
+exits 1 naming the stage and cell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .errors import UserError
+from .paths import display
+
+
+def _run(args) -> int:
+    from .run import run
+
+    print(f"iq run {args.params}")
+    t0 = time.perf_counter()
+    dest = run(args.params, out=args.out, publish=args.publish, force=args.force)
+    print(f"done in {time.perf_counter() - t0:.1f} s")
+    print(f"Run folder: {display(dest)}")
+    print(f"Index page: {display(dest / 'index.html')}")
+    return 0
+
+
+def _demo_data(args) -> int:
+    from .demo import make_demo_values
+    from .params import load_params
+
+    params = load_params(args.params, check_inputs=False)
+    if not params.edition.synthetic:
+        raise UserError(f"{args.params}: key 'synthetic' is false; demo data is only generated "
+                        f"for synthetic editions (it would overwrite real inputs)")
+    path = make_demo_values(params)
+    print(f"wrote {display(path)} (synthetic, seed {params.edition.seed})")
+    return 0
+
+
+def _validate(args) -> int:
+    from . import inputs
+    from .params import load_params
+
+    params = load_params(args.params)
+    data = inputs.load(params)
+    v = data["values"]
+    print(f"{display(params.edition_path)}: valid")
+    print(f"  cities: {len(data['cities'])}; indicators: {v.shape[1]}; values present: "
+          f"{int(v.notna().sum().sum())}; missing: {len(data['missing'])}")
+    for _, row in data["group_disagreements"].iterrows():
+        print(f"  note: {row['city_id']}: population {row['population']} gives group "
+              f"{row['group_computed']}, official list says {row['group_official']} (official used)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="iq", description="IQ городов: compute and publish the index.")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run the five stage notebooks on an edition")
+    r.add_argument("params", help="edition YAML, e.g. params/editions/2019.yaml")
+    r.add_argument("--out", help="run folder (default runs/<edition>/<scenario>, or outputs/... with --publish)")
+    r.add_argument("--publish", action="store_true", help="write to outputs/<edition>/<scenario>")
+    r.add_argument("--force", action="store_true", help="replace an existing published run")
+    r.set_defaults(func=_run)
+    d = sub.add_parser("demo-data", help="regenerate the synthetic values of a demo edition")
+    d.add_argument("params")
+    d.set_defaults(func=_demo_data)
+    v = sub.add_parser("validate", help="check an edition's params and inputs without running")
+    v.add_argument("params")
+    v.set_defaults(func=_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was published", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a failing stage: say which, no traceback of ours
+        from .run import StageError
+
+        if isinstance(exc, StageError):
+            print(f"error: {exc}\nnothing was published", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

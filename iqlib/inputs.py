@@ -1,0 +1,206 @@
+"""Read and validate an edition's input files.
+
+Every problem in a file is collected and reported together (file, line, column,
+value, what was expected); nothing is silently dropped: each row is used or reported.
+Line numbers are those a person sees in a text editor (the header is line 1 after any
+leading ``#`` comment lines).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ProblemsError, UserError
+from .params import Params
+from .paths import display
+
+CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
+OPTIONAL_CITY_COLUMNS = ["group_official", "list_order_2018"]
+FLAGS = ["regional_capital", "pilot"]
+
+
+@dataclass
+class Table:
+    """A CSV read as text, with the file line of each row for messages."""
+
+    frame: pd.DataFrame
+    path: Path
+    first_line: int  # file line of the first data row
+
+    def where(self, row: int, column: str | None = None) -> str:
+        col = f", column {column}" if column else ""
+        return f"{display(self.path)}: line {self.first_line + row}{col}"
+
+
+def read_table(path: Path) -> Table:
+    """Read a UTF-8 CSV whose leading lines may be ``#`` comments (e.g. the synthetic-data
+    notice); every cell is kept as text so that validation sees what the user wrote."""
+    shown = display(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{shown}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
+    lines = text.splitlines()
+    skip = 0
+    while skip < len(lines) and lines[skip].startswith("#"):
+        skip += 1
+    if skip >= len(lines) or not lines[skip].strip():
+        raise UserError(f"{shown}: the file is empty (no header row)")
+    try:
+        frame = pd.read_csv(io.StringIO("\n".join(lines[skip:])), dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise UserError(f"{shown}: cannot parse as CSV: {exc}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.apply(lambda col: col.str.strip())
+    return Table(frame, path, skip + 2)
+
+
+def _require_columns(table: Table, required: list[str]) -> None:
+    missing = [c for c in required if c not in table.frame.columns]
+    if missing:
+        raise UserError(f"{display(table.path)}: required column(s) missing: {', '.join(missing)}")
+
+
+def _duplicates(table: Table, column: str, problems: list[str]) -> None:
+    col = table.frame[column]
+    for row in np.flatnonzero(col.duplicated(keep="first").to_numpy()):
+        first = int(np.flatnonzero((col == col.iloc[row]).to_numpy())[0])
+        problems.append(f"{table.where(row, column)}: duplicate {column} {col.iloc[row]!r} "
+                        f"(first at line {table.first_line + first})")
+
+
+def assign_groups(population: pd.Series, params: Params) -> pd.Series:
+    """Population group of each city from the edition's thresholds (≥ min_population)."""
+    groups = params.edition.groups
+    mins = np.array([g.min_population for g in groups])
+    # thresholds decrease; the group is the first whose minimum the city reaches
+    idx = (population.to_numpy()[:, None] >= mins[None, :]).argmax(axis=1)
+    return pd.Series([groups[i].code for i in idx], index=population.index, name="group")
+
+
+def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The roster with its population group, and a table of cities whose official group
+    (column ``group_official``) differs from the one their population gives."""
+    table = read_table(params.input_paths["cities"])
+    _require_columns(table, CITY_COLUMNS)
+    df, problems = table.frame, []
+    unknown = [c for c in df.columns if c not in CITY_COLUMNS + OPTIONAL_CITY_COLUMNS]
+    if unknown:
+        problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
+                        f"(expected {', '.join(CITY_COLUMNS + OPTIONAL_CITY_COLUMNS)})")
+    for row in np.flatnonzero((df["city_id"] == "").to_numpy()):
+        problems.append(f"{table.where(row, 'city_id')}: empty city_id")
+    _duplicates(table, "city_id", problems)
+    population = pd.to_numeric(df["population"], errors="coerce")
+    bad = population.isna() | (population <= 0) | (population % 1 != 0)
+    for row in np.flatnonzero(bad.to_numpy()):
+        problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} "
+                        f"is not a positive whole number")
+    for flag in FLAGS:
+        for row in np.flatnonzero(~df[flag].isin(["0", "1"]).to_numpy()):
+            problems.append(f"{table.where(row, flag)}: {df[flag].iloc[row]!r} is not 0 or 1")
+    codes = params.group_codes
+    if "group_official" in df:
+        wrong = (df["group_official"] != "") & ~df["group_official"].isin(codes)
+        for row in np.flatnonzero(wrong.to_numpy()):
+            problems.append(f"{table.where(row, 'group_official')}: unknown group "
+                            f"{df['group_official'].iloc[row]!r} (expected one of {', '.join(codes)})")
+    if problems:
+        raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
+
+    cities = df[CITY_COLUMNS].copy()
+    cities["population"] = population.astype("int64")
+    for flag in FLAGS:
+        cities[flag] = cities[flag].astype("int64")
+    cities["group_computed"] = assign_groups(cities["population"], params)
+    official = df["group_official"] if "group_official" in df else pd.Series("", index=df.index)
+    cities["group_official"] = official
+    cities["group"] = official.where(official != "", cities["group_computed"])
+
+    for g in params.edition.groups:
+        if g.eligible_if_any:
+            members = cities["group"] == g.code
+            eligible = cities[g.eligible_if_any].eq(1).any(axis=1)
+            for row in np.flatnonzero((members & ~eligible).to_numpy()):
+                problems.append(f"{table.where(row)}: city {cities['city_id'].iloc[row]!r} is in group "
+                                f"{g.code} but has none of the flags {', '.join(g.eligible_if_any)} set to 1")
+    if problems:
+        raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
+    disagree = cities.loc[(official != "") & (official != cities["group_computed"]),
+                          ["city_id", "city_ru", "population", "group_computed", "group_official"]]
+    return cities.reset_index(drop=True), disagree.reset_index(drop=True)
+
+
+def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
+    """Indicator values, one row per roster city and one column per indicator (float,
+    NaN where the cell is empty), in roster order."""
+    table = read_table(params.input_paths["values"])
+    _require_columns(table, ["city_id"])
+    df, problems = table.frame, []
+    meth = params.methodology
+    codes = meth.indicator_codes()
+    unknown = [c for c in df.columns if c not in ["city_id", *codes]]
+    if unknown:
+        problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
+                        f"(not indicators of methodology {meth.id})")
+    absent = [c for c in codes if c not in df.columns]
+    if absent:
+        problems.append(f"{display(table.path)}: indicator column(s) missing: {', '.join(absent)}")
+    _duplicates(table, "city_id", problems)
+    known = df["city_id"].isin(cities["city_id"])
+    for row in np.flatnonzero(~known.to_numpy()):
+        problems.append(f"{table.where(row, 'city_id')}: unknown city {df['city_id'].iloc[row]!r} "
+                        f"(not in {display(params.input_paths['cities'])})")
+    no_row = cities.loc[~cities["city_id"].isin(df["city_id"]), "city_id"]
+    for city in no_row:
+        problems.append(f"{display(table.path)}: no row for city {city!r} of the roster")
+
+    kinds = {i.code: meth.kinds[i.kind] for i in meth.indicators}
+    values = pd.DataFrame(index=df.index)
+    for code in (c for c in codes if c in df.columns):
+        text = df[code]
+        num = pd.to_numeric(text, errors="coerce")
+        for row in np.flatnonzero((num.isna() & (text != "")).to_numpy()):
+            problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not a number")
+        kind = kinds[code]
+        low = num < kind.min if kind.min is not None else pd.Series(False, index=num.index)
+        high = num > kind.max if kind.max is not None else pd.Series(False, index=num.index)
+        for row in np.flatnonzero((low | high).to_numpy()):
+            rng = f"[{_fmt(kind.min)}, {_fmt(kind.max) if kind.max is not None else '∞'})"
+            rng = rng[:-1] + "]" if kind.max is not None else rng
+            problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is outside {rng} "
+                            f"({kind.unit_en})")
+        values[code] = num.astype("float64")
+    if problems:
+        raise ProblemsError(f"{display(table.path)}: the indicator values have errors", problems)
+    values.index = df["city_id"].to_numpy()
+    values.index.name = "city_id"
+    return values.loc[cities["city_id"].to_numpy(), codes]
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+
+
+def missing_table(values: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Every missing value (city, indicator, kind) and the rule that will treat it."""
+    meth = params.methodology
+    kinds = {i.code: i.kind for i in meth.indicators}
+    stacked = values.isna().stack()
+    pairs = stacked[stacked].index.to_frame(index=False, name=["city_id", "indicator"])
+    pairs["kind"] = pairs["indicator"].map(kinds)
+    pairs["treatment"] = pairs["kind"].map({k: v.missing for k, v in meth.kinds.items()})
+    return pairs
+
+
+def load(params: Params) -> dict[str, pd.DataFrame]:
+    """All inputs of an edition, validated: roster, values, group disagreements, missing."""
+    cities, disagree = load_cities(params)
+    values = load_values(params, cities)
+    return {"cities": cities, "values": values, "group_disagreements": disagree,
+            "missing": missing_table(values, params)}

@@ -1,0 +1,208 @@
+"""What people read: fixed-format text tables, charts with Cyrillic labels, the run's
+index page. Russian by default, English when the edition says ``language: en``."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .params import Params
+
+TEXT = {
+    "ru": {
+        "synthetic": "Синтетические демонстрационные данные — не официальные значения",
+        "score": "Баллы IQ (0–120)",
+        "group": "Группа",
+        "leaderboard": "Рейтинг",
+        "distribution": "Распределение IQ по группам",
+        "stages": "Этапы расчёта",
+        "notebook": "исполненный блокнот",
+        "page": "страница",
+        "results": "Результаты",
+        "figures": "Графики",
+        "manifest": "Манифест запуска (параметры, хеши входных файлов, версии пакетов)",
+        "top": "Лидеры групп",
+        "none": "Нет.",
+        "banner": "Издание {edition}, сценарий «{scenario}», методика {method}.",
+        "warning": "ВНИМАНИЕ: синтетические демонстрационные данные, не официальные значения.",
+        "method": "Метод: {method}; внутри: {within}; шкала [{lower:g}, {upper:g}]; постоянный показатель: {constant}",
+        "rank": "Место",
+        "city": "Город",
+        "stage_names": {"01_load": "1. Загрузка и проверка данных", "02_normalise": "2. Нормирование",
+                        "03_weight": "3. Взвешивание и агрегирование", "04_rank": "4. Ранжирование",
+                        "05_report": "5. Отчёт"},
+    },
+    "en": {
+        "synthetic": "Synthetic demonstration data — not official values",
+        "score": "IQ points (0–120)",
+        "group": "Group",
+        "leaderboard": "Ranking",
+        "distribution": "IQ by population group",
+        "stages": "Stages",
+        "notebook": "executed notebook",
+        "page": "page",
+        "results": "Results",
+        "figures": "Figures",
+        "manifest": "Run manifest (parameters, input hashes, package versions)",
+        "top": "Group leaders",
+        "none": "None.",
+        "banner": "Edition {edition}, scenario '{scenario}', methodology {method}.",
+        "warning": "WARNING: synthetic demonstration data, not official values.",
+        "method": "Method: {method}; within: {within}; scale [{lower:g}, {upper:g}]; constant indicator: {constant}",
+        "rank": "Rank",
+        "city": "City",
+        "stage_names": {"01_load": "1. Load and validate", "02_normalise": "2. Normalise",
+                        "03_weight": "3. Weight and aggregate", "04_rank": "4. Rank", "05_report": "5. Report"},
+    },
+}
+
+
+def text(params: Params, key: str):
+    return TEXT[params.edition.language][key]
+
+
+def banner(params: Params) -> str:
+    """First lines of every notebook: which edition, scenario and method; synthetic or not."""
+    ed = params.edition
+    lines = [text(params, "banner").format(edition=ed.edition, scenario=ed.scenario, method=params.methodology.id)]
+    if ed.synthetic:
+        lines.append(text(params, "warning"))
+    return "\n".join(lines)
+
+
+def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2) -> str:
+    """``text_table`` of a frame, or "None." in the edition's language when it is empty."""
+    return text_table(frame, decimals) if len(frame) else text(params, "none")
+
+
+def text_table(frame: pd.DataFrame, decimals: int = 2) -> str:
+    """A DataFrame as fixed-format text (what nbval compares), floats to ``decimals``."""
+    return frame.to_string(index=False, float_format=lambda x: f"{x:.{decimals}f}", na_rep="—")
+
+
+def setup_matplotlib() -> None:
+    """Fonts with Cyrillic (DejaVu Sans ships with matplotlib) and a quiet style."""
+    sns.set_theme(style="whitegrid", font="DejaVu Sans")
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12})
+
+
+def _title(fig, ax, params: Params, title: str) -> None:
+    """Bold title; on synthetic data a red notice above it (every chart says so)."""
+    ax.set_title(title, loc="left", fontweight="bold")
+    if params.edition.synthetic:
+        fig.suptitle(text(params, "synthetic"), color="#b00020", fontsize=10, x=0.01, ha="left")
+
+
+def leaderboard(scores: pd.DataFrame, params: Params, group: str) -> plt.Figure:
+    """Horizontal stacked bars: each city's IQ split into its ten direction scores."""
+    meth = params.methodology
+    dirs = meth.direction_codes()
+    lang = params.edition.language
+    names = {d.code: f"{d.code} {d.name_ru if lang == 'ru' else d.name_en}" for d in meth.directions}
+    part = scores[scores["group"] == group].sort_values(["rank_in_group", "city_id"])
+    labels = [f"{r}. {c}" for r, c in zip(part["rank_in_group"], part["city_ru"])]
+    fig, ax = plt.subplots(figsize=(11, 3.2 + 0.26 * len(part)), layout="constrained")
+    left = np.zeros(len(part))
+    colors = sns.color_palette("tab10", len(dirs))
+    y = np.arange(len(part))
+    for d, color in zip(dirs, colors):
+        vals = part[d].fillna(0).to_numpy()
+        ax.barh(y, vals, left=left, color=color, label=names[d], height=0.8)
+        left += vals
+    for yi, total in zip(y, part["IQ"].to_numpy()):
+        ax.text(total + 0.5, yi, f"{total:.2f}", va="center", fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, meth.scoring.max_score)
+    ax.set_xlabel(text(params, "score"))
+    _title(fig, ax, params, f"{params.edition.title_ru if lang == 'ru' else params.edition.title_en}\n"
+                            f"{text(params, 'leaderboard')}: {params.group_name(group)}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / ax.figure.get_figheight() - 0.04),
+              ncol=2, fontsize=8, frameon=False)
+    return fig
+
+
+def distribution(scores: pd.DataFrame, params: Params) -> plt.Figure:
+    """Box plot with every city as a point (swarm: deterministic, no random jitter)."""
+    order = params.group_codes
+    labels = [params.group_name(g) for g in order]
+    fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
+    sns.boxplot(data=scores, x="group", y="IQ", order=order, color="#dde6f0", showfliers=False, ax=ax)
+    sns.swarmplot(data=scores, x="group", y="IQ", order=order, size=3.5, color="#1f4e79", ax=ax)
+    ax.set_xticks(range(len(order)), [lbl.replace(" (", "\n(") for lbl in labels], fontsize=9)
+    ax.set_xlabel("")
+    ax.set_ylabel(text(params, "score"))
+    ax.set_ylim(0, params.methodology.scoring.max_score)
+    _title(fig, ax, params, text(params, "distribution"))
+    return fig
+
+
+def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Params) -> plt.Figure:
+    """Mean normalised score of each indicator by population group (0–12)."""
+    profile = normalised.groupby(groups.reindex(normalised.index).to_numpy()).mean().reindex(params.group_codes)
+    profile.index = [params.group_name(g).replace(" (", "\n(") for g in profile.index]
+    norm = params.methodology.scoring.normalisation
+    fig, ax = plt.subplots(figsize=(14, 5), layout="constrained")
+    sns.heatmap(profile, vmin=norm.lower, vmax=norm.upper, cmap="viridis", ax=ax,
+                cbar_kws={"label": f"{norm.lower:g}–{norm.upper:g}"})
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel("")
+    title = "Средний нормированный балл показателя по группам" if params.edition.language == "ru" \
+        else "Mean normalised indicator score by group"
+    _title(fig, ax, params, title)
+    return fig
+
+
+def save(fig: plt.Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def index_html(run_dir: Path, params: Params, stages: list[str]) -> str:
+    """The run's front page: what it is, links to every notebook, page, table and chart."""
+    ed = params.edition
+    lang = ed.language
+    t = TEXT[lang]
+    title = ed.title_ru if lang == "ru" else ed.title_en
+    esc = html.escape
+    parts = [f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">",
+             f"<title>{esc(title)}</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+             ".synthetic{background:#fde7ea;color:#b00020;padding:.6em 1em;font-weight:bold}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
+             "img{max-width:100%;border:1px solid #ddd}</style>\n</head>\n<body>",
+             f"<h1>{esc(title)}</h1>"]
+    if ed.synthetic:
+        parts.append(f"<p class=\"synthetic\">{esc(t['synthetic'])}</p>")
+    method = params.methodology.title_ru if lang == "ru" else params.methodology.title_en
+    parts.append(f"<p>{esc(method)}. Edition {ed.edition}, scenario <code>{esc(ed.scenario)}</code>.</p>")
+    parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ol>")
+    for s in stages:
+        parts.append(f"<li>{esc(t['stage_names'][s])}: <a href=\"html/{s}.html\">{t['page']}</a>, "
+                     f"<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
+    parts.append("</ol>")
+    scores = pd.read_csv(run_dir / "results" / "scores.csv", dtype={"city_id": str})
+    parts.append(f"<h2>{esc(t['top'])}</h2>\n<table><tr><th>{t['group']}</th><th>{t['rank']}</th>"
+                 f"<th>{t['city']}</th><th>IQ</th></tr>")
+    top = scores[scores["rank_in_group"] <= 3]
+    for g in params.group_codes:
+        for _, row in top[top["group"] == g].iterrows():
+            parts.append(f"<tr><td>{esc(params.group_name(g))}</td><td>{row['rank_in_group']}</td>"
+                         f"<td>{esc(row['city_ru'])}</td><td>{row['IQ']:.2f}</td></tr>")
+    parts.append("</table>")
+    parts.append(f"<h2>{esc(t['results'])}</h2>\n<ul>")
+    for p in sorted((run_dir / "results").glob("*.csv")):
+        parts.append(f"<li><a href=\"results/{p.name}\">results/{p.name}</a></li>")
+    parts.append(f"<li><a href=\"manifest.json\">manifest.json</a> — {esc(t['manifest'])}</li>\n</ul>")
+    parts.append(f"<h2>{esc(t['figures'])}</h2>")
+    for p in sorted((run_dir / "figures").glob("*.png")):
+        parts.append(f"<p><a href=\"figures/{p.name}\"><img src=\"figures/{p.name}\" alt=\"{p.stem}\"></a></p>")
+    parts.append("</body>\n</html>\n")
+    return "\n".join(parts)
