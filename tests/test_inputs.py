@@ -1,0 +1,150 @@
+"""Input validation: every problem reported together with file, line, column and value."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE, ROOT, iq
+from iqlib import inputs
+from iqlib.errors import ProblemsError, UserError
+from iqlib.params import load_params
+
+
+@pytest.fixture
+def edition(tmp_path) -> Path:
+    """A copy of the fixture edition whose input files the test may spoil."""
+    for name in ["cities.csv", "values.csv", "edition.yaml"]:
+        shutil.copy(FIXTURE / name, tmp_path / name)
+    text = (tmp_path / "edition.yaml").read_text(encoding="utf-8")
+    text = text.replace("tests/fixtures/mini/", f"{tmp_path}/")
+    (tmp_path / "edition.yaml").write_text(text, encoding="utf-8")
+    return tmp_path / "edition.yaml"
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def problems(edition: Path) -> str:
+    with pytest.raises(UserError) as err:
+        inputs.load(load_params(edition))
+    return str(err.value)
+
+
+def test_fixture_loads_with_group_override_reported():
+    data = inputs.load(load_params(FIXTURE / "edition.yaml"))
+    assert data["values"].shape == (12, 47)
+    assert data["cities"]["group"].value_counts().to_dict() == {
+        "krupneyshie": 3, "krupnye": 3, "bolshie": 3, "lt100k": 3}
+    dis = data["group_disagreements"]
+    assert dis[["city_id", "group_computed", "group_official"]].values.tolist() == [["khimki", "bolshie", "krupnye"]]
+    # kaluga has no official group: computed from population 332000
+    assert data["cities"].set_index("city_id").loc["kaluga", "group"] == "krupnye"
+
+
+def test_missing_table_lists_every_empty_cell_with_its_rule():
+    data = inputs.load(load_params(FIXTURE / "edition.yaml"))
+    miss = data["missing"].set_index(["city_id", "indicator"])
+    assert len(miss) == int(data["values"].isna().sum().sum())
+    assert miss.loc[("kazan", "I01"), "treatment"] == "zero"
+    assert miss.loc[("moskva", "I02"), "treatment"] == "exclude"
+
+
+def test_value_errors_are_collected_together(edition):
+    values = edition.parent / "values.csv"
+    lines = values.read_text(encoding="utf-8").splitlines()
+    # line 3 = moskva (line 1 notice, line 2 header)
+    cells = lines[2].split(",")
+    cells[5] = "12;5"                     # I05: not a number
+    cells[7] = "140"                      # I07 share > 100
+    cells[12] = "-3"                      # I12 rate < 0
+    cells[13] = "2"                       # I13 presence > 1
+    lines[2] = ",".join(cells)
+    lines.append(lines[3])                # duplicate kazan
+    lines.append("atlantis" + lines[3][len("kazan"):])
+    values.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    msg = problems(edition)
+    assert "6 problem(s)" in msg
+    assert "values.csv: line 3, column I05: '12;5' is not a number" in msg
+    assert "values.csv: line 3, column I07: '140' is outside [0, 100] (share, %)" in msg
+    assert "values.csv: line 3, column I12: '-3' is outside [0, ∞) (per 10 000 residents)" in msg
+    assert "values.csv: line 3, column I13: '2' is outside [0, 1] (presence (1 yes, 0 no))" in msg
+    assert "values.csv: line 15, column city_id: duplicate city_id 'kazan' (first at line 4)" in msg
+    assert "values.csv: line 16, column city_id: unknown city 'atlantis'" in msg
+
+
+def test_missing_and_unknown_columns(edition):
+    values = edition.parent / "values.csv"
+    edit(values, ",I47\n", ",X99\n")
+    msg = problems(edition)
+    assert "unknown column(s): X99" in msg
+    assert "indicator column(s) missing: I47" in msg
+
+
+def test_roster_city_without_values_row(edition):
+    values = edition.parent / "values.csv"
+    lines = values.read_text(encoding="utf-8").splitlines()
+    values.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    assert "no row for city 'anadyr' of the roster" in problems(edition)
+
+
+def test_roster_errors(edition):
+    cities = edition.parent / "cities.csv"
+    edit(cities, "moskva,Москва,г. Москва,12615000", "moskva,Москва,г. Москва,-5")
+    edit(cities, "kazan,Казань,Республика Татарстан,1252000,1,0,krupneyshie",
+         "kazan,Казань,Республика Татарстан,1252000,yes,0,huge")
+    msg = problems(edition)
+    assert "cities.csv: line 3, column population: '-5' is not a positive whole number" in msg
+    assert "cities.csv: line 4, column regional_capital: 'yes' is not 0 or 1" in msg
+    assert "cities.csv: line 4, column group_official: unknown group 'huge'" in msg
+
+
+def test_small_city_must_be_capital_or_pilot(edition):
+    cities = edition.parent / "cities.csv"
+    edit(cities, "dubna,Дубна,Московская область,75000,0,1", "dubna,Дубна,Московская область,75000,0,0")
+    msg = problems(edition)
+    assert "city 'dubna' is in group lt100k but has none of the flags regional_capital, pilot set to 1" in msg
+
+
+def test_required_column_missing(edition):
+    cities = edition.parent / "cities.csv"
+    edit(cities, "city_id,city_ru,region_ru,population", "city_id,city_ru,region_ru,people")
+    with pytest.raises(UserError, match="required column\\(s\\) missing: population"):
+        inputs.load(load_params(edition))
+
+
+def test_empty_file_and_bad_encoding(edition):
+    values = edition.parent / "values.csv"
+    values.write_text("# only a comment\n", encoding="utf-8")
+    with pytest.raises(UserError, match="values.csv: the file is empty"):
+        inputs.load(load_params(edition))
+    values.write_bytes("city_id,I01\nмосква,1\n".encode("cp1251"))
+    with pytest.raises(UserError, match="values.csv: not UTF-8 text"):
+        inputs.load(load_params(edition))
+
+
+def test_problems_are_capped_but_counted():
+    err = ProblemsError("f.csv", [f"p{i}" for i in range(60)], cap=50)
+    assert "60 problem(s)" in str(err) and "... and 10 more" in str(err)
+
+
+def test_cli_bad_data_exit_2_nothing_written(edition, tmp_path):
+    edit(edition.parent / "cities.csv", "12615000", "lots")
+    out = tmp_path / "out"
+    result = iq("run", str(edition), "--out", str(out))
+    assert result.returncode == 2
+    assert "column population: 'lots' is not a positive whole number" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert not any(p.name.startswith(".staging") for p in tmp_path.iterdir())
+
+
+def test_cli_validate_reports_counts_and_group_override():
+    result = iq("validate", "tests/fixtures/mini/edition.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "tests/fixtures/mini/edition.yaml: valid" in result.stdout
+    assert "cities: 12; indicators: 47" in result.stdout
+    assert "khimki: population 249000 gives group bolshie, official list says krupnye" in result.stdout

@@ -1,0 +1,103 @@
+"""Bad params end in one clear message naming the file and key, exit code 2, no traceback."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, iq
+from iqlib.errors import UserError
+from iqlib.params import load_params
+
+EDITION = ROOT / "params" / "editions" / "2019.yaml"
+
+
+def edition_with(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(EDITION.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "edition.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_demo_edition_loads():
+    params = load_params(EDITION)
+    assert params.edition.edition == 2019
+    assert params.group_codes == ["krupneyshie", "krupnye", "bolshie", "lt100k"]
+    assert len(params.methodology.indicators) == 47
+    assert len(params.methodology.directions) == 10
+
+
+def _set(path: str, value):
+    def change(data):
+        node = data
+        *parents, last = path.split(".")
+        for key in parents:
+            node = node[int(key)] if key.isdigit() else node[key]
+        node[int(last) if last.isdigit() else last] = value
+    return change
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (_set("colour", "red"), "unknown key 'colour'"),
+    (_set("seed", "abc"), "key 'seed': Input should be a valid integer"),
+    (_set("inputs.values", "data/nowhere.csv"), "key 'inputs.values': file not found: data/nowhere.csv"),
+    (_set("methodology", "params/methodology/nope.yaml"), "key 'methodology': file not found"),
+    (_set("groups.1.min_population", 2_000_000), "group thresholds must strictly decrease: krupneyshie (1000000) then krupnye (2000000)"),
+    (_set("groups.3.min_population", 10), "the last group (lt100k) must start at min_population 0"),
+    (_set("groups.2.min_population", -5), "key 'groups.2.min_population': Input should be greater than or equal to 0"),
+    (_set("language", "de"), "key 'language': Input should be 'ru' or 'en'"),
+    (lambda d: d.pop("scenario"), "missing key 'scenario'"),
+])
+def test_bad_edition_is_one_clear_error(tmp_path, change, fragment):
+    path = edition_with(tmp_path, change)
+    with pytest.raises(UserError) as err:
+        load_params(path)
+    assert fragment in str(err.value)
+    assert "edition.yaml" in str(err.value)
+
+
+def test_methodology_errors_name_the_code(tmp_path):
+    meth = yaml.safe_load((ROOT / "params/methodology/iq_v1.yaml").read_text(encoding="utf-8"))
+    meth["indicators"][5]["direction"] = "D99"
+    meth["indicators"][6]["code"] = "I01"
+    mpath = tmp_path / "m.yaml"
+    mpath.write_text(yaml.safe_dump(meth, allow_unicode=True), encoding="utf-8")
+    path = edition_with(tmp_path, _set("methodology", str(mpath)))
+    with pytest.raises(UserError, match="duplicate indicators code"):
+        load_params(path)
+    meth["indicators"][6]["code"] = "I07"
+    mpath.write_text(yaml.safe_dump(meth, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UserError, match=r"indicator I06: direction 'D99' is not among the directions"):
+        load_params(path)
+
+
+def test_invalid_yaml_names_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("edition: 2019\nseed: [1, 2\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"broken.yaml: not valid YAML \(line 3"):
+        load_params(path)
+
+
+def test_yaml_is_read_with_the_safe_loader(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("edition: !!python/object/apply:os.system ['echo hacked']\n", encoding="utf-8")
+    with pytest.raises(UserError, match="not valid YAML"):
+        load_params(path)
+
+
+def test_cli_bad_params_exit_2_no_traceback_nothing_written(tmp_path):
+    path = edition_with(tmp_path, _set("groups.1.min_population", 2_000_000))
+    out = tmp_path / "run"
+    result = iq("run", str(path), "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert "group thresholds must strictly decrease" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_cli_missing_params_file():
+    result = iq("validate", "params/editions/1999.yaml")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: params/editions/1999.yaml: file not found"

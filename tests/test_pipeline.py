@@ -1,0 +1,170 @@
+"""Back-test: ``iq run`` on the 12-city fixture edition against a golden file, a plain
+re-implementation of the method, and itself (byte-identical re-runs); publishing rules."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import FIXTURE, FIXTURE_EDITION, iq, make_project_copy
+from iqlib.params import load_params
+from iqlib.stages import STAGES
+
+
+def reference_scores(edition: Path) -> pd.DataFrame:
+    """The documented method written out with plain loops, independent of iqlib.scoring."""
+    params = load_params(edition)
+    meth = params.methodology
+    cities = pd.read_csv(FIXTURE / "cities.csv", comment="#", dtype=str).set_index("city_id")
+    group = {"khimki": "krupnye", "kaluga": "krupnye", "reutov": "bolshie"}
+    group = {c: group.get(c, cities.loc[c, "group_official"]) for c in cities.index}
+    values = pd.read_csv(FIXTURE / "values.csv", comment="#").set_index("city_id")
+    score = {c: {} for c in cities.index}
+    for ind in meth.indicators:
+        kind = meth.kinds[ind.kind]
+        for g in set(group.values()):
+            members = [c for c in cities.index if group[c] == g]
+            x = {}
+            for c in members:
+                v = values.loc[c, ind.code]
+                if np.isnan(v) and kind.missing == "zero":
+                    v = 0.0
+                x[c] = v * ind.polarity
+            present = [v for v in x.values() if not np.isnan(v)]
+            lo, hi = min(present), max(present)
+            for c in members:
+                if np.isnan(x[c]):
+                    continue
+                score[c][ind.code] = 6.0 if hi == lo else 12.0 * (x[c] - lo) / (hi - lo)
+    rows = []
+    for c in cities.index:
+        row = {"city_id": c, "group": group[c]}
+        for d in meth.directions:
+            got = [score[c][i.code] for i in meth.indicators if i.direction == d.code and i.code in score[c]]
+            row[d.code] = sum(got) / len(got) if got else 0.0
+        row["IQ"] = sum(row[d.code] for d in meth.directions)
+        rows.append(row)
+    ref = pd.DataFrame(rows)
+    ref["rank_in_group"] = [1 + sum((ref["group"] == r.group) & (ref["IQ"] > r.IQ)) for r in ref.itertuples()]
+    return ref.set_index("city_id")
+
+
+def test_scores_match_golden_file(fixture_runs):
+    produced = (fixture_runs[0] / "results" / "scores.csv").read_bytes()
+    assert produced == (FIXTURE / "scores.golden.csv").read_bytes()
+
+
+def test_golden_file_matches_plain_reimplementation():
+    golden = pd.read_csv(FIXTURE / "scores.golden.csv").set_index("city_id")
+    ref = reference_scores(FIXTURE / "edition.yaml").loc[golden.index]
+    cols = [f"D{i}" for i in range(1, 11)] + ["IQ"]
+    assert np.abs(golden[cols].to_numpy() - ref[cols].to_numpy()).max() <= 0.005 + 1e-9
+    assert golden["rank_in_group"].tolist() == ref["rank_in_group"].tolist()
+    assert golden["group"].tolist() == ref["group"].tolist()
+
+
+def test_golden_file_hand_checked_facts():
+    golden = pd.read_csv(FIXTURE / "scores.golden.csv").set_index("city_id")
+    # identical inputs -> identical scores and a shared rank (ties "min"), listed by city code
+    assert golden.loc["dubna", "IQ"] == golden.loc["ivanteevka", "IQ"]
+    assert golden.loc["dubna", "rank_in_group"] == golden.loc["ivanteevka", "rank_in_group"] == 2
+    assert list(golden.index[-2:]) == ["dubna", "ivanteevka"]
+    # tyumen has no I17 (D10's only indicator): the direction scores 0
+    assert golden.loc["tyumen", "D10"] == 0.0
+    # khimki alone has I17 in its group: constant within group -> midpoint 6
+    assert golden.loc["khimki", "D10"] == 6.0
+    # the IQ is the sum of its directions (to rounding) and never above 120
+    dirs = golden[[f"D{i}" for i in range(1, 11)]].sum(axis=1)
+    assert (abs(dirs - golden["IQ"]) <= 0.05).all() and (golden["IQ"] <= 120).all()
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    skip = {"manifest.json", "checksums.sha256"}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in skip}
+
+
+def test_two_runs_are_byte_identical(fixture_runs):
+    first, second = (_digest(r) for r in fixture_runs)
+    assert first == second
+    assert "results/scores.csv" in first and "notebooks/05_report.ipynb" in first
+
+
+def test_run_folder_layout(fixture_runs):
+    run = fixture_runs[0]
+    for stage in STAGES:
+        nb = nbformat.read(run / "notebooks" / f"{stage}.ipynb", as_version=4)
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1)), stage
+        assert nb.metadata.papermill.parameters == {"params_file": FIXTURE_EDITION, "run_dir": ".."}
+        assert (run / "html" / f"{stage}.html").stat().st_size > 10_000
+    figures = sorted(p.name for p in (run / "figures").glob("*.png"))
+    assert figures == ["distribution.png", "indicator_profile.png", "leaderboard_bolshie.png",
+                       "leaderboard_krupneyshie.png", "leaderboard_krupnye.png", "leaderboard_lt100k.png"]
+    index = (run / "index.html").read_text(encoding="utf-8")
+    for link in ["html/01_load.html", "notebooks/05_report.ipynb", "results/scores.csv", "manifest.json",
+                 "figures/leaderboard_lt100k.png", "Synthetic demonstration data"]:
+        assert link in index
+    assert not any(p.name.startswith(".staging") for p in run.parent.iterdir())
+
+
+def test_manifest_records_inputs_and_outputs(fixture_runs):
+    run = fixture_runs[0]
+    man = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert man["edition"] == 2019 and man["scenario"] == "mini" and man["synthetic"] is True
+    values = FIXTURE / "values.csv"
+    assert man["inputs"]["values"] == {"path": "tests/fixtures/mini/values.csv", "bytes": values.stat().st_size,
+                                       "sha256": hashlib.sha256(values.read_bytes()).hexdigest()}
+    assert man["params"]["resolved"]["seed"] == 7
+    assert man["environment"]["PYTHONHASHSEED"] == "0"
+    assert man["environment"]["packages"]["papermill"]
+    assert man["outputs"] == _digest(run)
+    sums = dict(line.split("  ")[::-1] for line in (run / "checksums.sha256").read_text().splitlines())
+    assert sums["results/scores.csv"] == man["outputs"]["results/scores.csv"]
+    assert sums["manifest.json"] == hashlib.sha256((run / "manifest.json").read_bytes()).hexdigest()
+
+
+def test_no_absolute_paths_in_outputs(fixture_runs):
+    run = fixture_runs[0]
+    home = str(Path(__file__).resolve().parents[1])
+    for p in list((run / "notebooks").glob("*.ipynb")) + list((run / "results").glob("*.csv")):
+        text = p.read_text(encoding="utf-8")
+        assert home not in text and str(run) not in text, p.name
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return make_project_copy(tmp_path_factory.mktemp("project") / "iq")
+
+
+def test_publish_refuses_overwrite_and_failed_run_leaves_published_intact(project):
+    env = {"IQ_PROJECT_ROOT": str(project)}
+    first = iq("run", FIXTURE_EDITION, "--publish", env=env)
+    assert first.returncode == 0, first.stderr
+    published = project / "outputs" / "2019" / "mini"
+    assert "Run folder: outputs/2019/mini" in first.stdout
+    before = _digest(published)
+
+    again = iq("run", FIXTURE_EDITION, "--publish", env=env)
+    assert again.returncode == 2
+    assert "outputs/2019/mini holds a published run; pass --force to replace it" in again.stderr
+
+    # break stage 3: the chain stops there, names stage and cell, publishes nothing
+    nb_path = project / "notebooks" / "03_weight.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell('raise RuntimeError("deliberate failure")'))
+    nbformat.write(nb, nb_path)
+    broken = iq("run", FIXTURE_EDITION, "--publish", "--force", env=env)
+    assert broken.returncode == 1
+    assert "stage 03_weight failed in cell In [4] (starting 'raise RuntimeError" in broken.stderr
+    assert "runs/failed/2019-mini-03_weight.ipynb" in broken.stderr
+    assert (project / "runs" / "failed" / "2019-mini-03_weight.ipynb").is_file()
+    assert "RuntimeError: deliberate failure" in broken.stderr
+    assert "nothing was published" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    assert _digest(published) == before
+    assert sorted(p.name for p in published.parent.iterdir()) == ["mini"]

@@ -1,0 +1,69 @@
+"""Project hygiene: one dependency list, clean source notebooks, documented commands."""
+
+import re
+import tomllib
+
+import nbformat
+import papermill
+import yaml
+
+from conftest import ROOT
+from iqlib.stages import STAGES
+
+
+def test_environment_yml_is_a_thin_wrapper_of_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    deps = env["dependencies"]
+    python = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
+    assert python.split("=")[-1] == project["requires-python"].removeprefix(">=")
+    assert "pip" in deps
+    pip = next(d for d in deps if isinstance(d, dict))["pip"]
+    assert pip == ["-e .[dev]"], "all packages belong in pyproject.toml, not environment.yml"
+    assert "dev" in project["optional-dependencies"]
+
+
+def test_design_card_packages_are_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {re.split(r"[<>=\[ ]", d)[0].lower() for d in
+             project["dependencies"] + project["optional-dependencies"]["dev"]}
+    assert {"jupyterlab", "papermill", "pandas", "matplotlib", "seaborn", "nbval"} <= names
+    assert project["scripts"]["iq"] == "iqlib.cli:main"
+
+
+def test_constraints_pin_every_dependency():
+    pins = {line.split("==")[0].lower().replace("_", "-") for line in
+            (ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for dep in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        assert re.split(r"[<>=\[ ]", dep)[0].lower() in pins, dep
+
+
+def test_source_notebooks_are_clean_and_parameterised():
+    for stage in STAGES:
+        path = ROOT / "notebooks" / f"{stage}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        assert nb.metadata.kernelspec.name == "python3", stage
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), f"{stage} has outputs"
+        assert "parameters" in code[0].metadata.get("tags", []), stage
+        params = papermill.inspect_notebook(str(path))
+        assert set(params) == {"params_file", "run_dir"}, stage
+        # thin notebooks: logic lives in iqlib
+        assert max(len(c.source.splitlines()) for c in code) <= 8, stage
+        assert any(c.cell_type == "markdown" for c in nb.cells), stage
+
+
+def test_readme_quick_start_and_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "make run" in quick and "make test" in quick
+    assert "synthetic" in readme.lower()
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_makefile_has_help_and_targets():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ["help", "run", "test", "lab", "publish"]:
+        assert re.search(rf"^{target}:.*## ", makefile, re.M), target
