@@ -41,7 +41,7 @@ demo-data: venv ## Regenerate the synthetic demo values of EDITION
 
 lab: venv ## Open JupyterLab on notebooks/ (registers the kernel "Python 3 (IQ городов)")
 	$(BIN)/python -m ipykernel install --sys-prefix --name iq-goroda --display-name "Python 3 (IQ городов)" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 constraints: venv ## Re-pin constraints.txt from .venv after changing dependencies
 	@{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^iqlib'; } > constraints.txt.new
