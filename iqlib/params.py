@@ -1,26 +1,30 @@
-"""Edition and methodology parameters: YAML (safe loader) validated by pydantic.
+"""Edition, methodology and scenario parameters: YAML (safe loader) validated by pydantic.
 
-Every mistake ends in one ``UserError`` naming the file and the key, so the CLI can
-print it and exit with code 2.
+* a **methodology** is the framework tree (levels, aggregates, indicators with weights and
+  polarity) and the method choices (``iqlib.methods``), set globally, per value kind or
+  per indicator, and per aggregation level;
+* an **edition** names its methodology, inputs, population groups, seed and scenario;
+* a **scenario** (a file with ``extends:``) overrides only what differs from an edition
+  and its methodology.
+
+Every mistake ends in one ``UserError`` naming the file and the key or code, so the CLI
+can print it and exit with code 2.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
+from .methods import (Aggregation, Imputation, MissingRule, NoTreatment, Normalisation, Strict,
+                      Treatment)
 from .paths import display, resolve
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ----------------------------------------------------------------------------- methodology
@@ -29,57 +33,62 @@ class Kind(Strict):
     unit_en: str
     min: float | None = None
     max: float | None = None
-    missing: Literal["zero", "exclude"] = Field(
-        description="zero: a missing value counts as 0 (absent); exclude: left out of the "
-        "direction mean, the other indicators' weights re-normalised")
+    missing: MissingRule = "exclude"
+    treatment: Treatment | None = None
+    normalisation: Normalisation | None = None
 
 
-class Direction(Strict):
+class Aggregate(Strict):
+    """A node above the indicators: a direction, pillar, sub-index or the index."""
+
     code: str
+    level: str
+    parent: str | None = None
     name_ru: str
     name_en: str
     weight: float = Field(1.0, ge=0)
     status: Literal["confirmed", "reconstructed"] = "confirmed"
 
 
+class Ratio(Strict):
+    """value = numerator ÷ denominator × scale (fields of the values file or the roster)."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+
+class Subcriteria(Strict):
+    """value from yes/no sub-criteria: share of 1s, any (max) or all (min)."""
+
+    subcriteria: list[str] = Field(min_length=1)
+    rule: Literal["share", "any", "all"] = "share"
+
+
 class Indicator(Strict):
     code: str
-    direction: str
+    parent: str
     name_ru: str
     name_en: str
     kind: str
     unit: str
     polarity: Literal[1, -1]
     weight: float = Field(1.0, ge=0)
-    direction_assignment: Literal["questionnaire", "inferred"]
+    direction_assignment: Literal["questionnaire", "inferred"] = "questionnaire"
     note: str = ""
-
-
-class Normalisation(Strict):
-    method: Literal["minmax"] = "minmax"
-    within: Literal["group", "all"] = "group"
-    lower: float = 0.0
-    upper: float = 12.0
-    constant: Literal["midpoint", "lower", "upper"] = "midpoint"
-
-    @model_validator(mode="after")
-    def _bounds(self):
-        if not self.upper > self.lower:
-            raise ValueError(f"upper ({self.upper}) must be greater than lower ({self.lower})")
-        return self
-
-
-class Aggregation(Strict):
-    direction: Literal["weighted_mean"] = "weighted_mean"
-    index: Literal["weighted_sum"] = "weighted_sum"
-    empty_direction: Literal["zero", "missing"] = "zero"
+    missing: MissingRule | None = None
+    treatment: Treatment | None = None
+    normalisation: Normalisation | None = None
+    derive: Union[Ratio, Subcriteria, None] = None
 
 
 class Scoring(Strict):
+    imputation: Imputation = Imputation()
+    treatment: Treatment = NoTreatment()
     normalisation: Normalisation
-    aggregation: Aggregation
+    aggregation: dict[str, Aggregation]
     decimals: int = Field(2, ge=0, le=6)
-    max_score: float = Field(gt=0)
+    max_score: float | None = Field(None, gt=0)
 
 
 class Status(Strict):
@@ -94,31 +103,97 @@ class Methodology(Strict):
     status: Status
     sources: list[str]
     kinds: dict[str, Kind]
+    levels: list[str] = Field(min_length=2, description="level names from the indicators up to the index")
     scoring: Scoring
-    directions: list[Direction]
-    indicators: list[Indicator]
+    aggregates: list[Aggregate]
+    indicators: list[Indicator] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _consistent(self):
-        _unique("directions", [d.code for d in self.directions])
-        _unique("indicators", [i.code for i in self.indicators])
-        dirs = {d.code for d in self.directions}
-        for i in self.indicators:
-            if i.direction not in dirs:
-                raise ValueError(f"indicator {i.code}: direction {i.direction!r} is not among the directions")
-            if i.kind not in self.kinds:
-                raise ValueError(f"indicator {i.code}: kind {i.kind!r} is not among the kinds {sorted(self.kinds)}")
-        used = {i.direction for i in self.indicators}
-        empty = [d for d in dirs if d not in used]
-        if empty:
-            raise ValueError(f"direction(s) without indicators: {', '.join(sorted(empty))}")
+    def _framework(self):
+        check_framework(self)
         return self
 
+    # --- the tree
     def indicator_codes(self) -> list[str]:
         return [i.code for i in self.indicators]
 
-    def direction_codes(self) -> list[str]:
-        return [d.code for d in self.directions]
+    def level_codes(self, level: str) -> list[str]:
+        return [a.code for a in self.aggregates if a.level == level]
+
+    @property
+    def index_code(self) -> str:
+        return self.level_codes(self.levels[-1])[0]
+
+    def aggregate_codes(self) -> list[str]:
+        """Aggregates from the lowest level up to the index (output column order)."""
+        return [c for level in self.levels[1:] for c in self.level_codes(level)]
+
+    def node(self, code: str) -> Aggregate | Indicator:
+        return next(n for n in [*self.aggregates, *self.indicators] if n.code == code)
+
+    def children(self, code: str) -> list[str]:
+        return [n.code for n in [*self.aggregates, *self.indicators] if n.parent == code]
+
+    # --- effective per-indicator choices: indicator > kind > global
+    def missing_rule(self, code: str) -> str:
+        ind = self.node(code)
+        return ind.missing or self.kinds[ind.kind].missing
+
+    def treatment_of(self, code: str):
+        ind = self.node(code)
+        return ind.treatment or self.kinds[ind.kind].treatment or self.scoring.treatment
+
+    def normalisation_of(self, code: str):
+        ind = self.node(code)
+        return ind.normalisation or self.kinds[ind.kind].normalisation or self.scoring.normalisation
+
+
+def check_framework(m: Methodology) -> None:
+    """Unique codes, one index on the top level, every node's parent on the level directly
+    above, no cycles, no empty aggregate, every level configured, known kinds."""
+    _unique("levels", m.levels)
+    _unique("node", [a.code for a in m.aggregates] + [i.code for i in m.indicators])
+    levels = {name: i for i, name in enumerate(m.levels)}
+    by_code = {a.code: a for a in m.aggregates}
+    for a in m.aggregates:
+        if a.level not in levels or levels[a.level] == 0:
+            raise ValueError(f"aggregate {a.code}: level {a.level!r} is not one of {m.levels[1:]}")
+    top = [a for a in m.aggregates if a.level == m.levels[-1]]
+    if len(top) != 1:
+        raise ValueError(f"level {m.levels[-1]!r} (the index) must hold exactly one aggregate, "
+                         f"not {len(top)}")
+    if top[0].parent is not None:
+        raise ValueError(f"aggregate {top[0].code}: the index has no parent (got {top[0].parent!r})")
+    nodes = [(a.code, a.parent, levels[a.level]) for a in m.aggregates if a is not top[0]]
+    nodes += [(i.code, i.parent, 0) for i in m.indicators]
+    for code, parent, lvl in nodes:
+        above = m.levels[lvl + 1]
+        if parent not in by_code:
+            raise ValueError(f"{code}: parent {parent!r} is not an aggregate of the framework")
+        if by_code[parent].level != above:
+            raise ValueError(f"{code}: parent {parent} is on level {by_code[parent].level!r}, "
+                             f"not on the level above ({above!r})")
+    parent_of = {code: parent for code, parent, _ in nodes}
+    for code in parent_of:  # guard against cycles even though levels forbid them
+        seen, node = set(), code
+        while node in parent_of:
+            if node in seen:
+                raise ValueError(f"{code}: the chain of parents is a cycle")
+            seen.add(node)
+            node = parent_of[node]
+    with_children = set(parent_of.values())
+    empty = [a.code for a in m.aggregates if a.code not in with_children]
+    if empty:
+        raise ValueError(f"aggregate(s) without children: {', '.join(empty)}")
+    missing_levels = [lv for lv in m.levels[1:] if lv not in m.scoring.aggregation]
+    if missing_levels:
+        raise ValueError(f"scoring.aggregation has no method for level(s): {', '.join(missing_levels)}")
+    extra = [lv for lv in m.scoring.aggregation if lv not in m.levels[1:]]
+    if extra:
+        raise ValueError(f"scoring.aggregation names unknown level(s): {', '.join(extra)}")
+    for i in m.indicators:
+        if i.kind not in m.kinds:
+            raise ValueError(f"indicator {i.code}: kind {i.kind!r} is not among the kinds {sorted(m.kinds)}")
 
 
 def _unique(what: str, codes: list[str]) -> None:
@@ -154,10 +229,13 @@ class Edition(Strict):
     title_en: str
     methodology: str
     scenario: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
     synthetic: bool
     language: Literal["ru", "en"] = "ru"
     seed: int = Field(ge=0)
     inputs: Inputs
+    base_edition: str | None = Field(None, description="edition whose data fixes goalposts "
+                                     "(upper: base_group_max); default: this edition")
     groups: list[Group] = Field(min_length=1)
     stage_timeout_seconds: int = Field(600, gt=0)
 
@@ -165,26 +243,37 @@ class Edition(Strict):
     @classmethod
     def _thresholds(cls, groups: list[Group]) -> list[Group]:
         _unique("group", [g.code for g in groups])
-        mins = [g.min_population for g in groups]
         for a, b in zip(groups, groups[1:]):
             if not a.min_population > b.min_population:
                 raise ValueError(
                     f"group thresholds must strictly decrease: {a.code} ({a.min_population}) "
                     f"then {b.code} ({b.min_population})")
-        if mins[-1] != 0:
+        if groups[-1].min_population != 0:
             raise ValueError(f"the last group ({groups[-1].code}) must start at min_population 0 "
-                             f"so that every city has a group, not {mins[-1]}")
+                             f"so that every city has a group, not {groups[-1].min_population}")
         return groups
 
 
-class Params:
-    """A loaded edition with its methodology and where each came from."""
+class Scenario(Strict):
+    """A variation: the edition it extends and only what differs."""
 
-    def __init__(self, edition: Edition, methodology: Methodology, edition_path: Path, methodology_path: Path):
+    extends: str
+    scenario: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    edition: dict = Field(default_factory=dict)
+    methodology: dict = Field(default_factory=dict)
+
+
+class Params:
+    """A loaded edition (or scenario) with its methodology and where each came from."""
+
+    def __init__(self, edition: Edition, methodology: Methodology, edition_path: Path,
+                 methodology_path: Path, files: list[Path]):
         self.edition = edition
         self.methodology = methodology
-        self.edition_path = edition_path
+        self.edition_path = edition_path        # the file the user named (edition or scenario)
         self.methodology_path = methodology_path
+        self.files = files                      # every params file read, in order
 
     @property
     def input_paths(self) -> dict[str, Path]:
@@ -197,6 +286,10 @@ class Params:
     def group_name(self, code: str) -> str:
         g = next(g for g in self.edition.groups if g.code == code)
         return g.name_ru if self.edition.language == "ru" else g.name_en
+
+    def name(self, code: str) -> str:
+        node = self.methodology.node(code)
+        return node.name_ru if self.edition.language == "ru" else node.name_en
 
 
 # ----------------------------------------------------------------------------- loading
@@ -218,15 +311,17 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
-def _validated(model: type[BaseModel], data: dict, path: Path):
+def _validated(model, data: dict, where: str):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise UserError(f"{display(path)}: " + "; ".join(_describe(e) for e in exc.errors())) from None
+        raise UserError(f"{where}: " + "; ".join(_describe(e, data) for e in exc.errors())) from None
 
 
-def _describe(err: dict) -> str:
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+def _describe(err: dict, data: dict) -> str:
+    loc = _named(list(err["loc"]), data)
+    # drop pydantic's union-member tags (e.g. 'minmax', 'Ratio') from the key path
+    key = ".".join(p for p in loc if p not in _TAGS) or "(top level)"
     if err["type"] == "extra_forbidden":
         return f"unknown key '{key}'"
     if err["type"] == "missing":
@@ -237,20 +332,96 @@ def _describe(err: dict) -> str:
     return f"key '{key}': {msg}"
 
 
-def load_params(edition_file: str | Path, check_inputs: bool = True) -> Params:
-    """Load and validate an edition YAML and the methodology it names; check that its
-    input files exist (unless generating them)."""
-    edition_path = resolve(edition_file)
-    edition = _validated(Edition, read_yaml(edition_path), edition_path)
+def _named(loc: list, data) -> list[str]:
+    """Key path with list positions of coded items replaced by their code
+    ('indicators.4.weight' → 'indicators.I05.weight')."""
+    out, node = [], data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node) \
+                and isinstance(node[part], dict) and "code" in node[part]:
+            out.append(str(node[part]["code"]))
+        else:
+            out.append(str(part))
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return out
+
+
+_TAGS = {"Ratio", "Subcriteria", "minmax", "zscore", "goalposts", "dist2target", "rank", "pctrank", "borda", "fracmax", "none",
+         "jrc", "float", "literal['base_group_max','base_max']", "literal['base_group_max', 'base_max']"}
+
+
+def merge(base: dict, override: dict, where: str = "") -> dict:
+    """Deep-merge ``override`` into a copy of ``base``. A mapping with a ``method`` key
+    replaces the whole mapping (another method has other keys). The lists ``indicators``
+    and ``aggregates`` are overridden by code: ``{I12: {weight: 2}}``."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        path = f"{where}.{key}" if where else key
+        if key in ("indicators", "aggregates") and isinstance(out.get(key), list):
+            if not isinstance(value, dict):
+                raise UserError(f"key '{path}': give a mapping of code → changes, e.g. {{I12: {{weight: 2}}}}")
+            by_code = {item.get("code"): item for item in out[key]}
+            for code, change in value.items():
+                if code not in by_code:
+                    raise UserError(f"key '{path}.{code}': no {key[:-1]} with code {code!r}")
+                if not isinstance(change, dict):
+                    raise UserError(f"key '{path}.{code}': expected a mapping of changes")
+                by_code[code].update(merge(by_code[code], change, f"{path}.{code}"))
+        elif isinstance(value, dict) and isinstance(out.get(key), dict) and "method" not in value:
+            out[key] = merge(out[key], value, path)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
+    """Load and validate an edition or scenario YAML and the methodology it names; check
+    that its input files exist (unless generating them)."""
+    path = resolve(params_file)
+    data = read_yaml(path)
+    files = [path]
+    where = display(path)
+    meth_override: dict = {}
+    if "extends" in data:
+        scenario = _validated(Scenario, data, where)
+        base_path = resolve(scenario.extends)
+        if not base_path.is_file():
+            raise UserError(f"{where}: key 'extends': file not found: {scenario.extends}")
+        base = read_yaml(base_path)
+        if "extends" in base:
+            raise UserError(f"{where}: key 'extends': {scenario.extends} is itself a scenario; "
+                            f"extend an edition")
+        files.append(base_path)
+        try:
+            data = merge(base, {**scenario.edition, "scenario": scenario.scenario,
+                                "description": scenario.description})
+        except UserError as exc:
+            raise UserError(f"{where}: edition {exc}") from None
+        meth_override = scenario.methodology
+        where = f"{where} (extending {display(base_path)})"
+    edition = _validated(Edition, data, where)
     methodology_path = resolve(edition.methodology)
     if not methodology_path.is_file():
-        raise UserError(f"{display(edition_path)}: key 'methodology': file not found: {edition.methodology}")
-    methodology = _validated(Methodology, read_yaml(methodology_path), methodology_path)
-    params = Params(edition, methodology, edition_path, methodology_path)
+        raise UserError(f"{where}: key 'methodology': file not found: {edition.methodology}")
+    files.append(methodology_path)
+    meth_data = read_yaml(methodology_path)
+    meth_where = display(methodology_path)
+    if meth_override:
+        try:
+            meth_data = merge(meth_data, meth_override)
+        except UserError as exc:
+            raise UserError(f"{display(path)}: methodology {exc}") from None
+        meth_where = f"{meth_where} with the overrides of {display(path)}"
+    methodology = _validated(Methodology, meth_data, meth_where)
+    params = Params(edition, methodology, path, methodology_path, files)
+    if edition.base_edition and not resolve(edition.base_edition).is_file():
+        raise UserError(f"{where}: key 'base_edition': file not found: {edition.base_edition}")
     for key, p in params.input_paths.items():
         if check_inputs and not p.is_file():
-            raise UserError(f"{display(edition_path)}: key 'inputs.{key}': file not found: "
-                            f"{getattr(edition.inputs, key)}")
+            raise UserError(f"{where}: key 'inputs.{key}': file not found: {getattr(edition.inputs, key)}")
     return params
 
 
