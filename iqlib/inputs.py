@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import derive
 from .errors import ProblemsError, UserError
 from .params import Params
 from .paths import display
@@ -138,49 +139,89 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     """Indicator values, one row per roster city and one column per indicator (float,
-    NaN where the cell is empty), in roster order."""
+    NaN where the cell is empty), in roster order. Derived indicators are computed from
+    their raw fields (``iqlib.derive``); presence and sub-criteria cells accept
+    1/0, yes/no, да/нет."""
     table = read_table(params.input_paths["values"])
     _require_columns(table, ["city_id"])
     df, problems = table.frame, []
     meth = params.methodology
     codes = meth.indicator_codes()
-    unknown = [c for c in df.columns if c not in ["city_id", *codes]]
+    given = [i.code for i in meth.indicators if i.derive is None]
+    raw_fields = {f: t for f, t in derive.fields(meth).items() if f not in cities.columns or f in df.columns}
+    expected = given + [f for f in raw_fields if f not in given]
+    unknown = [c for c in df.columns if c not in ["city_id", *expected]]
     if unknown:
-        problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
-                        f"(not indicators of methodology {meth.id})")
-    absent = [c for c in codes if c not in df.columns]
+        derived = [c for c in unknown if c in codes]
+        other = [c for c in unknown if c not in codes]
+        if other:
+            problems.append(f"{display(table.path)}: unknown column(s): {', '.join(other)} "
+                            f"(not indicators or raw fields of methodology {meth.id})")
+        if derived:
+            problems.append(f"{display(table.path)}: column(s) {', '.join(derived)} are derived by the "
+                            f"methodology from raw fields; remove them or remove their 'derive'")
+    absent = [c for c in expected if c not in df.columns]
     if absent:
-        problems.append(f"{display(table.path)}: indicator column(s) missing: {', '.join(absent)}")
+        problems.append(f"{display(table.path)}: column(s) missing: {', '.join(absent)}")
     _duplicates(table, "city_id", problems)
     known = df["city_id"].isin(cities["city_id"])
     for row in np.flatnonzero(~known.to_numpy()):
         problems.append(f"{table.where(row, 'city_id')}: unknown city {df['city_id'].iloc[row]!r} "
                         f"(not in {display(params.input_paths['cities'])})")
-    no_row = cities.loc[~cities["city_id"].isin(df["city_id"]), "city_id"]
-    for city in no_row:
+    for city in cities.loc[~cities["city_id"].isin(df["city_id"]), "city_id"]:
         problems.append(f"{display(table.path)}: no row for city {city!r} of the roster")
 
     kinds = {i.code: meth.kinds[i.kind] for i in meth.indicators}
-    values = pd.DataFrame(index=df.index)
-    for code in (c for c in codes if c in df.columns):
+    raw = pd.DataFrame(index=df.index)
+    for code in (c for c in expected if c in df.columns):
         text = df[code]
-        num = pd.to_numeric(text, errors="coerce")
-        for row in np.flatnonzero((num.isna() & (text != "")).to_numpy()):
-            problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not a number")
-        kind = kinds[code]
-        low = num < kind.min if kind.min is not None else pd.Series(False, index=num.index)
-        high = num > kind.max if kind.max is not None else pd.Series(False, index=num.index)
-        for row in np.flatnonzero((low | high).to_numpy()):
-            rng = f"[{_fmt(kind.min)}, {_fmt(kind.max) if kind.max is not None else '∞'})"
-            rng = rng[:-1] + "]" if kind.max is not None else rng
-            problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is outside {rng} "
-                            f"({kind.unit_en})")
-        values[code] = num.astype("float64")
+        yesno = raw_fields.get(code) == "yesno" or (code in kinds and kinds[code].max == 1 and kinds[code].min == 0)
+        if yesno:
+            num, bad = derive.parse_yesno(text)
+            num = num.where(~bad, pd.to_numeric(text, errors="coerce"))
+            bad = bad & num.isna()
+            for row in np.flatnonzero(bad.to_numpy()):
+                problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not recognised "
+                                f"(expected 1/0, yes/no, да/нет)")
+        else:
+            num = pd.to_numeric(text, errors="coerce")
+            for row in np.flatnonzero((num.isna() & (text != "")).to_numpy()):
+                problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not a number")
+        rng = (kinds[code].min, kinds[code].max, kinds[code].unit_en) if code in kinds else (0.0, None, "count")
+        problems += _out_of_range(table, code, text, num, *rng)
+        raw[code] = num.astype("float64")
     if problems:
         raise ProblemsError(f"{display(table.path)}: the indicator values have errors", problems)
-    values.index = df["city_id"].to_numpy()
-    values.index.name = "city_id"
-    return values.loc[cities["city_id"].to_numpy(), codes]
+    raw.index = df["city_id"].to_numpy()
+    raw.index.name = "city_id"
+    raw = raw.loc[cities["city_id"].to_numpy()]
+    values = derive.derive(raw, cities, meth)
+    _check_derived(values, meth, params)
+    return values[codes]
+
+
+def _out_of_range(table: Table, code: str, text: pd.Series, num: pd.Series,
+                  low: float | None, high: float | None, unit: str) -> list[str]:
+    below = num < low if low is not None else pd.Series(False, index=num.index)
+    above = num > high if high is not None else pd.Series(False, index=num.index)
+    rng = f"[{_fmt(low)}, {_fmt(high)}]" if high is not None else f"[{_fmt(low)}, ∞)"
+    return [f"{table.where(row, code)}: {text.iloc[row]!r} is outside {rng} ({unit})"
+            for row in np.flatnonzero((below | above).to_numpy())]
+
+
+def _check_derived(values: pd.DataFrame, meth, params: Params) -> None:
+    problems = []
+    for ind in meth.indicators:
+        if ind.derive is None:
+            continue
+        kind = meth.kinds[ind.kind]
+        col = values[ind.code]
+        bad = ((col < kind.min) if kind.min is not None else False) | ((col > kind.max) if kind.max is not None else False)
+        for city in col.index[bad]:
+            problems.append(f"derived indicator {ind.code} for city {city!r}: {col[city]:g} is outside "
+                            f"[{_fmt(kind.min)}, {_fmt(kind.max) if kind.max is not None else '∞'}] ({kind.unit_en})")
+    if problems:
+        raise ProblemsError(f"{display(params.input_paths['values'])}: derived indicators out of range", problems)
 
 
 def _fmt(x: float | None) -> str:
