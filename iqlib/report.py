@@ -75,14 +75,17 @@ def banner(params: Params) -> str:
     return "\n".join(lines)
 
 
-def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2) -> str:
+def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2, column_decimals: dict | None = None) -> str:
     """``text_table`` of a frame, or "None." in the edition's language when it is empty."""
-    return text_table(frame, decimals) if len(frame) else text(params, "none")
+    return text_table(frame, decimals, column_decimals) if len(frame) else text(params, "none")
 
 
-def text_table(frame: pd.DataFrame, decimals: int = 2) -> str:
-    """A DataFrame as fixed-format text (what nbval compares), floats to ``decimals``."""
-    return frame.to_string(index=False, float_format=lambda x: f"{x:.{decimals}f}", na_rep="—")
+def text_table(frame: pd.DataFrame, decimals: int = 2, column_decimals: dict | None = None) -> str:
+    """A DataFrame as fixed-format text (what nbval compares): floats to ``decimals``,
+    or to ``column_decimals[column]`` for the columns named there."""
+    formatters = {c: (lambda x, d=d: "—" if pd.isna(x) else f"{x:.{d}f}") for c, d in (column_decimals or {}).items()}
+    return frame.to_string(index=False, float_format=lambda x: f"{x:.{decimals}f}", na_rep="—",
+                           formatters=formatters)
 
 
 def setup_matplotlib() -> None:
@@ -99,31 +102,38 @@ def _title(fig, ax, params: Params, title: str) -> None:
 
 
 def leaderboard(scores: pd.DataFrame, params: Params, group: str) -> plt.Figure:
-    """Horizontal stacked bars: each city's IQ split into its ten direction scores."""
+    """Horizontal bars of the index by city; for a weighted sum, each bar is split into
+    the contributions (weight × score) of the index's children."""
     meth = params.methodology
-    dirs = meth.direction_codes()
-    lang = params.edition.language
-    names = {d.code: f"{d.code} {d.name_ru if lang == 'ru' else d.name_en}" for d in meth.directions}
+    code = meth.index_code
+    parts = meth.children(code)
+    cfg = meth.scoring.aggregation[meth.levels[-1]]
+    stacked = cfg.method == "weighted_sum" and cfg.weights != "pca"
     part = scores[scores["group"] == group].sort_values(["rank_in_group", "city_id"])
-    labels = [f"{r}. {c}" for r, c in zip(part["rank_in_group"], part["city_ru"])]
+    labels = [f"{r}. {c}" if pd.notna(r) else f"— {c}" for r, c in zip(part["rank_in_group"], part["city_ru"])]
     fig, ax = plt.subplots(figsize=(11, 3.2 + 0.26 * len(part)), layout="constrained")
-    left = np.zeros(len(part))
-    colors = sns.color_palette("tab10", len(dirs))
     y = np.arange(len(part))
-    for d, color in zip(dirs, colors):
-        vals = part[d].fillna(0).to_numpy()
-        ax.barh(y, vals, left=left, color=color, label=names[d], height=0.8)
-        left += vals
-    for yi, total in zip(y, part["IQ"].to_numpy()):
-        ax.text(total + 0.5, yi, f"{total:.2f}", va="center", fontsize=8)
+    if stacked:
+        weight = {c: (meth.node(c).weight if cfg.weights == "yaml" else 1.0) for c in parts}
+        left = np.zeros(len(part))
+        for c, color in zip(parts, sns.color_palette("tab10", len(parts))):
+            vals = weight[c] * part[c].fillna(0).to_numpy()
+            ax.barh(y, vals, left=left, color=color, label=f"{c} {params.name(c)}", height=0.8)
+            left += vals
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / fig.get_figheight() - 0.04),
+                  ncol=2, fontsize=8, frameon=False)
+    else:
+        ax.barh(y, part[code].fillna(0).to_numpy(), color="#1f4e79", height=0.8)
+    for yi, total in zip(y, part[code].to_numpy()):
+        ax.text(max(total, 0) + 0.5, yi, "—" if np.isnan(total) else f"{total:.2f}", va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(0, meth.scoring.max_score)
+    if meth.scoring.max_score:
+        ax.set_xlim(0, meth.scoring.max_score)
     ax.set_xlabel(text(params, "score"))
+    lang = params.edition.language
     _title(fig, ax, params, f"{params.edition.title_ru if lang == 'ru' else params.edition.title_en}\n"
                             f"{text(params, 'leaderboard')}: {params.group_name(group)}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / ax.figure.get_figheight() - 0.04),
-              ncol=2, fontsize=8, frameon=False)
     return fig
 
 
@@ -132,12 +142,14 @@ def distribution(scores: pd.DataFrame, params: Params) -> plt.Figure:
     order = params.group_codes
     labels = [params.group_name(g) for g in order]
     fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
-    sns.boxplot(data=scores, x="group", y="IQ", order=order, color="#dde6f0", showfliers=False, ax=ax)
-    sns.swarmplot(data=scores, x="group", y="IQ", order=order, size=3.5, color="#1f4e79", ax=ax)
+    code = params.methodology.index_code
+    sns.boxplot(data=scores, x="group", y=code, order=order, color="#dde6f0", showfliers=False, ax=ax)
+    sns.swarmplot(data=scores, x="group", y=code, order=order, size=3.5, color="#1f4e79", ax=ax)
     ax.set_xticks(range(len(order)), [lbl.replace(" (", "\n(") for lbl in labels], fontsize=9)
     ax.set_xlabel("")
     ax.set_ylabel(text(params, "score"))
-    ax.set_ylim(0, params.methodology.scoring.max_score)
+    if params.methodology.scoring.max_score:
+        ax.set_ylim(0, params.methodology.scoring.max_score)
     _title(fig, ax, params, text(params, "distribution"))
     return fig
 
@@ -146,10 +158,8 @@ def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Param
     """Mean normalised score of each indicator by population group (0–12)."""
     profile = normalised.groupby(groups.reindex(normalised.index).to_numpy()).mean().reindex(params.group_codes)
     profile.index = [params.group_name(g).replace(" (", "\n(") for g in profile.index]
-    norm = params.methodology.scoring.normalisation
     fig, ax = plt.subplots(figsize=(14, 5), layout="constrained")
-    sns.heatmap(profile, vmin=norm.lower, vmax=norm.upper, cmap="viridis", ax=ax,
-                cbar_kws={"label": f"{norm.lower:g}–{norm.upper:g}"})
+    sns.heatmap(profile, vmin=float(np.nanmin(normalised)), vmax=float(np.nanmax(normalised)), cmap="viridis", ax=ax)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel("")
     title = "Средний нормированный балл показателя по группам" if params.edition.language == "ru" \
@@ -183,6 +193,8 @@ def index_html(run_dir: Path, params: Params, stages: list[str]) -> str:
         parts.append(f"<p class=\"synthetic\">{esc(t['synthetic'])}</p>")
     method = params.methodology.title_ru if lang == "ru" else params.methodology.title_en
     parts.append(f"<p>{esc(method)}. Edition {ed.edition}, scenario <code>{esc(ed.scenario)}</code>.</p>")
+    if ed.description:
+        parts.append(f"<p>{esc(ed.description)}</p>")
     parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ol>")
     for s in stages:
         parts.append(f"<li>{esc(t['stage_names'][s])}: <a href=\"html/{s}.html\">{t['page']}</a>, "
@@ -190,12 +202,13 @@ def index_html(run_dir: Path, params: Params, stages: list[str]) -> str:
     parts.append("</ol>")
     scores = pd.read_csv(run_dir / "results" / "scores.csv", dtype={"city_id": str})
     parts.append(f"<h2>{esc(t['top'])}</h2>\n<table><tr><th>{t['group']}</th><th>{t['rank']}</th>"
-                 f"<th>{t['city']}</th><th>IQ</th></tr>")
+                 f"<th>{t['city']}</th><th>{esc(params.methodology.index_code)}</th></tr>")
     top = scores[scores["rank_in_group"] <= 3]
+    code = params.methodology.index_code
     for g in params.group_codes:
         for _, row in top[top["group"] == g].iterrows():
             parts.append(f"<tr><td>{esc(params.group_name(g))}</td><td>{row['rank_in_group']}</td>"
-                         f"<td>{esc(row['city_ru'])}</td><td>{row['IQ']:.2f}</td></tr>")
+                         f"<td>{esc(row['city_ru'])}</td><td>{row[code]:.2f}</td></tr>")
     parts.append("</table>")
     parts.append(f"<h2>{esc(t['results'])}</h2>\n<ul>")
     for p in sorted((run_dir / "results").glob("*.csv")):

@@ -155,14 +155,19 @@ def manifest(params: Params, staging: Path, started: str) -> dict:
             return None
 
     status = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!outputs")
+    resolved = {"edition": params.edition.model_dump(mode="json"),
+                "methodology": params.methodology.model_dump(mode="json")}
+    resolved_json = json.dumps(resolved, ensure_ascii=False, sort_keys=True)
     return {
         "manifest_version": 1,
         "edition": params.edition.edition,
         "scenario": params.edition.scenario,
         "synthetic": params.edition.synthetic,
-        "params": {**_file_entry(params.edition_path), "resolved": params.edition.model_dump(mode="json")},
+        "params": {**_file_entry(params.edition_path), "files": [_file_entry(f) for f in params.files],
+                   "resolved": resolved, "resolved_sha256": hashlib.sha256(resolved_json.encode()).hexdigest()},
         "methodology": {**_file_entry(params.methodology_path), "id": params.methodology.id},
         "inputs": {key: _file_entry(p) for key, p in params.input_paths.items()},
+        "base_edition": _base_entry(params),
         "notebooks": {s: _file_entry(project_root() / "notebooks" / f"{s}.ipynb") for s in STAGES},
         "code": {"iqlib_version": __version__, "git_commit": _git("rev-parse", "HEAD"),
                  "git_dirty": None if status is None else bool(status)},
@@ -173,6 +178,14 @@ def manifest(params: Params, staging: Path, started: str) -> dict:
         "finished": _now(),
         "outputs": _hash_tree(staging, {"manifest.json", "checksums.sha256"}),
     }
+
+
+def _base_entry(params: Params) -> dict | None:
+    """The base edition whose data fixes goalposts, with its input files."""
+    if not params.edition.base_edition:
+        return None
+    base = load_params(params.edition.base_edition)
+    return {**_file_entry(base.edition_path), "inputs": {k: _file_entry(p) for k, p in base.input_paths.items()}}
 
 
 def _now() -> str:

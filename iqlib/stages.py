@@ -3,9 +3,12 @@ folder, computes, writes its own files and returns the tables the notebook shows
 
 Run-folder files (``results/``):
   01 load       cities.csv, values.csv, group_disagreements.csv, missing.csv
-  02 normalise  normalised.csv, constant_indicators.csv
-  03 weight     directions.csv (full precision), empty_directions.csv
-  04 rank       scores.csv (published: rounded), published_ties.csv
+  02 normalise  imputation.csv, treatment.csv, treated_points.csv, normalised.csv,
+                constant_indicators.csv, methods.csv
+  03 weight     aggregates.csv (full precision), weights.csv, missing_aggregates.csv,
+                effective_weights.csv (pca.csv when PCA weights are used)
+  04 rank       scores.csv (published: rounded), published_ties.csv,
+                leave_one_out.csv, leave_one_out_shifts.csv
   05 report     group_summary.csv; figures/*.png
 """
 
@@ -16,8 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import inputs, report, scoring
+from . import aggregate, diagnostics, engine, inputs, ranking, report
 from .params import Params, load_params
+from .paths import resolve
 
 STAGES = ["01_load", "02_normalise", "03_weight", "04_rank", "05_report"]
 
@@ -65,26 +69,56 @@ def coverage(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.D
 
 
 # --------------------------------------------------------------------------- 02 normalise
+def describe(cfg) -> str:
+    """A method configuration as one line: 'minmax(lower=0, upper=12, ...)'."""
+    fields = cfg.model_dump(exclude={"method"})
+    return f"{cfg.method}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+
+
+def methods_table(params: Params) -> pd.DataFrame:
+    """Which method each indicator gets: missing rule, treatment, normalisation."""
+    meth = params.methodology
+    return pd.DataFrame([{"indicator": i.code, "kind": i.kind, "polarity": i.polarity,
+                          "missing": meth.missing_rule(i.code), "treatment": describe(meth.treatment_of(i.code)),
+                          "normalisation": describe(meth.normalisation_of(i.code))} for i in meth.indicators])
+
+
+def methods_summary(methods: pd.DataFrame) -> pd.DataFrame:
+    """Distinct method combinations with the indicators that use them."""
+    keys = ["missing", "treatment", "normalisation"]
+    return (methods.groupby(keys, sort=False)["indicator"].agg(lambda s: ", ".join(s)).reset_index())
+
+
+def bounds(params: Params, values: pd.DataFrame, cities: pd.DataFrame) -> dict:
+    """Goalpost bounds from the base edition (or this edition when none is named)."""
+    if not params.edition.base_edition:
+        return engine.base_bounds(values, cities)
+    base = load_params(resolve(params.edition.base_edition))
+    data = inputs.load(base)
+    return engine.base_bounds(data["values"], data["cities"])
+
+
 def normalise(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     meth = params.methodology
     res = run / "results"
-    cities = read_csv(res / "cities.csv", index=True)
+    cities = read_csv(res / "cities.csv")
     values = read_csv(res / "values.csv", index=True)[meth.indicator_codes()]
-    ind = pd.DataFrame([i.model_dump() for i in meth.indicators]).set_index("code")
-    rule = ind["kind"].map({k: v.missing for k, v in meth.kinds.items()})
-    norm_cfg = meth.scoring.normalisation
-    groups = cities["group"] if norm_cfg.within == "group" else None
-    oriented = scoring.fill_missing(scoring.apply_polarity(values, ind["polarity"]), rule)
-    normalised = scoring.minmax(oriented, groups, norm_cfg.lower, norm_cfg.upper, norm_cfg.constant)
-    constant = constant_indicators(oriented, cities["group"], params)
+    imputed, imputation, treated, treatment, points, normalised = engine.prepare(
+        values, cities, meth, bounds(params, values, cities))
+    groups = cities.set_index("city_id").loc[values.index, "group"]
+    constant = constant_indicators(treated, groups, params)
+    methods = methods_table(params)
+    for name, frame in [("imputation", imputation), ("treatment", treatment), ("treated_points", points),
+                        ("constant_indicators", constant), ("methods", methods)]:
+        write_csv(frame, res / f"{name}.csv")
     write_csv(normalised.reset_index(), res / "normalised.csv")
-    write_csv(constant, res / "constant_indicators.csv")
-    return {"normalised": normalised, "constant": constant, "cities": cities}
+    return {"normalised": normalised, "imputation": imputation, "treatment": treatment,
+            "treated_points": points, "constant": constant, "methods": methods, "groups": groups}
 
 
-def constant_indicators(oriented: pd.DataFrame, groups: pd.Series, params: Params) -> pd.DataFrame:
+def constant_indicators(values: pd.DataFrame, groups: pd.Series, params: Params) -> pd.DataFrame:
     """(group, indicator) pairs where every available value is the same."""
-    span = oriented.groupby(groups.to_numpy(), sort=False).agg(lambda c: c.max() - c.min())
+    span = values.groupby(groups.to_numpy(), sort=False).agg(lambda c: c.max() - c.min())
     stacked = span.stack()
     pairs = stacked[stacked == 0].index.to_frame(index=False, name=["group", "indicator"])
     pairs["group"] = pd.Categorical(pairs["group"], params.group_codes, ordered=True)
@@ -92,35 +126,40 @@ def constant_indicators(oriented: pd.DataFrame, groups: pd.Series, params: Param
 
 
 # --------------------------------------------------------------------------- 03 weight
+def aggregation_table(params: Params) -> pd.DataFrame:
+    """The aggregation method of each level."""
+    meth = params.methodology
+    rows = []
+    for level in meth.levels[1:]:
+        cfg = meth.scoring.aggregation[level]
+        rows.append({"level": level, "nodes": len(meth.level_codes(level)), "method": cfg.method,
+                     "p": cfg.p, "weights": cfg.weights, "nonpositive": cfg.nonpositive,
+                     "min_coverage": cfg.min_coverage, "missing": cfg.missing})
+    return pd.DataFrame(rows)
+
+
+def weights_table(params: Params) -> pd.DataFrame:
+    """Aggregates with their nominal weight, children and share of the index."""
+    meth = params.methodology
+    shares = diagnostics.nominal_shares(meth)
+    rows = [{"code": a.code, "level": a.level, "name": params.name(a.code), "children": len(meth.children(a.code)),
+             "weight": a.weight, "share_pct": 100 * shares[a.code]} for a in meth.aggregates if a.parent]
+    return pd.DataFrame(rows)
+
+
 def weight(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     meth = params.methodology
     res = run / "results"
     normalised = read_csv(res / "normalised.csv", index=True)
-    ind = pd.DataFrame([i.model_dump() for i in meth.indicators]).set_index("code")
-    directions = scoring.weighted_mean(normalised, ind["direction"], ind["weight"])[meth.direction_codes()]
-    empty = directions.isna().stack()
-    empty = empty[empty].index.to_frame(index=False, name=["city_id", "direction"])
-    if meth.scoring.aggregation.empty_direction == "zero":
-        directions = directions.fillna(0.0)
-    dir_w = pd.Series({d.code: d.weight for d in meth.directions})
-    directions["IQ"] = scoring.weighted_sum(directions[meth.direction_codes()], dir_w)
-    write_csv(directions.reset_index(), res / "directions.csv")
-    write_csv(empty, res / "empty_directions.csv")
-    return {"directions": directions, "empty": empty}
-
-
-def weights_table(params: Params) -> pd.DataFrame:
-    """Directions with their weight, number of indicators and maximum points."""
-    meth = params.methodology
-    lang = params.edition.language
-    counts = pd.Series([i.direction for i in meth.indicators]).value_counts()
-    total = sum(d.weight for d in meth.directions)
-    rows = [{"direction": d.code, "name": d.name_ru if lang == "ru" else d.name_en,
-             "indicators": int(counts[d.code]), "weight": d.weight,
-             "max_points": meth.scoring.normalisation.upper * d.weight} for d in meth.directions]
-    out = pd.DataFrame(rows)
-    out["share_pct"] = 100 * out["weight"] / total
-    return out
+    agg = aggregate.aggregate_all(normalised, meth)
+    effective = diagnostics.effective_weights(normalised, agg["scores"], meth)
+    write_csv(agg["scores"].reset_index(), res / "aggregates.csv")
+    write_csv(agg["weights"], res / "weights.csv")
+    write_csv(agg["missing"], res / "missing_aggregates.csv")
+    write_csv(effective, res / "effective_weights.csv")
+    if len(agg["pca"]):
+        write_csv(agg["pca"], res / "pca.csv")
+    return {**agg, "effective": effective}
 
 
 # --------------------------------------------------------------------------- 04 rank
@@ -128,42 +167,55 @@ def rank(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     meth = params.methodology
     res = run / "results"
     cities = read_csv(res / "cities.csv", index=True)
-    directions = read_csv(res / "directions.csv", index=True)
-    dcols = meth.direction_codes()
-    ranks = scoring.rank_within(directions["IQ"], cities.loc[directions.index, "group"])
-    published = scoring.round_half_up(directions[dcols + ["IQ"]], meth.scoring.decimals)
+    aggregates = read_csv(res / "aggregates.csv", index=True)
+    index = aggregates[meth.index_code]
+    groups = cities.loc[aggregates.index, "group"]
+    published = ranking.round_half_up(aggregates[meth.aggregate_codes()], meth.scoring.decimals)
     scores = cities[["city_ru", "region_ru", "group"]].join(published)
-    scores["rank_in_group"] = ranks.to_numpy()
+    scores["rank_in_group"] = ranking.rank_within(index, groups).to_numpy()
+    scores["rank_overall"] = ranking.rank_overall(index).to_numpy()
     scores = scores.reset_index()
     scores["_g"] = scores["group"].map({g: i for i, g in enumerate(params.group_codes)})
     scores = scores.sort_values(["_g", "rank_in_group", "city_id"], kind="stable").drop(columns="_g")
     scores = scores.reset_index(drop=True)
-    ties = published_ties(scores, directions["IQ"])
+    ties = published_ties(scores, index, meth.index_code)
+    normalised = read_csv(res / "normalised.csv", index=True)
+    loo, shifts = diagnostics.leave_one_out(normalised, groups, meth)
     write_csv(scores, res / "scores.csv", float_format=f"%.{meth.scoring.decimals}f")
     write_csv(ties, res / "published_ties.csv")
-    return {"scores": scores, "ties": ties}
+    write_csv(loo, res / "leave_one_out.csv")
+    write_csv(shifts.reset_index(), res / "leave_one_out_shifts.csv")
+    return {"scores": scores, "ties": ties, "leave_one_out": loo, "shifts": shifts}
 
 
-def published_ties(scores: pd.DataFrame, full: pd.Series) -> pd.DataFrame:
-    """Cities of one group with equal published IQ, with their full-precision IQ and rank
-    (equal printed scores may hold different ranks)."""
-    dup = scores.duplicated(["group", "IQ"], keep=False)
-    out = scores.loc[dup, ["group", "city_id", "city_ru", "IQ", "rank_in_group"]].copy()
-    out["IQ_full"] = full.reindex(out["city_id"]).to_numpy()
+def published_ties(scores: pd.DataFrame, full: pd.Series, index_code: str) -> pd.DataFrame:
+    """Cities of one group with equal published index, with the full-precision value and
+    rank (equal printed scores may hold different ranks)."""
+    dup = scores.duplicated(["group", index_code], keep=False) & scores[index_code].notna()
+    out = scores.loc[dup, ["group", "city_id", "city_ru", index_code, "rank_in_group"]].copy()
+    out[f"{index_code}_full"] = full.reindex(out["city_id"]).to_numpy()
     return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- 05 report
 def group_summary(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Per group: cities, mean, median, min, max IQ and the leader; plus all cities."""
+    """Per group and overall: cities, mean, median, min, max of the published index, leader."""
+    code = params.methodology.index_code
+
     def summary(frame: pd.DataFrame, label: str) -> dict:
-        leader = frame.sort_values(["IQ", "city_id"], ascending=[False, True]).iloc[0]
-        return {"group": label, "cities": len(frame), "mean": frame["IQ"].mean(),
-                "median": frame["IQ"].median(), "min": frame["IQ"].min(), "max": frame["IQ"].max(),
-                "leader": leader["city_ru"]}
+        leader = frame.sort_values([code, "city_id"], ascending=[False, True]).iloc[0]
+        return {"group": label, "cities": len(frame), "mean": frame[code].mean(), "median": frame[code].median(),
+                "min": frame[code].min(), "max": frame[code].max(), "leader": leader["city_ru"]}
     rows = [summary(scores[scores["group"] == g], g) for g in params.group_codes]
     rows.append(summary(scores, "all"))
     return pd.DataFrame(rows)
+
+
+def summarise(params: Params, run: Path) -> pd.DataFrame:
+    """The group summary of the published scores, written to results/group_summary.csv."""
+    summary = group_summary(read_csv(run / "results" / "scores.csv"), params)
+    write_csv(summary, run / "results" / "group_summary.csv", float_format=f"%.{params.methodology.scoring.decimals}f")
+    return summary
 
 
 def figures(params: Params, run: Path) -> list[Path]:
