@@ -1,6 +1,8 @@
 """Input validation: every problem reported together with file, line, column and value."""
 
 import shutil
+
+import numpy as np
 from pathlib import Path
 
 import pytest
@@ -81,7 +83,7 @@ def test_missing_and_unknown_columns(edition):
     edit(values, ",I47\n", ",X99\n")
     msg = problems(edition)
     assert "unknown column(s): X99" in msg
-    assert "indicator column(s) missing: I47" in msg
+    assert "column(s) missing: I47" in msg
 
 
 def test_roster_city_without_values_row(edition):
@@ -148,3 +150,38 @@ def test_cli_validate_reports_counts_and_group_override():
     assert "tests/fixtures/mini/edition.yaml: valid" in result.stdout
     assert "cities: 12; indicators: 47" in result.stdout
     assert "khimki: population 249000 gives group bolshie, official list says krupnye" in result.stdout
+
+
+def test_derived_indicators_from_raw_questionnaire_fields(edition):
+    import pandas as pd
+    import yaml
+
+    values = edition.parent / "values.csv"
+    frame = pd.read_csv(values, comment="#", dtype=str)
+    cities = pd.read_csv(edition.parent / "cities.csv", comment="#").set_index("city_id")
+    crimes = pd.to_numeric(frame["I12"]) * cities.loc[frame["city_id"], "population"].to_numpy() / 10_000
+    frame["crimes"] = crimes.round(0).map(lambda v: "" if pd.isna(v) else str(int(v)))
+    frame["I01_a"] = ["да", "нет", "yes", "no", "1", "0", "", "Да", "НЕТ", "1", "1", "0"]
+    frame["I01_b"] = ["да", "да", "no", "no", "1", "1", "", "нет", "нет", "0", "1", "0"]
+    frame = frame.drop(columns=["I12", "I01"])
+    frame.to_csv(values, index=False)
+    scenario = edition.parent / "derived.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "extends": str(edition), "scenario": "derived",
+        "methodology": {"indicators": {
+            "I12": {"derive": {"numerator": "crimes", "denominator": "population", "scale": 10000}},
+            "I01": {"derive": {"subcriteria": ["I01_a", "I01_b"], "rule": "share"}}}}}), encoding="utf-8")
+    data = inputs.load(load_params(scenario))
+    v = data["values"]
+    assert v["I01"].tolist()[:6] == [1.0, 0.5, 0.5, 0.0, 1.0, 0.5]
+    assert np.isnan(v["I01"].iloc[6])  # nothing answered
+    moskva = cities.loc["moskva", "population"]
+    assert v.loc["moskva", "I12"] == pytest.approx(round(float(crimes.iloc[0])) * 10_000 / moskva)
+    # a derived column given directly is refused, and bad yes/no cells are named
+    frame["I12"] = "1"
+    frame.loc[0, "I01_a"] = "может быть"
+    frame.to_csv(values, index=False)
+    with pytest.raises(UserError) as err:
+        inputs.load(load_params(scenario))
+    assert "column(s) I12 are derived by the methodology from raw fields" in str(err.value)
+    assert "column I01_a: 'может быть' is not recognised (expected 1/0, yes/no, да/нет)" in str(err.value)

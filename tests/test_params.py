@@ -25,7 +25,8 @@ def test_demo_edition_loads():
     assert params.edition.edition == 2019
     assert params.group_codes == ["krupneyshie", "krupnye", "bolshie", "lt100k"]
     assert len(params.methodology.indicators) == 47
-    assert len(params.methodology.directions) == 10
+    assert params.methodology.level_codes("direction") == [f"D{i}" for i in range(1, 11)]
+    assert params.methodology.index_code == "IQ"
 
 
 def _set(path: str, value):
@@ -45,7 +46,7 @@ def _set(path: str, value):
     (_set("methodology", "params/methodology/nope.yaml"), "key 'methodology': file not found"),
     (_set("groups.1.min_population", 2_000_000), "group thresholds must strictly decrease: krupneyshie (1000000) then krupnye (2000000)"),
     (_set("groups.3.min_population", 10), "the last group (lt100k) must start at min_population 0"),
-    (_set("groups.2.min_population", -5), "key 'groups.2.min_population': Input should be greater than or equal to 0"),
+    (_set("groups.2.min_population", -5), "key 'groups.bolshie.min_population': Input should be greater than or equal to 0"),
     (_set("language", "de"), "key 'language': Input should be 'ru' or 'en'"),
     (lambda d: d.pop("scenario"), "missing key 'scenario'"),
 ])
@@ -59,16 +60,16 @@ def test_bad_edition_is_one_clear_error(tmp_path, change, fragment):
 
 def test_methodology_errors_name_the_code(tmp_path):
     meth = yaml.safe_load((ROOT / "params/methodology/iq_v1.yaml").read_text(encoding="utf-8"))
-    meth["indicators"][5]["direction"] = "D99"
+    meth["indicators"][5]["parent"] = "D99"
     meth["indicators"][6]["code"] = "I01"
     mpath = tmp_path / "m.yaml"
     mpath.write_text(yaml.safe_dump(meth, allow_unicode=True), encoding="utf-8")
     path = edition_with(tmp_path, _set("methodology", str(mpath)))
-    with pytest.raises(UserError, match="duplicate indicators code"):
+    with pytest.raises(UserError, match="duplicate node code\\(s\\): I01"):
         load_params(path)
     meth["indicators"][6]["code"] = "I07"
     mpath.write_text(yaml.safe_dump(meth, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(UserError, match=r"indicator I06: direction 'D99' is not among the directions"):
+    with pytest.raises(UserError, match=r"I06: parent 'D99' is not an aggregate of the framework"):
         load_params(path)
 
 

@@ -43,13 +43,15 @@ def reference_scores(edition: Path) -> pd.DataFrame:
     rows = []
     for c in cities.index:
         row = {"city_id": c, "group": group[c]}
-        for d in meth.directions:
-            got = [score[c][i.code] for i in meth.indicators if i.direction == d.code and i.code in score[c]]
-            row[d.code] = sum(got) / len(got) if got else 0.0
-        row["IQ"] = sum(row[d.code] for d in meth.directions)
+        directions = meth.level_codes("direction")
+        for d in directions:
+            got = [score[c][i.code] for i in meth.indicators if i.parent == d and i.code in score[c]]
+            row[d] = sum(got) / len(got) if got else 0.0
+        row["IQ"] = sum(row[d] for d in directions)
         rows.append(row)
     ref = pd.DataFrame(rows)
     ref["rank_in_group"] = [1 + sum((ref["group"] == r.group) & (ref["IQ"] > r.IQ)) for r in ref.itertuples()]
+    ref["rank_overall"] = [1 + sum(ref["IQ"] > r.IQ) for r in ref.itertuples()]
     return ref.set_index("city_id")
 
 
@@ -64,6 +66,7 @@ def test_golden_file_matches_plain_reimplementation():
     cols = [f"D{i}" for i in range(1, 11)] + ["IQ"]
     assert np.abs(golden[cols].to_numpy() - ref[cols].to_numpy()).max() <= 0.005 + 1e-9
     assert golden["rank_in_group"].tolist() == ref["rank_in_group"].tolist()
+    assert golden["rank_overall"].tolist() == ref["rank_overall"].tolist()
     assert golden["group"].tolist() == ref["group"].tolist()
 
 
@@ -119,7 +122,9 @@ def test_manifest_records_inputs_and_outputs(fixture_runs):
     values = FIXTURE / "values.csv"
     assert man["inputs"]["values"] == {"path": "tests/fixtures/mini/values.csv", "bytes": values.stat().st_size,
                                        "sha256": hashlib.sha256(values.read_bytes()).hexdigest()}
-    assert man["params"]["resolved"]["seed"] == 7
+    assert man["params"]["resolved"]["edition"]["seed"] == 7
+    assert man["params"]["resolved"]["methodology"]["scoring"]["normalisation"]["upper"] == 12
+    assert [f["path"] for f in man["params"]["files"]] == [FIXTURE_EDITION, "params/methodology/iq_v1.yaml"]
     assert man["environment"]["PYTHONHASHSEED"] == "0"
     assert man["environment"]["packages"]["papermill"]
     assert man["outputs"] == _digest(run)

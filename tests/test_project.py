@@ -67,3 +67,14 @@ def test_makefile_has_help_and_targets():
     makefile = (ROOT / "Makefile").read_text()
     for target in ["help", "run", "test", "lab", "publish"]:
         assert re.search(rf"^{target}:.*## ", makefile, re.M), target
+
+
+def test_benchmark_script_runs_on_a_small_case():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "bench/nominal.py", "--units", "200", "--repeat", "1"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "nominal computation, 200 units x 47 indicators" in out.stdout
+    assert not (ROOT / "bench" / "results" / "nominal_2019_200.txt").exists()
