@@ -242,6 +242,10 @@ def missing_table(values: pd.DataFrame, params: Params) -> pd.DataFrame:
 def load(params: Params) -> dict[str, pd.DataFrame]:
     """All inputs of an edition, validated: roster, values, group disagreements, missing."""
     cities, disagree = load_cities(params)
+    by = params.methodology.scoring.imputation.by
+    if by not in cities.columns:
+        raise UserError(f"{display(params.methodology_path)}: key 'scoring.imputation.by': the roster has no "
+                        f"column {by!r} (it has {', '.join(cities.columns)})")
     values = load_values(params, cities)
     return {"cities": cities, "values": values, "group_disagreements": disagree,
             "missing": missing_table(values, params)}

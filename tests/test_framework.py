@@ -166,3 +166,24 @@ def test_leave_one_out_and_effective_weights_on_the_fixture():
     assert directions["nominal_share"].tolist() == [0.1] * 10
     assert directions["variance_share"].sum() == pytest.approx(1.0)
     assert eff[eff["level"] == "indicator"]["nominal_share"].sum() == pytest.approx(1.0)
+
+
+def test_imputation_group_column_must_exist(tmp_path):
+    from iqlib import inputs
+
+    path = scenario(tmp_path, {"methodology": {"scoring": {"imputation": {"by": "federal_district"}}}})
+    with pytest.raises(UserError, match="key 'scoring.imputation.by': the roster has no column 'federal_district'"):
+        inputs.load(load_params(path))
+
+
+def test_pca_weights_scenario_runs_end_to_end(tmp_path):
+    from iqlib import inputs
+
+    path = scenario(tmp_path, {"methodology": {"scoring": {"aggregation": {
+        "direction": {"method": "weighted_mean", "weights": "pca"}}}}})
+    p = load_params(path)
+    data = inputs.load(p)
+    res = engine.compute(data["values"], data["cities"], p.methodology)
+    w = res.weights[res.weights["level"] == "direction"].groupby("parent")["weight"].sum()
+    assert w.to_numpy() == pytest.approx(np.ones(10))  # PCA weights sum to 1 within each direction
+    assert res.scores["IQ"].between(0, 120).all()
