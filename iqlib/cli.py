@@ -52,6 +52,16 @@ def _validate(args) -> int:
     return 0
 
 
+def _verify(args) -> int:
+    from .verify import render, verify
+
+    t0 = time.perf_counter()
+    report = verify(args.run_dir, rerun=not args.quick, log=lambda msg: print(msg, flush=True))
+    print(render(args.run_dir, report), end="")
+    print(f"({time.perf_counter() - t0:.1f} s)")
+    return 0 if report.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iq", description="IQ городов: compute and publish the index.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -67,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check an edition's params and inputs without running")
     v.add_argument("params")
     v.set_defaults(func=_validate)
+    f = sub.add_parser("verify", help="check a published run: checksums, inputs, notebooks, and a full re-run")
+    f.add_argument("run_dir", help="a run folder, e.g. outputs/2019/base")
+    f.add_argument("--quick", action="store_true", help="integrity checks only, no re-run")
+    f.set_defaults(func=_verify)
     return p
 
 

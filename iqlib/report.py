@@ -169,7 +169,9 @@ def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Param
 
 
 def save(fig: plt.Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from .stages import inside_run
+
+    inside_run(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
     return path

@@ -67,7 +67,7 @@ def execute_stage(stage: str, staging: Path, params: Params, timeout: int) -> No
     env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
     proc = subprocess.Popen([sys.executable, "-m", "iqlib.execute", json.dumps(job)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_die_with_parent)
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -87,6 +87,41 @@ def execute_stage(stage: str, staging: Path, params: Params, timeout: int) -> No
             shutil.copyfile(executed, kept)
             message += f"\nthe notebook as executed up to the failure: {display(kept)}"
         raise StageError(message)
+
+
+def _die_with_parent() -> None:
+    """In the stage process: be killed when ``iq run`` dies, even by kill -9 (Linux
+    PR_SET_PDEATHSIG); its kernel then exits too, as ipykernel watches its parent."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(dest: Path) -> None:
+    """Clean up after a run that was killed: remove its staging folder, and if it died
+    between swapping a published run out and the new one in, put the old one back."""
+    for prefix in (".staging-", ".old-"):
+        for folder in sorted(dest.parent.glob(f"{prefix}{dest.name}-*")):
+            pid = folder.name.rsplit("-", 1)[-1]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            if prefix == ".old-" and not dest.exists():
+                os.rename(folder, dest)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _stage_failure(stage: str, stderr: str) -> str:
@@ -210,6 +245,13 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     params = load_params(params_file)
     inputs.load(params)  # pre-flight: bad data is a UserError before any notebook runs
     dest = Path(out).resolve() if out else default_destination(params, publish)
+    for source in ("iqlib", "notebooks", "params", "data", "tests", "docs", "bench"):
+        folder = project_root() / source
+        if dest == folder or folder in dest.parents:
+            raise UserError(f"--out {display(dest)} is inside the project's {source}/ folder; "
+                            f"write runs under runs/, outputs/ or outside the project")
+    if dest.parent.is_dir():
+        recover(dest)
     if dest.exists():
         if not (dest / "manifest.json").is_file():
             raise UserError(f"{display(dest)} exists and is not a run folder; choose another --out")

@@ -26,12 +26,40 @@ from .paths import resolve
 STAGES = ["01_load", "02_normalise", "03_weight", "04_rank", "05_report"]
 
 
+_RUN: list[Path] = []  # the run folder of this process: every write must stay inside it
+
+
 def open_run(params_file: str, run_dir: str) -> tuple[Params, Path]:
     """The params and the run folder of a notebook (run_dir relative to the cwd)."""
     warnings.formatwarning = _short_warning
     run = Path(run_dir)
     (run / "results").mkdir(parents=True, exist_ok=True)
+    _RUN[:] = [run.resolve()]
     return load_params(params_file), run
+
+
+def inside_run(path: Path) -> Path:
+    """``path``, after checking that it lies inside the run folder (a run never writes
+    anywhere else)."""
+    if _RUN and _RUN[0] not in Path(path).resolve().parents:
+        raise RuntimeError(f"refusing to write {path}: outside the run folder")
+    return Path(path)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (=, +, -, @ first) get a
+    leading apostrophe; numbers are untouched. City names and comments are user input."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            risky = text.notna() & text.astype(str).str.startswith(FORMULA_START)
+            if risky.any():
+                out[col] = text.where(~risky, "'" + text.astype(str))
+    return out
 
 
 def _short_warning(message, category, filename, lineno, line=None) -> str:
@@ -40,7 +68,8 @@ def _short_warning(message, category, filename, lineno, line=None) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, **kwargs) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", **kwargs)
+    """UTF-8 CSV, \\n line ends, no index, formula-like text escaped, inside the run folder."""
+    escape_formulas(frame).to_csv(inside_run(path), index=False, lineterminator="\n", encoding="utf-8", **kwargs)
 
 
 def read_csv(path: Path, index: bool = False) -> pd.DataFrame:

@@ -28,7 +28,6 @@ def make_project_copy(dest: Path) -> Path:
     for name in ["params", "notebooks", "data", "tests/fixtures"]:
         shutil.copytree(ROOT / name, dest / name)
     shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
-    (dest / "iqlib").mkdir()
     return dest
 
 

@@ -74,3 +74,12 @@ def test_nbval_catches_a_changed_published_result(tmp_path):
     result = nbval(nb_path)
     assert result.returncode != 0
     assert "119.99" in result.stdout
+
+
+@pytest.mark.parametrize("run", PUBLISHED, ids=lambda p: p.relative_to(ROOT / "outputs").as_posix())
+def test_iq_verify_reproduces_the_published_run(run):
+    from conftest import iq
+
+    result = iq("verify", run.relative_to(ROOT).as_posix())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "\nreproduced\n" in result.stdout
