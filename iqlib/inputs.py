@@ -27,38 +27,122 @@ FLAGS = ["regional_capital", "pilot"]
 
 @dataclass
 class Table:
-    """A CSV read as text, with the file line of each row for messages."""
+    """An input table read as text, with the file line (or sheet row) of each cell."""
 
     frame: pd.DataFrame
     path: Path
     first_line: int  # file line of the first data row
+    lines: dict | None = None  # (row, column) -> line, for long-format files
+    encoding: str = "utf-8"
+    layout: str = "wide"
 
     def where(self, row: int, column: str | None = None) -> str:
         col = f", column {column}" if column else ""
-        return f"{display(self.path)}: line {self.first_line + row}{col}"
+        line = (self.lines or {}).get((row, column), self.first_line + row)
+        return f"{display(self.path)}: line {line}{col}"
 
 
-def read_table(path: Path) -> Table:
-    """Read a UTF-8 CSV whose leading lines may be ``#`` comments (e.g. the synthetic-data
-    notice); every cell is kept as text so that validation sees what the user wrote."""
-    shown = display(path)
+def decode(path: Path) -> tuple[str, str]:
+    """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1251 (what Excel in
+    Russian saves as "CSV"); anything else is one clear error."""
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
-        raise UserError(f"{shown}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
+        first_bad = exc.start
+    try:
+        return data.decode("cp1251"), "cp1251"
+    except UnicodeDecodeError:
+        raise UserError(f"{display(path)}: undecodable text (not UTF-8 at byte {first_bad}, not Windows-1251); "
+                        f"save the file as UTF-8 CSV") from None
+
+
+def _separator(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, int, str]:
+    text, encoding = decode(path)
     lines = text.splitlines()
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
     if skip >= len(lines) or not lines[skip].strip():
-        raise UserError(f"{shown}: the file is empty (no header row)")
+        raise UserError(f"{display(path)}: the file is empty (no header row)")
     try:
-        frame = pd.read_csv(io.StringIO("\n".join(lines[skip:])), dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.StringIO("\n".join(lines[skip:])), dtype=str, keep_default_na=False,
+                            sep=_separator(lines[skip]))
     except pd.errors.ParserError as exc:
-        raise UserError(f"{shown}: cannot parse as CSV: {exc}") from None
+        raise UserError(f"{display(path)}: cannot parse as CSV: {exc}") from None
+    return frame, skip + 2, encoding
+
+
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, str]:
+    """First sheet of a workbook; leading rows whose first cell starts with # are skipped."""
+    try:
+        raw = pd.read_excel(path, sheet_name=0, header=None, dtype=str, engine="openpyxl").fillna("")
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise UserError(f"{display(path)}: cannot read as an XLSX workbook ({type(exc).__name__})") from None
+    skip = 0
+    while skip < len(raw) and str(raw.iat[skip, 0]).startswith("#"):
+        skip += 1
+    if skip >= len(raw):
+        raise UserError(f"{display(path)}: the file is empty (no header row)")
+    frame = raw.iloc[skip + 1:].reset_index(drop=True)
+    frame.columns = [str(c) for c in raw.iloc[skip]]
+    frame = frame.loc[:, [c != "" for c in frame.columns]]
+    return frame.astype(str), skip + 2, "xlsx"
+
+
+def read_table(path: Path) -> Table:
+    """Read an input table as text (validation sees what the user wrote): CSV in UTF-8
+    (BOM or not) or Windows-1251, separated by , ; or tab, or the first sheet of an XLSX
+    workbook. Leading rows starting with # are comments (e.g. the synthetic-data notice)."""
+    reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
+    frame, first, encoding = reader(path)
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.strip())
-    return Table(frame, path, skip + 2)
+    frame = frame.apply(lambda col: col.str.strip().str.replace("\u00a0", " "))
+    return Table(frame, path, first, encoding=encoding)
+
+
+def to_number(text: pd.Series) -> pd.Series:
+    """Numbers as people type them: decimal comma (12,5), spaces as thousands separators
+    (1 234 567); anything else that is not a number becomes NaN."""
+    cleaned = text.str.replace(r"(?<=\d)[ \u202f](?=\d{3}\b)", "", regex=True)
+    comma = cleaned.str.fullmatch(r"[-+]?\d+,\d+")
+    cleaned = cleaned.where(~comma, cleaned.str.replace(",", ".", regex=False))
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+LONG_COLUMNS = ["city_id", "indicator", "value"]
+LONG_OPTIONAL = ["source", "comment"]
+
+
+def widen(table: Table, problems: list[str]) -> Table:
+    """A long table (city_id, indicator, value[, source, comment]) as a wide one, keeping
+    the line of every cell; a (city, indicator) pair given twice is a problem."""
+    df = table.frame
+    unknown = [c for c in df.columns if c not in LONG_COLUMNS + LONG_OPTIONAL]
+    if unknown:
+        problems.append(f"{display(table.path)}: unknown column(s) in a long-format file: {', '.join(unknown)} "
+                        f"(expected {', '.join(LONG_COLUMNS + LONG_OPTIONAL)})")
+    first_seen: dict = {}
+    for i, (city, code) in enumerate(zip(df["city_id"], df["indicator"])):
+        if (city, code) in first_seen:
+            problems.append(f"{display(table.path)}: line {table.first_line + i}: duplicate pair city {city!r}, "
+                            f"indicator {code!r} (first at line {first_seen[(city, code)]})")
+        else:
+            first_seen[(city, code)] = table.first_line + i
+    keep = ~df.duplicated(["city_id", "indicator"], keep="first")
+    cities = list(dict.fromkeys(df["city_id"]))
+    codes = list(dict.fromkeys(df["indicator"]))
+    wide = df[keep].pivot(index="city_id", columns="indicator", values="value").reindex(index=cities, columns=codes)
+    wide = wide.fillna("").reset_index()
+    row_of = {c: r for r, c in enumerate(cities)}
+    lines = {(row_of[c], i): ln for (c, i), ln in first_seen.items()}
+    lines.update({(r, "city_id"): first_seen[next(k for k in first_seen if k[0] == c)] for c, r in row_of.items()})
+    return Table(wide, table.path, table.first_line, lines, table.encoding, "long")
 
 
 def _require_columns(table: Table, required: list[str]) -> None:
@@ -69,10 +153,13 @@ def _require_columns(table: Table, required: list[str]) -> None:
 
 def _duplicates(table: Table, column: str, problems: list[str]) -> None:
     col = table.frame[column]
+    groups = table.frame.get("group_official")
     for row in np.flatnonzero(col.duplicated(keep="first").to_numpy()):
         first = int(np.flatnonzero((col == col.iloc[row]).to_numpy())[0])
-        problems.append(f"{table.where(row, column)}: duplicate {column} {col.iloc[row]!r} "
-                        f"(first at line {table.first_line + first})")
+        two = groups is not None and groups.iloc[row] != groups.iloc[first]
+        what = (f"city {col.iloc[row]!r} is in two groups ({groups.iloc[first]} and {groups.iloc[row]})"
+                if two else f"duplicate {column} {col.iloc[row]!r}")
+        problems.append(f"{table.where(row, column)}: {what} (first at line {table.first_line + first})")
 
 
 def assign_groups(population: pd.Series, params: Params) -> pd.Series:
@@ -97,7 +184,7 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     for row in np.flatnonzero((df["city_id"] == "").to_numpy()):
         problems.append(f"{table.where(row, 'city_id')}: empty city_id")
     _duplicates(table, "city_id", problems)
-    population = pd.to_numeric(df["population"], errors="coerce")
+    population = to_number(df["population"])
     bad = population.isna() | (population <= 0) | (population % 1 != 0)
     for row in np.flatnonzero(bad.to_numpy()):
         problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} "
@@ -143,8 +230,12 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     their raw fields (``iqlib.derive``); presence and sub-criteria cells accept
     1/0, yes/no, да/нет."""
     table = read_table(params.input_paths["values"])
+    problems: list[str] = []
+    if "indicator" in table.frame.columns:
+        _require_columns(table, LONG_COLUMNS)
+        table = widen(table, problems)
     _require_columns(table, ["city_id"])
-    df, problems = table.frame, []
+    df = table.frame
     meth = params.methodology
     codes = meth.indicator_codes()
     given = [i.code for i in meth.indicators if i.derive is None]
@@ -178,13 +269,13 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
         yesno = raw_fields.get(code) == "yesno" or (code in kinds and kinds[code].max == 1 and kinds[code].min == 0)
         if yesno:
             num, bad = derive.parse_yesno(text)
-            num = num.where(~bad, pd.to_numeric(text, errors="coerce"))
+            num = num.where(~bad, to_number(text))
             bad = bad & num.isna()
             for row in np.flatnonzero(bad.to_numpy()):
                 problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not recognised "
                                 f"(expected 1/0, yes/no, да/нет)")
         else:
-            num = pd.to_numeric(text, errors="coerce")
+            num = to_number(text)
             for row in np.flatnonzero((num.isna() & (text != "")).to_numpy()):
                 problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not a number")
         rng = (kinds[code].min, kinds[code].max, kinds[code].unit_en) if code in kinds else (0.0, None, "count")
@@ -239,6 +330,43 @@ def missing_table(values: pd.DataFrame, params: Params) -> pd.DataFrame:
     return pairs
 
 
+def warnings_table(values: pd.DataFrame, cities: pd.DataFrame, params: Params, factor: float = 10.0) -> pd.DataFrame:
+    """Suspicious but valid values: a rate or density above ``factor`` × its group median."""
+    meth = params.methodology
+    codes = [i.code for i in meth.indicators if i.kind in ("rate_per_10k", "density_per_km2")]
+    groups = cities.set_index("city_id").loc[values.index, "group"].to_numpy()
+    median = values[codes].groupby(groups).transform("median")
+    high = (values[codes] > factor * median) & (median > 0)
+    row, col = np.nonzero(high.to_numpy())
+    return pd.DataFrame({"city_id": values.index[row], "indicator": np.array(codes)[col],
+                         "value": values[codes].to_numpy()[row, col], "group_median": median.to_numpy()[row, col],
+                         "warning": f"above {factor:g} × the group median"})
+
+
+def accounting(values: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
+    """Every indicator cell of every roster city accounted for: read and used, rejected
+    (always 0 in a run: any rejected value stops it), missing, and of the missing ones how
+    many a rule will fill and how many stay missing. The totals reconcile or this raises."""
+    n = len(values)
+    present = values.notna().sum()
+    rule = missing.groupby("indicator")["treatment"].agg(lambda t: (t != "exclude").sum()) \
+        if len(missing) else pd.Series(dtype=int)
+    table = pd.DataFrame({"indicator": values.columns, "cities": n, "read": present.to_numpy(),
+                          "rejected": 0, "missing": (n - present).to_numpy()})
+    table["used"] = table["read"] - table["rejected"]
+    table["to_impute"] = table["indicator"].map(rule).fillna(0).astype(int)
+    table["left_missing"] = table["missing"] - table["to_impute"]
+    table = table[["indicator", "cities", "read", "used", "rejected", "missing", "to_impute", "left_missing"]]
+    total = table.drop(columns="indicator").sum()
+    table = pd.concat([table, pd.DataFrame([{"indicator": "TOTAL", **total.to_dict()}])], ignore_index=True)
+    if not ((table["read"] + table["missing"] == table["cities"]).all()
+            and (table["used"] + table["rejected"] == table["read"]).all()
+            and (table["to_impute"] + table["left_missing"] == table["missing"]).all()
+            and total["missing"] == len(missing)):
+        raise RuntimeError("the input accounting does not reconcile")
+    return table
+
+
 def load(params: Params) -> dict[str, pd.DataFrame]:
     """All inputs of an edition, validated: roster, values, group disagreements, missing."""
     cities, disagree = load_cities(params)
@@ -247,5 +375,6 @@ def load(params: Params) -> dict[str, pd.DataFrame]:
         raise UserError(f"{display(params.methodology_path)}: key 'scoring.imputation.by': the roster has no "
                         f"column {by!r} (it has {', '.join(cities.columns)})")
     values = load_values(params, cities)
-    return {"cities": cities, "values": values, "group_disagreements": disagree,
-            "missing": missing_table(values, params)}
+    missing = missing_table(values, params)
+    return {"cities": cities, "values": values, "group_disagreements": disagree, "missing": missing,
+            "accounting": accounting(values, missing), "warnings": warnings_table(values, cities, params)}

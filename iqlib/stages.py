@@ -2,7 +2,8 @@
 folder, computes, writes its own files and returns the tables the notebook shows.
 
 Run-folder files (``results/``):
-  01 load       cities.csv, values.csv, group_disagreements.csv, missing.csv
+  01 load       cities.csv, values.csv, group_disagreements.csv, missing.csv, accounting.csv,
+                warnings.csv
   02 normalise  imputation.csv, treatment.csv, treated_points.csv, normalised.csv,
                 constant_indicators.csv, methods.csv
   03 weight     aggregates.csv (full precision), weights.csv, missing_aggregates.csv,
@@ -85,7 +86,18 @@ def load(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     write_csv(data["values"].reset_index(), res / "values.csv")
     write_csv(data["group_disagreements"], res / "group_disagreements.csv")
     write_csv(data["missing"], res / "missing.csv")
+    write_csv(data["accounting"], res / "accounting.csv")
+    write_csv(data["warnings"], res / "warnings.csv")
     return data
+
+
+def coverage_by_city(values: pd.DataFrame, cities: pd.DataFrame, lowest: int = 10) -> pd.DataFrame:
+    """The cities with the fewest indicator values present."""
+    frame = pd.DataFrame({"city_id": values.index.to_numpy(),
+                          "group": cities.set_index("city_id").loc[values.index, "group"].to_numpy(),
+                          "present": values.notna().sum(axis=1).to_numpy(), "of": values.shape[1]})
+    frame["present_pct"] = 100 * frame["present"] / frame["of"]
+    return frame.sort_values(["present", "city_id"], kind="stable").head(lowest).reset_index(drop=True)
 
 
 def coverage(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.DataFrame:

@@ -1,0 +1,87 @@
+"""A corpus of malformed input files: each gives its clear message, exit code 2, no
+traceback and nothing written; a messy-but-valid twin loads exactly like the clean one."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import FIXTURE, ROOT, iq
+from iqlib import cli, inputs
+from iqlib.params import load_params
+
+CORPUS = ROOT / "tests" / "fixtures" / "malformed"
+EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_cli_itself_exits_2_on_a_malformed_file(tmp_path):
+    result = iq("validate", str(edition_with(tmp_path, "v05_not_a_number.values.csv")))
+    assert result.returncode == 2 and EXPECTED["v05_not_a_number.values.csv"] in result.stderr
+
+
+def test_the_corpus_is_large_enough():
+    assert len(EXPECTED) >= 25
+    assert sorted(EXPECTED) == sorted(p.name for p in CORPUS.iterdir() if p.name != "expected.yaml")
+
+
+def edition_with(tmp_path: Path, name: str) -> Path:
+    """The mini edition with one input replaced by the malformed file."""
+    kind = "values" if ".values." in name else "cities"
+    target = tmp_path / name
+    shutil.copy(CORPUS / name, target)
+    text = (FIXTURE / "edition.yaml").read_text(encoding="utf-8")
+    text = text.replace(f"tests/fixtures/mini/{kind}.csv", str(target))
+    path = tmp_path / "edition.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_malformed_file_gives_its_message(tmp_path, name, capsys):
+    out = tmp_path / "run"
+    code = cli.main(["run", str(edition_with(tmp_path, name)), "--out", str(out)])  # the CLI, in-process
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr
+    assert EXPECTED[name] in stderr
+    assert stderr.startswith("error: ") and "Traceback" not in stderr
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["edition.yaml", name])
+
+
+@pytest.mark.parametrize("edition", ["edition_csv.yaml", "edition_xlsx.yaml"])
+def test_messy_twin_loads_exactly_like_the_clean_fixture(edition):
+    clean = inputs.load(load_params(FIXTURE / "edition.yaml"))
+    messy = inputs.load(load_params(ROOT / "tests" / "fixtures" / "messy" / edition))
+    pd.testing.assert_frame_equal(messy["values"], clean["values"])
+    pd.testing.assert_frame_equal(messy["cities"], clean["cities"])
+    pd.testing.assert_frame_equal(messy["accounting"], clean["accounting"])
+    total = messy["accounting"].iloc[-1]
+    assert total["cities"] == 12 * 47 == total["read"] + total["missing"]
+
+
+def test_encodings_and_layouts_are_detected():
+    messy = ROOT / "tests" / "fixtures" / "messy"
+    assert inputs.read_table(messy / "cities.csv").encoding == "cp1251"
+    assert inputs.read_table(messy / "values.csv").encoding == "utf-8"
+    assert inputs.read_table(messy / "values_long.xlsx").encoding == "xlsx"
+    assert inputs.to_number(pd.Series(["12,5", "1 234 567", "-0,25", "7", "1,2,3", ""])).tolist()[:4] == \
+        [12.5, 1234567.0, -0.25, 7.0]
+
+
+def test_warnings_do_not_stop_the_load(tmp_path):
+    values = tmp_path / "values.csv"
+    text = (FIXTURE / "values.csv").read_text(encoding="utf-8").splitlines()
+    header = text[1].split(",")
+    row = text[2].split(",")
+    row[header.index("I41")] = "9999999"
+    text[2] = ",".join(row)
+    values.write_text("\n".join(text) + "\n", encoding="utf-8")
+    edition = tmp_path / "edition.yaml"
+    edition.write_text((FIXTURE / "edition.yaml").read_text(encoding="utf-8")
+                       .replace("tests/fixtures/mini/values.csv", str(values)), encoding="utf-8")
+    data = inputs.load(load_params(edition))
+    w = data["warnings"]
+    assert w[["city_id", "indicator"]].values.tolist() == [["moskva", "I41"]]
+    assert w["warning"].iloc[0] == "above 10 × the group median"
