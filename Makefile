@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 EDITION ?= params/editions/2019.yaml
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run publish test lab demo-data validate constraints clean
+.PHONY: help venv run publish publish-all templates test lab demo-data validate constraints clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,6 +29,13 @@ run: venv ## Run the demo edition into runs/<edition>/<scenario> (scratch, git-i
 
 publish: venv ## Re-publish outputs/<edition>/<scenario> (replaces the published run)
 	$(BIN)/iq run $(EDITION) --publish --force
+
+publish-all: venv ## Re-publish every published run (editions 2018–2020 and the 2019 scenarios)
+	for p in params/editions/2018.yaml params/editions/2019.yaml params/editions/2020.yaml \
+	         params/scenarios/reference_bounds.yaml; do $(BIN)/iq run $$p --publish --force || exit 1; done
+
+templates: venv ## Write the fill-in templates for data submitters to data/templates/
+	$(BIN)/iq template params/editions/2020.yaml
 
 test: venv ## Run the whole test suite (unit, pipeline back-test, nbval on published runs)
 	$(BIN)/python -m pytest

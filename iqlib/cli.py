@@ -59,6 +59,20 @@ def _validate(args) -> int:
     return 0
 
 
+def _template(args) -> int:
+    from pathlib import Path
+
+    from .inputs import load_cities
+    from .params import load_params
+    from .template import write_templates
+
+    params = load_params(args.params, check_inputs=False)
+    cities, _ = load_cities(params)
+    for path in write_templates(params, cities, Path(args.out)):
+        print(f"wrote {display(path)}")
+    return 0
+
+
 def _verify(args) -> int:
     from .verify import render, verify
 
@@ -84,6 +98,10 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check an edition's params and inputs without running")
     v.add_argument("params")
     v.set_defaults(func=_validate)
+    t = sub.add_parser("template", help="write fill-in templates (CSV and XLSX) for data submitters")
+    t.add_argument("params")
+    t.add_argument("--out", default="data/templates", help="folder (default data/templates)")
+    t.set_defaults(func=_template)
     f = sub.add_parser("verify", help="check a published run: checksums, inputs, notebooks, and a full re-run")
     f.add_argument("run_dir", help="a run folder, e.g. outputs/2019/base")
     f.add_argument("--quick", action="store_true", help="integrity checks only, no re-run")

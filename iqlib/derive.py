@@ -14,30 +14,34 @@ import numpy as np
 import pandas as pd
 
 
+def fields_of(ind) -> dict[str, str]:
+    """Raw fields one derived indicator reads: name → 'number' or 'yesno'."""
+    d = ind.derive
+    if d is None:
+        return {}
+    if hasattr(d, "numerator"):
+        return {d.numerator: "number", d.denominator: "number"}
+    return {f: "yesno" for f in d.subcriteria}
+
+
 def fields(meth) -> dict[str, str]:
-    """Raw fields that derived indicators read: name → 'number' or 'yesno'."""
+    """Raw fields that the derived indicators of a methodology read."""
     out: dict[str, str] = {}
     for ind in meth.indicators:
-        d = ind.derive
-        if d is None:
-            continue
-        if hasattr(d, "numerator"):
-            out.setdefault(d.numerator, "number")
-            out.setdefault(d.denominator, "number")
-        else:
-            for f in d.subcriteria:
-                out.setdefault(f, "yesno")
+        for f, t in fields_of(ind).items():
+            out.setdefault(f, t)
     return out
 
 
-def derive(raw: pd.DataFrame, cities: pd.DataFrame, meth) -> pd.DataFrame:
+def derive(raw: pd.DataFrame, cities: pd.DataFrame, meth, given: set | None = None) -> pd.DataFrame:
     """Indicator values: given ones as they are, derived ones computed from ``raw``
-    (rows: cities in the same order as ``cities``)."""
+    (rows: cities in the same order as ``cities``). ``given`` names derived indicators
+    that the file gives directly instead."""
     roster = cities.set_index("city_id").reindex(raw.index)
-    out = pd.DataFrame(index=raw.index)
+    out: dict[str, pd.Series] = {}
     for ind in meth.indicators:
         d = ind.derive
-        if d is None:
+        if d is None or (given and ind.code in given):
             out[ind.code] = raw[ind.code]
         elif hasattr(d, "numerator"):
             num = _field(d.numerator, raw, roster)
@@ -51,7 +55,7 @@ def derive(raw: pd.DataFrame, cities: pd.DataFrame, meth) -> pd.DataFrame:
                 out[ind.code] = sub.max(axis=1)
             else:
                 out[ind.code] = sub.min(axis=1)
-    return out.astype("float64")
+    return pd.DataFrame(out, index=raw.index).astype("float64")
 
 
 def _field(name: str, raw: pd.DataFrame, roster: pd.DataFrame) -> pd.Series:

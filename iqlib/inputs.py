@@ -21,7 +21,7 @@ from .params import Params
 from .paths import display
 
 CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
-OPTIONAL_CITY_COLUMNS = ["group_official", "list_order_2018"]
+OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018"]
 FLAGS = ["regional_capital", "pilot"]
 
 
@@ -189,6 +189,11 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     for row in np.flatnonzero(bad.to_numpy()):
         problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} "
                         f"is not a positive whole number")
+    if "oktmo" in df:
+        bad_code = (df["oktmo"] != "") & ~df["oktmo"].str.fullmatch(r"\d{8}|\d{11}")
+        for row in np.flatnonzero(bad_code.to_numpy()):
+            problems.append(f"{table.where(row, 'oktmo')}: {df['oktmo'].iloc[row]!r} is not an OKTMO code "
+                            f"(8 or 11 digits)")
     for flag in FLAGS:
         for row in np.flatnonzero(~df[flag].isin(["0", "1"]).to_numpy()):
             problems.append(f"{table.where(row, flag)}: {df[flag].iloc[row]!r} is not 0 or 1")
@@ -201,7 +206,7 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     if problems:
         raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
 
-    cities = df[CITY_COLUMNS].copy()
+    cities = df[CITY_COLUMNS + (["oktmo"] if "oktmo" in df else [])].copy()
     cities["population"] = population.astype("int64")
     for flag in FLAGS:
         cities[flag] = cities[flag].astype("int64")
@@ -238,19 +243,23 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     df = table.frame
     meth = params.methodology
     codes = meth.indicator_codes()
-    given = [i.code for i in meth.indicators if i.derive is None]
-    raw_fields = {f: t for f, t in derive.fields(meth).items() if f not in cities.columns or f in df.columns}
-    expected = given + [f for f in raw_fields if f not in given]
-    unknown = [c for c in df.columns if c not in ["city_id", *expected]]
+    df = df.rename(columns=_header_codes(df.columns, meth))
+    # a derived indicator may be given directly, or as the raw fields it is derived from
+    direct = [i.code for i in meth.indicators if i.derive is None or i.code in df.columns]
+    both = [i.code for i in meth.indicators if i.derive is not None and i.code in df.columns
+            and any(f in df.columns for f in derive.fields_of(i) if f not in cities.columns)]
+    if both:
+        problems.append(f"{display(table.path)}: column(s) {', '.join(both)} are given both directly and as the "
+                        f"raw fields they are derived from; keep one")
+    derived = [i for i in meth.indicators if i.code not in direct]
+    raw_fields = {f: t for i in derived for f, t in derive.fields_of(i).items()
+                  if f not in cities.columns or f in df.columns}
+    expected = direct + [f for f in raw_fields if f not in direct]
+    optional = ["city_ru"]
+    unknown = [c for c in df.columns if c not in ["city_id", *optional, *expected]]
     if unknown:
-        derived = [c for c in unknown if c in codes]
-        other = [c for c in unknown if c not in codes]
-        if other:
-            problems.append(f"{display(table.path)}: unknown column(s): {', '.join(other)} "
-                            f"(not indicators or raw fields of methodology {meth.id})")
-        if derived:
-            problems.append(f"{display(table.path)}: column(s) {', '.join(derived)} are derived by the "
-                            f"methodology from raw fields; remove them or remove their 'derive'")
+        problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
+                        f"(not indicators or raw fields of methodology {meth.id})")
     absent = [c for c in expected if c not in df.columns]
     if absent:
         problems.append(f"{display(table.path)}: column(s) missing: {', '.join(absent)}")
@@ -263,7 +272,7 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
         problems.append(f"{display(table.path)}: no row for city {city!r} of the roster")
 
     kinds = {i.code: meth.kinds[i.kind] for i in meth.indicators}
-    raw = pd.DataFrame(index=df.index)
+    raw_cols: dict[str, pd.Series] = {}
     for code in (c for c in expected if c in df.columns):
         text = df[code]
         yesno = raw_fields.get(code) == "yesno" or (code in kinds and kinds[code].max == 1 and kinds[code].min == 0)
@@ -280,15 +289,27 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
                 problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not a number")
         rng = (kinds[code].min, kinds[code].max, kinds[code].unit_en) if code in kinds else (0.0, None, "count")
         problems += _out_of_range(table, code, text, num, *rng)
-        raw[code] = num.astype("float64")
+        raw_cols[code] = num.astype("float64")
     if problems:
         raise ProblemsError(f"{display(table.path)}: the indicator values have errors", problems)
-    raw.index = df["city_id"].to_numpy()
-    raw.index.name = "city_id"
+    raw = pd.DataFrame({k: v.to_numpy() for k, v in raw_cols.items()},
+                       index=pd.Index(df["city_id"].to_numpy(), name="city_id"))
     raw = raw.loc[cities["city_id"].to_numpy()]
-    values = derive.derive(raw, cities, meth)
+    values = derive.derive(raw, cities, meth, given=set(direct))
     _check_derived(values, meth, params)
     return values[codes]
+
+
+def _header_codes(columns, meth) -> dict[str, str]:
+    """Template headers carry the Russian name after the code ("I02 Количество …"): map
+    each such header to its code."""
+    known = set(meth.indicator_codes()) | set(derive.fields(meth)) | {"city_id", "city_ru"}
+    out = {}
+    for col in columns:
+        token = str(col).split(" ", 1)[0]
+        if col not in known and token in known:
+            out[col] = token
+    return out
 
 
 def _out_of_range(table: Table, code: str, text: pd.Series, num: pd.Series,

@@ -183,5 +183,5 @@ def test_derived_indicators_from_raw_questionnaire_fields(edition):
     frame.to_csv(values, index=False)
     with pytest.raises(UserError) as err:
         inputs.load(load_params(scenario))
-    assert "column(s) I12 are derived by the methodology from raw fields" in str(err.value)
+    assert "column(s) I12 are given both directly and as the raw fields they are derived from" in str(err.value)
     assert "column I01_a: 'может быть' is not recognised (expected 1/0, yes/no, да/нет)" in str(err.value)
