@@ -23,7 +23,7 @@ import nbformat
 import pandas as pd
 
 from .errors import UserError
-from .paths import display, project_root, resolve
+from .paths import display, resolve
 
 SKIP = {"manifest.json", "checksums.sha256"}
 
@@ -254,5 +254,3 @@ def render(run_dir: str, report: Report) -> str:
             out.write(f"  - {p}\n")
     return out.getvalue()
 
-
-__all__ = ["verify", "render", "Report", "project_root"]
