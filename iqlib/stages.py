@@ -5,9 +5,10 @@ Run-folder files (``results/``):
   01 load       cities.csv, values.csv, group_disagreements.csv, missing.csv, accounting.csv,
                 warnings.csv
   02 normalise  imputation.csv, treatment.csv, treated_points.csv, normalised.csv,
-                constant_indicators.csv, methods.csv
+                constant_indicators.csv, methods.csv, audit_distribution.csv
   03 weight     aggregates.csv (full precision), weights.csv, missing_aggregates.csv,
-                effective_weights.csv (pca.csv when PCA weights are used)
+                effective_weights.csv (pca.csv when PCA weights are used),
+                audit_correlations.csv, audit_collinear.csv, audit_consistency.csv
   04 rank       scores.csv (published: rounded), published_ties.csv,
                 leave_one_out.csv, leave_one_out_shifts.csv
   05 report     group_summary.csv; figures/*.png
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import aggregate, diagnostics, engine, inputs, ranking, report
+from . import aggregate, audit, diagnostics, engine, inputs, ranking, report
 from .params import Params, load_params
 from .paths import resolve
 
@@ -149,12 +150,14 @@ def normalise(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     groups = cities.set_index("city_id").loc[values.index, "group"]
     constant = constant_indicators(treated, groups, params)
     methods = methods_table(params)
+    dist = audit.distribution(imputed)
     for name, frame in [("imputation", imputation), ("treatment", treatment), ("treated_points", points),
-                        ("constant_indicators", constant), ("methods", methods)]:
+                        ("constant_indicators", constant), ("methods", methods), ("audit_distribution", dist)]:
         write_csv(frame, res / f"{name}.csv")
     write_csv(normalised.reset_index(), res / "normalised.csv")
     return {"normalised": normalised, "imputation": imputation, "treatment": treatment,
-            "treated_points": points, "constant": constant, "methods": methods, "groups": groups}
+            "treated_points": points, "constant": constant, "methods": methods, "groups": groups,
+            "distribution": dist}
 
 
 def constant_indicators(values: pd.DataFrame, groups: pd.Series, params: Params) -> pd.DataFrame:
@@ -194,13 +197,18 @@ def weight(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     normalised = read_csv(res / "normalised.csv", index=True)
     agg = aggregate.aggregate_all(normalised, meth)
     effective = diagnostics.effective_weights(normalised, agg["scores"], meth)
+    audits = {"audit_correlations": audit.correlations(normalised, agg["scores"], meth),
+              "audit_collinear": audit.collinear_pairs(normalised, meth),
+              "audit_consistency": audit.consistency(normalised, agg["scores"], meth)}
+    for name, frame in audits.items():
+        write_csv(frame, res / f"{name}.csv")
     write_csv(agg["scores"].reset_index(), res / "aggregates.csv")
     write_csv(agg["weights"], res / "weights.csv")
     write_csv(agg["missing"], res / "missing_aggregates.csv")
     write_csv(effective, res / "effective_weights.csv")
     if len(agg["pca"]):
         write_csv(agg["pca"], res / "pca.csv")
-    return {**agg, "effective": effective}
+    return {**agg, "effective": effective, **audits}
 
 
 # --------------------------------------------------------------------------- 04 rank

@@ -1,0 +1,108 @@
+"""The statistical audit of a framework, as the JRC runs it on composite indicators.
+
+* distribution: skewness and kurtosis of each indicator (the estimators of ``treat``) and
+  whether the JRC rule (|skew| ≥ 2 and kurt ≥ 3.5) flags it;
+* correlations: each indicator with its parent and with the index (Pearson, pairwise
+  complete), flagged when negative, not significant (p ≥ 0.05) or above 0.9; and the
+  pairs of indicators of one parent correlated above 0.9 (collinear);
+* consistency of each aggregate: Cronbach's alpha of its children,
+  α = k/(k − 1)·(1 − Σ var(xᵢ)/var(Σ xᵢ)) over cities with every child present, and a PCA:
+  share of variance on the first component and the number of eigenvalues above 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .treat import kurt, skew
+
+HIGH = 0.9
+ALPHA = 0.05
+
+
+def distribution(values: pd.DataFrame, skew_limit: float = 2.0, kurt_limit: float = 3.5) -> pd.DataFrame:
+    rows = []
+    for code in values.columns:
+        x = values[code].to_numpy(dtype=float)
+        s, k = skew(x), kurt(x)
+        rows.append({"indicator": code, "n": int((~np.isnan(x)).sum()), "skew": s, "kurt": k,
+                     "jrc_flag": bool(not np.isnan(s) and not np.isnan(k) and abs(s) >= skew_limit and k >= kurt_limit)})
+    return pd.DataFrame(rows)
+
+
+def _r(x: pd.Series, y: pd.Series) -> tuple[float, float]:
+    both = x.notna() & y.notna()
+    if both.sum() < 3 or x[both].std() == 0 or y[both].std() == 0:
+        return float("nan"), float("nan")
+    r, p = stats.pearsonr(x[both], y[both])
+    return float(r), float(p)
+
+
+def correlations(normalised: pd.DataFrame, scores: pd.DataFrame, meth) -> pd.DataFrame:
+    """Each indicator against its parent and the index, with flags."""
+    index = scores[meth.index_code]
+    rows = []
+    for ind in meth.indicators:
+        x = normalised[ind.code]
+        r_parent, p_parent = _r(x, scores[ind.parent])
+        r_index, p_index = _r(x, index)
+        flags = []
+        if r_parent < 0 or r_index < 0:
+            flags.append("negative")
+        if p_parent >= ALPHA or p_index >= ALPHA:
+            flags.append("not significant")
+        if r_parent > HIGH:
+            flags.append(f"above {HIGH} with its {meth.node(ind.parent).level}")
+        if np.isnan(r_parent):
+            flags.append("undefined (constant or too few values)")
+        rows.append({"indicator": ind.code, "parent": ind.parent, "r_parent": r_parent, "p_parent": p_parent,
+                     "r_index": r_index, "p_index": p_index, "flags": "; ".join(flags)})
+    return pd.DataFrame(rows)
+
+
+def collinear_pairs(normalised: pd.DataFrame, meth, limit: float = HIGH) -> pd.DataFrame:
+    """Pairs of indicators of the same parent correlated above ``limit``."""
+    rows = []
+    for parent in meth.level_codes(meth.levels[1]):
+        kids = [c for c in meth.children(parent) if c in normalised.columns]
+        corr = normalised[kids].corr()
+        for i, a in enumerate(kids):
+            for b in kids[i + 1:]:
+                if corr.at[a, b] > limit:
+                    rows.append({"parent": parent, "a": a, "b": b, "r": corr.at[a, b]})
+    return pd.DataFrame(rows, columns=["parent", "a", "b", "r"])
+
+
+def cronbach_alpha(frame: pd.DataFrame) -> float:
+    """α = k/(k − 1)·(1 − Σ var(xᵢ)/var(Σ xᵢ)), sample variances, complete rows only."""
+    data = frame.dropna()
+    k = data.shape[1]
+    if k < 2 or len(data) < 2:
+        return float("nan")
+    total = data.sum(axis=1).var(ddof=1)
+    if total == 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - data.var(ddof=1).sum() / total))
+
+
+def consistency(normalised: pd.DataFrame, scores: pd.DataFrame, meth) -> pd.DataFrame:
+    """Per aggregate: children, Cronbach's alpha, PC1 variance share, eigenvalues > 1."""
+    frames = {meth.levels[0]: normalised, **{lv: scores for lv in meth.levels[1:]}}
+    rows = []
+    for level in meth.levels[1:]:
+        below = meth.levels[meth.levels.index(level) - 1]
+        for code in meth.level_codes(level):
+            kids = meth.children(code)
+            data = frames[below][kids].dropna()
+            varying = [c for c in kids if data[c].std() > 0] if len(data) > 2 else []
+            if len(varying) >= 2:
+                eig = np.linalg.eigvalsh(np.corrcoef(data[varying].to_numpy().T))
+                pc1, above1 = float(eig[-1] / eig.sum()), int((eig > 1).sum())
+            else:
+                pc1, above1 = float("nan"), 0
+            rows.append({"aggregate": code, "level": level, "children": len(kids),
+                         "cronbach_alpha": cronbach_alpha(frames[below][kids]) if len(kids) > 1 else float("nan"),
+                         "pc1_share": pc1, "eigenvalues_above_1": above1})
+    return pd.DataFrame(rows)
