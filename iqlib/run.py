@@ -137,7 +137,8 @@ def _stage_failure(stage: str, stderr: str) -> str:
 
 def normalise_notebook(path: Path, stage: str) -> None:
     """Make an executed notebook byte-stable: no timestamps or absolute paths in the
-    papermill metadata, no per-cell timing, cell ids numbered in order."""
+    papermill metadata, no per-cell timing, cell ids numbered in order, stream outputs
+    merged."""
     nb = nbformat.read(path, as_version=4)
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration"):
@@ -148,11 +149,26 @@ def normalise_notebook(path: Path, stage: str) -> None:
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{stage}-{i:02d}"
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
         cpm = cell.metadata.get("papermill")
         if cpm:
             for key in ("start_time", "end_time", "duration"):
                 cpm.pop(key, None)
     nbformat.write(nb, path)
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout (or stderr) outputs: the kernel may flush one print in
+    several messages, differently from run to run."""
+    merged: list = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
 
 
 def export_html(notebook: Path, target: Path) -> None:

@@ -191,3 +191,12 @@ def test_writes_outside_the_run_folder_are_refused(tmp_path):
 def test_out_inside_the_project_sources_is_refused():
     result = iq("run", FIXTURE_EDITION, "--out", "params/run")
     assert result.returncode == 2 and "inside the project's params/ folder" in result.stderr
+
+
+def test_stream_outputs_split_by_the_kernel_are_merged():
+    from nbformat.v4 import new_output
+
+    outs = [new_output("stream", name="stdout", text="a\n"), new_output("stream", name="stdout", text="\n"),
+            new_output("stream", name="stderr", text="w\n"), new_output("stream", name="stdout", text="b")]
+    merged = run_module.coalesce_streams(outs)
+    assert [(o["name"], o["text"]) for o in merged] == [("stdout", "a\n\n"), ("stderr", "w\n"), ("stdout", "b")]
