@@ -34,7 +34,6 @@ class Table:
     first_line: int  # file line of the first data row
     lines: dict | None = None  # (row, column) -> line, for long-format files
     encoding: str = "utf-8"
-    layout: str = "wide"
 
     def where(self, row: int, column: str | None = None) -> str:
         col = f", column {column}" if column else ""
@@ -142,7 +141,7 @@ def widen(table: Table, problems: list[str]) -> Table:
     row_of = {c: r for r, c in enumerate(cities)}
     lines = {(row_of[c], i): ln for (c, i), ln in first_seen.items()}
     lines.update({(r, "city_id"): first_seen[next(k for k in first_seen if k[0] == c)] for c, r in row_of.items()})
-    return Table(wide, table.path, table.first_line, lines, table.encoding, "long")
+    return Table(wide, table.path, table.first_line, lines, table.encoding)
 
 
 def _require_columns(table: Table, required: list[str]) -> None:

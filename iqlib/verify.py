@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import shutil
@@ -23,6 +22,7 @@ import nbformat
 import pandas as pd
 
 from .errors import UserError
+from .params import sha256
 from .paths import display, resolve
 
 SKIP = {"manifest.json", "checksums.sha256"}
@@ -37,10 +37,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _tree(folder: Path) -> list[str]:
@@ -75,7 +71,7 @@ def check_checksums(run: Path, man: dict, report: Report) -> None:
         path = run / name
         if not path.is_file():
             report.problems.append(f"missing: {name} (listed in checksums.sha256)")
-        elif _sha(path) != digest:
+        elif sha256(path) != digest:
             report.problems.append(f"tampered: {name} (sha256 differs from checksums.sha256)")
     for name in _tree(run):
         if name not in sums and name != "checksums.sha256":
@@ -126,7 +122,7 @@ def check_inputs(man: dict, report: Report) -> None:
         if not path.is_file():
             report.problems.append(f"input missing: {e['path']}")
             changed += 1
-        elif _sha(path) != e["sha256"]:
+        elif sha256(path) != e["sha256"]:
             report.problems.append(f"input changed since the run: {e['path']} (sha256 differs from manifest.json)")
             changed += 1
     report.lines.append(f"inputs: {len(seen)} files (params, methodology, data, source notebooks), {changed} changed")
