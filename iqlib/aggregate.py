@@ -26,31 +26,29 @@ import pandas as pd
 from .errors import UserError
 
 
-class _Members:
-    """Children of each parent with their weights. ``sum(a)`` adds each row's weighted
-    children per parent with numpy's row-wise reduction, not a BLAS product: BLAS may add a row in a
-    different order depending on its position, so identical cities could differ in the
-    last bit and lose their tie."""
+class Members:
+    """Children of each parent. ``sum(a, w)`` adds each row's weighted children per parent
+    with numpy's row-wise reduction, not a BLAS product: BLAS may add a row in a different
+    order depending on its position, so identical cities could differ in the last bit and
+    lose their tie. ``a`` is (..., cities, children); ``w`` is (children,) or, for a batch
+    of replications with their own weights, (replications, 1, children)."""
 
-    def __init__(self, children: list[str], parent_of: pd.Series, weights: pd.Series):
+    def __init__(self, children: list[str], parent_of: pd.Series):
         self.parents = list(dict.fromkeys(parent_of[children]))
         self.cols = [np.array([i for i, c in enumerate(children) if parent_of[c] == p]) for p in self.parents]
-        self.w = np.array([float(weights[c]) for c in children])
 
-    def sum(self, a: np.ndarray) -> np.ndarray:
-        return np.column_stack([(a[:, idx] * self.w[idx]).sum(axis=1) for idx in self.cols])
+    def sum(self, a: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return np.stack([(a[..., idx] * w[..., idx]).sum(axis=-1) for idx in self.cols], axis=-1)
 
-    def total(self) -> np.ndarray:
-        return np.array([self.w[idx].sum() for idx in self.cols])
+    def total(self, w: np.ndarray) -> np.ndarray:
+        return np.stack([w[..., idx].sum(axis=-1) for idx in self.cols], axis=-1)
 
 
-def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cfg,
-              level: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scores of the parents (cities × parents) and their coverage (share of weight available)."""
-    children = list(values.columns)
-    m = _Members(children, parent_of, weights)
-    parents = m.parents
-    x = values.to_numpy(dtype=float)
+def combine(x: np.ndarray, w: np.ndarray, cfg, m: Members, level: str = "",
+            children: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The arithmetic of ``aggregate`` on arrays: parents' scores (..., cities, parents)
+    with NaN where missing (or 0 when ``missing: zero``) and their coverage. One call
+    evaluates a whole batch of replications when ``w`` carries a replication axis."""
     avail = ~np.isnan(x)
     method, p = cfg.method, cfg.p
     if method == "generalised_mean" and p == 0:
@@ -62,39 +60,54 @@ def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cf
             x = x + cfg.shift
         elif cfg.nonpositive == "skip":
             avail &= x > 0
-        elif (x[avail] < 0).any():
-            bad = sorted({children[j] for j in np.argwhere(avail & (x < 0))[:, 1]})
-            raise UserError(f"{method} at level {level!r}: negative values in {', '.join(bad)}; "
-                            f"set nonpositive: shift or skip, or normalise to non-negative values")
+        if cfg.nonpositive != "skip" and (x[avail] < 0).any():
+            names = children or [str(j) for j in range(x.shape[-1])]
+            bad = sorted({names[j] for j in np.argwhere(avail & (x < 0))[:, -1]})
+            fix = f"a shift larger than {cfg.shift:g}" if cfg.nonpositive == "shift" else \
+                "nonpositive: shift or skip"
+            raise UserError(f"{method} at level {level!r}: negative values in {', '.join(bad)}"
+                            f"{' after the shift' if cfg.nonpositive == 'shift' else ''}; set {fix}, "
+                            f"or normalise to non-negative values")
     xf = np.where(avail, x, 0.0)
-    wa = m.sum(avail.astype(float))
+    wa = m.sum(avail.astype(float), w)
+    total = m.total(w)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "weighted_mean":
-            out = m.sum(xf) / wa
+            out = m.sum(xf, w) / wa
         elif method == "weighted_sum":
-            full = m.sum(xf)
-            out = np.where(wa == m.total(), full, full * m.total() / wa)
+            full = m.sum(xf, w)
+            out = np.where(wa == total, full, full * total / wa)
         elif method == "geometric_mean":
             logs = np.where(avail & (xf > 0), np.log(np.where(xf > 0, xf, 1.0)), 0.0)
-            out = np.exp(m.sum(logs) / wa)
+            out = np.exp(m.sum(logs, w) / wa)
         elif method == "harmonic_mean":
             inv = np.where(avail & (xf > 0), 1.0 / np.where(xf > 0, xf, 1.0), 0.0)
-            out = wa / m.sum(inv)
+            out = wa / m.sum(inv, w)
         else:
             base = np.where(avail & (xf > 0), xf, 0.0 if p > 0 else 1.0)
             powered = np.where(avail & ((xf > 0) | (p > 0)), base ** p, 0.0)
-            out = (m.sum(powered) / wa) ** (1.0 / p)
-        if power_like and cfg.nonpositive == "zero":
-            has_zero = m.sum((avail & (xf == 0)).astype(float)) > 0
+            out = (m.sum(powered, w) / wa) ** (1.0 / p)
+        if power_like and cfg.nonpositive != "skip":
+            has_zero = m.sum((avail & (xf == 0)).astype(float), w) > 0
             out = np.where(has_zero, 0.0, out)
         if needs_positive and cfg.nonpositive == "shift":
             out = out - cfg.shift
-        coverage = wa / m.total()
+        coverage = wa / total
     out = np.where((wa > 0) & (coverage >= cfg.min_coverage), out, np.nan)
-    scores = pd.DataFrame(out, index=values.index, columns=parents)
     if cfg.missing == "zero":
-        scores = scores.fillna(0.0)
-    return scores, pd.DataFrame(coverage, index=values.index, columns=parents)
+        out = np.where(np.isnan(out), 0.0, out)
+    return out, coverage
+
+
+def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cfg,
+              level: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores of the parents (cities × parents) and their coverage (share of weight available)."""
+    children = list(values.columns)
+    m = Members(children, parent_of)
+    w = np.array([float(weights[c]) for c in children])
+    out, coverage = combine(values.to_numpy(dtype=float), w, cfg, m, level, children)
+    return (pd.DataFrame(out, index=values.index, columns=m.parents),
+            pd.DataFrame(coverage, index=values.index, columns=m.parents))
 
 
 def pca_weights(values: pd.DataFrame, parent_of: pd.Series) -> tuple[pd.Series, pd.DataFrame]:

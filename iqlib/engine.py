@@ -36,16 +36,22 @@ class Result:
     rank_overall: pd.Series
 
 
-def prepare(values: pd.DataFrame, cities: pd.DataFrame, meth, bounds: dict | None = None):
-    """Impute, treat and normalise: the indicator-level steps."""
+def prepare(values: pd.DataFrame, cities: pd.DataFrame, meth, bounds: dict | None = None,
+            imputation: str | None = None, treatment=None, normalisation=None):
+    """Impute, treat and normalise: the indicator-level steps. ``imputation``,
+    ``treatment`` and ``normalisation``, when given, replace the methodology's choice for
+    every indicator (the alternatives of the uncertainty analysis)."""
     codes = meth.indicator_codes()
     roster = cities.set_index("city_id").reindex(values.index)
     by = roster[meth.scoring.imputation.by]
-    imputed, imputation = impute.impute(values[codes], missing_rules(meth), by)
-    treated, treatment, points = treat.treat(imputed, {c: meth.treatment_of(c) for c in codes}, roster["group"])
-    normalised = normalise.normalise(treated, polarity(meth), {c: meth.normalisation_of(c) for c in codes},
+    rules = missing_rules(meth) if imputation is None else pd.Series(imputation, index=codes)
+    imputed, imputation_table = impute.impute(values[codes], rules, by)
+    treated, treatment_table, points = treat.treat(
+        imputed, {c: treatment or meth.treatment_of(c) for c in codes}, roster["group"])
+    normalised = normalise.normalise(treated, polarity(meth),
+                                     {c: normalisation or meth.normalisation_of(c) for c in codes},
                                      roster["group"], bounds)
-    return imputed, imputation, treated, treatment, points, normalised
+    return imputed, imputation_table, treated, treatment_table, points, normalised
 
 
 def compute(values: pd.DataFrame, cities: pd.DataFrame, meth, bounds: dict | None = None) -> Result:
