@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 
 class Strict(BaseModel):
@@ -155,4 +155,64 @@ class Aggregation(Strict):
             raise ValueError("generalised_mean needs an exponent p")
         if self.method != "generalised_mean" and self.p is not None:
             raise ValueError(f"p is only used by generalised_mean, not {self.method}")
+        return self
+
+
+# ----------------------------------------------------------------------------- robustness
+def _or_nominal(choice):
+    """``nominal`` or a ``choice``; a bad entry reports only the choice's error."""
+    return Annotated[Union[Annotated[Literal["nominal"], Tag("nominal")], Annotated[choice, Tag("choice")]],
+                     Discriminator(lambda v: "nominal" if v == "nominal" else "choice")]
+
+
+class Sensitivity(Strict):
+    """Sobol sensitivity analysis: ``samples`` rows of each of the A and B matrices (a
+    power of two: the Sobol sequence is balanced on those), bootstrap resamples and the
+    confidence level of the intervals."""
+
+    samples: int = Field(1024, ge=64, le=65536)
+    bootstrap: int = Field(500, ge=20, le=10000)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+
+    @model_validator(mode="after")
+    def _power_of_two(self):
+        if self.samples & (self.samples - 1):
+            raise ValueError(f"samples must be a power of two (64, 128, …, 65536), not {self.samples}")
+        return self
+
+
+class Uncertainty(Strict):
+    """The uncertain inputs of the ranking and how many replications to draw.
+
+    ``weights``: per level of the weighted nodes (e.g. indicator, direction), the noise
+    factor f: each weight becomes w·(1 + f·(2u − 1)), u uniform on [0, 1). The discrete
+    inputs are lists of alternatives drawn with equal probability; ``nominal`` is the
+    methodology's own choice, any other entry replaces the choice for every indicator
+    (or, for ``aggregation``, for the level named)."""
+
+    replications: int = Field(2000, ge=10, le=1_000_000)
+    seed: int | None = Field(None, ge=0, description="default: the edition's seed")
+    batch: int = Field(1000, ge=1, description="replications evaluated at once (bounds memory)")
+    interval: tuple[float, float] = Field((5.0, 95.0), description="percentiles of the rank interval")
+    weights: dict[str, float] = Field(default_factory=dict)
+    imputation: list[_or_nominal(MissingRule)] | None = Field(None, min_length=1)
+    treatment: list[_or_nominal(Treatment)] | None = Field(None, min_length=1)
+    normalisation: list[_or_nominal(Normalisation)] | None = Field(None, min_length=1)
+    aggregation: dict[str, list[_or_nominal(Aggregation)]] = Field(default_factory=dict)
+    sensitivity: Sensitivity | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        lo, hi = self.interval
+        if not 0 <= lo < hi <= 100:
+            raise ValueError(f"interval must be two percentiles 0 ≤ low < high ≤ 100, not {list(self.interval)}")
+        for level, f in self.weights.items():
+            if not 0 <= f < 1:
+                raise ValueError(f"weights.{level}: the noise factor must be in [0, 1), not {f}")
+        for level, alts in self.aggregation.items():
+            if not alts:
+                raise ValueError(f"aggregation.{level}: give at least one alternative")
+        if not (self.weights or self.imputation or self.treatment or self.normalisation or self.aggregation):
+            raise ValueError("name at least one uncertain input (weights, imputation, treatment, "
+                             "normalisation or aggregation)")
         return self

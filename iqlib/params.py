@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
 from .methods import (Aggregation, Imputation, MissingRule, NoTreatment, Normalisation, Strict,
-                      Treatment)
+                      Treatment, Uncertainty)
 from .paths import display, resolve
 
 
@@ -238,6 +238,8 @@ class Edition(Strict):
                                      "(upper: base_group_max); default: this edition")
     groups: list[Group] = Field(min_length=1)
     stage_timeout_seconds: int = Field(600, gt=0)
+    uncertainty: Uncertainty | None = Field(None, description="uncertainty and sensitivity analysis "
+                                            "of the ranks (run by the rank stage)")
 
     @field_validator("groups")
     @classmethod
@@ -349,7 +351,7 @@ def _named(loc: list, data) -> list[str]:
     return out
 
 
-_TAGS = {"Ratio", "Subcriteria", "minmax", "zscore", "goalposts", "dist2target", "rank", "pctrank", "borda", "fracmax", "none",
+_TAGS = {"choice", "Ratio", "Subcriteria", "minmax", "zscore", "goalposts", "dist2target", "rank", "pctrank", "borda", "fracmax", "none",
          "jrc", "float", "literal['base_group_max','base_max']", "literal['base_group_max', 'base_max']"}
 
 
@@ -416,6 +418,8 @@ def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
             raise UserError(f"{display(path)}: methodology {exc}") from None
         meth_where = f"{meth_where} with the overrides of {display(path)}"
     methodology = _validated(Methodology, meth_data, meth_where)
+    if edition.uncertainty:
+        check_uncertainty(edition.uncertainty, methodology, where)
     params = Params(edition, methodology, path, methodology_path, files)
     if edition.base_edition and not resolve(edition.base_edition).is_file():
         raise UserError(f"{where}: key 'base_edition': file not found: {edition.base_edition}")
@@ -423,6 +427,19 @@ def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
         if check_inputs and not p.is_file():
             raise UserError(f"{where}: key 'inputs.{key}': file not found: {getattr(edition.inputs, key)}")
     return params
+
+
+def check_uncertainty(u: Uncertainty, meth: Methodology, where: str) -> None:
+    """Noise only for levels that carry weights, alternatives only for aggregating levels."""
+    weighted, aggregating = meth.levels[:-1], meth.levels[1:]
+    for level in u.weights:
+        if level not in weighted:
+            raise UserError(f"{where}: key 'uncertainty.weights.{level}': not a level with weights; "
+                            f"levels: {', '.join(weighted)}")
+    for level in u.aggregation:
+        if level not in aggregating:
+            raise UserError(f"{where}: key 'uncertainty.aggregation.{level}': not an aggregating level; "
+                            f"levels: {', '.join(aggregating)}")
 
 
 def sha256(path: Path) -> str:
