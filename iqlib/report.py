@@ -31,6 +31,7 @@ TEXT = {
         "banner": "Издание {edition}, сценарий «{scenario}», методика {method}.",
         "warning": "ВНИМАНИЕ: синтетические демонстрационные данные, не официальные значения.",
         "rank": "Место",
+        "interval": "[a–b] — {lo:g}–{hi:g}-й процентили места в группе по {n} повторам анализа неопределённости",
         "city": "Город",
         "stage_names": {"01_load": "1. Загрузка и проверка данных", "02_normalise": "2. Нормирование",
                         "03_weight": "3. Взвешивание и агрегирование", "04_rank": "4. Ранжирование",
@@ -53,6 +54,7 @@ TEXT = {
         "banner": "Edition {edition}, scenario '{scenario}', methodology {method}.",
         "warning": "WARNING: synthetic demonstration data, not official values.",
         "rank": "Rank",
+        "interval": "[a–b]: {lo:g}th–{hi:g}th percentile of the rank in group over {n} uncertainty replications",
         "city": "City",
         "stage_names": {"01_load": "1. Load and validate", "02_normalise": "2. Normalise",
                         "03_weight": "3. Weight and aggregate", "04_rank": "4. Rank", "05_report": "5. Report"},
@@ -99,16 +101,28 @@ def _title(fig, ax, params: Params, title: str) -> None:
         fig.suptitle(text(params, "synthetic"), color="#b00020", fontsize=10, x=0.01, ha="left")
 
 
-def leaderboard(scores: pd.DataFrame, params: Params, group: str) -> plt.Figure:
+def rank_labels(part: pd.DataFrame, intervals: pd.DataFrame | None, params: Params) -> list[str]:
+    """'3. Казань [2–5]': rank, city and, when the uncertainty analysis ran, the interval."""
+    labels = []
+    for city_id, r, c in zip(part["city_id"], part["rank_in_group"], part["city_ru"]):
+        label = f"{r}. {c}" if pd.notna(r) else f"— {c}"
+        if intervals is not None and city_id in intervals.index and pd.notna(intervals.at[city_id, "low"]):
+            label += f" [{intervals.at[city_id, 'low']}–{intervals.at[city_id, 'high']}]"
+        labels.append(label)
+    return labels
+
+
+def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.DataFrame | None = None) -> plt.Figure:
     """Horizontal bars of the index by city; for a weighted sum, each bar is split into
-    the contributions (weight × score) of the index's children."""
+    the contributions (weight × score) of the index's children. ``intervals`` (city_id →
+    low, high) adds each city's rank interval from the uncertainty analysis to its label."""
     meth = params.methodology
     code = meth.index_code
     parts = meth.children(code)
     cfg = meth.scoring.aggregation[meth.levels[-1]]
     stacked = cfg.method == "weighted_sum" and cfg.weights != "pca"
     part = scores[scores["group"] == group].sort_values(["rank_in_group", "city_id"])
-    labels = [f"{r}. {c}" if pd.notna(r) else f"— {c}" for r, c in zip(part["rank_in_group"], part["city_ru"])]
+    labels = rank_labels(part, intervals, params)
     fig, ax = plt.subplots(figsize=(11, 3.2 + 0.26 * len(part)), layout="constrained")
     y = np.arange(len(part))
     if stacked:
@@ -118,7 +132,8 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str) -> plt.Figure:
             vals = weight[c] * part[c].fillna(0).to_numpy()
             ax.barh(y, vals, left=left, color=color, label=f"{c} {params.name(c)}", height=0.8)
             left += vals
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / fig.get_figheight() - 0.04),
+        below = (0.5 if intervals is None else 0.75) / fig.get_figheight() + 0.04
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below),
                   ncol=2, fontsize=8, frameon=False)
     else:
         ax.barh(y, part[code].fillna(0).to_numpy(), color="#1f4e79", height=0.8)
@@ -128,7 +143,11 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str) -> plt.Figure:
     ax.invert_yaxis()
     if meth.scoring.max_score:
         ax.set_xlim(0, meth.scoring.max_score)
-    ax.set_xlabel(text(params, "score"))
+    xlabel = text(params, "score")
+    if intervals is not None:
+        u = params.edition.uncertainty
+        xlabel += "\n" + text(params, "interval").format(lo=u.interval[0], hi=u.interval[1], n=u.replications)
+    ax.set_xlabel(xlabel)
     lang = params.edition.language
     _title(fig, ax, params, f"{params.edition.title_ru if lang == 'ru' else params.edition.title_en}\n"
                             f"{text(params, 'leaderboard')}: {params.group_name(group)}")

@@ -10,7 +10,9 @@ Run-folder files (``results/``):
                 effective_weights.csv (pca.csv when PCA weights are used),
                 audit_correlations.csv, audit_collinear.csv, audit_consistency.csv
   04 rank       scores.csv (published: rounded), published_ties.csv,
-                leave_one_out.csv, leave_one_out_shifts.csv
+                leave_one_out.csv, leave_one_out_shifts.csv; with ``uncertainty`` in the
+                edition: uncertainty.csv, uncertainty_inputs.csv, and with
+                ``uncertainty.sensitivity``: sensitivity.csv, sensitivity_convergence.csv
   05 report     group_summary.csv; figures/*.png
 """
 
@@ -19,9 +21,10 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from . import aggregate, audit, diagnostics, engine, inputs, ranking, report
+from . import aggregate, audit, diagnostics, engine, inputs, ranking, report, sensitivity, uncertainty
 from .params import Params, load_params
 from .paths import resolve
 
@@ -237,6 +240,64 @@ def rank(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     return {"scores": scores, "ties": ties, "leave_one_out": loo, "shifts": shifts}
 
 
+def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
+    """Uncertainty (and sensitivity) analysis of the ranks, as configured by the edition's
+    ``uncertainty``; nothing when it has none. Its nominal ranks must be the published ones."""
+    u = params.edition.uncertainty
+    if u is None:
+        return {k: pd.DataFrame() for k in ("uncertainty", "inputs", "sensitivity", "convergence")}
+    meth = params.methodology
+    res = run / "results"
+    cities = read_csv(res / "cities.csv")
+    values = read_csv(res / "values.csv", index=True)[meth.indicator_codes()]
+    model = uncertainty.Model(values, cities, meth, u, bounds(params, values, cities))
+    scores = read_csv(res / "scores.csv", index=True).loc[values.index]
+    published = scores["rank_in_group"].astype("Float64").to_numpy(float, na_value=np.nan)
+    if not np.array_equal(model.nominal_in_group, published, equal_nan=True):
+        raise RuntimeError("uncertainty: the nominal ranks differ from the published ones")
+    seed = params.edition.seed if u.seed is None else u.seed
+    table = uncertainty.analyse(model, cities, seed)
+    out = {"inputs": uncertainty.inputs_table(model.inputs)}
+    if u.sensitivity:
+        out.update(sensitivity.analyse(model, cities, seed))
+        table["moved_most_by"] = out.pop("moved_most_by").reindex(table["city_id"]).to_numpy()
+        write_csv(out["sensitivity"], res / "sensitivity.csv")
+        write_csv(out["convergence"], res / "sensitivity_convergence.csv")
+    order = {g: i for i, g in enumerate(params.group_codes)}
+    table = table.sort_values(["group", "rank_in_group", "city_id"], key=lambda c: c.map(order) if c.name == "group"
+                              else c, kind="stable").reset_index(drop=True)
+    write_csv(table, res / "uncertainty.csv")
+    write_csv(out["inputs"], res / "uncertainty_inputs.csv")
+    return {"uncertainty": table, "sensitivity": pd.DataFrame(), "convergence": pd.DataFrame(), **out}
+
+
+def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFrame:
+    """Per group, the cities whose nominal rank lies outside their interval, and the
+    ``widest`` intervals (width = high − low percentile rank)."""
+    if not len(table):
+        return table
+    lo, hi = (f"p{p:g}_in_group" for p in params.edition.uncertainty.interval)
+    t = table.assign(width=table[hi] - table[lo])
+    t = t.sort_values(["width", "rank_in_group"], ascending=[False, True], kind="stable")
+    picked = t.groupby("group", sort=False).head(widest)
+    out = pd.concat([t[t["outside_in_group"]], picked]).drop_duplicates("city_id")
+    cols = ["group", "city_ru", "rank_in_group", "median_in_group", lo, hi, "width", "outside_in_group"]
+    order = {g: i for i, g in enumerate(params.group_codes)}
+    return out.sort_values(["group", "width"], key=lambda c: c.map(order) if c.name == "group" else -c,
+                           kind="stable")[cols].reset_index(drop=True)
+
+
+def moved_most(table: pd.DataFrame) -> pd.DataFrame:
+    """Per group, how many cities each input moves most (largest per-city ST_i)."""
+    if "moved_most_by" not in table:
+        return pd.DataFrame()
+    counts = table.groupby(["group", "moved_most_by"], sort=False).size().reset_index(name="cities")
+    order = {g: i for i, g in enumerate(pd.unique(table["group"]))}
+    return counts.sort_values(["group", "cities", "moved_most_by"], ascending=[True, False, True],
+                              key=lambda c: c.map(order) if c.name == "group" else c,
+                              kind="stable").reset_index(drop=True)
+
+
 def published_ties(scores: pd.DataFrame, full: pd.Series, index_code: str) -> pd.DataFrame:
     """Cities of one group with equal published index, with the full-precision value and
     rank (equal printed scores may hold different ranks)."""
@@ -272,7 +333,12 @@ def figures(params: Params, run: Path) -> list[Path]:
     report.setup_matplotlib()
     scores = read_csv(run / "results" / "scores.csv")
     fig_dir = run / "figures"
-    paths = [report.save(report.leaderboard(scores, params, g), fig_dir / f"leaderboard_{g}.png")
+    intervals = None
+    if params.edition.uncertainty:
+        lo, hi = (f"p{p:g}_in_group" for p in params.edition.uncertainty.interval)
+        table = read_csv(run / "results" / "uncertainty.csv", index=True)
+        intervals = table[[lo, hi]].set_axis(["low", "high"], axis=1).astype("Int64")
+    paths = [report.save(report.leaderboard(scores, params, g, intervals), fig_dir / f"leaderboard_{g}.png")
              for g in params.group_codes]
     paths.append(report.save(report.distribution(scores, params), fig_dir / "distribution.png"))
     return paths
