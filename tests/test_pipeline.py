@@ -115,6 +115,25 @@ def test_run_folder_layout(fixture_runs):
     assert not any(p.name.startswith(".staging") for p in run.parent.iterdir())
 
 
+def test_rank_stage_writes_the_uncertainty_and_sensitivity_results(fixture_runs):
+    res = fixture_runs[0] / "results"
+    scores = pd.read_csv(res / "scores.csv").set_index("city_id")
+    unc = pd.read_csv(res / "uncertainty.csv").set_index("city_id")
+    assert list(unc.index) == list(scores.index)               # same order: group, rank, city
+    assert (unc["rank_in_group"] == scores["rank_in_group"]).all()
+    assert (unc["rank_overall"] == scores["rank_overall"]).all()
+    assert ((unc["p5_in_group"] <= unc["median_in_group"]) & (unc["median_in_group"] <= unc["p95_in_group"])).all()
+    assert unc["outside_in_group"].dtype == bool
+    sens = pd.read_csv(res / "sensitivity.csv")
+    top = sens[sens["output"] == "mean_abs_rank_shift"]
+    assert top["input"].tolist() == ["weights.indicator", "weights.direction", "normalisation"]
+    assert set(sens["output"]) == {"mean_abs_rank_shift", *scores.index}
+    conv = pd.read_csv(res / "sensitivity_convergence.csv")
+    assert conv["samples"].unique().tolist() == [64]
+    inputs_ = pd.read_csv(res / "uncertainty_inputs.csv")
+    assert inputs_["setting"].tolist()[-2:] == ["nominal", "pctrank(within=group, scale=12.0)"]
+
+
 def test_manifest_records_inputs_and_outputs(fixture_runs):
     run = fixture_runs[0]
     man = json.loads((run / "manifest.json").read_text(encoding="utf-8"))

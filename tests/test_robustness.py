@@ -1,0 +1,221 @@
+"""Uncertainty and sensitivity analysis: estimators against analytic indices, the
+vectorised model against a per-replication loop, degenerate cases, determinism, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import FIXTURE_EDITION
+from iqlib import aggregate, engine, inputs, sensitivity, uncertainty
+from iqlib.errors import UserError
+from iqlib.methods import Aggregation, Uncertainty
+from iqlib.params import load_params
+
+
+@pytest.fixture(scope="module")
+def mini():
+    params = load_params(FIXTURE_EDITION)
+    data = inputs.load(params)
+    return params.methodology, data["values"], data["cities"]
+
+
+def model_of(mini, **spec) -> uncertainty.Model:
+    meth, values, cities = mini
+    return uncertainty.Model(values, cities, meth, Uncertainty.model_validate(spec))
+
+
+# ----------------------------------------------------------------------------- estimators
+def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_estimators_reproduce_the_ishigami_indices():
+    a, b = 7.0, 0.1
+    V = a ** 2 / 8 + b * np.pi ** 4 / 5 + b ** 2 * np.pi ** 8 / 18 + 0.5
+    V1, V2, V13 = 0.5 * (1 + b * np.pi ** 4 / 5) ** 2, a ** 2 / 8, b ** 2 * np.pi ** 8 * (1 / 18 - 1 / 50)
+    expected_first = np.array([V1, V2, 0]) / V                 # 0.3139, 0.4424, 0
+    expected_total = np.array([V1 + V13, V2, V13]) / V         # 0.5576, 0.4424, 0.2437
+    N = 2 ** 13
+    A, B = sensitivity.design(3, N, seed=7)
+    f = ishigami(-np.pi + 2 * np.pi * sensitivity.stacked(A, B, [(0, 1), (1, 1), (2, 1)]))
+    table = sensitivity.table(*sensitivity.split(f, N), ["x1", "x2", "x3"], 200, 0.95, seed=1)
+    np.testing.assert_allclose(table["Si"], expected_first, atol=0.02)
+    np.testing.assert_allclose(table["STi"], expected_total, atol=0.02)
+    assert ((table["Si_low"] <= expected_first + 0.01) & (expected_first - 0.01 <= table["Si_high"])).all()
+    assert ((table["STi_low"] <= expected_total) & (expected_total <= table["STi_high"])).all()
+
+
+def test_estimators_on_a_linear_model_with_a_grouped_input():
+    # f = 1·x1 + 2·(x2 + x3) + 0·x4, x uniform: V_i ∝ a_i², so S = ST = (1, 8, 0)/9 when
+    # x2 and x3 form one input (two columns moving together)
+    N = 2 ** 12
+    A, B = sensitivity.design(4, N, seed=3)
+    x = sensitivity.stacked(A, B, [(0, 1), (1, 2), (3, 1)])
+    f = x[:, 0] + 2 * (x[:, 1] + x[:, 2]) + 0 * x[:, 3]
+    first, total = sensitivity.indices(*sensitivity.split(f, N))
+    np.testing.assert_allclose(first, [1 / 9, 8 / 9, 0], atol=0.01)
+    np.testing.assert_allclose(total, [1 / 9, 8 / 9, 0], atol=0.01)
+    assert total[2] == 0                                        # x4 never changes f: exactly 0
+
+
+def test_an_output_that_does_not_vary_has_zero_indices():
+    f = np.full(5 * 64, 3.0)
+    first, total = sensitivity.indices(*sensitivity.split(f, 64))
+    assert first.tolist() == [0, 0, 0] and total.tolist() == [0, 0, 0]
+
+
+def test_convergence_table_halves_down_to_64_rows():
+    N = 256
+    A, B = sensitivity.design(2, N, seed=5)
+    f = sensitivity.stacked(A, B, [(0, 1), (1, 1)]) @ np.array([1.0, 3.0])
+    conv = sensitivity.convergence(*sensitivity.split(f, N), ["a", "b"], 100, 0.9, seed=2)
+    assert conv["samples"].tolist() == [64, 64, 128, 128, 256, 256]
+    assert conv["evaluations"].tolist() == [256, 256, 512, 512, 1024, 1024]
+    width = conv.pivot(index="samples", columns="input", values="STi_width")
+    assert width.loc[256, "b"] < width.loc[64, "b"]
+
+
+def test_design_ab_matrices_take_one_input_from_b():
+    A, B = sensitivity.design(3, 64, seed=1)
+    rows = sensitivity.stacked(A, B, [(0, 2), (2, 1)])
+    assert rows.shape == (4 * 64, 3)
+    ab1 = rows[128:192]
+    assert (ab1[:, :2] == B[:, :2]).all() and (ab1[:, 2] == A[:, 2]).all()
+    assert 0.4 < A.mean() < 0.6 and not np.array_equal(A, B)
+
+
+# ----------------------------------------------------------------------------- vectorised model
+@pytest.mark.parametrize("method", ["weighted_mean", "weighted_sum", "geometric_mean", "harmonic_mean"])
+def test_a_batch_equals_one_replication_at_a_time(method):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 12, size=(9, 6))
+    x[[1, 4], [2, 5]] = np.nan
+    x[3, 0] = 0.0
+    children = [f"I{i}" for i in range(6)]
+    parent_of = pd.Series({c: "D1" if i < 4 else "D2" for i, c in enumerate(children)})
+    cfg = Aggregation(method=method, nonpositive="shift" if method == "harmonic_mean" else "zero")
+    w = rng.uniform(0.5, 1.5, size=(5, 6))
+    members = aggregate.Members(children, parent_of)
+    batch, _ = aggregate.combine(x, w[:, None, :], cfg, members)
+    frame = pd.DataFrame(x, columns=children)
+    for r in range(5):
+        one, _ = aggregate.aggregate(frame, parent_of, pd.Series(w[r], index=children), cfg)
+        assert np.array_equal(batch[r], one.to_numpy()), r
+
+
+def test_nominal_replication_is_bit_identical_to_the_nominal_run(mini):
+    meth, values, cities = mini
+    result = engine.compute(values, cities, meth)
+    model = model_of(mini, weights={"indicator": 0.25}, normalisation=["nominal", {"method": "zscore"}])
+    assert np.array_equal(model.nominal_scores, result.scores[meth.index_code].to_numpy())
+    assert model.nominal_in_group.tolist() == result.rank_in_group.astype(float).tolist()
+
+
+def test_discrete_alternatives_give_exactly_the_scores_of_that_method(mini):
+    meth, values, cities = mini
+    alt = {"method": "pctrank", "within": "group", "scale": 12}
+    model = model_of(mini, normalisation=["nominal", alt], replications=40)
+    U = uncertainty.sample(model, 40, seed=3)
+    scores = model.scores(U)
+    norm = Uncertainty.model_validate({"normalisation": [alt]}).normalisation[0]
+    expected = {0: engine.compute(values, cities, meth).scores[meth.index_code].to_numpy(),
+                1: engine.compute(values, cities, meth.model_copy(update={"scoring": meth.scoring.model_copy(
+                    update={"normalisation": norm})})).scores[meth.index_code].to_numpy()}
+    picked = (U[:, 0] * 2).astype(int)
+    assert set(picked) == {0, 1}
+    for r in range(len(U)):
+        assert np.array_equal(scores[r], expected[picked[r]])
+
+
+def test_zero_weight_noise_collapses_every_interval_to_the_nominal_rank(mini):
+    meth, values, cities = mini
+    model = model_of(mini, weights={"indicator": 0.0, "direction": 0.0}, replications=200)
+    table = uncertainty.analyse(model, cities, seed=11)
+    for scope in ["in_group", "overall"]:
+        for col in [f"median_{scope}", f"p5_{scope}", f"p95_{scope}"]:
+            assert table[col].tolist() == table[f"rank_{scope}"].tolist()
+        assert not table[f"outside_{scope}"].any()
+
+
+def test_weight_noise_moves_ranks_and_intervals_contain_most_replications(mini):
+    meth, values, cities = mini
+    model = model_of(mini, weights={"indicator": 0.9, "direction": 0.9}, replications=1000)
+    table = uncertainty.analyse(model, cities, seed=11)
+    width = table["p95_in_group"] - table["p5_in_group"]
+    assert width.max() >= 1                                      # noise of ±90 % moves some city
+    assert (table["p5_in_group"] <= table["median_in_group"]).all()
+    assert (table["median_in_group"] <= table["p95_in_group"]).all()
+    assert table["p95_in_group"].max() <= 3                      # 3 cities per group in the fixture
+
+
+def test_an_input_that_does_not_vary_has_zero_sensitivity(mini):
+    meth, values, cities = mini
+    model = model_of(mini, normalisation=["nominal"], sensitivity={"samples": 64, "bootstrap": 50})
+    out = sensitivity.analyse(model, cities, seed=1)
+    sens = out["sensitivity"]
+    assert (sens[["Si", "STi"]] == 0).all().all()
+    assert out["moved_most_by"].isna().all()
+
+
+def test_only_the_varied_inputs_have_sensitivity(mini):
+    # in the 12-city fixture only heavy direction-weight noise reorders cities within groups
+    meth, values, cities = mini
+    model = model_of(mini, weights={"indicator": 0.0, "direction": 0.9}, normalisation=["nominal"],
+                     aggregation={"index": ["nominal", {"method": "geometric_mean", "nonpositive": "shift"}]},
+                     sensitivity={"samples": 128, "bootstrap": 50})
+    sens = sensitivity.analyse(model, cities, seed=1)["sensitivity"]
+    top = sens[sens["output"] == "mean_abs_rank_shift"].set_index("input")
+    for fixed in ["weights.indicator", "normalisation"]:
+        assert top.loc[fixed, ["Si", "STi", "STi_low", "STi_high"]].tolist() == [0, 0, 0, 0]
+    assert top.loc["weights.direction", "STi"] > 0.5
+    assert top.loc["weights.direction", "STi_low"] <= top.loc["weights.direction", "STi"]
+
+
+def test_same_seed_same_results_and_another_seed_differs(mini):
+    meth, values, cities = mini
+    spec = {"weights": {"indicator": 0.5, "direction": 0.5}, "replications": 300,
+            "sensitivity": {"samples": 64, "bootstrap": 50}}
+    runs = [(uncertainty.analyse(model_of(mini, **spec), cities, seed=s),
+             sensitivity.analyse(model_of(mini, **spec), cities, seed=s)["sensitivity"]) for s in (4, 4, 5)]
+    as_bytes = [(u.to_csv().encode(), s.to_csv().encode()) for u, s in runs]
+    assert as_bytes[0] == as_bytes[1]
+    assert as_bytes[0][1] != as_bytes[2][1]
+
+
+def test_batches_do_not_change_the_results(mini):
+    meth, values, cities = mini
+    spec = {"weights": {"indicator": 0.5}, "normalisation": ["nominal", {"method": "rank"}], "replications": 101}
+    U = uncertainty.sample(model_of(mini, **spec), 101, seed=2)
+    whole = model_of(mini, **spec, batch=1000).scores(U)
+    pieces = model_of(mini, **spec, batch=7).scores(U)
+    assert np.array_equal(whole, pieces)
+
+
+# ----------------------------------------------------------------------------- errors
+def test_a_combination_that_cannot_be_computed_is_named(mini):
+    model = model_of(mini, normalisation=["nominal", {"method": "zscore"}],
+                     aggregation={"direction": ["nominal", {"method": "geometric_mean"}]})
+    with pytest.raises(UserError) as err:
+        model.scores(np.full((1, model.columns), 0.99))       # the last alternatives: zscore, geometric
+    assert str(err.value).startswith("uncertainty: the combination normalisation=zscore(within=group, "
+                                     "mean=0.0, sd=1.0), aggregation.direction=geometric_mean(")
+    assert "negative values in" in str(err.value)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"weights": {"pillar": 0.2}}, "key 'uncertainty.weights.pillar': not a level with weights"),
+    ({"aggregation": {"indicator": ["nominal"]}}, "key 'uncertainty.aggregation.indicator': not an aggregating"),
+    ({"weights": {"indicator": 1.5}}, "the noise factor must be in [0, 1), not 1.5"),
+    ({"normalisation": ["nominal", {"method": "zscor"}]}, "uncertainty.normalisation.1"),
+    ({"sensitivity": {"samples": 1000}}, "samples must be a power of two"),
+    ({"replications": 100}, "name at least one uncertain input"),
+])
+def test_bad_uncertainty_params_name_the_key(tmp_path, change, message):
+    edition = tmp_path / "e.yaml"
+    data = yaml.safe_load(open(FIXTURE_EDITION, encoding="utf-8"))
+    data["uncertainty"] = change
+    edition.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        load_params(edition)
+    assert message in str(err.value)
