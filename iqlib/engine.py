@@ -37,17 +37,23 @@ class Result:
 
 
 def prepare(values: pd.DataFrame, cities: pd.DataFrame, meth, bounds: dict | None = None,
-            imputation: str | None = None, treatment=None, normalisation=None):
+            imputation: str | None = None, treatment=None, normalisation=None, cache: dict | None = None):
     """Impute, treat and normalise: the indicator-level steps. ``imputation``,
     ``treatment`` and ``normalisation``, when given, replace the methodology's choice for
-    every indicator (the alternatives of the uncertainty analysis)."""
+    every indicator (the alternatives of the uncertainty analysis); ``cache`` keeps the
+    imputed and treated values of each alternative for the next call."""
     codes = meth.indicator_codes()
     roster = cities.set_index("city_id").reindex(values.index)
-    by = roster[meth.scoring.imputation.by]
-    rules = missing_rules(meth) if imputation is None else pd.Series(imputation, index=codes)
-    imputed, imputation_table = impute.impute(values[codes], rules, by)
-    treated, treatment_table, points = treat.treat(
-        imputed, {c: treatment or meth.treatment_of(c) for c in codes}, roster["group"])
+    cache = {} if cache is None else cache
+    key = (repr(imputation),)
+    if key not in cache:
+        rules = missing_rules(meth) if imputation is None else pd.Series(imputation, index=codes)
+        cache[key] = impute.impute(values[codes], rules, roster[meth.scoring.imputation.by])
+    imputed, imputation_table = cache[key]
+    key += (repr(treatment),)
+    if key not in cache:
+        cache[key] = treat.treat(imputed, {c: treatment or meth.treatment_of(c) for c in codes}, roster["group"])
+    treated, treatment_table, points = cache[key]
     normalised = normalise.normalise(treated, polarity(meth),
                                      {c: normalisation or meth.normalisation_of(c) for c in codes},
                                      roster["group"], bounds)

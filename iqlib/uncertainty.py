@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from . import aggregate, engine
 from .errors import UserError
@@ -96,6 +95,7 @@ class Model:
             self.levels.append((level, children, members, np.array([members.parents.index(c) for c in order])))
             children = order
         self._prepared: dict = {}
+        self._steps: dict = {}  # imputed and treated values per alternative
         self._combos: dict = {}
         self.nominal_scores = self.nominal()[0]
         self.nominal_in_group, self.nominal_overall = (r[0] for r in self.ranks(self.nominal()))
@@ -122,27 +122,34 @@ class Model:
 
     def _combo(self, chosen: tuple):
         """Normalised values, aggregation methods and nominal weights of a combination,
-        computed once (the nominal run of that combination also checks it can be computed)."""
+        computed once. Weights are the methodology's (``yaml``), equal, or — for ``pca`` —
+        those of the combination's own nominal run."""
         key = tuple(describe(c or "nominal") for c in chosen)
         if key in self._combos:
             return self._combos[key]
-        names = [n for n, _ in self._discrete()]
-        meth, by = self.meth, dict(zip(names, chosen))
-        try:
-            if key[:3] not in self._prepared:
-                self._prepared[key[:3]] = engine.prepare(self.values, self.cities, meth, self.bounds,
-                                                         *chosen[:3])[-1]
-            normalised = self._prepared[key[:3]]
-            cfgs = {lv: by[f"aggregation.{lv}"] or meth.scoring.aggregation[lv] for lv in meth.levels[1:]}
+        meth, by = self.meth, dict(zip([n for n, _ in self._discrete()], chosen))
+        if key[:3] not in self._prepared:
+            self._prepared[key[:3]] = engine.prepare(self.values, self.cities, meth, self.bounds,
+                                                     *chosen[:3], cache=self._steps)[-1]
+        normalised = self._prepared[key[:3]]
+        cfgs = {lv: by[f"aggregation.{lv}"] or meth.scoring.aggregation[lv] for lv in meth.levels[1:]}
+        weights = {}
+        if any(c.weights == "pca" for c in cfgs.values()):
             varied = meth.model_copy(update={"scoring": meth.scoring.model_copy(update={"aggregation": cfgs})})
             table = aggregate.aggregate_all(normalised, varied)["weights"]
-        except UserError as exc:
-            used = ", ".join(f"{n}={k}" for n, k in zip(names, key) if k != "nominal") or "nominal"
-            raise UserError(f"uncertainty: the combination {used} cannot be computed: {exc}") from None
-        weights = {lv: table.loc[table["level"] == lv].set_index("child")["weight"].reindex(children).to_numpy()
-                   for lv, children, _, _ in self.levels}
+        for level, children, _, _ in self.levels:
+            if cfgs[level].weights == "pca":
+                weights[level] = table.loc[table["level"] == level].set_index("child")["weight"][children].to_numpy()
+            elif cfgs[level].weights == "equal":
+                weights[level] = np.ones(len(children))
+            else:
+                weights[level] = np.array([float(meth.node(c).weight) for c in children])
         self._combos[key] = (normalised.to_numpy(dtype=float), cfgs, weights)
         return self._combos[key]
+
+    def _describe_combo(self, chosen: tuple) -> str:
+        named = [f"{n}={describe(c)}" for (n, _), c in zip(self._discrete(), chosen) if c is not None]
+        return ", ".join(named) or "nominal"
 
     def _noisy(self, level: str, w: np.ndarray, Ub: np.ndarray | None) -> np.ndarray:
         """Weights of the children on ``level``, perturbed per replication (replications × 1 × children)."""
@@ -154,12 +161,16 @@ class Model:
 
     def _evaluate(self, chosen: tuple, Ub: np.ndarray | None) -> np.ndarray:
         """Index scores (replications × cities) of one combination; Ub None: no noise."""
-        x, cfgs, weights = self._combo(chosen)
-        current, below = x, self.meth.levels[0]
-        for level, children, members, order in self.levels:
-            w = self._noisy(below, weights[level], Ub)
-            out, _ = aggregate.combine(current, w, cfgs[level], members, level, children)
-            current, below = out[..., order], level
+        try:
+            x, cfgs, weights = self._combo(chosen)
+            current, below = x, self.meth.levels[0]
+            for level, children, members, order in self.levels:
+                w = self._noisy(below, weights[level], Ub)
+                out, _ = aggregate.combine(current, w, cfgs[level], members, level, children)
+                current, below = out[..., order], level
+        except UserError as exc:
+            raise UserError(f"uncertainty: the combination {self._describe_combo(chosen)} "
+                            f"cannot be computed: {exc}") from None
         index = current[..., 0]
         return np.broadcast_to(index, (1 if Ub is None else len(Ub), index.shape[-1]))
 
@@ -184,13 +195,26 @@ class Model:
         """Ranks within group and overall (1 = best, ties 'min'; NaN score → NaN rank)."""
         missing = np.isnan(S)
         key = np.where(missing, np.inf, -S)
-        overall = rankdata(key, method="min", axis=1).astype(float)
+        overall = min_ranks(key)
         in_group = np.empty_like(overall)
         for cols in self.group_cols:
-            in_group[:, cols] = rankdata(key[:, cols], method="min", axis=1)
+            in_group[:, cols] = min_ranks(key[:, cols])
         overall[missing] = np.nan
         in_group[missing] = np.nan
         return in_group, overall
+
+
+def min_ranks(key: np.ndarray) -> np.ndarray:
+    """Row-wise ranks of ``key`` ascending, ties sharing the lowest rank ('min'), as floats."""
+    order = np.argsort(key, axis=1, kind="stable")
+    ordered = np.take_along_axis(key, order, axis=1)
+    position = np.broadcast_to(np.arange(1, key.shape[1] + 1, dtype=float), key.shape)
+    starts = np.ones(key.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ranked = np.maximum.accumulate(np.where(starts, position, 0.0), axis=1)
+    out = np.empty(key.shape)
+    np.put_along_axis(out, order, ranked, axis=1)
+    return out
 
 
 def sample(model: Model, replications: int, seed: int) -> np.ndarray:
