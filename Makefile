@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 EDITION ?= params/editions/2019.yaml
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run publish publish-all templates test lab demo-data validate constraints clean
+.PHONY: help venv run publish publish-all templates test bench lab demo-data validate constraints clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,10 @@ templates: venv ## Write the fill-in templates for data submitters to data/templ
 
 test: venv ## Run the whole test suite (unit, pipeline back-test, nbval on published runs)
 	$(BIN)/python -m pytest
+
+bench: venv ## Run the benchmarks (median of several runs; about 2 minutes) and record them in bench/results/
+	$(BIN)/python bench/nominal.py --save
+	$(BIN)/python bench/uncertainty.py --save
 
 validate: venv ## Check an edition's params and inputs without running
 	$(BIN)/iq validate $(EDITION)
