@@ -223,4 +223,4 @@ def test_bad_uncertainty_params_name_the_key(tmp_path, change, message):
 
 def test_min_ranks_match_a_hand_ranking():
     key = np.array([[3.0, 1.0, 3.0, 2.0, np.inf], [5.0, 5.0, 5.0, 5.0, 5.0]])
-    assert uncertainty.min_ranks(key).tolist() == [[4, 1, 4, 3, 5], [1, 1, 1, 1, 1]]
+    assert uncertainty.min_ranks(key).tolist() == [[3, 1, 3, 2, 5], [1, 1, 1, 1, 1]]
