@@ -105,7 +105,7 @@ def analyse(model, cities: pd.DataFrame, seed: int) -> dict[str, pd.DataFrame]:
     in_group, _ = model.ranks(model.scores(stacked(A, B, spans)))
     shift = np.abs(in_group - model.nominal_in_group)             # rows × cities
     ranked = ~np.isnan(model.nominal_in_group)
-    mean_shift = shift[:, ranked].mean(axis=1)
+    mean_shift = np.nanmean(shift[:, ranked], axis=1)               # a replication may leave a city unranked
     fA, fB, fAB = split(mean_shift, N)
     overall = table(fA, fB, fAB, names, cfg.bootstrap, cfg.confidence, seed)
     overall.insert(0, "output", "mean_abs_rank_shift")
@@ -117,7 +117,7 @@ def analyse(model, cities: pd.DataFrame, seed: int) -> dict[str, pd.DataFrame]:
     order = {c: i for i, c in enumerate(ids)}
     per_city = per_city.sort_values("output", key=lambda s: s.map(order), kind="stable")
     out = pd.concat([overall, per_city], ignore_index=True)
-    most = pd.DataFrame(total.T, index=ids, columns=names)
+    most = pd.DataFrame(total.T, index=ids, columns=names).fillna(0.0)
     moved = most.idxmax(axis=1).where(most.max(axis=1) > 0)
     return {"sensitivity": out, "convergence": convergence(fA, fB, fAB, names, cfg.bootstrap, cfg.confidence, seed),
             "moved_most_by": moved}

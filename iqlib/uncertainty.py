@@ -15,6 +15,7 @@ the nominal alternatives a replication reproduces the nominal scores bit for bit
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,8 +98,9 @@ class Model:
         self._prepared: dict = {}
         self._steps: dict = {}  # imputed and treated values per alternative
         self._combos: dict = {}
-        self.nominal_scores = self.nominal()[0]
-        self.nominal_in_group, self.nominal_overall = (r[0] for r in self.ranks(self.nominal()))
+        nominal = self.nominal()
+        self.nominal_scores = nominal[0]
+        self.nominal_in_group, self.nominal_overall = (r[0] for r in self.ranks(nominal))
 
     # --- discrete combinations, each prepared once
     def _discrete(self) -> list[tuple[str, Input | None]]:
@@ -227,7 +229,9 @@ def intervals(ranks: np.ndarray, nominal: np.ndarray, interval: tuple[float, flo
     rank r such that the given share of replications ranks the city r or better), and
     whether the nominal rank lies outside the interval."""
     lo, hi = interval
-    q = np.nanquantile(ranks, [0.5, lo / 100, hi / 100], axis=0, method="inverted_cdf")
+    with warnings.catch_warnings():  # a city never ranked (its index always missing) stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = np.nanquantile(ranks, [0.5, lo / 100, hi / 100], axis=0, method="inverted_cdf")
     return {"median": q[0], "low": q[1], "high": q[2], "outside": (nominal < q[1]) | (nominal > q[2])}
 
 

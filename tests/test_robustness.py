@@ -224,3 +224,27 @@ def test_bad_uncertainty_params_name_the_key(tmp_path, change, message):
 def test_min_ranks_match_a_hand_ranking():
     key = np.array([[3.0, 1.0, 3.0, 2.0, np.inf], [5.0, 5.0, 5.0, 5.0, 5.0]])
     assert uncertainty.min_ranks(key).tolist() == [[3, 1, 3, 2, 5], [1, 1, 1, 1, 1]]
+
+
+def test_a_city_without_an_index_stays_unranked_and_the_rest_are_analysed(mini):
+    meth, values, cities = mini
+    strict = meth.scoring.aggregation["index"].model_copy(update={"min_coverage": 1.0, "missing": "missing"})
+    meth = meth.model_copy(update={"scoring": meth.scoring.model_copy(
+        update={"aggregation": {**meth.scoring.aggregation, "index": strict}})})
+    values = values.copy()
+    gap = values.index[0]
+    values.loc[gap] = np.nan          # only presence indicators (missing = 0) left: directions of rates → no index
+    direction = meth.scoring.aggregation["direction"].model_copy(update={"missing": "missing"})
+    meth = meth.model_copy(update={"scoring": meth.scoring.model_copy(
+        update={"aggregation": {"direction": direction, "index": strict}})})
+    u = Uncertainty.model_validate({"weights": {"indicator": 0.3}, "replications": 50,
+                                    "sensitivity": {"samples": 64, "bootstrap": 20}})
+    model = uncertainty.Model(values, cities, meth, u)
+    table = uncertainty.analyse(model, cities, seed=1).set_index("city_id")
+    assert table.loc[gap, ["rank_in_group", "median_in_group", "p5_in_group"]].isna().all()
+    unranked = table["rank_in_group"].isna()
+    assert unranked.sum() < len(table) - 3                      # most cities keep an index
+    assert (table["p95_in_group"].isna() == unranked).all()    # weight noise cannot fill a gap
+    out = sensitivity.analyse(model, cities, seed=1)
+    assert not set(table.index[unranked]) & set(out["sensitivity"]["output"])
+    assert out["sensitivity"][["Si", "STi"]].notna().all().all()
