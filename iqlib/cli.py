@@ -37,7 +37,7 @@ def _demo_data(args) -> int:
 
 
 def _validate(args) -> int:
-    from . import inputs
+    from . import inputs, stages
     from .params import load_params
 
     params = load_params(args.params)
@@ -50,6 +50,9 @@ def _validate(args) -> int:
     print(f"  accounting: {total['cities']} cells = {total['read']} read ({total['used']} used, "
           f"{total['rejected']} rejected) + {total['missing']} missing ({total['to_impute']} to impute, "
           f"{total['left_missing']} left missing)")
+    if params.edition.uncertainty:
+        print(f"  uncertainty: {stages.check_uncertainty(params, data)} combinations of alternatives, "
+              f"each computed once; {params.edition.uncertainty.replications} replications")
     for _, row in data["warnings"].iterrows():
         print(f"  warning: {row['city_id']} {row['indicator']} = {row['value']:g}, {row['warning']} "
               f"({row['group_median']:g})")

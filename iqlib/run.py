@@ -29,7 +29,7 @@ from .execute import ERROR_PREFIX
 from .params import Params, load_params, sha256
 from .paths import display, project_root
 from .report import index_html
-from .stages import STAGES
+from .stages import STAGES, check_uncertainty
 
 PACKAGES = ["iqlib", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "pyyaml", "pydantic",
             "papermill", "nbformat", "nbclient", "nbconvert", "ipykernel", "openpyxl"]
@@ -259,7 +259,8 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     """Validate params and inputs, execute every stage, publish the run folder."""
     started = _now()
     params = load_params(params_file)
-    inputs.load(params)  # pre-flight: bad data is a UserError before any notebook runs
+    data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
+    check_uncertainty(params, data)
     dest = Path(out).resolve() if out else default_destination(params, publish)
     for source in ("iqlib", "notebooks", "params", "data", "tests", "docs", "bench"):
         folder = project_root() / source

@@ -240,6 +240,16 @@ def rank(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     return {"scores": scores, "ties": ties, "leave_one_out": loo, "shifts": shifts}
 
 
+def check_uncertainty(params: Params, data: dict) -> int:
+    """Pre-flight: every combination of the edition's uncertainty alternatives can be
+    computed on these inputs (a UserError naming the combination otherwise)."""
+    if params.edition.uncertainty is None:
+        return 0
+    values = data["values"][params.methodology.indicator_codes()]
+    return uncertainty.Model(values, data["cities"], params.methodology, params.edition.uncertainty,
+                             bounds(params, values, data["cities"])).check()
+
+
 def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     """Uncertainty (and sensitivity) analysis of the ranks, as configured by the edition's
     ``uncertainty``; nothing when it has none. Its nominal ranks must be the published ones."""

@@ -15,6 +15,7 @@ the nominal alternatives a replication reproduces the nominal scores bit for bit
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -179,6 +180,14 @@ class Model:
     def nominal(self) -> np.ndarray:
         """The methodology's own index scores (1 × cities)."""
         return self._evaluate((None,) * len(self._discrete()), None).copy()
+
+    def check(self) -> int:
+        """Compute every combination of discrete alternatives once (nominal weights), so a
+        combination that cannot be computed is found before any replication; returns how many."""
+        sizes = [len(inp.alternatives) if inp else 1 for _, inp in self._discrete()]
+        for key in itertools.product(*map(range, sizes)):
+            self._evaluate(self._chosen(key), None)
+        return int(np.prod(sizes))
 
     def scores(self, U: np.ndarray) -> np.ndarray:
         """Index scores (replications × cities) for every row of U."""

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import FIXTURE_EDITION
+from conftest import FIXTURE_EDITION, iq
 from iqlib import aggregate, engine, inputs, sensitivity, uncertainty
 from iqlib.errors import UserError
 from iqlib.methods import Aggregation, Uncertainty
@@ -248,3 +248,18 @@ def test_a_city_without_an_index_stays_unranked_and_the_rest_are_analysed(mini):
     out = sensitivity.analyse(model, cities, seed=1)
     assert not set(table.index[unranked]) & set(out["sensitivity"]["output"])
     assert out["sensitivity"][["Si", "STi"]].notna().all().all()
+
+
+def test_iq_run_refuses_a_combination_that_cannot_be_computed_before_any_stage(tmp_path):
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(
+        "extends: tests/fixtures/mini/edition.yaml\nscenario: bad-combination\nedition:\n  uncertainty:\n"
+        "    replications: 100\n    normalisation: [nominal, {method: zscore}]\n"
+        "    aggregation: {direction: [nominal, {method: harmonic_mean}]}\n", encoding="utf-8")
+    out = tmp_path / "run"
+    result = iq("run", str(scenario), "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    assert "uncertainty: the combination normalisation=zscore(within=group, mean=0.0, sd=1.0), " \
+           "aggregation.direction=harmonic_mean(" in result.stderr
+    assert "Traceback" not in result.stderr and "01_load" not in result.stdout
+    assert not out.exists()
