@@ -65,7 +65,8 @@ def combine(x: np.ndarray, w: np.ndarray, cfg, m: Members, level: str = "",
             bad = sorted({names[j] for j in np.argwhere(avail & (x < 0))[:, -1]})
             fix = f"a shift larger than {cfg.shift:g}" if cfg.nonpositive == "shift" else \
                 "nonpositive: shift or skip"
-            raise UserError(f"{method} at level {level!r}: negative values in {', '.join(bad)}"
+            shown = ", ".join(bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
+            raise UserError(f"{method} at level {level!r}: negative values in {shown}"
                             f"{' after the shift' if cfg.nonpositive == 'shift' else ''}; set {fix}, "
                             f"or normalise to non-negative values")
     xf = np.where(avail, x, 0.0)
