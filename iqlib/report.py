@@ -31,6 +31,7 @@ TEXT = {
         "banner": "Издание {edition}, сценарий «{scenario}», методика {method}.",
         "warning": "ВНИМАНИЕ: синтетические демонстрационные данные, не официальные значения.",
         "rank": "Место",
+        "rank_interval": "Интервал места [a–b]",
         "interval": "[a–b] — {lo:g}–{hi:g}-й процентили места в группе по {n} повторам анализа неопределённости",
         "city": "Город",
         "stage_names": {"01_load": "1. Загрузка и проверка данных", "02_normalise": "2. Нормирование",
@@ -54,6 +55,7 @@ TEXT = {
         "banner": "Edition {edition}, scenario '{scenario}', methodology {method}.",
         "warning": "WARNING: synthetic demonstration data, not official values.",
         "rank": "Rank",
+        "rank_interval": "Rank interval [a–b]",
         "interval": "[a–b]: {lo:g}th–{hi:g}th percentile of the rank in group over {n} uncertainty replications",
         "city": "City",
         "stage_names": {"01_load": "1. Load and validate", "02_normalise": "2. Normalise",
@@ -132,15 +134,13 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
             vals = weight[c] * part[c].fillna(0).to_numpy()
             ax.barh(y, vals, left=left, color=color, label=f"{c} {params.name(c)}", height=0.8)
             left += vals
-        below = (0.5 if intervals is None else 0.75) / fig.get_figheight() + 0.04
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below),
-                  ncol=2, fontsize=8, frameon=False)
+        fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     else:
         ax.barh(y, part[code].fillna(0).to_numpy(), color="#1f4e79", height=0.8)
     for yi, total in zip(y, part[code].to_numpy()):
         ax.text(max(total, 0) + 0.5, yi, "—" if np.isnan(total) else f"{total:.2f}", va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(part) - 0.4, -0.6)  # best on top, no empty margin in long groups
     if meth.scoring.max_score:
         ax.set_xlim(0, meth.scoring.max_score)
     xlabel = text(params, "score")
@@ -220,14 +220,24 @@ def index_html(run_dir: Path, params: Params, stages: list[str]) -> str:
                      f"<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
     parts.append("</ol>")
     scores = pd.read_csv(run_dir / "results" / "scores.csv", dtype={"city_id": str})
-    parts.append(f"<h2>{esc(t['top'])}</h2>\n<table><tr><th>{t['group']}</th><th>{t['rank']}</th>"
+    u = ed.uncertainty
+    interval = {}
+    if u is not None:
+        table = pd.read_csv(run_dir / "results" / "uncertainty.csv", dtype={"city_id": str}).set_index("city_id")
+        lo, hi = (f"p{p:g}_in_group" for p in u.interval)
+        interval = {c: f"{int(a)}–{int(b)}" for c, a, b in zip(table.index, table[lo], table[hi]) if pd.notna(a)}
+    head = f"<th>{esc(t['rank_interval'])}</th>" if u is not None else ""
+    parts.append(f"<h2>{esc(t['top'])}</h2>\n<table><tr><th>{t['group']}</th><th>{t['rank']}</th>{head}"
                  f"<th>{t['city']}</th><th>{esc(params.methodology.index_code)}</th></tr>")
     top = scores[scores["rank_in_group"] <= 3]
     code = params.methodology.index_code
     for g in params.group_codes:
         for _, row in top[top["group"] == g].iterrows():
-            parts.append(f"<tr><td>{esc(params.group_name(g))}</td><td>{row['rank_in_group']}</td>"
+            cell = f"<td>{interval.get(row['city_id'], '—')}</td>" if u is not None else ""
+            parts.append(f"<tr><td>{esc(params.group_name(g))}</td><td>{row['rank_in_group']}</td>{cell}"
                          f"<td>{esc(row['city_ru'])}</td><td>{row[code]:.2f}</td></tr>")
+    if u is not None:
+        parts.append(f"<p>{esc(t['interval'].format(lo=u.interval[0], hi=u.interval[1], n=u.replications))}.</p>")
     parts.append("</table>")
     parts.append(f"<h2>{esc(t['results'])}</h2>\n<ul>")
     for p in sorted((run_dir / "results").glob("*.csv")):
