@@ -101,7 +101,7 @@ def time_sensitivity(repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        sensitivity.analyse(uncertainty.Model(values, cities, meth, u, bounds), cities, seed=1)
+        sensitivity.analyse(uncertainty.Model(values, cities, meth, u, bounds), seed=1)
         times.append(time.perf_counter() - t0)
     return times
 

@@ -95,7 +95,7 @@ def convergence(fA, fB, fAB, names: list[str], resamples: int, confidence: float
     return pd.concat(frames, ignore_index=True)
 
 
-def analyse(model, cities: pd.DataFrame, seed: int) -> dict[str, pd.DataFrame]:
+def analyse(model, seed: int) -> dict[str, pd.DataFrame]:
     """Sensitivity of the mean absolute rank shift (with intervals) and of each city's shift."""
     cfg = model.u.sensitivity
     N = cfg.samples

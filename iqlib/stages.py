@@ -269,7 +269,7 @@ def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     table = uncertainty.analyse(model, cities, seed)
     out = {"inputs": uncertainty.inputs_table(model.inputs)}
     if u.sensitivity:
-        out.update(sensitivity.analyse(model, cities, seed))
+        out.update(sensitivity.analyse(model, seed))
         table["moved_most_by"] = out.pop("moved_most_by").reindex(table["city_id"]).to_numpy()
         write_csv(out["sensitivity"], res / "sensitivity.csv")
         write_csv(out["convergence"], res / "sensitivity_convergence.csv")

@@ -152,7 +152,7 @@ def test_weight_noise_moves_ranks_and_intervals_contain_most_replications(mini):
 def test_an_input_that_does_not_vary_has_zero_sensitivity(mini):
     meth, values, cities = mini
     model = model_of(mini, normalisation=["nominal"], sensitivity={"samples": 64, "bootstrap": 50})
-    out = sensitivity.analyse(model, cities, seed=1)
+    out = sensitivity.analyse(model, seed=1)
     sens = out["sensitivity"]
     assert (sens[["Si", "STi"]] == 0).all().all()
     assert out["moved_most_by"].isna().all()
@@ -164,7 +164,7 @@ def test_only_the_varied_inputs_have_sensitivity(mini):
     model = model_of(mini, weights={"indicator": 0.0, "direction": 0.9}, normalisation=["nominal"],
                      aggregation={"index": ["nominal", {"method": "geometric_mean", "nonpositive": "shift"}]},
                      sensitivity={"samples": 128, "bootstrap": 50})
-    sens = sensitivity.analyse(model, cities, seed=1)["sensitivity"]
+    sens = sensitivity.analyse(model, seed=1)["sensitivity"]
     top = sens[sens["output"] == "mean_abs_rank_shift"].set_index("input")
     for fixed in ["weights.indicator", "normalisation"]:
         assert top.loc[fixed, ["Si", "STi", "STi_low", "STi_high"]].tolist() == [0, 0, 0, 0]
@@ -177,7 +177,7 @@ def test_same_seed_same_results_and_another_seed_differs(mini):
     spec = {"weights": {"indicator": 0.5, "direction": 0.5}, "replications": 300,
             "sensitivity": {"samples": 64, "bootstrap": 50}}
     runs = [(uncertainty.analyse(model_of(mini, **spec), cities, seed=s),
-             sensitivity.analyse(model_of(mini, **spec), cities, seed=s)["sensitivity"]) for s in (4, 4, 5)]
+             sensitivity.analyse(model_of(mini, **spec), seed=s)["sensitivity"]) for s in (4, 4, 5)]
     as_bytes = [(u.to_csv().encode(), s.to_csv().encode()) for u, s in runs]
     assert as_bytes[0] == as_bytes[1]
     assert as_bytes[0][1] != as_bytes[2][1]
@@ -245,7 +245,7 @@ def test_a_city_without_an_index_stays_unranked_and_the_rest_are_analysed(mini):
     unranked = table["rank_in_group"].isna()
     assert unranked.sum() < len(table) - 3                      # most cities keep an index
     assert (table["p95_in_group"].isna() == unranked).all()    # weight noise cannot fill a gap
-    out = sensitivity.analyse(model, cities, seed=1)
+    out = sensitivity.analyse(model, seed=1)
     assert not set(table.index[unranked]) & set(out["sensitivity"]["output"])
     assert out["sensitivity"][["Si", "STi"]].notna().all().all()
 
