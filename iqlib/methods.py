@@ -20,6 +20,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def describe(choice) -> str:
+    """A method choice as one line: 'minmax(within=group, lower=0.0, …)'; a plain name
+    (a missing-data rule, 'nominal') as itself."""
+    if isinstance(choice, str):
+        return choice
+    fields = choice.model_dump(exclude={"method"}, exclude_none=True)
+    return f"{choice.method}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+
+
 # ----------------------------------------------------------------------------- missing data
 MissingRule = Literal["exclude", "zero", "group_mean", "group_median", "group_min"]
 

@@ -103,14 +103,26 @@ def _title(fig, ax, params: Params, title: str) -> None:
         fig.suptitle(text(params, "synthetic"), color="#b00020", fontsize=10, x=0.01, ha="left")
 
 
-def rank_labels(part: pd.DataFrame, intervals: pd.DataFrame | None, params: Params) -> list[str]:
+def interval_note(params: Params) -> str:
+    """What the [a–b] after a city means (percentiles, number of replications)."""
+    u = params.edition.uncertainty
+    return text(params, "interval").format(lo=u.interval[0], hi=u.interval[1], n=u.replications)
+
+
+def rank_interval(intervals: pd.DataFrame | None, city_id: str) -> str | None:
+    """'2–5', the city's rank interval in its group; None without one."""
+    if intervals is None or city_id not in intervals.index or pd.isna(intervals.at[city_id, "low"]):
+        return None
+    return f"{intervals.at[city_id, 'low']}–{intervals.at[city_id, 'high']}"
+
+
+def rank_labels(part: pd.DataFrame, intervals: pd.DataFrame | None) -> list[str]:
     """'3. Казань [2–5]': rank, city and, when the uncertainty analysis ran, the interval."""
     labels = []
     for city_id, r, c in zip(part["city_id"], part["rank_in_group"], part["city_ru"]):
         label = f"{r}. {c}" if pd.notna(r) else f"— {c}"
-        if intervals is not None and city_id in intervals.index and pd.notna(intervals.at[city_id, "low"]):
-            label += f" [{intervals.at[city_id, 'low']}–{intervals.at[city_id, 'high']}]"
-        labels.append(label)
+        interval = rank_interval(intervals, city_id)
+        labels.append(f"{label} [{interval}]" if interval else label)
     return labels
 
 
@@ -124,7 +136,7 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     cfg = meth.scoring.aggregation[meth.levels[-1]]
     stacked = cfg.method == "weighted_sum" and cfg.weights != "pca"
     part = scores[scores["group"] == group].sort_values(["rank_in_group", "city_id"])
-    labels = rank_labels(part, intervals, params)
+    labels = rank_labels(part, intervals)
     fig, ax = plt.subplots(figsize=(11, 3.2 + 0.26 * len(part)), layout="constrained")
     y = np.arange(len(part))
     if stacked:
@@ -145,8 +157,7 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
         ax.set_xlim(0, meth.scoring.max_score)
     xlabel = text(params, "score")
     if intervals is not None:
-        u = params.edition.uncertainty
-        xlabel += "\n" + text(params, "interval").format(lo=u.interval[0], hi=u.interval[1], n=u.replications)
+        xlabel += "\n" + interval_note(params)
     ax.set_xlabel(xlabel)
     lang = params.edition.language
     _title(fig, ax, params, f"{params.edition.title_ru if lang == 'ru' else params.edition.title_en}\n"
@@ -194,8 +205,9 @@ def save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def index_html(run_dir: Path, params: Params, stages: list[str]) -> str:
-    """The run's front page: what it is, links to every notebook, page, table and chart."""
+def index_html(run_dir: Path, params: Params, stages: list[str], intervals: pd.DataFrame | None = None) -> str:
+    """The run's front page: what it is, links to every notebook, page, table and chart;
+    the leaders' rank intervals when ``intervals`` (city_id → low, high) are given."""
     ed = params.edition
     lang = ed.language
     t = TEXT[lang]
@@ -220,24 +232,19 @@ def index_html(run_dir: Path, params: Params, stages: list[str]) -> str:
                      f"<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
     parts.append("</ol>")
     scores = pd.read_csv(run_dir / "results" / "scores.csv", dtype={"city_id": str})
-    u = ed.uncertainty
-    interval = {}
-    if u is not None:
-        table = pd.read_csv(run_dir / "results" / "uncertainty.csv", dtype={"city_id": str}).set_index("city_id")
-        lo, hi = (f"p{p:g}_in_group" for p in u.interval)
-        interval = {c: f"{int(a)}–{int(b)}" for c, a, b in zip(table.index, table[lo], table[hi]) if pd.notna(a)}
-    head = f"<th>{esc(t['rank_interval'])}</th>" if u is not None else ""
+    shown = intervals is not None
+    head = f"<th>{esc(t['rank_interval'])}</th>" if shown else ""
     parts.append(f"<h2>{esc(t['top'])}</h2>\n<table><tr><th>{t['group']}</th><th>{t['rank']}</th>{head}"
                  f"<th>{t['city']}</th><th>{esc(params.methodology.index_code)}</th></tr>")
     top = scores[scores["rank_in_group"] <= 3]
     code = params.methodology.index_code
     for g in params.group_codes:
         for _, row in top[top["group"] == g].iterrows():
-            cell = f"<td>{interval.get(row['city_id'], '—')}</td>" if u is not None else ""
+            cell = f"<td>{rank_interval(intervals, row['city_id']) or '—'}</td>" if shown else ""
             parts.append(f"<tr><td>{esc(params.group_name(g))}</td><td>{row['rank_in_group']}</td>{cell}"
                          f"<td>{esc(row['city_ru'])}</td><td>{row[code]:.2f}</td></tr>")
-    if u is not None:
-        parts.append(f"<p>{esc(t['interval'].format(lo=u.interval[0], hi=u.interval[1], n=u.replications))}.</p>")
+    if shown:
+        parts.append(f"<p>{esc(interval_note(params))}.</p>")
     parts.append("</table>")
     parts.append(f"<h2>{esc(t['results'])}</h2>\n<ul>")
     for p in sorted((run_dir / "results").glob("*.csv")):

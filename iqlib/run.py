@@ -29,7 +29,7 @@ from .execute import ERROR_PREFIX
 from .params import Params, load_params, sha256
 from .paths import display, project_root
 from .report import index_html
-from .stages import STAGES, check_uncertainty
+from .stages import STAGES, check_uncertainty, rank_intervals
 
 PACKAGES = ["iqlib", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "pyyaml", "pydantic",
             "papermill", "nbformat", "nbclient", "nbconvert", "ipykernel", "openpyxl"]
@@ -286,7 +286,7 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             execute_stage(stage, staging, params, params.edition.stage_timeout_seconds)
             normalise_notebook(staging / "notebooks" / f"{stage}.ipynb", stage)
             export_html(staging / "notebooks" / f"{stage}.ipynb", staging / "html" / f"{stage}.html")
-        (staging / "index.html").write_text(index_html(staging, params, STAGES), encoding="utf-8")
+        (staging / "index.html").write_text(index_html(staging, params, STAGES, rank_intervals(params, staging)), encoding="utf-8")
         man = manifest(params, staging, started)
         (staging / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n",
                                                encoding="utf-8")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, audit, diagnostics, engine, inputs, ranking, report, sensitivity, uncertainty
+from .methods import describe
 from .params import Params, load_params
 from .paths import resolve
 
@@ -114,12 +115,6 @@ def coverage(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.D
 
 
 # --------------------------------------------------------------------------- 02 normalise
-def describe(cfg) -> str:
-    """A method configuration as one line: 'minmax(lower=0, upper=12, ...)'."""
-    fields = cfg.model_dump(exclude={"method"})
-    return f"{cfg.method}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
-
-
 def methods_table(params: Params) -> pd.DataFrame:
     """Which method each indicator gets: missing rule, treatment, normalisation."""
     meth = params.methodology
@@ -254,8 +249,9 @@ def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     """Uncertainty (and sensitivity) analysis of the ranks, as configured by the edition's
     ``uncertainty``; nothing when it has none. Its nominal ranks must be the published ones."""
     u = params.edition.uncertainty
+    out = {k: pd.DataFrame() for k in ("uncertainty", "inputs", "sensitivity", "convergence")}
     if u is None:
-        return {k: pd.DataFrame() for k in ("uncertainty", "inputs", "sensitivity", "convergence")}
+        return out
     meth = params.methodology
     res = run / "results"
     cities = read_csv(res / "cities.csv")
@@ -267,7 +263,7 @@ def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
         raise RuntimeError("uncertainty: the nominal ranks differ from the published ones")
     seed = params.edition.seed if u.seed is None else u.seed
     table = uncertainty.analyse(model, cities, seed)
-    out = {"inputs": uncertainty.inputs_table(model.inputs)}
+    out["inputs"] = uncertainty.inputs_table(model.inputs)
     if u.sensitivity:
         out.update(sensitivity.analyse(model, seed))
         table["moved_most_by"] = out.pop("moved_most_by").reindex(table["city_id"]).to_numpy()
@@ -278,7 +274,7 @@ def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
                               else c, kind="stable").reset_index(drop=True)
     write_csv(table, res / "uncertainty.csv")
     write_csv(out["inputs"], res / "uncertainty_inputs.csv")
-    return {"uncertainty": table, "sensitivity": pd.DataFrame(), "convergence": pd.DataFrame(), **out}
+    return {**out, "uncertainty": table}
 
 
 def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFrame:
@@ -286,7 +282,7 @@ def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFra
     ``widest`` intervals (width = high − low percentile rank)."""
     if not len(table):
         return table
-    lo, hi = (f"p{p:g}_in_group" for p in params.edition.uncertainty.interval)
+    lo, hi = uncertainty.interval_columns(params.edition.uncertainty.interval)
     t = table.assign(width=table[hi] - table[lo])
     t = t.sort_values(["width", "rank_in_group"], ascending=[False, True], kind="stable")
     picked = t.groupby("group", sort=False).head(widest)
@@ -338,16 +334,22 @@ def summarise(params: Params, run: Path) -> pd.DataFrame:
     return summary
 
 
+def rank_intervals(params: Params, run: Path) -> pd.DataFrame | None:
+    """Each city's rank interval in its group (city_id → low, high) from the rank stage's
+    uncertainty.csv; None when the edition has no uncertainty analysis."""
+    if params.edition.uncertainty is None:
+        return None
+    table = read_csv(run / "results" / "uncertainty.csv", index=True)
+    columns = list(uncertainty.interval_columns(params.edition.uncertainty.interval))
+    return table[columns].set_axis(["low", "high"], axis=1).astype("Int64")
+
+
 def figures(params: Params, run: Path) -> list[Path]:
     """Leaderboard per group and the distribution chart, saved under figures/."""
     report.setup_matplotlib()
     scores = read_csv(run / "results" / "scores.csv")
     fig_dir = run / "figures"
-    intervals = None
-    if params.edition.uncertainty:
-        lo, hi = (f"p{p:g}_in_group" for p in params.edition.uncertainty.interval)
-        table = read_csv(run / "results" / "uncertainty.csv", index=True)
-        intervals = table[[lo, hi]].set_axis(["low", "high"], axis=1).astype("Int64")
+    intervals = rank_intervals(params, run)
     paths = [report.save(report.leaderboard(scores, params, g, intervals), fig_dir / f"leaderboard_{g}.png")
              for g in params.group_codes]
     paths.append(report.save(report.distribution(scores, params), fig_dir / "distribution.png"))

@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import aggregate, engine
 from .errors import UserError
+from .methods import describe
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
 
@@ -37,14 +38,6 @@ class Input:
     columns: int
     noise: float = 0.0         # weight inputs
     alternatives: tuple = ()   # discrete inputs; "nominal" = the methodology's choice
-
-
-def describe(choice) -> str:
-    """An alternative as one line: 'nominal', 'group_mean', 'zscore(within=group, …)'."""
-    if isinstance(choice, str):
-        return choice
-    fields = choice.model_dump(exclude={"method"}, exclude_none=True)
-    return f"{choice.method}(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
 
 
 def inputs_of(u, meth) -> list[Input]:
@@ -86,6 +79,10 @@ class Model:
         self.cities = cities
         self.inputs = inputs_of(u, meth)
         self.columns = sum(i.columns for i in self.inputs)
+        by_name = {i.name: i for i in self.inputs}
+        # every discrete choice in a fixed order, with its input (None: not varied, always nominal)
+        self.discrete = [(n, by_name.get(n)) for n in DISCRETE + [f"aggregation.{lv}" for lv in meth.levels[1:]]]
+        self.noise = {i.name.removeprefix("weights."): i for i in self.inputs if not i.alternatives}  # level → input
         self.groups = cities.set_index("city_id").loc[values.index, "group"].to_numpy()
         self.group_cols = [np.flatnonzero(self.groups == g) for g in pd.unique(self.groups)]
         parent_of = pd.Series({n.code: n.parent for n in [*meth.indicators, *meth.aggregates] if n.parent})
@@ -104,15 +101,10 @@ class Model:
         self.nominal_in_group, self.nominal_overall = (r[0] for r in self.ranks(nominal))
 
     # --- discrete combinations, each prepared once
-    def _discrete(self) -> list[tuple[str, Input | None]]:
-        names = DISCRETE + [f"aggregation.{level}" for level in self.meth.levels[1:]]
-        by_name = {i.name: i for i in self.inputs}
-        return [(n, by_name.get(n)) for n in names]
-
     def choices(self, U: np.ndarray) -> np.ndarray:
         """Alternative index of every discrete input (replications × inputs); 0 where fixed."""
         cols = []
-        for _, inp in self._discrete():
+        for _, inp in self.discrete:
             k = len(inp.alternatives) if inp else 1
             cols.append(np.zeros(len(U), np.int64) if inp is None else
                         np.minimum((U[:, inp.start] * k).astype(np.int64), k - 1))
@@ -120,7 +112,7 @@ class Model:
 
     def _chosen(self, key: tuple[int, ...]) -> tuple:
         """The alternatives of a combination; None where it is the methodology's own."""
-        alts = [inp.alternatives[k] if inp else "nominal" for (_, inp), k in zip(self._discrete(), key)]
+        alts = [inp.alternatives[k] if inp else "nominal" for (_, inp), k in zip(self.discrete, key)]
         return tuple(None if a == "nominal" else a for a in alts)
 
     def _combo(self, chosen: tuple):
@@ -130,7 +122,7 @@ class Model:
         key = tuple(describe(c or "nominal") for c in chosen)
         if key in self._combos:
             return self._combos[key]
-        meth, by = self.meth, dict(zip([n for n, _ in self._discrete()], chosen))
+        meth, by = self.meth, dict(zip([n for n, _ in self.discrete], chosen))
         if key[:3] not in self._prepared:
             self._prepared[key[:3]] = engine.prepare(self.values, self.cities, meth, self.bounds,
                                                      *chosen[:3], cache=self._steps)[-1]
@@ -151,12 +143,12 @@ class Model:
         return self._combos[key]
 
     def _describe_combo(self, chosen: tuple) -> str:
-        named = [f"{n}={describe(c)}" for (n, _), c in zip(self._discrete(), chosen) if c is not None]
+        named = [f"{n}={describe(c)}" for (n, _), c in zip(self.discrete, chosen) if c is not None]
         return ", ".join(named) or "nominal"
 
     def _noisy(self, level: str, w: np.ndarray, Ub: np.ndarray | None) -> np.ndarray:
         """Weights of the children on ``level``, perturbed per replication (replications × 1 × children)."""
-        inp = next((i for i in self.inputs if i.name == f"weights.{level}"), None)
+        inp = self.noise.get(level)
         if inp is None or Ub is None:
             return w
         u = Ub[:, inp.start:inp.start + inp.columns]
@@ -179,12 +171,12 @@ class Model:
 
     def nominal(self) -> np.ndarray:
         """The methodology's own index scores (1 × cities)."""
-        return self._evaluate((None,) * len(self._discrete()), None).copy()
+        return self._evaluate((None,) * len(self.discrete), None).copy()
 
     def check(self) -> int:
         """Compute every combination of discrete alternatives once (nominal weights), so a
         combination that cannot be computed is found before any replication; returns how many."""
-        sizes = [len(inp.alternatives) if inp else 1 for _, inp in self._discrete()]
+        sizes = [len(inp.alternatives) if inp else 1 for _, inp in self.discrete]
         for key in itertools.product(*map(range, sizes)):
             self._evaluate(self._chosen(key), None)
         return int(np.prod(sizes))
@@ -244,20 +236,25 @@ def intervals(ranks: np.ndarray, nominal: np.ndarray, interval: tuple[float, flo
     return {"median": q[0], "low": q[1], "high": q[2], "outside": (nominal < q[1]) | (nominal > q[2])}
 
 
+def interval_columns(interval: tuple[float, float], scope: str = "in_group") -> tuple[str, str]:
+    """Names of the low and high percentile columns of uncertainty.csv (p5_in_group, p95_in_group)."""
+    return f"p{interval[0]:g}_{scope}", f"p{interval[1]:g}_{scope}"
+
+
 def analyse(model: Model, cities: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Per city: nominal, median and interval ranks within group and overall, and the flag."""
     u = model.u
     in_group, overall = model.ranks(model.scores(sample(model, u.replications, seed)))
-    lo, hi = (f"p{p:g}" for p in u.interval)
     roster = cities.set_index("city_id").loc[model.values.index]
     table = pd.DataFrame({"city_id": model.values.index, "city_ru": roster["city_ru"].to_numpy(),
                           "group": model.groups})
     for scope, ranks, nominal in [("in_group", in_group, model.nominal_in_group),
                                   ("overall", overall, model.nominal_overall)]:
         s = intervals(ranks, nominal, u.interval)
+        lo, hi = interval_columns(u.interval, scope)
         table[f"rank_{scope}"] = pd.array(nominal, dtype="Int64")
         table[f"median_{scope}"] = pd.array(s["median"], dtype="Int64")
-        table[f"{lo}_{scope}"] = pd.array(s["low"], dtype="Int64")
-        table[f"{hi}_{scope}"] = pd.array(s["high"], dtype="Int64")
+        table[lo] = pd.array(s["low"], dtype="Int64")
+        table[hi] = pd.array(s["high"], dtype="Int64")
         table[f"outside_{scope}"] = s["outside"]
     return table
