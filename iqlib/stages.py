@@ -83,6 +83,14 @@ def read_csv(path: Path, index: bool = False) -> pd.DataFrame:
     return frame.set_index("city_id") if index else frame
 
 
+def sorted_by_group(frame: pd.DataFrame, groups: list[str], by: list[str],
+                    ascending: list[bool] | None = None) -> pd.DataFrame:
+    """Rows by population group in the edition's order, then by ``by`` (stable sort)."""
+    order = {g: i for i, g in enumerate(groups)}
+    return frame.sort_values(["group", *by], ascending=[True, *(ascending or [True] * len(by))], kind="stable",
+                             key=lambda c: c.map(order) if c.name == "group" else c).reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- 01 load
 def load(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     data = inputs.load(params)
@@ -163,8 +171,7 @@ def constant_indicators(values: pd.DataFrame, groups: pd.Series, params: Params)
     span = values.groupby(groups.to_numpy(), sort=False).agg(lambda c: c.max() - c.min())
     stacked = span.stack()
     pairs = stacked[stacked == 0].index.to_frame(index=False, name=["group", "indicator"])
-    pairs["group"] = pd.Categorical(pairs["group"], params.group_codes, ordered=True)
-    return pairs.sort_values(["group", "indicator"]).astype({"group": str}).reset_index(drop=True)
+    return sorted_by_group(pairs, params.group_codes, ["indicator"])
 
 
 # --------------------------------------------------------------------------- 03 weight
@@ -221,10 +228,7 @@ def rank(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     scores = cities[["city_ru", "region_ru", "group"]].join(published)
     scores["rank_in_group"] = ranking.rank_within(index, groups).to_numpy()
     scores["rank_overall"] = ranking.rank_overall(index).to_numpy()
-    scores = scores.reset_index()
-    scores["_g"] = scores["group"].map({g: i for i, g in enumerate(params.group_codes)})
-    scores = scores.sort_values(["_g", "rank_in_group", "city_id"], kind="stable").drop(columns="_g")
-    scores = scores.reset_index(drop=True)
+    scores = sorted_by_group(scores.reset_index(), params.group_codes, ["rank_in_group", "city_id"])
     ties = published_ties(scores, index, meth.index_code)
     normalised = read_csv(res / "normalised.csv", index=True)
     loo, shifts = diagnostics.leave_one_out(normalised, groups, meth)
@@ -257,8 +261,8 @@ def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     cities = read_csv(res / "cities.csv")
     values = read_csv(res / "values.csv", index=True)[meth.indicator_codes()]
     model = uncertainty.Model(values, cities, meth, u, bounds(params, values, cities))
-    scores = read_csv(res / "scores.csv", index=True).loc[values.index]
-    published = scores["rank_in_group"].astype("Float64").to_numpy(float, na_value=np.nan)
+    scores = read_csv(res / "scores.csv", index=True)  # in published order: group, rank, city
+    published = scores.loc[values.index, "rank_in_group"].astype("Float64").to_numpy(float, na_value=np.nan)
     if not np.array_equal(model.nominal_in_group, published, equal_nan=True):
         raise RuntimeError("uncertainty: the nominal ranks differ from the published ones")
     seed = params.edition.seed if u.seed is None else u.seed
@@ -269,9 +273,7 @@ def robustness(params: Params, run: Path) -> dict[str, pd.DataFrame]:
         table["moved_most_by"] = out.pop("moved_most_by").reindex(table["city_id"]).to_numpy()
         write_csv(out["sensitivity"], res / "sensitivity.csv")
         write_csv(out["convergence"], res / "sensitivity_convergence.csv")
-    order = {g: i for i, g in enumerate(params.group_codes)}
-    table = table.sort_values(["group", "rank_in_group", "city_id"], key=lambda c: c.map(order) if c.name == "group"
-                              else c, kind="stable").reset_index(drop=True)
+    table = table.set_index("city_id").loc[scores.index].reset_index()
     write_csv(table, res / "uncertainty.csv")
     write_csv(out["inputs"], res / "uncertainty_inputs.csv")
     return {**out, "uncertainty": table}
@@ -288,9 +290,7 @@ def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFra
     picked = t.groupby("group", sort=False).head(widest)
     out = pd.concat([t[t["outside_in_group"]], picked]).drop_duplicates("city_id")
     cols = ["group", "city_ru", "rank_in_group", "median_in_group", lo, hi, "width", "outside_in_group"]
-    order = {g: i for i, g in enumerate(params.group_codes)}
-    return out.sort_values(["group", "width"], key=lambda c: c.map(order) if c.name == "group" else -c,
-                           kind="stable")[cols].reset_index(drop=True)
+    return sorted_by_group(out, params.group_codes, ["width"], [False])[cols]
 
 
 def moved_most(table: pd.DataFrame) -> pd.DataFrame:
@@ -298,10 +298,7 @@ def moved_most(table: pd.DataFrame) -> pd.DataFrame:
     if "moved_most_by" not in table:
         return pd.DataFrame()
     counts = table.groupby(["group", "moved_most_by"], sort=False).size().reset_index(name="cities")
-    order = {g: i for i, g in enumerate(pd.unique(table["group"]))}
-    return counts.sort_values(["group", "cities", "moved_most_by"], ascending=[True, False, True],
-                              key=lambda c: c.map(order) if c.name == "group" else c,
-                              kind="stable").reset_index(drop=True)
+    return sorted_by_group(counts, list(pd.unique(table["group"])), ["cities", "moved_most_by"], [False, True])
 
 
 def published_ties(scores: pd.DataFrame, full: pd.Series, index_code: str) -> pd.DataFrame:
