@@ -1,39 +1,144 @@
-"""Ranking and publication rounding.
+"""Ranking and publication rounding, both independent of the CPU that computed the values.
 
-Ranks are computed on full precision, descending (1 = best), ties share the lowest rank
-("min"); tables list equal scores by city code. Published scores are rounded half away
-from zero on their printed form, so two cities with equal published scores can hold
-different ranks (``published_ties`` in the rank stage shows them).
+**Ties.** Ranks are 1 = best (descending). Two values are tied when they differ by at most
+``TIE_RTOL`` (1e-12) relative to the larger magnitude: values that are equal in exact
+arithmetic (114/300 summed in two orders: 0.38000000000000006 and 0.37999999999999995) then
+share a rank however the floats were added, while values that really differ never do. In
+sorted order, a value joins the tie of the best value of the current tie group (its
+*anchor*) when it is within the tolerance of that anchor; otherwise it starts a new group.
+So no two tied values differ by more than the tolerance (no chaining). Tied cities share
+the lowest rank ("min"); tables list them by city code.
+
+**Rounding.** Published values are rounded half away from zero the way a spreadsheet does:
+on the value's 15-significant-digit decimal form, so a value whose exact decimal is x.xx5
+(5.445 = 1089/200, stored in binary just below it) is rounded up, as an official would.
+
+**Fragile values.** Where the last bits of a value could change a published digit or a rank,
+the run says so (``fragile``): a published value that moving by ``FRAGILE_ULPS`` units in
+the last place would round differently, and two neighbouring values whose relative
+difference lies in (``TIE_RTOL``/10, 10·``TIE_RTOL``], where a tie could come or go.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
+TIE_RTOL = 1e-12
+SIGNIFICANT = 15
+FRAGILE_ULPS = 2
+
+
+def tie_ranks(key: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
+    """Row-wise ranks of ``key`` (…, n) ascending (1 = smallest), values within ``rtol`` of
+    their tie group's first value sharing its rank; NaN keys get NaN. Vectorised over rows."""
+    key = np.asarray(key, dtype=float)
+    flat = key.reshape(-1, key.shape[-1])
+    order = np.argsort(flat, axis=1, kind="stable")          # NaN last
+    ordered = np.take_along_axis(flat, order, axis=1)
+    ranked = np.empty(flat.shape)
+    if flat.shape[1]:
+        anchor = ordered[:, 0].copy()
+        rank = np.ones(len(flat))
+        ranked[:, 0] = rank
+        for j in range(1, flat.shape[1]):
+            v = ordered[:, j]
+            with np.errstate(invalid="ignore"):
+                near = np.abs(v - anchor) <= rtol * np.maximum(np.abs(v), np.abs(anchor))
+            same = (v == anchor) | (near & np.isfinite(v) & np.isfinite(anchor))
+            new = ~same
+            anchor = np.where(new, v, anchor)
+            rank = np.where(new, j + 1.0, rank)
+            ranked[:, j] = rank
+    out = np.empty(flat.shape)
+    np.put_along_axis(out, order, ranked, axis=1)
+    out[np.isnan(flat)] = np.nan
+    return out.reshape(key.shape)
+
+
+def _descending(score: pd.Series) -> np.ndarray:
+    return -score.to_numpy(dtype=float, na_value=np.nan)
+
 
 def rank_within(score: pd.Series, groups: pd.Series) -> pd.Series:
-    """Rank 1 = best within each group; NaN scores get no rank."""
-    return score.groupby(groups.to_numpy()).rank(method="min", ascending=False).astype("Int64")
+    """Rank 1 = best within each group (ties within ``TIE_RTOL``); NaN scores get no rank."""
+    key = _descending(score)
+    labels = np.asarray(groups)
+    out = np.full(len(key), np.nan)
+    for g in pd.unique(labels):
+        at = np.flatnonzero(labels == g)
+        out[at] = tie_ranks(key[at])
+    return pd.Series(out, index=score.index).astype("Int64")
 
 
 def rank_overall(score: pd.Series) -> pd.Series:
-    """Rank 1 = best over all cities; NaN scores get no rank."""
-    return score.rank(method="min", ascending=False).astype("Int64")
+    """Rank 1 = best over all cities (ties within ``TIE_RTOL``); NaN scores get no rank."""
+    return pd.Series(tie_ranks(_descending(score)), index=score.index).astype("Int64")
 
 
-def round_half_up(values: pd.Series | pd.DataFrame, decimals: int):
-    """Round for publication half away from zero on the shortest decimal form of each
-    value (2.675 → 2.68), as a person rounding the printed number would; NaN stays NaN."""
+def _spreadsheet_round(x: float, q: Decimal) -> Decimal:
+    """Half away from zero to the quantum ``q``, on the 15-significant-digit form of ``x``."""
+    d = Decimal(repr(float(x)))
+    if d:
+        d = d.quantize(Decimal(1).scaleb(d.adjusted() - (SIGNIFICANT - 1)), rounding=ROUND_HALF_EVEN)
+    return d.quantize(q, rounding=ROUND_HALF_UP)
+
+
+def round_half_up(values: pd.Series | pd.DataFrame, decimals: int) -> pd.Series | pd.DataFrame:
+    """Round for publication half away from zero on the 15-significant-digit decimal form
+    of each value (2.675 → 2.68, 5.444999999999999 → 5.45), as a spreadsheet does; NaN stays NaN."""
     q = Decimal(1).scaleb(-decimals)
 
     def one(x: float) -> float:
-        if np.isnan(x):
-            return x
-        return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+        return x if np.isnan(x) else float(_spreadsheet_round(x, q))
 
     if isinstance(values, pd.DataFrame):
         return values.apply(lambda col: col.map(one))
     return values.map(one)
+
+
+def near_rounding_boundary(x: float, decimals: int, ulps: int = FRAGILE_ULPS) -> bool:
+    """True when moving ``x`` by ``ulps`` units in the last place changes its published form."""
+    if np.isnan(x):
+        return False
+    q = Decimal(1).scaleb(-decimals)
+    step = ulps * np.spacing(abs(x))
+    return _spreadsheet_round(x - step, q) != _spreadsheet_round(x + step, q)
+
+
+def near_ties(score: pd.Series, rtol: float = TIE_RTOL) -> list[tuple[str, str, float]]:
+    """Neighbouring values (best first) whose relative difference lies in (rtol/10, 10·rtol]:
+    whether they tie could depend on the last bits. Returns (id, neighbour id, difference)."""
+    s = score.dropna()
+    order = np.argsort(-s.to_numpy(dtype=float), kind="stable")
+    v, ids = s.to_numpy(dtype=float)[order], s.index.to_numpy()[order]
+    if len(v) < 2:
+        return []
+    scale = np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(scale > 0, np.abs(v[1:] - v[:-1]) / scale, 0.0)
+    close = np.flatnonzero((rel > rtol / 10) & (rel <= rtol * 10))
+    return [(str(ids[i]), str(ids[i + 1]), float(rel[i])) for i in close]
+
+
+def fragile(published: pd.DataFrame, index_code: str, groups: pd.Series, decimals: int) -> pd.DataFrame:
+    """Every full-precision value whose published digits or rank the last bits could change:
+    cells near a rounding boundary, and neighbouring index values near the tie tolerance
+    (within each group and overall). ``published`` is cities × aggregates at full precision."""
+    rows = []
+    for code in published.columns:
+        for city, x in published[code].items():
+            if near_rounding_boundary(float(x), decimals):
+                rows.append({"city_id": city, "value": code, "full_precision": repr(float(x)),
+                             "published": f"{round_half_up(pd.Series([x]), decimals).iat[0]:.{decimals}f}",
+                             "why": "rounding boundary", "other": ""})
+    index = published[index_code]
+    scopes = [(g, index[groups.to_numpy() == g]) for g in pd.unique(groups.to_numpy())] + [("all", index)]
+    for scope, part in scopes:
+        for a, b, rel in near_ties(part):
+            rows.append({"city_id": a, "value": index_code, "full_precision": repr(float(index[a])),
+                         "published": "", "why": f"near tie ({scope}): relative difference {rel:.1e}",
+                         "other": b})
+    return pd.DataFrame(rows, columns=["city_id", "value", "full_precision", "published", "why", "other"])

@@ -25,6 +25,7 @@ import pandas as pd
 from . import aggregate, engine
 from .errors import UserError
 from .methods import describe
+from .ranking import tie_ranks
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
 
@@ -195,29 +196,17 @@ class Model:
         return out
 
     def ranks(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ranks within group and overall (1 = best, ties 'min'; NaN score → NaN rank)."""
+        """Ranks within group and overall (1 = best, ties within ranking.TIE_RTOL share the lowest
+        rank, as in the nominal run; NaN score → NaN rank)."""
         missing = np.isnan(S)
         key = np.where(missing, np.inf, -S)
-        overall = min_ranks(key)
+        overall = tie_ranks(key)
         in_group = np.empty_like(overall)
         for cols in self.group_cols:
-            in_group[:, cols] = min_ranks(key[:, cols])
+            in_group[:, cols] = tie_ranks(key[:, cols])
         overall[missing] = np.nan
         in_group[missing] = np.nan
         return in_group, overall
-
-
-def min_ranks(key: np.ndarray) -> np.ndarray:
-    """Row-wise ranks of ``key`` ascending, ties sharing the lowest rank ('min'), as floats."""
-    order = np.argsort(key, axis=1, kind="stable")
-    ordered = np.take_along_axis(key, order, axis=1)
-    position = np.broadcast_to(np.arange(1, key.shape[1] + 1, dtype=float), key.shape)
-    starts = np.ones(key.shape, dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    ranked = np.maximum.accumulate(np.where(starts, position, 0.0), axis=1)
-    out = np.empty(key.shape)
-    np.put_along_axis(out, order, ranked, axis=1)
-    return out
 
 
 def sample(model: Model, replications: int, seed: int) -> np.ndarray:

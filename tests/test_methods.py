@@ -6,8 +6,19 @@ import pytest
 
 from iqlib import aggregate, derive, impute, normalise, ranking, treat
 from iqlib.errors import UserError
-from iqlib.methods import (Aggregation, Borda, DistToTarget, FractionOfMax, Goalposts, JRCTreatment, MinMax,
-                           NoTreatment, PercentRank, Rank, ZScore)
+from iqlib.methods import (
+    Aggregation,
+    Borda,
+    DistToTarget,
+    FractionOfMax,
+    Goalposts,
+    JRCTreatment,
+    MinMax,
+    NoTreatment,
+    PercentRank,
+    Rank,
+    ZScore,
+)
 
 NAN = np.nan
 
@@ -245,3 +256,43 @@ def test_rank_on_full_precision_and_rounding_half_up():
     assert ranking.round_half_up(score, 2).tolist() == [80.0, 80.0]
     assert ranking.rank_within(score, pd.Series(["g", "g"])).tolist() == [1, 2]
     assert ranking.round_half_up(pd.Series([2.675, 0.125, -1.005]), 2).tolist() == [2.68, 0.13, -1.01]
+
+
+def test_half_way_values_round_up_as_in_a_spreadsheet():
+    # (9.165 + 1.725)/2 = 1089/200 = 5.445 exactly, but in floats it lands just below: 5.444999999999999
+    d8 = (9.165 + 1.725) / 2
+    assert repr(d8) == "5.444999999999999" and repr(1089 / 200) == "5.445"
+    values = pd.Series([d8, 1089 / 200, 2.675, 1.005, -2.675, -d8, 0.125, 5.444999999999, 1.0049999999])
+    # on the 15-significant-digit form: 5.44500000000000 → 5.45; 2.67500000000000 → 2.68; the last two
+    # really lie below the half (their 15-digit forms are 5.44499999999900 and 1.00499999990000)
+    assert ranking.round_half_up(values, 2).tolist() == [5.45, 5.45, 2.68, 1.01, -2.68, -5.45, 0.13, 5.44, 1.0]
+    assert ranking.round_half_up(pd.Series([104.9999999999999, 0.0, np.nan]), 2).tolist()[:2] == [105.0, 0.0]
+
+
+def test_values_equal_in_exact_arithmetic_share_a_rank():
+    # 114/300 summed in two orders: the floats differ in the last bit, the cities must tie (COINr ties them)
+    a = sum([0.1, 0.2, 0.08])                 # 0.38000000000000006
+    b = sum([0.08, 0.2, 0.1])                 # 0.37999999999999995
+    assert a != b and abs(a - b) < 2e-16
+    score = pd.Series([a, b, 0.5, 0.38 - 1e-9], index=["x", "y", "z", "w"])
+    assert ranking.rank_within(score, pd.Series(["g"] * 4, index=score.index)).tolist() == [2, 2, 1, 4]
+    assert ranking.rank_overall(score).tolist() == [2, 2, 1, 4]
+    # values that really differ (here by 1e-9) never tie, however close they are printed
+    assert ranking.rank_overall(pd.Series([1.0, 1.0 + 1e-9])).tolist() == [2, 1]
+
+
+def test_fragile_values_are_listed():
+    groups = pd.Series(["g", "g", "g"], index=["a", "b", "c"])
+    published = pd.DataFrame({"IQ": [10.0, 10.0 * (1 + 3e-12), 7.123456]}, index=groups.index)
+    published["D1"] = [2.0, 5.445, float("1.004999999999995")]
+    table = ranking.fragile(published, "IQ", groups, 2)
+    # 5.445 is robustly half-way (its 15-digit form is exact); 1.004999999999995 sits on the 15-digit
+    # rounding step, where two units in the last place decide between 1.00 and 1.01
+    assert ranking.near_rounding_boundary(5.445, 2) is False
+    bound = table[table["why"] == "rounding boundary"]
+    ties = table[table["why"].str.startswith("near tie")]
+    assert list(zip(bound["city_id"], bound["value"])) == [("c", "D1")]
+    # 10 and 10·(1 + 3e-12) differ by 3e-12 relative: not tied, but within reach of the tolerance
+    assert ranking.rank_overall(published["IQ"]).tolist() == [2, 1, 3]
+    assert sorted(ties["why"].str.split(":").str[0].unique()) == ["near tie (all)", "near tie (g)"]
+    assert set(ties["city_id"]) == {"b"} and set(ties["other"]) == {"a"}
