@@ -20,3 +20,8 @@ class ProblemsError(UserError):
         if more:
             lines.append(f"  ... and {more} more")
         super().__init__("\n".join(lines))
+
+
+class MissingStageOutput(UserError):
+    """A stage needs a run-folder file that an earlier stage writes (a notebook run on its
+    own): the message names that stage and the file."""

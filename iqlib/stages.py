@@ -9,7 +9,7 @@ Run-folder files (``results/``):
   03 weight     aggregates.csv (full precision), weights.csv, missing_aggregates.csv,
                 effective_weights.csv (pca.csv when PCA weights are used),
                 audit_correlations.csv, audit_collinear.csv, audit_consistency.csv
-  04 rank       scores.csv (published: rounded), published_ties.csv,
+  04 rank       scores.csv (published: rounded), published_ties.csv, fragile.csv,
                 leave_one_out.csv, leave_one_out_shifts.csv; with ``uncertainty`` in the
                 edition: uncertainty.csv, uncertainty_inputs.csv, and with
                 ``uncertainty.sensitivity``: sensitivity.csv, sensitivity_convergence.csv
@@ -18,6 +18,7 @@ Run-folder files (``results/``):
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, audit, diagnostics, engine, inputs, ranking, report, sensitivity, uncertainty
+from .errors import MissingStageOutput
 from .methods import describe
 from .params import Params, load_params
 from .paths import resolve
@@ -78,8 +80,32 @@ def write_csv(frame: pd.DataFrame, path: Path, **kwargs) -> None:
     escape_formulas(frame).to_csv(inside_run(path), index=False, lineterminator="\n", encoding="utf-8", **kwargs)
 
 
+def _writers(doc: str | None) -> dict[str, str]:
+    """Run-folder file → the stage that writes it, read from this module's docstring (the
+    one list of run-folder files)."""
+    writer, stage = {}, None
+    for line in (doc or "").splitlines():
+        start = re.match(r" {2}(\d{2}) (\w+)\s", line)
+        if start:
+            stage = f"{start[1]}_{start[2]}"
+        if stage:
+            for name in re.findall(r"\w+\.csv", line):
+                writer.setdefault(name, stage)
+    return writer
+
+
+WRITTEN_BY = _writers(__doc__)
+
+
 def read_csv(path: Path, index: bool = False) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"city_id": str}, keep_default_na=True, na_values=[""])
+    """A run-folder table (city_id as text); when it is missing, a MissingStageOutput
+    naming the earlier stage that writes it (a notebook run without its predecessors)."""
+    try:
+        frame = pd.read_csv(path, dtype={"city_id": str}, keep_default_na=True, na_values=[""])
+    except FileNotFoundError:
+        shown = f"{Path(path).parent.name}/{Path(path).name}"
+        stage = WRITTEN_BY.get(Path(path).name)
+        raise MissingStageOutput(f"run {stage or 'the earlier stages'} first ({shown} is missing)") from None
     return frame.set_index("city_id") if index else frame
 
 
@@ -230,13 +256,18 @@ def rank(params: Params, run: Path) -> dict[str, pd.DataFrame]:
     scores["rank_overall"] = ranking.rank_overall(index).to_numpy()
     scores = sorted_by_group(scores.reset_index(), params.group_codes, ["rank_in_group", "city_id"])
     ties = published_ties(scores, index, meth.index_code)
+    fragile = ranking.fragile(aggregates[meth.aggregate_codes()], meth.index_code, groups, meth.scoring.decimals)
     normalised = read_csv(res / "normalised.csv", index=True)
     loo, shifts = diagnostics.leave_one_out(normalised, groups, meth)
     write_csv(scores, res / "scores.csv", float_format=f"%.{meth.scoring.decimals}f")
     write_csv(ties, res / "published_ties.csv")
+    write_csv(fragile, res / "fragile.csv")
     write_csv(loo, res / "leave_one_out.csv")
     write_csv(shifts.reset_index(), res / "leave_one_out_shifts.csv")
-    return {"scores": scores, "ties": ties, "leave_one_out": loo, "shifts": shifts}
+    if len(fragile):
+        warnings.warn(f"{len(fragile)} value(s) so close to a rounding boundary or a tie that the last bits "
+                      f"of the arithmetic could change them (results/fragile.csv)", stacklevel=2)
+    return {"scores": scores, "ties": ties, "fragile": fragile, "leave_one_out": loo, "shifts": shifts}
 
 
 def check_uncertainty(params: Params, data: dict) -> int:
@@ -321,7 +352,10 @@ def group_summary(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
                 "min": frame[code].min(), "max": frame[code].max(), "leader": leader["city_ru"]}
     rows = [summary(scores[scores["group"] == g], g) for g in params.group_codes]
     rows.append(summary(scores, "all"))
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    stats = ["mean", "median", "min", "max"]
+    table[stats] = ranking.round_half_up(table[stats], params.methodology.scoring.decimals)
+    return table
 
 
 def summarise(params: Params, run: Path) -> pd.DataFrame:
