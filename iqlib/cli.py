@@ -80,7 +80,9 @@ def _verify(args) -> int:
     from .verify import render, verify
 
     t0 = time.perf_counter()
-    report = verify(args.run_dir, rerun=not args.quick, log=lambda msg: print(msg, flush=True))
+    if args.quick and args.against:
+        raise UserError("--quick re-runs nothing and compares nothing: use it without --against")
+    report = verify(args.run_dir, rerun=not args.quick, against=args.against, log=lambda msg: print(msg, flush=True))
     print(render(args.run_dir, report), end="")
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0 if report.ok else 1
@@ -108,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("verify", help="check a published run: checksums, inputs, notebooks, and a full re-run")
     f.add_argument("run_dir", help="a run folder, e.g. outputs/2019/base")
     f.add_argument("--quick", action="store_true", help="integrity checks only, no re-run")
+    f.add_argument("--against", metavar="DIR",
+                   help="compare with this existing re-run (e.g. one made on another machine) instead of re-running")
     f.set_defaults(func=_verify)
     return p
 

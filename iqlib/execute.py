@@ -1,8 +1,12 @@
-"""Execute one stage notebook with papermill, in a child process of ``iq run``.
+"""Execute the stage notebooks of a run with papermill, one after the other, in one child
+process of ``iq run``.
 
-Run as ``python -m iqlib.execute '<json>'`` so that the parent can enforce the stage
-timeout by killing the whole process group (this process and its kernel). A failing
-cell is reported as one JSON line on stderr, prefixed ``IQ-STAGE-ERROR ``, exit code 3.
+Run as ``python -m iqlib.execute '<json list of jobs>'`` so that the parent can enforce each
+stage's timeout by killing the whole process group (this process and its kernel). Each
+notebook still gets its own fresh kernel; one process for the chain saves importing
+papermill once per stage. Before and after each stage a line ``IQ-STAGE start|done <stage>``
+goes to stdout, which the parent watches. A failing cell is reported as one JSON line on
+stderr, prefixed ``IQ-STAGE-ERROR ``, exit code 3.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import sys
 
 ERROR_PREFIX = "IQ-STAGE-ERROR "
+PROGRESS_PREFIX = "IQ-STAGE "
 
 
 def execute(source: str, output: str, cwd: str, parameters: dict) -> None:
@@ -26,14 +31,16 @@ def execute(source: str, output: str, cwd: str, parameters: dict) -> None:
 def main() -> int:
     from papermill.exceptions import PapermillExecutionError
 
-    job = json.loads(sys.argv[1])
-    try:
-        execute(job["source"], job["output"], job["cwd"], job["parameters"])
-    except PapermillExecutionError as exc:
-        info = {"cell_index": exc.cell_index, "exec_count": exc.exec_count, "ename": exc.ename,
-                "evalue": exc.evalue, "source": exc.source}
-        print(ERROR_PREFIX + json.dumps(info, ensure_ascii=False), file=sys.stderr)
-        return 3
+    for job in json.loads(sys.argv[1]):
+        print(f"{PROGRESS_PREFIX}start {job['stage']}", flush=True)
+        try:
+            execute(job["source"], job["output"], job["cwd"], job["parameters"])
+        except PapermillExecutionError as exc:
+            info = {"stage": job["stage"], "cell_index": exc.cell_index, "exec_count": exc.exec_count,
+                    "ename": exc.ename, "evalue": exc.evalue, "source": exc.source}
+            print(ERROR_PREFIX + json.dumps(info, ensure_ascii=False), file=sys.stderr, flush=True)
+            return 3
+        print(f"{PROGRESS_PREFIX}done {job['stage']}", flush=True)
     return 0
 
 

@@ -13,26 +13,30 @@ import hashlib
 import json
 import os
 import platform
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import papermill
 
-from . import __version__, inputs
+from . import __version__, inputs, machine
 from .errors import UserError
-from .execute import ERROR_PREFIX
+from .execute import ERROR_PREFIX, PROGRESS_PREFIX
 from .params import Params, load_params, sha256
 from .paths import display, project_root
 from .report import index_html
 from .stages import STAGES, check_uncertainty, rank_intervals
 
 PACKAGES = ["iqlib", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "pyyaml", "pydantic",
-            "papermill", "nbformat", "nbclient", "nbconvert", "ipykernel", "openpyxl"]
+            "papermill", "nbformat", "nbclient", "nbconvert", "ipykernel", "openpyxl", "threadpoolctl"]
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str}
 
 
@@ -57,36 +61,86 @@ def check_notebook_parameters(source: Path, parameters: dict) -> None:
             raise StageError(f"parameter {name!r} must be {NOTEBOOK_PARAMETERS[name].__name__}")
 
 
-def execute_stage(stage: str, staging: Path, params: Params, timeout: int) -> None:
-    """Run one stage notebook in a child process group, killed after ``timeout`` s."""
-    source = project_root() / "notebooks" / f"{stage}.ipynb"
-    parameters = {"params_file": display(params.edition_path), "run_dir": ".."}
-    check_notebook_parameters(source, parameters)
-    job = {"source": str(source), "output": str(staging / "notebooks" / f"{stage}.ipynb"),
-           "cwd": str(staging / "notebooks"), "parameters": parameters}
+def stage_jobs(staging: Path, params: Params) -> list[dict]:
+    """What the stage process runs: each notebook with its checked parameters."""
+    jobs = []
+    for stage in STAGES:
+        source = project_root() / "notebooks" / f"{stage}.ipynb"
+        parameters = {"params_file": display(params.edition_path), "run_dir": ".."}
+        check_notebook_parameters(source, parameters)
+        jobs.append({"stage": stage, "source": str(source), "output": str(staging / "notebooks" / f"{stage}.ipynb"),
+                     "cwd": str(staging / "notebooks"), "parameters": parameters})
+    return jobs
+
+
+def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log=print) -> None:
+    """Run the stage notebooks in order in one child process group (each in its own kernel).
+    A stage that runs longer than the edition's stage timeout gets the group killed;
+    ``on_done(stage)`` runs here while the child executes the next stage."""
+    timeout = params.edition.stage_timeout_seconds
+    jobs = stage_jobs(staging, params)
     env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
-    proc = subprocess.Popen([sys.executable, "-m", "iqlib.execute", json.dumps(job)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=_die_with_parent)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise StageError(f"stage {stage} did not finish within {timeout} s "
-                         f"(stage_timeout_seconds in {display(params.edition_path)})") from None
-    except BaseException:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    if proc.returncode != 0:
-        message = _stage_failure(stage, err)
-        executed = Path(job["output"])
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "iqlib.execute", json.dumps(jobs)], env=env,
+                                stdout=subprocess.PIPE, stderr=err, start_new_session=True,
+                                preexec_fn=_die_with_parent)
+        stage, done = STAGES[0], []
+        try:
+            deadline = [time.monotonic() + timeout]  # of the stage running now
+            for kind, name in _progress(proc, deadline):
+                if kind == "start":
+                    stage, deadline[0] = name, time.monotonic() + timeout
+                    log(f"  {name} ...")
+                else:
+                    done.append(name)
+                    on_done(name)
+            proc.wait()
+        except TimeoutError:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise StageError(f"stage {stage} did not finish within {timeout} s "
+                             f"(stage_timeout_seconds in {display(params.edition_path)})") from None
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        finally:
+            proc.stdout.close()
+        err.seek(0)
+        stderr = err.read().decode("utf-8", errors="replace")
+    if proc.returncode != 0 or done != STAGES:
+        message = _stage_failure(stage, stderr)
+        executed = staging / "notebooks" / f"{stage}.ipynb"
         if executed.is_file():  # keep the notebook up to the failing cell for debugging
             kept = project_root() / "runs" / "failed" / f"{params.edition.edition}-{params.edition.scenario}-{stage}.ipynb"
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(executed, kept)
             message += f"\nthe notebook as executed up to the failure: {display(kept)}"
         raise StageError(message)
+
+
+def _progress(proc: subprocess.Popen, deadline: list[float]):
+    """The (start|done, stage) lines of the stage process as they come; TimeoutError when
+    ``deadline[0]`` (moved by the caller as stages start) passes before the next one."""
+    fd, buffer = proc.stdout.fileno(), b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline[0] - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if not selector.select(remaining):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                text = line.decode("utf-8", errors="replace")
+                if text.startswith(PROGRESS_PREFIX):
+                    kind, _, name = text[len(PROGRESS_PREFIX):].partition(" ")
+                    yield kind, name
 
 
 def _die_with_parent() -> None:
@@ -126,7 +180,7 @@ def recover(dest: Path) -> None:
 
 def _stage_failure(stage: str, stderr: str) -> str:
     for line in stderr.splitlines():
-        if line.startswith(ERROR_PREFIX):
+        if line.startswith(ERROR_PREFIX) and json.loads(line[len(ERROR_PREFIX):]).get("stage") == stage:
             info = json.loads(line[len(ERROR_PREFIX):])
             first = info["source"].strip().splitlines()[0] if info["source"].strip() else ""
             return (f"stage {stage} failed in cell In [{info['exec_count']}] (starting {first!r}): "
@@ -188,6 +242,24 @@ def _git(*args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+CODE = ["notebooks/*.ipynb", "pyproject.toml", "constraints.txt"]
+
+
+def code_digest() -> str:
+    """sha256 over the code that makes a run: the iqlib package in use, the project's stage
+    notebooks and dependency pins, file names included. It identifies the code by content,
+    so a fresh clone of a later commit that changed none of it is the same code."""
+    package = Path(__file__).resolve().parent
+    files = [(f"iqlib/{p.relative_to(package).as_posix()}", p) for p in package.rglob("*.py")
+             if "__pycache__" not in p.parts]
+    root = project_root()
+    files += [(p.relative_to(root).as_posix(), p) for pattern in CODE for p in root.glob(pattern) if p.is_file()]
+    digest = hashlib.sha256()
+    for name, path in sorted(files):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _file_entry(path: Path) -> dict:
     return {"path": display(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
 
@@ -210,7 +282,7 @@ def manifest(params: Params, staging: Path, started: str) -> dict:
                 "methodology": params.methodology.model_dump(mode="json")}
     resolved_json = json.dumps(resolved, ensure_ascii=False, sort_keys=True)
     return {
-        "manifest_version": 1,
+        "manifest_version": 2,
         "edition": params.edition.edition,
         "scenario": params.edition.scenario,
         "synthetic": params.edition.synthetic,
@@ -220,11 +292,12 @@ def manifest(params: Params, staging: Path, started: str) -> dict:
         "inputs": {key: _file_entry(p) for key, p in params.input_paths.items()},
         "base_edition": _base_entry(params),
         "notebooks": {s: _file_entry(project_root() / "notebooks" / f"{s}.ipynb") for s in STAGES},
-        "code": {"iqlib_version": __version__, "git_commit": _git("rev-parse", "HEAD"),
-                 "git_dirty": None if status is None else bool(status)},
+        "code": {"iqlib_version": __version__, "content_sha256": code_digest(),
+                 "git_commit": _git("rev-parse", "HEAD"), "git_dirty": None if status is None else bool(status)},
         "environment": {"python": platform.python_version(), "platform": platform.platform(),
                         "PYTHONHASHSEED": "0", "kernel": "python3",
                         "packages": {p: version(p) for p in PACKAGES}},
+        "machine": machine.describe(),
         "started": started,
         "finished": _now(),
         "outputs": _hash_tree(staging, {"manifest.json", "checksums.sha256"}),
@@ -281,11 +354,11 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     try:
-        for stage in STAGES:
-            log(f"  {stage} ...")
-            execute_stage(stage, staging, params, params.edition.stage_timeout_seconds)
+        def finish(stage: str) -> None:
             normalise_notebook(staging / "notebooks" / f"{stage}.ipynb", stage)
             export_html(staging / "notebooks" / f"{stage}.ipynb", staging / "html" / f"{stage}.html")
+
+        execute_stages(staging, params, finish, log)
         (staging / "index.html").write_text(index_html(staging, params, STAGES, rank_intervals(params, staging)), encoding="utf-8")
         man = manifest(params, staging, started)
         (staging / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n",

@@ -3,9 +3,14 @@
 1. every file against ``checksums.sha256`` (tampering, missing or unexpected files);
 2. every executed notebook was run by papermill top to bottom;
 3. params, methodology, input files and source notebooks against the manifest's hashes;
-4. code and package versions against the manifest (reported, not failures);
-5. the whole chain re-run into a temporary folder, every file compared exactly: for tables
-   the first differing cell, for notebooks the first cell whose outputs differ.
+4. code (by content hash) and package versions against the manifest (reported, not failures);
+5. the whole chain re-run into a temporary folder (or an existing re-run, ``--against``) and
+   every file compared under the reproducibility contract (``contract``): exact files byte
+   for byte, tolerance-class tables cell by cell as numbers.
+
+Outcomes: ``reproduced exactly``; ``reproduced within tolerance`` (tolerance-class cells
+differ by less than contract.RTOL; ranks and published values identical); ``NOT
+reproduced``; and for ``--quick``, which re-runs nothing, ``checks passed (not re-run)``.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 
+from . import contract, machine
 from .errors import UserError
-from .params import sha256
+from .params import load_params, sha256
 from .paths import display, resolve
 
 SKIP = {"manifest.json", "checksums.sha256"}
@@ -33,10 +38,19 @@ class Report:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    compared: contract.Comparison | None = None  # None: nothing was re-run
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def verdict(self) -> str:
+        if self.problems:
+            return f"NOT reproduced: {len(self.problems)} problem(s)"
+        if self.compared is None:
+            return "checks passed (not re-run)"
+        return "reproduced within tolerance" if self.compared.within else "reproduced exactly"
 
 
 def _tree(folder: Path) -> list[str]:
@@ -129,86 +143,60 @@ def check_inputs(man: dict, report: Report) -> None:
 
 
 def check_versions(man: dict, report: Report) -> None:
-    from .run import PACKAGES, _git
+    from .run import PACKAGES, _git, code_digest
 
     code = man.get("code", {})
-    now = _git("rev-parse", "HEAD")
-    if code.get("git_commit") != now:
-        report.notes.append(f"code version differs: the run was made at git commit {code.get('git_commit')}, "
-                            f"this checkout is at {now}")
+    recorded, now = code.get("content_sha256"), code_digest()
+    commit = code.get("git_commit")
+    if recorded is None:
+        report.notes.append(f"the manifest records no code content hash (made at git commit {commit}); "
+                            f"this checkout is at {_git('rev-parse', 'HEAD')}")
+    elif recorded != now:
+        report.notes.append(f"code differs: iqlib/, notebooks/ or the dependency pins changed since the run "
+                            f"(made at git commit {commit}; content sha256 {recorded[:12]}, here {now[:12]})")
+    else:
+        report.lines.append(f"code: same content as the run (made at git commit {commit})")
     if code.get("git_dirty"):
         report.notes.append("the run was made from a checkout with uncommitted changes (git_dirty)")
-    recorded = man.get("environment", {}).get("packages", {})
+    recorded_packages = man.get("environment", {}).get("packages", {})
     for pkg in PACKAGES:
         try:
             current = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             current = None
-        if recorded.get(pkg) != current:
-            report.notes.append(f"package version differs: {pkg} {recorded.get(pkg)} in the run, {current} here")
+        if recorded_packages.get(pkg) != current:
+            report.notes.append(f"package version differs: {pkg} {recorded_packages.get(pkg)} in the run, {current} here")
 
 
-def compare_trees(published: Path, rerun: Path, report: Report) -> None:
+def compare_trees(published: Path, rerun: Path, report: Report, meth) -> None:
+    """Every file of the published run against the re-run, under the contract."""
     ours, theirs = set(_tree(published)) - SKIP, set(_tree(rerun)) - SKIP
     for name in sorted(ours - theirs):
         report.problems.append(f"not produced by the re-run: {name}")
     for name in sorted(theirs - ours):
         report.problems.append(f"produced by the re-run but not published: {name}")
-    same = 0
-    for name in sorted(ours & theirs):
-        a, b = published / name, rerun / name
-        if a.read_bytes() == b.read_bytes():
-            same += 1
-            continue
-        if name.endswith(".csv"):
-            detail = first_csv_difference(a, b)
-        elif name.endswith(".ipynb"):
-            detail = first_notebook_difference(a, b)
-        else:
-            detail = "bytes differ"
-        report.problems.append(f"differs from the re-run: {name}: {detail}")
-    report.lines.append(f"re-run: {len(ours & theirs)} files compared, {same} identical")
+    report.compared = contract.compare_runs(published, rerun, sorted(ours & theirs), meth)
+    report.problems += report.compared.problems
+    files = report.compared.files
+    same = sum(o.identical for o in files)
+    report.lines.append(f"re-run: {len(files)} files compared, {same} identical")
+    for o in report.compared.within:
+        report.lines.append(f"within tolerance: {o.name}: {o.cells} cells differ, largest relative "
+                            f"difference {o.largest:.1e} (tolerance {contract.RTOL:g})")
 
 
-def first_csv_difference(published: Path, rerun: Path) -> str:
-    try:
-        a = pd.read_csv(published, dtype=str, keep_default_na=False)
-        b = pd.read_csv(rerun, dtype=str, keep_default_na=False)
-    except Exception:  # noqa: BLE001 - a table that no longer parses is itself the difference
-        return "cannot be read as a table"
-    if list(a.columns) != list(b.columns):
-        return f"columns differ: published {list(a.columns)}, re-run {list(b.columns)}"
-    if len(a) != len(b):
-        return f"{len(a)} rows published, {len(b)} in the re-run"
-    diff = (a != b).to_numpy()
-    rows, cols = diff.nonzero()
-    if not len(rows):
-        return "same cells, different bytes (formatting or line endings)"
-    out = []
-    for r, c in list(zip(rows, cols))[:3]:
-        key = f" ({a.columns[0]} {a.iat[r, 0]})" if c else ""
-        out.append(f"line {r + 2}{key}, column {a.columns[c]}: published {a.iat[r, c]!r}, re-run {b.iat[r, c]!r}")
-    more = f" (+{len(rows) - 3} more cells)" if len(rows) > 3 else ""
-    return "; ".join(out) + more
+def machines(man: dict, rerun_man: dict | None, report: Report) -> None:
+    """Say where the run was published and where it was re-run, when they differ."""
+    published = machine.summary(man.get("machine"))
+    here = machine.summary(rerun_man.get("machine") if rerun_man else machine.describe())
+    if published != here:
+        report.lines.append(f"published on: {published}")
+        report.lines.append(f"re-run on:    {here}")
 
 
-def first_notebook_difference(published: Path, rerun: Path) -> str:
-    try:
-        a, b = nbformat.read(published, as_version=4), nbformat.read(rerun, as_version=4)
-    except Exception:  # noqa: BLE001
-        return "cannot be read as a notebook"
-    if len(a.cells) != len(b.cells):
-        return f"{len(a.cells)} cells published, {len(b.cells)} in the re-run"
-    for i, (x, y) in enumerate(zip(a.cells, b.cells)):
-        if x.source != y.source:
-            return f"cell {i}: source differs"
-        if x.get("outputs") != y.get("outputs"):
-            return f"cell {i} (In [{x.get('execution_count')}]): outputs differ"
-    return "same cells and outputs, metadata differs"
-
-
-def verify(run_dir: str, rerun: bool = True, log=print) -> Report:
-    """All checks; ``rerun=False`` skips the re-run (integrity checks only)."""
+def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=print) -> Report:
+    """All checks; ``rerun=False`` skips the re-run (integrity checks only); ``against``
+    compares with an existing re-run folder instead of re-running."""
     run = Path(run_dir).resolve()
     man = read_manifest(run)
     report = Report()
@@ -216,22 +204,35 @@ def verify(run_dir: str, rerun: bool = True, log=print) -> Report:
     check_notebooks(run, report)
     check_inputs(man, report)
     check_versions(man, report)
-    if rerun:
-        from .run import StageError, run as run_chain
+    if not rerun and against is None:
+        return report
+    params_file = man["params"]["path"]
+    if not resolve(params_file).is_file():
+        report.problems.append(f"cannot re-run: {params_file} is missing")
+        return report
+    meth = load_params(params_file).methodology
+    if against is not None:
+        other = Path(against).resolve()
+        if not other.is_dir():
+            raise UserError(f"--against {display(other)}: no such folder")
+        other_man = json.loads((other / "manifest.json").read_text(encoding="utf-8")) \
+            if (other / "manifest.json").is_file() else None
+        machines(man, other_man, report)
+        compare_trees(run, other, report, meth)
+        return report
+    from .run import StageError
+    from .run import run as run_chain
 
-        params_file = man["params"]["path"]
-        if not resolve(params_file).is_file():
-            report.problems.append(f"cannot re-run: {params_file} is missing")
-            return report
-        tmp = Path(tempfile.mkdtemp(prefix="iq-verify-"))
-        try:
-            log(f"re-running {params_file} into a temporary folder ...")
-            run_chain(params_file, out=str(tmp / run.name), log=lambda msg: log(msg))
-            compare_trees(run, tmp / run.name, report)
-        except (UserError, StageError) as exc:
-            report.problems.append(f"the re-run failed: {exc}")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix="iq-verify-"))
+    try:
+        log(f"re-running {params_file} into a temporary folder ...")
+        run_chain(params_file, out=str(tmp / run.name), log=lambda msg: log(msg))
+        machines(man, None, report)
+        compare_trees(run, tmp / run.name, report, meth)
+    except (UserError, StageError) as exc:
+        report.problems.append(f"the re-run failed: {exc}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return report
 
 
@@ -242,11 +243,10 @@ def render(run_dir: str, report: Report) -> str:
         out.write(f"  {line}\n")
     for note in report.notes:
         out.write(f"  note: {note}\n")
-    if report.ok:
-        out.write("reproduced\n")
-    else:
-        out.write(f"NOT reproduced: {len(report.problems)} problem(s)\n")
-        for p in report.problems:
-            out.write(f"  - {p}\n")
+    out.write(f"{report.verdict}\n")
+    if report.ok and report.compared is not None and report.compared.within:
+        out.write("  ranks and published values are identical; only full-precision values of the tolerance class "
+                  "differ, within the contract (README: Audit a published ranking)\n")
+    for p in report.problems:
+        out.write(f"  - {p}\n")
     return out.getvalue()
-
