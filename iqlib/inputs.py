@@ -340,13 +340,14 @@ def _fmt(x: float | None) -> str:
 
 
 def missing_table(values: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Every missing value (city, indicator, kind) and the rule that will treat it."""
+    """Every missing value (city, indicator, kind) and the rule that will treat it: the
+    indicator's own ``missing`` if set, else its kind's (``missing_rule``, as imputation)."""
     meth = params.methodology
     kinds = {i.code: i.kind for i in meth.indicators}
     stacked = values.isna().stack()
     pairs = stacked[stacked].index.to_frame(index=False, name=["city_id", "indicator"])
     pairs["kind"] = pairs["indicator"].map(kinds)
-    pairs["treatment"] = pairs["kind"].map({k: v.missing for k, v in meth.kinds.items()})
+    pairs["treatment"] = pairs["indicator"].map(meth.missing_rule)
     return pairs
 
 

@@ -1,14 +1,13 @@
 """Input validation: every problem reported together with file, line, column and value."""
 
 import shutil
-
-import numpy as np
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import FIXTURE, iq
 
-from conftest import FIXTURE, ROOT, iq
-from iqlib import inputs
+from iqlib import engine, inputs
 from iqlib.errors import ProblemsError, UserError
 from iqlib.params import load_params
 
@@ -53,6 +52,34 @@ def test_missing_table_lists_every_empty_cell_with_its_rule():
     assert len(miss) == int(data["values"].isna().sum().sum())
     assert miss.loc[("kazan", "I01"), "treatment"] == "zero"
     assert miss.loc[("moskva", "I02"), "treatment"] == "exclude"
+
+
+def test_missing_rule_overridden_per_indicator_matches_imputation(tmp_path):
+    """A scenario's per-indicator ``missing:`` is the rule listed in missing.csv and counted
+    in the accounting, as the imputation of the normalise stage applies it."""
+    scenario = tmp_path / "override.yaml"
+    scenario.write_text(f"extends: {FIXTURE / 'edition.yaml'}\nscenario: missing-override\n"
+                        "methodology:\n  indicators:\n    I17: {missing: group_median}\n"
+                        "    I01: {missing: exclude}\n", encoding="utf-8")
+    params = load_params(scenario)
+    data = inputs.load(params)
+    miss = data["missing"].set_index(["city_id", "indicator"])
+    # I17 (share: kind rule exclude) and I01 (presence: kind rule zero) take their own rule
+    assert miss.loc[[("kazan", "I17"), ("tyumen", "I17"), ("kaluga", "I17")], "treatment"].tolist() == \
+        ["group_median"] * 3
+    assert miss.loc[("kazan", "I01"), "treatment"] == "exclude"
+    assert miss.loc[("moskva", "I02"), "treatment"] == "exclude"  # not overridden: its kind's rule
+    acc = data["accounting"].set_index("indicator")
+    assert acc.loc["I17", ["missing", "to_impute", "left_missing"]].tolist() == [3, 3, 0]
+    assert acc.loc["I01", ["missing", "to_impute", "left_missing"]].tolist() == [1, 0, 1]
+    assert acc.loc["TOTAL", ["missing", "to_impute", "left_missing"]].tolist() == [16, 4, 12]
+
+    _, imputation, *_ = engine.prepare(data["values"], data["cities"], params.methodology,
+                                       engine.base_bounds(data["values"], data["cities"]))
+    imputed = imputation.set_index(["city_id", "indicator"])
+    assert imputed["rule"].to_dict() == miss["treatment"].to_dict()
+    filled = imputation.groupby("indicator")["value"].count()
+    assert acc["to_impute"].drop("TOTAL").to_dict() == filled.reindex(acc.index.drop("TOTAL"), fill_value=0).to_dict()
 
 
 def test_value_errors_are_collected_together(edition):

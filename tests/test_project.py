@@ -6,8 +6,8 @@ import tomllib
 import nbformat
 import papermill
 import yaml
-
 from conftest import ROOT
+
 from iqlib.stages import STAGES
 
 
@@ -37,6 +37,23 @@ def test_constraints_pin_every_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     for dep in project["dependencies"] + project["optional-dependencies"]["dev"]:
         assert re.split(r"[<>=\[ ]", dep)[0].lower() in pins, dep
+
+
+def test_license_is_an_spdx_string_that_the_build_backend_understands():
+    """A license table is deprecated (a warning on every install); the SPDX string form
+    needs setuptools 77 or later."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["license"] == "MIT"
+    setuptools = next(r for r in pyproject["build-system"]["requires"] if r.startswith("setuptools"))
+    assert int(re.fullmatch(r"setuptools>=(\d+)(\.\d+)*", setuptools)[1]) >= 77
+
+
+def test_package_docstring_names_only_real_modules():
+    import iqlib
+    named = set(re.findall(r"``(\w+)``", iqlib.__doc__)) - {"iq"}
+    modules = {p.stem for p in (ROOT / "iqlib").glob("*.py")} - {"__init__"}
+    assert named <= modules, f"no such module: {', '.join(sorted(named - modules))}"
+    assert {"params", "inputs", "engine", "stages", "report", "run"} <= named
 
 
 def test_source_notebooks_are_clean_and_parameterised():
