@@ -34,8 +34,9 @@ class Members:
     of replications with their own weights, (replications, 1, children)."""
 
     def __init__(self, children: list[str], parent_of: pd.Series):
-        self.parents = list(dict.fromkeys(parent_of[children]))
-        self.cols = [np.array([i for i, c in enumerate(children) if parent_of[c] == p]) for p in self.parents]
+        parents = parent_of.reindex(children).to_numpy()
+        self.parents = list(dict.fromkeys(parents))
+        self.cols = [np.flatnonzero(parents == p) for p in self.parents]
 
     def sum(self, a: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.stack([(a[..., idx] * w[..., idx]).sum(axis=-1) for idx in self.cols], axis=-1)
@@ -105,7 +106,7 @@ def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cf
     """Scores of the parents (cities × parents) and their coverage (share of weight available)."""
     children = list(values.columns)
     m = Members(children, parent_of)
-    w = np.array([float(weights[c]) for c in children])
+    w = weights.reindex(children).to_numpy(dtype=float)
     out, coverage = combine(values.to_numpy(dtype=float), w, cfg, m, level, children)
     return (pd.DataFrame(out, index=values.index, columns=m.parents),
             pd.DataFrame(coverage, index=values.index, columns=m.parents))

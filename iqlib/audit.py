@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .treat import kurt, skew
 
@@ -36,6 +35,8 @@ def _r(x: pd.Series, y: pd.Series) -> tuple[float, float]:
     both = x.notna() & y.notna()
     if both.sum() < 3 or x[both].std() == 0 or y[both].std() == 0:
         return float("nan"), float("nan")
+    from scipy import stats  # imported here: scipy.stats costs a second at kernel start
+
     r, p = stats.pearsonr(x[both], y[both])
     return float(r), float(p)
 

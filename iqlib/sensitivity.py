@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 
 def design(columns: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A and B (samples × columns) from one scrambled Sobol sequence of 2·columns dimensions."""
+    from scipy.stats import qmc  # imported here: scipy.stats costs a second at kernel start
+
     engine = qmc.Sobol(d=2 * columns, scramble=True, rng=np.random.default_rng([seed, 1]))
     ab = engine.random_base2(int(np.log2(samples)))
     return ab[:, :columns], ab[:, columns:]
