@@ -22,8 +22,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
-from .methods import (Aggregation, Imputation, MissingRule, NoTreatment, Normalisation, Strict,
-                      Treatment, Uncertainty)
+from .methods import Aggregation, Imputation, MissingRule, Normalisation, NoTreatment, Strict, Treatment, Uncertainty
 from .paths import display, resolve
 
 

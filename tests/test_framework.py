@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from iqlib import aggregate, engine
 from iqlib.errors import UserError
 from iqlib.params import Methodology, load_params

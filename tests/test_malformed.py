@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import FIXTURE, ROOT, iq
+
 from iqlib import cli, inputs
 from iqlib.params import load_params
 

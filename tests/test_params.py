@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, iq
+
 from iqlib.errors import UserError
 from iqlib.params import load_params
 

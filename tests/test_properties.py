@@ -2,10 +2,10 @@
 
 import numpy as np
 import pandas as pd
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from iqlib import engine, normalise
 from iqlib.methods import MinMax
 from iqlib.params import load_params
