@@ -1,27 +1,31 @@
-"""Back-test: ``iq run`` on the 12-city fixture edition against a golden file, a plain
-re-implementation of the method, and itself (byte-identical re-runs); publishing rules."""
+"""Back-test: ``iq run`` on the 12-city fixture edition against a golden file and a plain
+re-implementation of the method; publishing rules. (Byte-identical re-runs: test_verify.)"""
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pandas as pd
-import pytest
+from conftest import FIXTURE, FIXTURE_EDITION, iq
 
-from conftest import FIXTURE, FIXTURE_EDITION, iq, make_project_copy
 from iqlib.params import load_params
 from iqlib.stages import STAGES
 
 
 def reference_scores(edition: Path) -> pd.DataFrame:
-    """The documented method written out with plain loops, independent of iqlib.scoring."""
+    """The documented method written out with plain loops, independent of iqlib's normalise,
+    aggregate and ranking."""
     params = load_params(edition)
     meth = params.methodology
-    cities = pd.read_csv(FIXTURE / "cities.csv", comment="#", dtype=str).set_index("city_id")
-    group = {"khimki": "krupnye", "kaluga": "krupnye", "reutov": "bolshie"}
-    group = {c: group.get(c, cities.loc[c, "group_official"]) for c in cities.index}
+    cities = pd.read_csv(FIXTURE / "cities.csv", comment="#").set_index("city_id")
+    # the group: the official one where the roster names it, else the first threshold reached
+    thresholds = [(g.min_population, g.code) for g in params.edition.groups]
+    group = {c: row.group_official if isinstance(row.group_official, str)
+             else next(code for floor, code in thresholds if row.population >= floor)
+             for c, row in cities.iterrows()}
     values = pd.read_csv(FIXTURE / "values.csv", comment="#").set_index("city_id")
     score = {c: {} for c in cities.index}
     for ind in meth.indicators:
@@ -55,23 +59,29 @@ def reference_scores(edition: Path) -> pd.DataFrame:
     return ref.set_index("city_id")
 
 
-def test_scores_match_golden_file(fixture_runs):
-    produced = (fixture_runs[0] / "results" / "scores.csv").read_bytes()
+def published_scores(run: Path) -> pd.DataFrame:
+    return pd.read_csv(run / "results" / "scores.csv").set_index("city_id")
+
+
+def test_scores_match_golden_file(published_mini):
+    produced = (published_mini / "outputs/2019/mini/results/scores.csv").read_bytes()
     assert produced == (FIXTURE / "scores.golden.csv").read_bytes()
 
 
-def test_golden_file_matches_plain_reimplementation():
-    golden = pd.read_csv(FIXTURE / "scores.golden.csv").set_index("city_id")
-    ref = reference_scores(FIXTURE / "edition.yaml").loc[golden.index]
+def test_run_matches_plain_reimplementation(published_mini):
+    scores = published_scores(published_mini / "outputs/2019/mini")
+    ref = reference_scores(FIXTURE / "edition.yaml").loc[scores.index]
     cols = [f"D{i}" for i in range(1, 11)] + ["IQ"]
-    assert np.abs(golden[cols].to_numpy() - ref[cols].to_numpy()).max() <= 0.005 + 1e-9
-    assert golden["rank_in_group"].tolist() == ref["rank_in_group"].tolist()
-    assert golden["rank_overall"].tolist() == ref["rank_overall"].tolist()
-    assert golden["group"].tolist() == ref["group"].tolist()
+    assert np.abs(scores[cols].to_numpy() - ref[cols].to_numpy()).max() <= 0.005 + 1e-9
+    assert scores["rank_in_group"].tolist() == ref["rank_in_group"].tolist()
+    assert scores["rank_overall"].tolist() == ref["rank_overall"].tolist()
+    assert scores["group"].tolist() == ref["group"].tolist()
+    # khimki (249 000) and reutov (107 000) follow the official list, kaluga its population
+    assert scores.loc[["khimki", "kaluga", "reutov"], "group"].tolist() == ["krupnye", "krupnye", "bolshie"]
 
 
-def test_golden_file_hand_checked_facts():
-    golden = pd.read_csv(FIXTURE / "scores.golden.csv").set_index("city_id")
+def test_run_hand_checked_facts(published_mini):
+    golden = published_scores(published_mini / "outputs/2019/mini")
     # identical inputs -> identical scores and a shared rank (ties "min"), listed by city code
     assert golden.loc["dubna", "IQ"] == golden.loc["ivanteevka", "IQ"]
     assert golden.loc["dubna", "rank_in_group"] == golden.loc["ivanteevka", "rank_in_group"] == 2
@@ -91,14 +101,13 @@ def _digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in skip}
 
 
-def test_two_runs_are_byte_identical(fixture_runs):
-    first, second = (_digest(r) for r in fixture_runs)
-    assert first == second
-    assert "results/scores.csv" in first and "notebooks/05_report.ipynb" in first
+def test_publish_says_where_the_run_is(published_mini):
+    said = (published_mini.parent / "iq-run.stdout").read_text(encoding="utf-8")
+    assert "Run folder: outputs/2019/mini" in said and "Index page: outputs/2019/mini/index.html" in said
 
 
-def test_run_folder_layout(fixture_runs):
-    run = fixture_runs[0]
+def test_run_folder_layout(published_mini):
+    run = published_mini / "outputs/2019/mini"
     for stage in STAGES:
         nb = nbformat.read(run / "notebooks" / f"{stage}.ipynb", as_version=4)
         counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
@@ -115,8 +124,8 @@ def test_run_folder_layout(fixture_runs):
     assert not any(p.name.startswith(".staging") for p in run.parent.iterdir())
 
 
-def test_rank_stage_writes_the_uncertainty_and_sensitivity_results(fixture_runs):
-    res = fixture_runs[0] / "results"
+def test_rank_stage_writes_the_uncertainty_and_sensitivity_results(published_mini):
+    res = published_mini / "outputs/2019/mini/results"
     scores = pd.read_csv(res / "scores.csv").set_index("city_id")
     unc = pd.read_csv(res / "uncertainty.csv").set_index("city_id")
     assert list(unc.index) == list(scores.index)               # same order: group, rank, city
@@ -134,8 +143,8 @@ def test_rank_stage_writes_the_uncertainty_and_sensitivity_results(fixture_runs)
     assert inputs_["setting"].tolist()[-2:] == ["nominal", "pctrank(within=group, scale=12.0)"]
 
 
-def test_manifest_records_inputs_and_outputs(fixture_runs):
-    run = fixture_runs[0]
+def test_manifest_records_inputs_and_outputs(published_mini):
+    run = published_mini / "outputs/2019/mini"
     man = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     assert man["edition"] == 2019 and man["scenario"] == "mini" and man["synthetic"] is True
     values = FIXTURE / "values.csv"
@@ -152,43 +161,50 @@ def test_manifest_records_inputs_and_outputs(fixture_runs):
     assert sums["manifest.json"] == hashlib.sha256((run / "manifest.json").read_bytes()).hexdigest()
 
 
-def test_no_absolute_paths_in_outputs(fixture_runs):
-    run = fixture_runs[0]
+def test_no_absolute_paths_in_outputs(published_mini):
+    run = published_mini / "outputs/2019/mini"
     home = str(Path(__file__).resolve().parents[1])
     for p in list((run / "notebooks").glob("*.ipynb")) + list((run / "results").glob("*.csv")):
         text = p.read_text(encoding="utf-8")
         assert home not in text and str(run) not in text, p.name
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    return make_project_copy(tmp_path_factory.mktemp("project") / "iq")
-
-
-def test_publish_refuses_overwrite_and_failed_run_leaves_published_intact(project):
+def test_publish_refuses_overwrite_and_failed_run_leaves_published_intact(own_project):
+    project = own_project
     env = {"IQ_PROJECT_ROOT": str(project)}
-    first = iq("run", FIXTURE_EDITION, "--publish", env=env)
-    assert first.returncode == 0, first.stderr
     published = project / "outputs" / "2019" / "mini"
-    assert "Run folder: outputs/2019/mini" in first.stdout
     before = _digest(published)
 
     again = iq("run", FIXTURE_EDITION, "--publish", env=env)
     assert again.returncode == 2
     assert "outputs/2019/mini holds a published run; pass --force to replace it" in again.stderr
 
-    # break stage 3: the chain stops there, names stage and cell, publishes nothing
-    nb_path = project / "notebooks" / "03_weight.ipynb"
+    # break stage 2 (after stage 1 succeeded): the chain stops there, names stage and cell, publishes nothing
+    nb_path = project / "notebooks" / "02_normalise.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(4, nbformat.v4.new_code_cell('raise RuntimeError("deliberate failure")'))
+    nb.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("deliberate failure")'))
     nbformat.write(nb, nb_path)
     broken = iq("run", FIXTURE_EDITION, "--publish", "--force", env=env)
     assert broken.returncode == 1
-    assert "stage 03_weight failed in cell In [4] (starting 'raise RuntimeError" in broken.stderr
-    assert "runs/failed/2019-mini-03_weight.ipynb" in broken.stderr
-    assert (project / "runs" / "failed" / "2019-mini-03_weight.ipynb").is_file()
+    assert "stage 02_normalise failed in cell In [4] (starting 'raise RuntimeError" in broken.stderr
+    assert "runs/failed/2019-mini-02_normalise.ipynb" in broken.stderr
+    assert (project / "runs" / "failed" / "2019-mini-02_normalise.ipynb").is_file()
     assert "RuntimeError: deliberate failure" in broken.stderr
     assert "nothing was published" in broken.stderr
     assert "Traceback" not in broken.stderr
     assert _digest(published) == before
     assert sorted(p.name for p in published.parent.iterdir()) == ["mini"]
+
+
+def test_a_stage_over_its_timeout_is_killed_and_named(tmp_path):
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text(f"extends: {FIXTURE_EDITION}\nscenario: slow\nedition:\n  stage_timeout_seconds: 1\n",
+                        encoding="utf-8")
+    out = tmp_path / "run"
+    result = iq("run", str(scenario), "--out", str(out))
+    assert result.returncode == 1, result.stderr
+    assert "stage 01_load did not finish within 1 s (stage_timeout_seconds in" in result.stderr
+    assert "nothing was published" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".staging-*"))
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(tmp_path) not in ps, "a stage process outlived its timeout"

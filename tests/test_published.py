@@ -1,5 +1,6 @@
 """The published runs under outputs/: complete, consistent, and re-executable under
-``pytest --nbval-lax`` with the same printed results (on a copy, never in place)."""
+``pytest --nbval-lax`` with the same printed results (on a copy, never in place); that one
+re-execution is also what ``iq verify --against`` checks under the reproducibility contract."""
 
 import json
 import os
@@ -11,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from conftest import ROOT, iq
 
-from conftest import ROOT
 from iqlib.stages import STAGES
 
 PUBLISHED = sorted(p.parent for p in (ROOT / "outputs").glob("*/*/manifest.json"))
@@ -48,21 +49,40 @@ def test_published_run_is_complete(run):
         assert any("# NBVAL_CHECK_OUTPUT" in c.source for c in nb.cells if c.cell_type == "code"), stage
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("run", PUBLISHED, ids=lambda p: p.relative_to(ROOT / "outputs").as_posix())
-def test_published_notebooks_reexecute_under_nbval(run, tmp_path):
+def test_published_run_reexecutes_under_nbval_and_verifies(run, tmp_path):
+    """One re-execution per published run: nbval re-runs the executed notebooks on a copy and
+    compares their checked outputs; the tables and charts that re-execution writes are then
+    compared with the published ones by ``iq verify --against`` under the contract."""
     copy = tmp_path / run.name
     shutil.copytree(run, copy)
+    remade = sorted([*(copy / "results").glob("*.csv"), *(copy / "figures").glob("*.png")])
+    for path in remade:  # every table and chart must be re-made by the re-execution
+        path.unlink()
     result = nbval(*sorted((copy / "notebooks").glob("*.ipynb")))
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout and "failed" not in result.stdout.splitlines()[-1]
-    # re-execution rewrote every result table with the same bytes
+    assert all(path.is_file() for path in remade), [p.name for p in remade if not p.is_file()]
+    verify = iq("verify", run.relative_to(ROOT).as_posix(), "--against", str(copy))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "\nreproduced exactly\n" in verify.stdout or "\nreproduced within tolerance\n" in verify.stdout, \
+        verify.stdout
+    # the exact class: published values, ranks and every table outside the tolerance class, byte for byte
+    from iqlib.contract import tolerance_files
+    from iqlib.params import load_params
+
+    meth = load_params(json.loads((run / "manifest.json").read_text(encoding="utf-8"))["params"]["path"]).methodology
+    tolerant = tolerance_files(meth)
     for table in sorted((run / "results").glob("*.csv")):
-        assert (copy / "results" / table.name).read_bytes() == table.read_bytes(), table.name
+        if f"results/{table.name}" not in tolerant:
+            assert (copy / "results" / table.name).read_bytes() == table.read_bytes(), table.name
+    assert (copy / "results" / "scores.csv").read_bytes() == (run / "results" / "scores.csv").read_bytes()
 
 
-def test_nbval_catches_a_changed_published_result(tmp_path):
-    run = ROOT / "outputs" / "2019" / "base"
-    copy = tmp_path / "base"
+def test_nbval_catches_a_changed_published_result(published_mini, tmp_path):
+    run = published_mini / "outputs" / "2019" / "mini"  # the smallest published run: the rank stage in seconds
+    copy = tmp_path / "mini"
     shutil.copytree(run, copy)
     nb_path = copy / "notebooks" / "04_rank.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
@@ -77,9 +97,12 @@ def test_nbval_catches_a_changed_published_result(tmp_path):
 
 
 @pytest.mark.parametrize("run", PUBLISHED, ids=lambda p: p.relative_to(ROOT / "outputs").as_posix())
-def test_iq_verify_reproduces_the_published_run(run):
-    from conftest import iq
-
-    result = iq("verify", run.relative_to(ROOT).as_posix())
+def test_published_run_passes_the_quick_checks_with_its_code(run):
+    """Checksums, papermill execution, inputs, and the code content hash recorded in the manifest
+    is the code of this checkout (a re-publish was not forgotten)."""
+    result = iq("verify", run.relative_to(ROOT).as_posix(), "--quick")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "\nreproduced\n" in result.stdout
+    assert result.stdout.splitlines()[-2] == "checks passed (not re-run)"
+    assert "code: same content as the run" in result.stdout, result.stdout
+    man = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert man["machine"]["numpy_simd"]["baseline"] and man["machine"]["blas"]
