@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import FIXTURE_EDITION, ROOT, iq
 
-from conftest import FIXTURE_EDITION, iq
-from iqlib import aggregate, engine, inputs, sensitivity, uncertainty
+from iqlib import aggregate, engine, inputs, ranking, sensitivity, uncertainty
 from iqlib.errors import UserError
 from iqlib.methods import Aggregation, Uncertainty
 from iqlib.params import load_params
@@ -23,6 +23,69 @@ def mini():
 def model_of(mini, **spec) -> uncertainty.Model:
     meth, values, cities = mini
     return uncertainty.Model(values, cities, meth, Uncertainty.model_validate(spec))
+
+
+# ----------------------------------------------------------------------------- plain references
+# Written with plain Python and numpy, independently of iqlib.aggregate, to check it against.
+def plain_mean(xs: list, ws: list, method: str, total_w: float) -> float:
+    """One parent of one city: xs, ws the available children's values and weights."""
+    sw = sum(ws)
+    if method == "weighted_mean":
+        return sum(w * x for w, x in zip(ws, xs)) / sw
+    if method == "weighted_sum":
+        return sum(w * x for w, x in zip(ws, xs)) * total_w / sw
+    if 0.0 in xs:                                   # geometric and harmonic means: a 0 gives 0
+        return 0.0
+    if method == "geometric_mean":
+        return float(np.exp(sum(w * np.log(x) for w, x in zip(ws, xs)) / sw))
+    if method == "harmonic_mean":
+        return sw / sum(w / x for w, x in zip(ws, xs))
+    raise ValueError(method)
+
+
+def plain_combine(x: np.ndarray, w: np.ndarray, parents: list[list[int]], method: str,
+                  shift: float = 0.0) -> np.ndarray:
+    """(replications, cities, parents) by loops; w is (replications, children); ``shift``
+    is added before and taken off after (nonpositive: shift)."""
+    out = np.full((len(w), len(x), len(parents)), np.nan)
+    for r, i, k in np.ndindex(out.shape):
+        avail = [j for j in parents[k] if not np.isnan(x[i, j])]
+        assert avail, "every parent has a child in these cases"
+        out[r, i, k] = plain_mean([x[i, j] + shift for j in avail], [w[r, j] for j in avail], method,
+                                  sum(w[r, j] for j in parents[k])) - shift
+    return out
+
+
+def plain_index(normalised: pd.DataFrame, meth) -> pd.Series:
+    """The iq_v1 index: every weight 1, a direction the mean of its available indicators
+    (0 when none is available), the index the sum of the ten directions."""
+    assert all(n.weight == 1 for n in [*meth.indicators, *meth.aggregates])
+    directions = {}
+    for d in meth.level_codes("direction"):
+        kids = [i.code for i in meth.indicators if i.parent == d]
+        directions[d] = normalised[kids].mean(axis=1, skipna=True).fillna(0.0)
+    return pd.DataFrame(directions).sum(axis=1)
+
+
+def plain_pctrank(values: pd.DataFrame, groups: pd.Series, meth, scale: float = 12.0) -> pd.DataFrame:
+    """Presence missing = 0, other kinds left missing; then per group and indicator
+    scale·(rank − 1)/(n − 1) of polarity·x (ties share the lowest rank; n = 1 → scale/2)."""
+    out = pd.DataFrame(index=values.index, columns=values.columns, dtype=float)
+    for ind in meth.indicators:
+        x = values[ind.code].astype(float)
+        if ind.kind == "presence":
+            x = x.fillna(0.0)
+        for g in groups.unique():
+            o = (x * ind.polarity)[groups == g].dropna()
+            n = len(o)
+            ranks = o.rank(method="min")
+            out.loc[o.index, ind.code] = scale * (ranks - 1) / (n - 1) if n > 1 else scale / 2
+    return out
+
+
+def golden_index() -> pd.Series:
+    """The fixture's published index (two decimals), computed and checked once by hand."""
+    return pd.read_csv(ROOT / "tests/fixtures/mini/scores.golden.csv").set_index("city_id")["IQ"]
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -102,6 +165,37 @@ def test_a_batch_equals_one_replication_at_a_time(method):
     for r in range(5):
         one, _ = aggregate.aggregate(frame, parent_of, pd.Series(w[r], index=children), cfg)
         assert np.array_equal(batch[r], one.to_numpy()), r
+    # and both against the plain formulas (harmonic: on x + 1, then − 1; geometric: the 0 gives 0)
+    expected = plain_combine(x, w, [[0, 1, 2, 3], [4, 5]], method, 1.0 if method == "harmonic_mean" else 0.0)
+    np.testing.assert_allclose(batch, expected, rtol=1e-12)
+    if method == "geometric_mean":
+        assert (batch[:, 3, 0] == 0).all() and (batch[:, 3, 1] > 0).all()
+
+
+@pytest.mark.parametrize("method", ["weighted_mean", "weighted_sum", "geometric_mean", "harmonic_mean"])
+def test_a_batch_with_its_own_weights_gives_the_hand_computed_means(method):
+    # 3 cities, 4 children, parents P = (c0, c1) and Q = (c2, c3), city 1 lacks c1;
+    # replication 0 weighs all children 1, replication 1 weighs them 1, 3, 2, ½
+    x = np.array([[1.0, 2, 4, 8], [3, np.nan, 6, 2], [12, 6, 1, 3]])
+    w = np.array([[1.0, 1, 1, 1], [1, 3, 2, 0.5]])
+    expected = plain_combine(x, w, [[0, 1], [2, 3]], method)
+    by_hand = {  # (replication, city, parent): value
+        "weighted_mean": {(0, 0, 0): 1.5, (1, 0, 1): 12 / 2.5, (1, 1, 0): 3.0, (1, 2, 0): 30 / 4},
+        "weighted_sum": {(0, 0, 0): 3.0, (1, 0, 1): 12.0, (1, 1, 0): 3 * 4 / 1, (1, 2, 0): 30.0},
+        "geometric_mean": {(0, 0, 0): 2 ** 0.5, (1, 0, 1): 2 ** 2.2, (1, 1, 0): 3.0,
+                           (1, 2, 0): 12 ** 0.25 * 6 ** 0.75},
+        "harmonic_mean": {(0, 0, 0): 4 / 3, (1, 0, 1): 2.5 / (2 / 4 + 0.5 / 8), (1, 1, 0): 3.0,
+                          (1, 2, 0): 4 / (1 / 12 + 3 / 6)},
+    }[method]
+    for key, value in by_hand.items():
+        assert expected[key] == pytest.approx(value, rel=1e-12), key
+    children = ["c0", "c1", "c2", "c3"]
+    members = aggregate.Members(children, pd.Series({"c0": "P", "c1": "P", "c2": "Q", "c3": "Q"}))
+    out, coverage = aggregate.combine(x, w[:, None, :], Aggregation(method=method), members)
+    assert out.shape == (2, 3, 2)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    # coverage: the share of P's weight city 1 has: 1/2, then 1/4
+    assert coverage[:, 1, 0].tolist() == [0.5, 0.25] and (coverage[:, [0, 2], :] == 1).all()
 
 
 def test_nominal_replication_is_bit_identical_to_the_nominal_run(mini):
@@ -110,6 +204,24 @@ def test_nominal_replication_is_bit_identical_to_the_nominal_run(mini):
     model = model_of(mini, weights={"indicator": 0.25}, normalisation=["nominal", {"method": "zscore"}])
     assert np.array_equal(model.nominal_scores, result.scores[meth.index_code].to_numpy())
     assert model.nominal_in_group.tolist() == result.rank_in_group.astype(float).tolist()
+    # independently: the plain mean per direction and sum of directions of the normalised
+    # values, and the fixture's golden index (two decimals)
+    plain = plain_index(result.normalised, meth)
+    np.testing.assert_allclose(model.nominal_scores, plain.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(model.nominal_scores, golden_index()[values.index].to_numpy(),
+                               rtol=0, atol=0.005 + 1e-9)
+
+
+def test_zero_noise_replications_give_the_plain_index(mini):
+    meth, values, cities = mini
+    model = model_of(mini, weights={"indicator": 0.0, "direction": 0.0}, replications=20)
+    U = uncertainty.sample(model, 20, seed=5)
+    scores = model.scores(U)                                    # a batch, weights (20, 1, children)
+    plain = plain_index(engine.compute(values, cities, meth).normalised, meth).to_numpy()
+    assert scores.shape == (20, len(values))
+    for r in range(len(U)):
+        np.testing.assert_allclose(scores[r], plain, rtol=1e-12)
+    np.testing.assert_allclose(model.nominal_scores, plain, rtol=1e-12)
 
 
 def test_discrete_alternatives_give_exactly_the_scores_of_that_method(mini):
@@ -126,6 +238,13 @@ def test_discrete_alternatives_give_exactly_the_scores_of_that_method(mini):
     assert set(picked) == {0, 1}
     for r in range(len(U)):
         assert np.array_equal(scores[r], expected[picked[r]])
+    # independently: the nominal index against the golden one; the pctrank alternative
+    # recomputed from the raw values (plain ranks per group, plain means and sum)
+    groups = cities.set_index("city_id").loc[values.index, "group"]
+    np.testing.assert_allclose(expected[0], golden_index()[values.index].to_numpy(), rtol=0, atol=0.005 + 1e-9)
+    plain = plain_index(plain_pctrank(values[meth.indicator_codes()], groups, meth), meth).to_numpy()
+    np.testing.assert_allclose(expected[1], plain, rtol=1e-12)
+    assert not np.allclose(expected[0], expected[1])
 
 
 def test_zero_weight_noise_collapses_every_interval_to_the_nominal_rank(mini):
@@ -221,9 +340,16 @@ def test_bad_uncertainty_params_name_the_key(tmp_path, change, message):
     assert message in str(err.value)
 
 
-def test_min_ranks_match_a_hand_ranking():
-    key = np.array([[3.0, 1.0, 3.0, 2.0, np.inf], [5.0, 5.0, 5.0, 5.0, 5.0]])
-    assert uncertainty.min_ranks(key).tolist() == [[3, 1, 3, 2, 5], [1, 1, 1, 1, 1]]
+def test_replication_ranks_match_a_hand_ranking():
+    # the row-wise ranks of the replications (uncertainty.min_ranks, now ranking.tie_ranks):
+    # ascending, ties share the lowest rank, a missing key gets no rank
+    key = np.array([[3.0, 1.0, 3.0, 2.0, np.nan], [5.0, 5.0, 5.0, 5.0, 5.0]])
+    assert np.array_equal(ranking.tie_ranks(key), [[3, 1, 3, 2, np.nan], [1, 1, 1, 1, 1]], equal_nan=True)
+    # the model keys a missing score +inf (last, never tied with a finite value), then blanks its rank
+    assert ranking.tie_ranks(np.array([[3.0, 1.0, 3.0, 2.0, np.inf]])).tolist() == [[3, 1, 3, 2, 5]]
+    # values within the tie tolerance share a rank; the tie is anchored at its first value (no chaining)
+    near = np.array([[1.0, 1 + 0.6e-12, 1 + 1.2e-12, 2.0]])
+    assert ranking.tie_ranks(near).tolist() == [[1, 1, 3, 4]]
 
 
 def test_a_city_without_an_index_stays_unranked_and_the_rest_are_analysed(mini):
