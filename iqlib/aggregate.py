@@ -36,13 +36,21 @@ class Members:
     def __init__(self, children: list[str], parent_of: pd.Series):
         parents = parent_of.reindex(children).to_numpy()
         self.parents = list(dict.fromkeys(parents))
-        self.cols = [np.flatnonzero(parents == p) for p in self.parents]
+        self.cols = [_as_slice(np.flatnonzero(parents == p)) for p in self.parents]
 
     def sum(self, a: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.stack([(a[..., idx] * w[..., idx]).sum(axis=-1) for idx in self.cols], axis=-1)
 
     def total(self, w: np.ndarray) -> np.ndarray:
         return np.stack([w[..., idx].sum(axis=-1) for idx in self.cols], axis=-1)
+
+
+def _as_slice(idx: np.ndarray) -> slice | np.ndarray:
+    """Consecutive children as a slice (a view, no copy of the batch); others as indices.
+    The products are the same values either way, summed in the same order."""
+    if len(idx) and (np.diff(idx) == 1).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
 
 
 def combine(x: np.ndarray, w: np.ndarray, cfg, m: Members, level: str = "",

@@ -9,6 +9,7 @@ and an existing run intact.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -225,10 +226,16 @@ def coalesce_streams(outputs: list) -> list:
     return merged
 
 
-def export_html(notebook: Path, target: Path) -> None:
+@functools.cache
+def _html_exporter():
+    """One nbconvert exporter per process (loading its templates takes a while)."""
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    return HTMLExporter()
+
+
+def export_html(notebook: Path, target: Path) -> None:
+    body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
 
