@@ -25,9 +25,6 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-import nbformat
-import papermill
-
 from . import __version__, inputs, machine
 from .errors import UserError
 from .execute import ERROR_PREFIX, PROGRESS_PREFIX
@@ -53,6 +50,8 @@ def default_destination(params: Params, publish: bool) -> Path:
 def check_notebook_parameters(source: Path, parameters: dict) -> None:
     """Every parameter we pass must exist in the notebook's ``parameters`` cell and be a
     JSON type (papermill itself only warns and silently turns paths into strings)."""
+    import papermill  # here, not at the top: `iq run` on bad params fails a second sooner
+
     declared = papermill.inspect_notebook(str(source))
     for name, value in parameters.items():
         if name not in declared:
@@ -194,6 +193,8 @@ def normalise_notebook(path: Path, stage: str) -> None:
     """Make an executed notebook byte-stable: no timestamps or absolute paths in the
     papermill metadata, no per-cell timing, cell ids numbered in order, stream outputs
     merged."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration"):
@@ -235,6 +236,8 @@ def _html_exporter():
 
 
 def export_html(notebook: Path, target: Path) -> None:
+    import nbformat
+
     body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")

@@ -160,6 +160,7 @@ def test_problems_are_capped_but_counted():
     assert "60 problem(s)" in str(err) and "... and 10 more" in str(err)
 
 
+@pytest.mark.e2e
 def test_cli_bad_data_exit_2_nothing_written(edition, tmp_path):
     edit(edition.parent / "cities.csv", "12615000", "lots")
     out = tmp_path / "out"
@@ -171,6 +172,7 @@ def test_cli_bad_data_exit_2_nothing_written(edition, tmp_path):
     assert not any(p.name.startswith(".staging") for p in tmp_path.iterdir())
 
 
+@pytest.mark.e2e
 def test_cli_validate_reports_counts_and_group_override():
     result = iq("validate", "tests/fixtures/mini/edition.yaml")
     assert result.returncode == 0, result.stderr

@@ -16,6 +16,7 @@ CORPUS = ROOT / "tests" / "fixtures" / "malformed"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
 
 
+@pytest.mark.e2e
 def test_the_cli_itself_exits_2_on_a_malformed_file(tmp_path):
     result = iq("validate", str(edition_with(tmp_path, "v05_not_a_number.values.csv")))
     assert result.returncode == 2 and EXPECTED["v05_not_a_number.values.csv"] in result.stderr

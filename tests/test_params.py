@@ -87,6 +87,7 @@ def test_yaml_is_read_with_the_safe_loader(tmp_path):
         load_params(path)
 
 
+@pytest.mark.e2e
 def test_cli_bad_params_exit_2_no_traceback_nothing_written(tmp_path):
     path = edition_with(tmp_path, _set("groups.1.min_population", 2_000_000))
     out = tmp_path / "run"
@@ -98,6 +99,7 @@ def test_cli_bad_params_exit_2_no_traceback_nothing_written(tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
 
 
+@pytest.mark.e2e
 def test_cli_missing_params_file():
     result = iq("validate", "params/editions/1999.yaml")
     assert result.returncode == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import FIXTURE, FIXTURE_EDITION, iq
 
 from iqlib.params import load_params
@@ -196,6 +197,7 @@ def test_publish_refuses_overwrite_and_failed_run_leaves_published_intact(own_pr
     assert sorted(p.name for p in published.parent.iterdir()) == ["mini"]
 
 
+@pytest.mark.e2e
 def test_a_stage_over_its_timeout_is_killed_and_named(tmp_path):
     scenario = tmp_path / "slow.yaml"
     scenario.write_text(f"extends: {FIXTURE_EDITION}\nscenario: slow\nedition:\n  stage_timeout_seconds: 1\n",

@@ -5,6 +5,7 @@ import tomllib
 
 import nbformat
 import papermill
+import pytest
 import yaml
 from conftest import ROOT
 
@@ -86,6 +87,7 @@ def test_makefile_has_help_and_targets():
         assert re.search(rf"^{target}:.*## ", makefile, re.M), target
 
 
+@pytest.mark.e2e
 def test_benchmark_script_runs_on_a_small_case():
     import subprocess
     import sys

@@ -16,6 +16,8 @@ from conftest import ROOT, iq
 
 from iqlib.stages import STAGES
 
+pytestmark = pytest.mark.e2e  # checks of the published runs: `make test`, not the fast loop
+
 PUBLISHED = sorted(p.parent for p in (ROOT / "outputs").glob("*/*/manifest.json"))
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 
@@ -49,7 +51,6 @@ def test_published_run_is_complete(run):
         assert any("# NBVAL_CHECK_OUTPUT" in c.source for c in nb.cells if c.cell_type == "code"), stage
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("run", PUBLISHED, ids=lambda p: p.relative_to(ROOT / "outputs").as_posix())
 def test_published_run_reexecutes_under_nbval_and_verifies(run, tmp_path):
     """One re-execution per published run: nbval re-runs the executed notebooks on a copy and

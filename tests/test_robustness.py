@@ -376,6 +376,7 @@ def test_a_city_without_an_index_stays_unranked_and_the_rest_are_analysed(mini):
     assert out["sensitivity"][["Si", "STi"]].notna().all().all()
 
 
+@pytest.mark.e2e
 def test_iq_run_refuses_a_combination_that_cannot_be_computed_before_any_stage(tmp_path):
     scenario = tmp_path / "bad.yaml"
     scenario.write_text(

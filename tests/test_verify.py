@@ -223,6 +223,7 @@ def test_writes_outside_the_run_folder_are_refused(tmp_path):
         stages._RUN.clear()
 
 
+@pytest.mark.e2e
 def test_out_inside_the_project_sources_is_refused():
     result = iq("run", FIXTURE_EDITION, "--out", "params/run")
     assert result.returncode == 2 and "inside the project's params/ folder" in result.stderr
