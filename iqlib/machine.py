@@ -39,7 +39,8 @@ def blas() -> list[dict]:
     from threadpoolctl import threadpool_info
 
     keys = ("user_api", "internal_api", "prefix", "version", "architecture", "threading_layer", "num_threads")
-    return sorted(({k: lib.get(k) for k in keys} for lib in threadpool_info()), key=lambda d: str(d["prefix"]))
+    # sorted by every recorded field: numpy's and scipy's OpenBLAS share a prefix, and their load order varies
+    return sorted(({k: lib.get(k) for k in keys} for lib in threadpool_info()), key=lambda d: [str(d[k]) for k in keys])
 
 
 def describe() -> dict:
