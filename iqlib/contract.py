@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .ranking import relative_difference
+
 RTOL = 1e-12
 
 # files whose float columns always go through BLAS/LAPACK or log/exp/pow: every float column
@@ -55,14 +57,6 @@ def close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         ok = np.abs(a - b) <= RTOL * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
     return ok | (np.isnan(a) & np.isnan(b)) | (a == b)
-
-
-def relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """|a − b| / max(|a|, |b|) (0 where both are 0 or NaN)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.maximum(np.abs(a), np.abs(b))
-        rel = np.where(scale > 0, np.abs(a - b) / scale, 0.0)
-    return np.nan_to_num(rel)
 
 
 @dataclass
@@ -124,7 +118,7 @@ def compare_csv(name: str, published: Path, rerun: Path, tolerant: bool) -> Outc
         within = differ[:, j] & ~bad[:, j]
         if within.any():
             out.cells += int(within.sum())
-            out.largest = max(out.largest, float(relative(x[within], y[within]).max()))
+            out.largest = max(out.largest, float(relative_difference(x[within], y[within]).max()))
     rows, cols = bad.nonzero()
     if len(rows):
         shown = []
@@ -156,7 +150,7 @@ def compare_text(a: str, b: str) -> tuple[bool, int, float]:
     differ = np.array([s != t for s, t in zip(na, nb)], dtype=bool)
     if not close(x[differ], y[differ]).all():
         return False, 0, 0.0
-    return True, int(differ.sum()), float(relative(x[differ], y[differ]).max(initial=0.0))
+    return True, int(differ.sum()), float(relative_difference(x[differ], y[differ]).max(initial=0.0))
 
 
 DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")

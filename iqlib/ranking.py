@@ -58,19 +58,23 @@ def tie_ranks(key: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
     return out.reshape(key.shape)
 
 
+def tie_ranks_within(key: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``tie_ranks`` of ``key`` (…, n) within each group of the n ``labels``."""
+    labels = np.asarray(labels)
+    out = np.empty(np.shape(key))
+    for g in pd.unique(labels):
+        at = np.flatnonzero(labels == g)
+        out[..., at] = tie_ranks(key[..., at])
+    return out
+
+
 def _descending(score: pd.Series) -> np.ndarray:
     return -score.to_numpy(dtype=float, na_value=np.nan)
 
 
 def rank_within(score: pd.Series, groups: pd.Series) -> pd.Series:
     """Rank 1 = best within each group (ties within ``TIE_RTOL``); NaN scores get no rank."""
-    key = _descending(score)
-    labels = np.asarray(groups)
-    out = np.full(len(key), np.nan)
-    for g in pd.unique(labels):
-        at = np.flatnonzero(labels == g)
-        out[at] = tie_ranks(key[at])
-    return pd.Series(out, index=score.index).astype("Int64")
+    return pd.Series(tie_ranks_within(_descending(score), groups), index=score.index).astype("Int64")
 
 
 def rank_overall(score: pd.Series) -> pd.Series:
@@ -99,6 +103,14 @@ def round_half_up(values: pd.Series | pd.DataFrame, decimals: int) -> pd.Series 
     return values.map(one)
 
 
+def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|a − b| / max(|a|, |b|), 0 where both are 0 or NaN."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.maximum(np.abs(a), np.abs(b))
+        rel = np.where(scale > 0, np.abs(a - b) / scale, 0.0)
+    return np.nan_to_num(rel)
+
+
 def near_rounding_boundary(x: float, decimals: int, ulps: int = FRAGILE_ULPS) -> bool:
     """True when moving ``x`` by ``ulps`` units in the last place changes its published form."""
     if np.isnan(x):
@@ -116,9 +128,7 @@ def near_ties(score: pd.Series, rtol: float = TIE_RTOL) -> list[tuple[str, str, 
     v, ids = s.to_numpy(dtype=float)[order], s.index.to_numpy()[order]
     if len(v) < 2:
         return []
-    scale = np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.where(scale > 0, np.abs(v[1:] - v[:-1]) / scale, 0.0)
+    rel = relative_difference(v[1:], v[:-1])
     close = np.flatnonzero((rel > rtol / 10) & (rel <= rtol * 10))
     return [(str(ids[i]), str(ids[i + 1]), float(rel[i])) for i in close]
 
@@ -127,13 +137,12 @@ def fragile(published: pd.DataFrame, index_code: str, groups: pd.Series, decimal
     """Every full-precision value whose published digits or rank the last bits could change:
     cells near a rounding boundary, and neighbouring index values near the tie tolerance
     (within each group and overall). ``published`` is cities × aggregates at full precision."""
-    rows = []
+    rows, q = [], Decimal(1).scaleb(-decimals)
     for code in published.columns:
         for city, x in published[code].items():
             if near_rounding_boundary(float(x), decimals):
                 rows.append({"city_id": city, "value": code, "full_precision": repr(float(x)),
-                             "published": f"{round_half_up(pd.Series([x]), decimals).iat[0]:.{decimals}f}",
-                             "why": "rounding boundary", "other": ""})
+                             "published": str(_spreadsheet_round(x, q)), "why": "rounding boundary", "other": ""})
     index = published[index_code]
     scopes = [(g, index[groups.to_numpy() == g]) for g in pd.unique(groups.to_numpy())] + [("all", index)]
     for scope, part in scopes:

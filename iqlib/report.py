@@ -95,11 +95,17 @@ def text_table(frame: pd.DataFrame, decimals: int = 2, column_decimals: dict | N
                            formatters=formatters)
 
 
-def setup_matplotlib() -> None:
-    """Fonts with Cyrillic (DejaVu Sans ships with matplotlib) and a quiet style."""
+def _charting():
+    """matplotlib.pyplot and seaborn, imported on first use (see the module docstring)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    return plt, sns
+
+
+def setup_matplotlib() -> None:
+    """Fonts with Cyrillic (DejaVu Sans ships with matplotlib) and a quiet style."""
+    plt, sns = _charting()
     sns.set_theme(style="whitegrid", font="DejaVu Sans")
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12})
 
@@ -138,9 +144,7 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     """Horizontal bars of the index by city; for a weighted sum, each bar is split into
     the contributions (weight × score) of the index's children. ``intervals`` (city_id →
     low, high) adds each city's rank interval from the uncertainty analysis to its label."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
+    plt, sns = _charting()
     meth = params.methodology
     code = meth.index_code
     parts = meth.children(code)
@@ -178,9 +182,7 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
 
 def distribution(scores: pd.DataFrame, params: Params) -> Figure:
     """Box plot with every city as a point (swarm: deterministic, no random jitter)."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
+    plt, sns = _charting()
     order = params.group_codes
     labels = [params.group_name(g) for g in order]
     fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
@@ -198,9 +200,7 @@ def distribution(scores: pd.DataFrame, params: Params) -> Figure:
 
 def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Params) -> Figure:
     """Mean normalised score of each indicator by population group (0–12)."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
+    plt, sns = _charting()
     profile = normalised.groupby(groups.reindex(normalised.index).to_numpy()).mean().reindex(params.group_codes)
     profile.index = [params.group_name(g).replace(" (", "\n(") for g in profile.index]
     fig, ax = plt.subplots(figsize=(14, 5), layout="constrained")
@@ -214,10 +214,9 @@ def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Param
 
 
 def save(fig: Figure, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
     from .stages import inside_run
 
+    plt, _ = _charting()
     inside_run(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)

@@ -25,7 +25,7 @@ import pandas as pd
 from . import aggregate, engine
 from .errors import UserError
 from .methods import describe
-from .ranking import tie_ranks
+from .ranking import tie_ranks, tie_ranks_within
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
 
@@ -85,7 +85,6 @@ class Model:
         self.discrete = [(n, by_name.get(n)) for n in DISCRETE + [f"aggregation.{lv}" for lv in meth.levels[1:]]]
         self.noise = {i.name.removeprefix("weights."): i for i in self.inputs if not i.alternatives}  # level → input
         self.groups = cities.set_index("city_id").loc[values.index, "group"].to_numpy()
-        self.group_cols = [np.flatnonzero(self.groups == g) for g in pd.unique(self.groups)]
         parent_of = pd.Series({n.code: n.parent for n in [*meth.indicators, *meth.aggregates] if n.parent})
         self.levels = []  # per aggregating level: children, their members, the order of the parents
         children = meth.indicator_codes()
@@ -201,9 +200,7 @@ class Model:
         missing = np.isnan(S)
         key = np.where(missing, np.inf, -S)
         overall = tie_ranks(key)
-        in_group = np.empty_like(overall)
-        for cols in self.group_cols:
-            in_group[:, cols] = tie_ranks(key[:, cols])
+        in_group = tie_ranks_within(key, self.groups)
         overall[missing] = np.nan
         in_group[missing] = np.nan
         return in_group, overall

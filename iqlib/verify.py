@@ -185,13 +185,16 @@ def compare_trees(published: Path, rerun: Path, report: Report, meth) -> None:
                             f"difference {o.largest:.1e} (tolerance {contract.RTOL:g})")
 
 
-def machines(man: dict, rerun_man: dict | None, report: Report) -> None:
-    """Say where the run was published and where it was re-run, when they differ."""
-    published = machine.summary(man.get("machine"))
-    here = machine.summary(rerun_man.get("machine") if rerun_man else machine.describe())
+def compare_with(run: Path, man: dict, rerun: Path, meth, report: Report) -> None:
+    """The published run against a re-run folder: where each was made (when the machines
+    differ; a folder without a manifest was made here) and every file under the contract."""
+    path = rerun / "manifest.json"
+    made = json.loads(path.read_text(encoding="utf-8")).get("machine") if path.is_file() else machine.describe()
+    published, here = machine.summary(man.get("machine")), machine.summary(made)
     if published != here:
         report.lines.append(f"published on: {published}")
         report.lines.append(f"re-run on:    {here}")
+    compare_trees(run, rerun, report, meth)
 
 
 def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=print) -> Report:
@@ -215,10 +218,7 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=pri
         other = Path(against).resolve()
         if not other.is_dir():
             raise UserError(f"--against {display(other)}: no such folder")
-        other_man = json.loads((other / "manifest.json").read_text(encoding="utf-8")) \
-            if (other / "manifest.json").is_file() else None
-        machines(man, other_man, report)
-        compare_trees(run, other, report, meth)
+        compare_with(run, man, other, meth, report)
         return report
     from .run import StageError
     from .run import run as run_chain
@@ -227,8 +227,7 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=pri
     try:
         log(f"re-running {params_file} into a temporary folder ...")
         run_chain(params_file, out=str(tmp / run.name), log=lambda msg: log(msg))
-        machines(man, None, report)
-        compare_trees(run, tmp / run.name, report, meth)
+        compare_with(run, man, tmp / run.name, meth, report)
     except (UserError, StageError) as exc:
         report.problems.append(f"the re-run failed: {exc}")
     finally:

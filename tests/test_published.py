@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT, iq
 
+from iqlib.contract import tolerance_files
+from iqlib.params import load_params
 from iqlib.stages import STAGES
 
 pytestmark = pytest.mark.e2e  # checks of the published runs: `make test`, not the fast loop
@@ -70,9 +72,6 @@ def test_published_run_reexecutes_under_nbval_and_verifies(run, tmp_path):
     assert "\nreproduced exactly\n" in verify.stdout or "\nreproduced within tolerance\n" in verify.stdout, \
         verify.stdout
     # the exact class: published values, ranks and every table outside the tolerance class, byte for byte
-    from iqlib.contract import tolerance_files
-    from iqlib.params import load_params
-
     meth = load_params(json.loads((run / "manifest.json").read_text(encoding="utf-8"))["params"]["path"]).methodology
     tolerant = tolerance_files(meth)
     for table in sorted((run / "results").glob("*.csv")):
