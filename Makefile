@@ -39,7 +39,7 @@ templates: venv ## Write the fill-in templates for data submitters to data/templ
 
 check: venv ## Fast inner loop (under 30 s): lint, unit and property tests (no notebook runs)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n 2 -m "not e2e"
+	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "not e2e"
 
 test: venv ## The whole suite (CI): lint, unit tests, end-to-end runs, nbval and verify of the published runs
 	$(BIN)/ruff check .

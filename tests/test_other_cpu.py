@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT, iq
 
+from iqlib import machine
+
 SCENARIO = "tests/fixtures/mini/nonlinear.yaml"
 
 
@@ -27,7 +29,7 @@ def kernels(env: dict) -> dict:
 @pytest.fixture(scope="module")
 def other_cpu() -> dict:
     """Variables that make numpy and OpenBLAS behave as on an older CPU, checked to take effect."""
-    normal = kernels({})
+    normal = machine.describe()  # this process runs with the normal kernels
     env = {"OPENBLAS_CORETYPE": "Nehalem"}
     dispatched = normal["numpy_simd"]["dispatched"]
     if dispatched:

@@ -26,7 +26,8 @@ SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 
 def nbval(*paths: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:hypothesispytest",
+                           "--nbval-lax",
                            "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE), *map(str, paths)],
                           cwd=paths[0].parent, env=env, capture_output=True, text=True, timeout=900)
 
