@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from iqlib import engine  # noqa: E402
-from iqlib.params import load_params  # noqa: E402
+from iqlib.config.params import load_params  # noqa: E402
 
 GROUPS = ["krupneyshie", "krupnye", "bolshie", "lt100k"]
 

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from nominal import machine  # noqa: E402
 
 from iqlib import inputs, sensitivity, stages, uncertainty  # noqa: E402
-from iqlib.methods import Uncertainty  # noqa: E402
-from iqlib.params import Methodology, load_params  # noqa: E402
+from iqlib.config.methods import Uncertainty  # noqa: E402
+from iqlib.config.params import Methodology, load_params  # noqa: E402
 
 COINR_MS = 80.0
 

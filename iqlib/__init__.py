@@ -1,21 +1,24 @@
 """iqlib — the thin library behind the «IQ городов» notebooks.
 
-Modules are named after what they do:
+Layers, from the bottom up; a module imports only from its own layer and the layers
+below it (checked by import-linter in ``make check``; see docs/architecture.md):
 
-* set-up: ``params`` (edition, methodology and scenario YAML), ``methods`` (the method
-  choices as validated models), ``paths`` (files from the project root), ``errors``
-  (user-facing errors);
-* inputs: ``inputs`` (read and validate data), ``derive`` (derived indicators),
-  ``template`` (fill-in templates for data submitters), ``demo`` (synthetic demo data);
-* computation: ``impute``, ``treat``, ``normalise``, ``aggregate``, ``ranking`` (ranks and
-  publication rounding), ``engine`` (the steps chained in one call);
-* analysis: ``audit`` (statistical audit), ``diagnostics`` (effective weights,
+* ``core`` — the numerical core, pure functions on arrays and frames: ``registry`` (one
+  registry per method family), ``framework`` (the tree and per-node choices the core
+  computes with), ``impute``, ``treat``, ``normalise``, ``aggregate``, ``weighting``,
+  ``ranking``, ``derive``, ``engine`` (the steps chained in one call), ``errors``;
+* ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks);
-* running: ``stages`` (one function per notebook stage), ``report`` (tables, charts,
-  pages), ``run`` (papermill chain, publishing, manifest), ``execute`` (one stage notebook
-  in a child process), ``contract`` (what a re-run must reproduce, exactly or within a
-  tolerance), ``machine`` (the CPU and BLAS a run was computed on), ``verify`` (check a
-  published run), ``cli`` (the ``iq`` command).
+* ``config`` — ``params`` (edition, methodology and scenario YAML as validated models),
+  ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
+* ``io`` — ``inputs`` (read and validate data), ``runfolder`` (the run folder: reading,
+  writing, the write guard, figures), ``template``, ``demo``, ``hashing``;
+* ``presentation`` — ``text`` (the language of a run), ``tables``, ``charts``, ``pages``;
+* ``stages`` — one function per stage notebook;
+* ``publishing`` — ``run`` (the papermill chain and atomic publishing), ``execute`` (the
+  stage notebooks in a child process), ``manifest``, ``contract`` (what a re-run must
+  reproduce), ``machine``, ``verify``;
+* ``cli`` — the ``iq`` command.
 """
 
 __version__ = "0.1.0"

@@ -7,12 +7,12 @@ import argparse
 import sys
 import time
 
-from .errors import UserError
-from .paths import display
+from iqlib.config.paths import display
+from iqlib.core.errors import UserError
 
 
 def _run(args) -> int:
-    from .run import run
+    from iqlib.publishing.run import run
 
     print(f"iq run {args.params}")
     t0 = time.perf_counter()
@@ -24,8 +24,8 @@ def _run(args) -> int:
 
 
 def _demo_data(args) -> int:
-    from .demo import make_demo_values
-    from .params import load_params
+    from iqlib.config.params import load_params
+    from iqlib.io.demo import make_demo_values
 
     params = load_params(args.params, check_inputs=False)
     if not params.edition.synthetic:
@@ -37,8 +37,9 @@ def _demo_data(args) -> int:
 
 
 def _validate(args) -> int:
-    from . import inputs, stages
-    from .params import load_params
+    from iqlib import stages
+    from iqlib.config.params import load_params
+    from iqlib.io import inputs
 
     params = load_params(args.params)
     data = inputs.load(params)
@@ -65,9 +66,9 @@ def _validate(args) -> int:
 def _template(args) -> int:
     from pathlib import Path
 
-    from .inputs import load_cities
-    from .params import load_params
-    from .template import write_templates
+    from iqlib.config.params import load_params
+    from iqlib.io.inputs import load_cities
+    from iqlib.io.template import write_templates
 
     params = load_params(args.params, check_inputs=False)
     cities, _ = load_cities(params)
@@ -77,7 +78,7 @@ def _template(args) -> int:
 
 
 def _verify(args) -> int:
-    from .verify import render, verify
+    from iqlib.publishing.verify import render, verify
 
     t0 = time.perf_counter()
     if args.quick and args.against:
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; nothing was published", file=sys.stderr)
         return 130
     except Exception as exc:  # a failing stage: say which, no traceback of ours
-        from .run import StageError
+        from iqlib.publishing.run import StageError
 
         if isinstance(exc, StageError):
             print(f"error: {exc}\nnothing was published", file=sys.stderr)

@@ -25,11 +25,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import aggregate, audit, diagnostics, engine, inputs, ranking, report, sensitivity, uncertainty
-from .errors import MissingStageOutput
-from .methods import describe
-from .params import Params, load_params
-from .paths import resolve
+from iqlib.analysis import audit, diagnostics, sensitivity, uncertainty
+from iqlib.config.methods import describe
+from iqlib.config.params import Params, load_params
+from iqlib.config.paths import resolve
+from iqlib.core import aggregate, engine, ranking
+from iqlib.core.errors import MissingStageOutput
+from iqlib.io import inputs
+from iqlib.presentation import report
 
 STAGES = ["01_load", "02_normalise", "03_weight", "04_rank", "05_report"]
 

@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from iqlib import aggregate, audit, engine, inputs
-from iqlib.params import load_params
+from iqlib.analysis import audit
+from iqlib.config.params import load_params
+from iqlib.core import aggregate, engine
+from iqlib.io import inputs
 
 
 def test_cronbach_alpha_by_hand():

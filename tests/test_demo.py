@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from iqlib import demo, engine, inputs
-from iqlib.params import load_params
+from iqlib.config.params import load_params
+from iqlib.core import engine
+from iqlib.io import demo, inputs
 
 EDITIONS = {year: ROOT / "params" / "editions" / f"{year}.yaml" for year in (2018, 2019, 2020)}
 REFERENCE_ROSTER = ROOT / "tests" / "fixtures" / "reference" / "iq2018_roster.csv"

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from iqlib import aggregate, engine
-from iqlib.errors import UserError
-from iqlib.params import Methodology, load_params
+from iqlib.config.params import Methodology, load_params
+from iqlib.core import aggregate, engine
+from iqlib.core.errors import UserError
 
 IQ = yaml.safe_load((ROOT / "params/methodology/iq_v1.yaml").read_text(encoding="utf-8"))
 
@@ -73,7 +73,7 @@ def edit(change) -> dict:
     (lambda m: m["indicators"][1].update(kind="ratio"), "indicator B: kind 'ratio' is not among the kinds"),
 ])
 def test_framework_mistakes_name_the_code(change, message):
-    from iqlib.params import _validated
+    from iqlib.config.params import _validated
 
     with pytest.raises(UserError) as err:
         _validated(Methodology, edit(change), "m.yaml")
@@ -140,7 +140,7 @@ def test_reference_bounds_scenario_scores_against_fixed_posts():
     assert m.normalisation_of("I02").upper == "base_group_max"
     values = pd.DataFrame({"I05": [50.0], "I24": [25.0], "I02": [300.0]}, index=["c"])
     bounds = {"group_max": pd.DataFrame({"I02": [600.0]}, index=["krupnye"]), "max": pd.Series({"I02": 600.0})}
-    from iqlib import normalise
+    from iqlib.core import normalise
 
     out = normalise.normalise(values, pd.Series({"I05": 1.0, "I24": -1.0, "I02": 1.0}),
                               {c: m.normalisation_of(c) for c in values.columns}, pd.Series(["krupnye"], index=["c"]),
@@ -149,7 +149,8 @@ def test_reference_bounds_scenario_scores_against_fixed_posts():
 
 
 def test_leave_one_out_and_effective_weights_on_the_fixture():
-    from iqlib import diagnostics, inputs
+    from iqlib.analysis import diagnostics
+    from iqlib.io import inputs
 
     p = load_params(ROOT / "tests/fixtures/mini/edition.yaml")
     data = inputs.load(p)
@@ -169,7 +170,7 @@ def test_leave_one_out_and_effective_weights_on_the_fixture():
 
 
 def test_imputation_group_column_must_exist(tmp_path):
-    from iqlib import inputs
+    from iqlib.io import inputs
 
     path = scenario(tmp_path, {"methodology": {"scoring": {"imputation": {"by": "federal_district"}}}})
     with pytest.raises(UserError, match="key 'scoring.imputation.by': the roster has no column 'federal_district'"):
@@ -177,7 +178,7 @@ def test_imputation_group_column_must_exist(tmp_path):
 
 
 def test_pca_weights_scenario_runs_end_to_end(tmp_path):
-    from iqlib import inputs
+    from iqlib.io import inputs
 
     path = scenario(tmp_path, {"methodology": {"scoring": {"aggregation": {
         "direction": {"method": "weighted_mean", "weights": "pca"}}}}})

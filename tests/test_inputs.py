@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from conftest import FIXTURE, iq
 
-from iqlib import engine, inputs
-from iqlib.errors import ProblemsError, UserError
-from iqlib.params import load_params
+from iqlib.config.params import load_params
+from iqlib.core import engine
+from iqlib.core.errors import ProblemsError, UserError
+from iqlib.io import inputs
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import pytest
 import yaml
 from conftest import FIXTURE, ROOT, iq
 
-from iqlib import cli, inputs
-from iqlib.params import load_params
+from iqlib import cli
+from iqlib.config.params import load_params
+from iqlib.io import inputs
 
 CORPUS = ROOT / "tests" / "fixtures" / "malformed"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
@@ -90,7 +91,8 @@ def test_warnings_do_not_stop_the_load(tmp_path):
 
 def test_template_round_trip_gives_the_same_scores(tmp_path):
     """Generate the template, fill it with the demo values, load it: same values, same scores."""
-    from iqlib import engine, template
+    from iqlib.core import engine
+    from iqlib.io import template
 
     params = load_params(ROOT / "params" / "editions" / "2019.yaml")
     demo = inputs.load(params)

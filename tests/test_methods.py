@@ -4,9 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iqlib import aggregate, derive, impute, normalise, ranking, treat
-from iqlib.errors import UserError
-from iqlib.methods import (
+from iqlib.config.methods import (
     Aggregation,
     Borda,
     DistToTarget,
@@ -19,6 +17,8 @@ from iqlib.methods import (
     Rank,
     ZScore,
 )
+from iqlib.core import aggregate, derive, impute, normalise, ranking, treat
+from iqlib.core.errors import UserError
 
 NAN = np.nan
 
@@ -216,7 +216,7 @@ def test_pca_weights_sign_rule_and_negative_loadings():
 
 # ----------------------------------------------------------------------------- derived indicators
 def test_ratio_and_subcriteria():
-    from iqlib.params import Ratio, Subcriteria
+    from iqlib.config.params import Ratio, Subcriteria
 
     class Ind:
         def __init__(self, code, d):

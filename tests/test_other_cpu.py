@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, iq
 
-from iqlib import machine
+from iqlib.publishing import machine
 
 SCENARIO = "tests/fixtures/mini/nonlinear.yaml"
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 from conftest import ROOT, iq
 
-from iqlib.errors import UserError
-from iqlib.params import load_params
+from iqlib.config.params import load_params
+from iqlib.core.errors import UserError
 
 EDITION = ROOT / "params" / "editions" / "2019.yaml"
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURE, FIXTURE_EDITION, iq
 
-from iqlib.params import load_params
+from iqlib.config.params import load_params
 from iqlib.stages import STAGES
 
 

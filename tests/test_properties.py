@@ -6,9 +6,9 @@ from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iqlib import engine, normalise
-from iqlib.methods import MinMax
-from iqlib.params import load_params
+from iqlib.config.methods import MinMax
+from iqlib.config.params import load_params
+from iqlib.core import engine, normalise
 
 METH = load_params(ROOT / "params" / "editions" / "2019.yaml").methodology
 CODES = METH.indicator_codes()

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT, iq
 
-from iqlib.contract import tolerance_files
-from iqlib.params import load_params
+from iqlib.config.params import load_params
+from iqlib.publishing.contract import tolerance_files
 from iqlib.stages import STAGES
 
 pytestmark = pytest.mark.e2e  # checks of the published runs: `make test`, not the fast loop

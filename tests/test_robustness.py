@@ -7,10 +7,12 @@ import pytest
 import yaml
 from conftest import FIXTURE_EDITION, ROOT, iq
 
-from iqlib import aggregate, engine, inputs, ranking, sensitivity, uncertainty
-from iqlib.errors import UserError
-from iqlib.methods import Aggregation, Uncertainty
-from iqlib.params import load_params
+from iqlib.analysis import sensitivity, uncertainty
+from iqlib.config.methods import Aggregation, Uncertainty
+from iqlib.config.params import load_params
+from iqlib.core import aggregate, engine, ranking
+from iqlib.core.errors import UserError
+from iqlib.io import inputs
 
 
 @pytest.fixture(scope="module")

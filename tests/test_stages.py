@@ -6,8 +6,8 @@ import pytest
 from conftest import FIXTURE_EDITION
 
 from iqlib import stages
-from iqlib.errors import MissingStageOutput, UserError
-from iqlib.params import load_params
+from iqlib.config.params import load_params
+from iqlib.core.errors import MissingStageOutput, UserError
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURE_EDITION, iq
 
-from iqlib import run as run_module
+from iqlib.publishing import run as run_module
 from iqlib.stages import escape_formulas
 
 

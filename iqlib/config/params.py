@@ -21,9 +21,9 @@ from typing import Literal, Union
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .errors import UserError
-from .methods import Aggregation, Imputation, MissingRule, Normalisation, NoTreatment, Strict, Treatment, Uncertainty
-from .paths import display, resolve
+from iqlib.config.methods import Aggregation, Imputation, MissingRule, Normalisation, NoTreatment, Strict, Treatment, Uncertainty
+from iqlib.config.paths import display, resolve
+from iqlib.core.errors import UserError
 
 
 # ----------------------------------------------------------------------------- methodology

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import UserError
+from iqlib.core.errors import UserError
 
 
 def _scope(values: pd.DataFrame, groups: pd.Series | None):

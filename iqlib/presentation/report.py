@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .params import Params
+from iqlib.config.params import Params
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -214,7 +214,7 @@ def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Param
 
 
 def save(fig: Figure, path: Path) -> Path:
-    from .stages import inside_run
+    from iqlib.stages import inside_run
 
     plt, _ = _charting()
     inside_run(path).parent.mkdir(parents=True, exist_ok=True)

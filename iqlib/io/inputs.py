@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import derive
-from .errors import ProblemsError, UserError
-from .params import Params
-from .paths import display
+from iqlib.config.params import Params
+from iqlib.config.paths import display
+from iqlib.core import derive
+from iqlib.core.errors import ProblemsError, UserError
 
 CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
 OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .treat import kurt, skew
+from iqlib.core.treat import kurt, skew
 
 HIGH = 0.9
 ALPHA = 0.05

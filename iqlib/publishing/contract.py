@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .ranking import relative_difference
+from iqlib.core.ranking import relative_difference
 
 RTOL = 1e-12
 

@@ -25,13 +25,15 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, inputs, machine
-from .errors import UserError
-from .execute import ERROR_PREFIX, PROGRESS_PREFIX
-from .params import Params, load_params, sha256
-from .paths import display, project_root
-from .report import index_html
-from .stages import STAGES, check_uncertainty, rank_intervals
+from iqlib import __version__
+from iqlib.config.params import Params, load_params, sha256
+from iqlib.config.paths import display, project_root
+from iqlib.core.errors import UserError
+from iqlib.io import inputs
+from iqlib.presentation.report import index_html
+from iqlib.publishing import machine
+from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
+from iqlib.stages import STAGES, check_uncertainty, rank_intervals
 
 PACKAGES = ["iqlib", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "pyyaml", "pydantic",
             "papermill", "nbformat", "nbclient", "nbconvert", "ipykernel", "openpyxl", "threadpoolctl"]
@@ -81,7 +83,7 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
     jobs = stage_jobs(staging, params)
     env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "iqlib.execute", json.dumps(jobs)], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "iqlib.publishing.execute", json.dumps(jobs)], env=env,
                                 stdout=subprocess.PIPE, stderr=err, start_new_session=True,
                                 preexec_fn=_die_with_parent)
         stage, done = STAGES[0], []
@@ -259,7 +261,7 @@ def code_digest() -> str:
     """sha256 over the code that makes a run: the iqlib package in use, the project's stage
     notebooks and dependency pins, file names included. It identifies the code by content,
     so a fresh clone of a later commit that changed none of it is the same code."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     files = [(f"iqlib/{p.relative_to(package).as_posix()}", p) for p in package.rglob("*.py")
              if "__pycache__" not in p.parts]
     root = project_root()

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import nbformat
 
-from . import contract, machine
-from .errors import UserError
-from .params import load_params, sha256
-from .paths import display, resolve
+from iqlib.config.params import load_params, sha256
+from iqlib.config.paths import display, resolve
+from iqlib.core.errors import UserError
+from iqlib.publishing import contract, machine
 
 SKIP = {"manifest.json", "checksums.sha256"}
 
@@ -143,7 +143,7 @@ def check_inputs(man: dict, report: Report) -> None:
 
 
 def check_versions(man: dict, report: Report) -> None:
-    from .run import PACKAGES, _git, code_digest
+    from iqlib.publishing.run import PACKAGES, _git, code_digest
 
     code = man.get("code", {})
     recorded, now = code.get("content_sha256"), code_digest()
@@ -220,8 +220,8 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=pri
             raise UserError(f"--against {display(other)}: no such folder")
         compare_with(run, man, other, meth, report)
         return report
-    from .run import StageError
-    from .run import run as run_chain
+    from iqlib.publishing.run import StageError
+    from iqlib.publishing.run import run as run_chain
 
     tmp = Path(tempfile.mkdtemp(prefix="iq-verify-"))
     try:

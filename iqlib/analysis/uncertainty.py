@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import aggregate, engine
-from .errors import UserError
-from .methods import describe
-from .ranking import tie_ranks, tie_ranks_within
+from iqlib.config.methods import describe
+from iqlib.core import aggregate, engine
+from iqlib.core.errors import UserError
+from iqlib.core.ranking import tie_ranks, tie_ranks_within
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
 

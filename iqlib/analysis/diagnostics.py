@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import aggregate, ranking
+from iqlib.core import aggregate, ranking
 
 
 def nominal_shares(meth) -> pd.Series:

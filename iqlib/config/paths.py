@@ -24,7 +24,7 @@ def project_root() -> Path:
     for candidate in (here, *here.parents):
         if _is_root(candidate):
             return candidate
-    package_parent = Path(__file__).resolve().parents[1]
+    package_parent = Path(__file__).resolve().parents[2]
     if _is_root(package_parent):
         return package_parent
     raise RuntimeError("cannot find the project root (set IQ_PROJECT_ROOT)")

@@ -14,8 +14,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from . import derive
-from .params import Params
+from iqlib.config.params import Params
+from iqlib.core import derive
 
 NOTICE = ("# Шаблон для заполнения: значения показателей «IQ городов», методика {method}, издание {edition}. "
           "Одна строка — один город; пустая ячейка — нет данных; наличие и подкритерии: да/нет или 1/0; "

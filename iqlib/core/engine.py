@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import aggregate, impute, normalise, ranking, treat
+from iqlib.core import aggregate, impute, normalise, ranking, treat
 
 
 def missing_rules(meth) -> pd.Series:
