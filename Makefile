@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 EDITION ?= params/editions/2019.yaml
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run publish publish-all templates check test bench lab demo-data validate constraints clean
+.PHONY: help venv run publish publish-all templates lint check test bench lab demo-data validate constraints clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,12 +37,15 @@ publish-all: venv ## Re-publish every published run (editions 2018–2020 and th
 templates: venv ## Write the fill-in templates for data submitters to data/templates/
 	$(BIN)/iq template params/editions/2020.yaml
 
-check: venv ## Fast inner loop (under 30 s): lint, unit and property tests (no notebook runs)
+lint: venv ## Static checks: ruff, the layer contract (import-linter), mypy
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
+
+check: lint ## Fast inner loop (under 30 s): static checks, unit and property tests (no notebook runs)
 	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "not e2e"
 
-test: venv ## The whole suite (CI): lint, unit tests, end-to-end runs, nbval and verify of the published runs
-	$(BIN)/ruff check .
+test: lint ## The whole suite (CI): static checks, unit tests, end-to-end runs, nbval and verify of the published runs
 	$(BIN)/python -m pytest -n 2 --dist load --maxschedchunk 1 --durations=15
 
 bench: venv ## Run the benchmarks (median of several runs; about 2 minutes) and record them in bench/results/

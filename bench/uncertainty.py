@@ -45,7 +45,7 @@ COINR_MS = 80.0
 def iq203(replications: int):
     params = load_params(ROOT / "params/editions/2019.yaml")
     data = inputs.load(params)
-    values, cities = data["values"], data["cities"]
+    values, cities = data.values, data.cities
     u = params.edition.uncertainty.model_copy(update={"replications": replications})
     bounds = stages.bounds(params, values, cities)
     return values, cities, params.methodology, u, bounds

@@ -6,13 +6,15 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``core`` — the numerical core, pure functions on arrays and frames: ``registry`` (one
   registry per method family), ``framework`` (the tree and per-node choices the core
   computes with), ``impute``, ``treat``, ``normalise``, ``aggregate``, ``weighting``,
-  ``ranking``, ``derive``, ``engine`` (the steps chained in one call), ``errors``;
+  ``ranking``, ``roster`` (the roster columns by city), ``engine`` (the steps chained in
+  one call), ``errors``;
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks);
 * ``config`` — ``params`` (edition, methodology and scenario YAML as validated models),
   ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
-* ``io`` — ``inputs`` (read and validate data), ``runfolder`` (the run folder: reading,
-  writing, the write guard, figures), ``template``, ``demo``, ``hashing``;
+* ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
+  ``runfolder`` (the run folder: reading, writing, the write guard, figures),
+  ``template``, ``demo``, ``hashing``;
 * ``presentation`` — ``text`` (the language of a run), ``tables``, ``charts``, ``pages``;
 * ``stages`` — one function per stage notebook;
 * ``publishing`` — ``run`` (the papermill chain and atomic publishing), ``execute`` (the

@@ -43,21 +43,21 @@ def _validate(args) -> int:
 
     params = load_params(args.params)
     data = inputs.load(params)
-    v = data["values"]
+    v = data.values
     print(f"{display(params.edition_path)}: valid")
-    print(f"  cities: {len(data['cities'])}; indicators: {v.shape[1]}; values present: "
-          f"{int(v.notna().sum().sum())}; missing: {len(data['missing'])}")
-    total = data["accounting"].iloc[-1]
+    print(f"  cities: {len(data.cities)}; indicators: {v.shape[1]}; values present: "
+          f"{int(v.notna().sum().sum())}; missing: {len(data.missing)}")
+    total = data.accounting.iloc[-1]
     print(f"  accounting: {total['cities']} cells = {total['read']} read ({total['used']} used, "
           f"{total['rejected']} rejected) + {total['missing']} missing ({total['to_impute']} to impute, "
           f"{total['left_missing']} left missing)")
     if params.edition.uncertainty:
         print(f"  uncertainty: {stages.check_uncertainty(params, data)} combinations of alternatives, "
               f"each computed once; {params.edition.uncertainty.replications} replications")
-    for _, row in data["warnings"].iterrows():
+    for _, row in data.warnings.iterrows():
         print(f"  warning: {row['city_id']} {row['indicator']} = {row['value']:g}, {row['warning']} "
               f"({row['group_median']:g})")
-    for _, row in data["group_disagreements"].iterrows():
+    for _, row in data.group_disagreements.iterrows():
         print(f"  note: {row['city_id']}: population {row['population']} gives group "
               f"{row['group_computed']}, official list says {row['group_official']} (official used)")
     return 0

@@ -31,7 +31,7 @@ def test_cronbach_alpha_by_hand():
 
 
 def test_correlation_flags_on_a_hand_made_framework():
-    meth = load_params(ROOT / "params/editions/2019.yaml").methodology
+    meth = load_params(ROOT / "params/editions/2019.yaml").methodology.framework
     n = 30
     rng = np.random.default_rng(1)
     base = np.linspace(0, 12, n)
@@ -39,7 +39,7 @@ def test_correlation_flags_on_a_hand_made_framework():
     normalised["I01"] = base                      # D1 follows I01 closely
     normalised["I02"] = base + rng.normal(0, 0.01, n)  # collinear with I01
     normalised["I05"] = 12 - base                  # negative
-    scores = aggregate.aggregate_all(normalised, meth)["scores"]
+    scores = aggregate.aggregate_all(normalised, meth).scores
     corr = audit.correlations(normalised, scores, meth).set_index("indicator")
     assert "negative" in corr.loc["I05", "flags"]
     assert corr.loc["I01", "r_parent"] > 0.5 and "negative" not in corr.loc["I01", "flags"]
@@ -57,8 +57,8 @@ def test_distribution_flags_the_jrc_rule():
 def test_consistency_table_on_the_fixture():
     p = load_params(ROOT / "tests/fixtures/mini/edition.yaml")
     data = inputs.load(p)
-    res = engine.compute(data["values"], data["cities"], p.methodology)
-    table = audit.consistency(res.normalised, res.scores, p.methodology).set_index("aggregate")
+    res = engine.compute(data.values, data.cities, p.methodology.framework)
+    table = audit.consistency(res.normalised, res.scores, p.methodology.framework).set_index("aggregate")
     assert list(table.index) == [f"D{i}" for i in range(1, 11)] + ["IQ"]
     assert table.loc["D10", "children"] == 1 and np.isnan(table.loc["D10", "cronbach_alpha"])
     assert table.loc["IQ", "children"] == 10

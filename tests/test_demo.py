@@ -72,12 +72,12 @@ def test_missingness_trend_and_sub_criteria():
     for year, path in EDITIONS.items():
         params = load_params(path)
         data = inputs.load(params)
-        v, cities = data["values"], data["cities"]
+        v, cities = data.values, data.cities
         share = v.isna().mean().mean()
         assert 0.03 <= share <= 0.08, (year, share)
         small = cities.set_index("city_id").loc[v.index, "population"] < 100_000
         assert v[small.to_numpy()].isna().mean().mean() > v[~small.to_numpy()].isna().mean().mean()
-        res = engine.compute(v, cities, params.methodology, engine.base_bounds(v, cities))
+        res = engine.compute(v, cities, params.methodology.framework, engine.base_bounds(v, cities))
         index = res.scores[params.methodology.index_code]
         assert index.notna().all() and index.between(0, 120).all()  # every demo city gets an index
         means[year] = v["I05"].mean()

@@ -41,7 +41,7 @@ def test_a_four_level_tree_aggregates_by_hand():
     values = pd.DataFrame({"A": [0, 100.0], "B": [100, 0.0], "C": [50, 100.0], "D": [0, 100.0]},
                           index=pd.Index(["u", "v"], name="city_id"))
     cities = pd.DataFrame({"city_id": ["u", "v"], "group": ["g", "g"]})
-    res = engine.compute(values, cities, meth)
+    res = engine.compute(values, cities, meth.framework)
     s = res.scores
     # normalised over all: A u0 v1, B u1 v0, C u0 v1, D (polarity −1) u1 v0
     assert s.loc["u", "P1"] == 0.75 and s.loc["v", "P1"] == 0.25        # weights 1 and 3
@@ -139,8 +139,9 @@ def test_reference_bounds_scenario_scores_against_fixed_posts():
     assert m.normalisation_of("I05").upper == 100 and m.normalisation_of("I01").upper == 1
     assert m.normalisation_of("I02").upper == "base_group_max"
     values = pd.DataFrame({"I05": [50.0], "I24": [25.0], "I02": [300.0]}, index=["c"])
-    bounds = {"group_max": pd.DataFrame({"I02": [600.0]}, index=["krupnye"]), "max": pd.Series({"I02": 600.0})}
     from iqlib.core import normalise
+
+    bounds = normalise.Bounds(pd.DataFrame({"I02": [600.0]}, index=["krupnye"]), pd.Series({"I02": 600.0}))
 
     out = normalise.normalise(values, pd.Series({"I05": 1.0, "I24": -1.0, "I02": 1.0}),
                               {c: m.normalisation_of(c) for c in values.columns}, pd.Series(["krupnye"], index=["c"]),
@@ -154,15 +155,15 @@ def test_leave_one_out_and_effective_weights_on_the_fixture():
 
     p = load_params(ROOT / "tests/fixtures/mini/edition.yaml")
     data = inputs.load(p)
-    res = engine.compute(data["values"], data["cities"], p.methodology,
-                         engine.base_bounds(data["values"], data["cities"]))
-    groups = data["cities"].set_index("city_id")["group"]
-    summary, shifts = diagnostics.leave_one_out(res.normalised, groups, p.methodology, ["D10", "I17"])
+    fw = p.methodology.framework
+    res = engine.compute(data.values, data.cities, fw, engine.base_bounds(data.values, data.cities))
+    groups = data.cities.set_index("city_id")["group"]
+    summary, shifts = diagnostics.leave_one_out(res.normalised, groups, fw, ["D10", "I17"])
     # D10 has one indicator (I17): dropping either is the same change
     assert shifts["D10"].tolist() == shifts["I17"].tolist()
-    without = aggregate.aggregate_all(res.normalised, p.methodology, drop=frozenset({"D10"}))["scores"]["IQ"]
+    without = aggregate.aggregate_all(res.normalised, fw, drop=frozenset({"D10"})).scores["IQ"]
     assert without.to_numpy() == pytest.approx((res.scores["IQ"] - res.scores["D10"]).to_numpy())
-    eff = diagnostics.effective_weights(res.normalised, res.scores, p.methodology)
+    eff = diagnostics.effective_weights(res.normalised, res.scores, fw)
     directions = eff[eff["level"] == "direction"]
     assert directions["nominal_share"].tolist() == [0.1] * 10
     assert directions["variance_share"].sum() == pytest.approx(1.0)
@@ -184,7 +185,8 @@ def test_pca_weights_scenario_runs_end_to_end(tmp_path):
         "direction": {"method": "weighted_mean", "weights": "pca"}}}}})
     p = load_params(path)
     data = inputs.load(p)
-    res = engine.compute(data["values"], data["cities"], p.methodology)
-    w = res.weights[res.weights["level"] == "direction"].groupby("parent")["weight"].sum()
+    res = engine.compute(data.values, data.cities, p.methodology.framework)
+    weights = res.aggregated.weights
+    w = weights[weights["level"] == "direction"].groupby("parent")["weight"].sum()
     assert w.to_numpy() == pytest.approx(np.ones(10))  # PCA weights sum to 1 within each direction
     assert res.scores["IQ"].between(0, 120).all()

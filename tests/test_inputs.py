@@ -38,19 +38,19 @@ def problems(edition: Path) -> str:
 
 def test_fixture_loads_with_group_override_reported():
     data = inputs.load(load_params(FIXTURE / "edition.yaml"))
-    assert data["values"].shape == (12, 47)
-    assert data["cities"]["group"].value_counts().to_dict() == {
+    assert data.values.shape == (12, 47)
+    assert data.cities["group"].value_counts().to_dict() == {
         "krupneyshie": 3, "krupnye": 3, "bolshie": 3, "lt100k": 3}
-    dis = data["group_disagreements"]
+    dis = data.group_disagreements
     assert dis[["city_id", "group_computed", "group_official"]].values.tolist() == [["khimki", "bolshie", "krupnye"]]
     # kaluga has no official group: computed from population 332000
-    assert data["cities"].set_index("city_id").loc["kaluga", "group"] == "krupnye"
+    assert data.cities.set_index("city_id").loc["kaluga", "group"] == "krupnye"
 
 
 def test_missing_table_lists_every_empty_cell_with_its_rule():
     data = inputs.load(load_params(FIXTURE / "edition.yaml"))
-    miss = data["missing"].set_index(["city_id", "indicator"])
-    assert len(miss) == int(data["values"].isna().sum().sum())
+    miss = data.missing.set_index(["city_id", "indicator"])
+    assert len(miss) == int(data.values.isna().sum().sum())
     assert miss.loc[("kazan", "I01"), "treatment"] == "zero"
     assert miss.loc[("moskva", "I02"), "treatment"] == "exclude"
 
@@ -64,19 +64,19 @@ def test_missing_rule_overridden_per_indicator_matches_imputation(tmp_path):
                         "    I01: {missing: exclude}\n", encoding="utf-8")
     params = load_params(scenario)
     data = inputs.load(params)
-    miss = data["missing"].set_index(["city_id", "indicator"])
+    miss = data.missing.set_index(["city_id", "indicator"])
     # I17 (share: kind rule exclude) and I01 (presence: kind rule zero) take their own rule
     assert miss.loc[[("kazan", "I17"), ("tyumen", "I17"), ("kaluga", "I17")], "treatment"].tolist() == \
         ["group_median"] * 3
     assert miss.loc[("kazan", "I01"), "treatment"] == "exclude"
     assert miss.loc[("moskva", "I02"), "treatment"] == "exclude"  # not overridden: its kind's rule
-    acc = data["accounting"].set_index("indicator")
+    acc = data.accounting.set_index("indicator")
     assert acc.loc["I17", ["missing", "to_impute", "left_missing"]].tolist() == [3, 3, 0]
     assert acc.loc["I01", ["missing", "to_impute", "left_missing"]].tolist() == [1, 0, 1]
     assert acc.loc["TOTAL", ["missing", "to_impute", "left_missing"]].tolist() == [16, 4, 12]
 
-    _, imputation, *_ = engine.prepare(data["values"], data["cities"], params.methodology,
-                                       engine.base_bounds(data["values"], data["cities"]))
+    imputation = engine.prepare(data.values, data.cities, params.methodology.framework,
+                                engine.base_bounds(data.values, data.cities)).imputation
     imputed = imputation.set_index(["city_id", "indicator"])
     assert imputed["rule"].to_dict() == miss["treatment"].to_dict()
     filled = imputation.groupby("indicator")["value"].count()
@@ -202,7 +202,7 @@ def test_derived_indicators_from_raw_questionnaire_fields(edition):
             "I12": {"derive": {"numerator": "crimes", "denominator": "population", "scale": 10000}},
             "I01": {"derive": {"subcriteria": ["I01_a", "I01_b"], "rule": "share"}}}}}), encoding="utf-8")
     data = inputs.load(load_params(scenario))
-    v = data["values"]
+    v = data.values
     assert v["I01"].tolist()[:6] == [1.0, 0.5, 0.5, 0.0, 1.0, 0.5]
     assert np.isnan(v["I01"].iloc[6])  # nothing answered
     moskva = cities.loc["moskva", "population"]

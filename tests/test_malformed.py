@@ -56,10 +56,10 @@ def test_malformed_file_gives_its_message(tmp_path, name, capsys):
 def test_messy_twin_loads_exactly_like_the_clean_fixture(edition):
     clean = inputs.load(load_params(FIXTURE / "edition.yaml"))
     messy = inputs.load(load_params(ROOT / "tests" / "fixtures" / "messy" / edition))
-    pd.testing.assert_frame_equal(messy["values"], clean["values"])
-    pd.testing.assert_frame_equal(messy["cities"], clean["cities"])
-    pd.testing.assert_frame_equal(messy["accounting"], clean["accounting"])
-    total = messy["accounting"].iloc[-1]
+    pd.testing.assert_frame_equal(messy.values, clean.values)
+    pd.testing.assert_frame_equal(messy.cities, clean.cities)
+    pd.testing.assert_frame_equal(messy.accounting, clean.accounting)
+    total = messy.accounting.iloc[-1]
     assert total["cities"] == 12 * 47 == total["read"] + total["missing"]
 
 
@@ -84,7 +84,7 @@ def test_warnings_do_not_stop_the_load(tmp_path):
     edition.write_text((FIXTURE / "edition.yaml").read_text(encoding="utf-8")
                        .replace("tests/fixtures/mini/values.csv", str(values)), encoding="utf-8")
     data = inputs.load(load_params(edition))
-    w = data["warnings"]
+    w = data.warnings
     assert w[["city_id", "indicator"]].values.tolist() == [["moskva", "I41"]]
     assert w["warning"].iloc[0] == "above 10 × the group median"
 
@@ -96,8 +96,8 @@ def test_template_round_trip_gives_the_same_scores(tmp_path):
 
     params = load_params(ROOT / "params" / "editions" / "2019.yaml")
     demo = inputs.load(params)
-    paths = template.write_templates(params, demo["cities"], tmp_path)
-    expected = engine.compute(demo["values"], demo["cities"], params.methodology)
+    paths = template.write_templates(params, demo.cities, tmp_path)
+    expected = engine.compute(demo.values, demo.cities, params.methodology.framework)
     filled = pd.read_csv(paths[0], comment="#", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     raw = pd.read_csv(params.input_paths["values"], comment="#", dtype=str, keep_default_na=False).set_index("city_id")
     for header in filled.columns[2:]:
@@ -113,8 +113,8 @@ def test_template_round_trip_gives_the_same_scores(tmp_path):
                            encoding="utf-8")
         p = load_params(edition)
         again = inputs.load(p)
-        pd.testing.assert_frame_equal(again["values"], demo["values"])
-        b = engine.compute(again["values"], again["cities"], p.methodology)
+        pd.testing.assert_frame_equal(again.values, demo.values)
+        b = engine.compute(again.values, again.cities, p.methodology.framework)
         pd.testing.assert_frame_equal(expected.scores, b.scores)
     header = pd.read_excel(paths[1], header=None, nrows=2).iloc[1].tolist()
     assert header[0] == "city_id" and header[2].startswith("I01_1 Наличие цифровой платформы")

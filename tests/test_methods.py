@@ -4,21 +4,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iqlib.config.methods import (
-    Aggregation,
+from iqlib.core import aggregate, impute, normalise, ranking, treat, weighting
+from iqlib.core.aggregate import Aggregation
+from iqlib.core.errors import UserError
+from iqlib.core.normalise import (
     Borda,
+    Bounds,
     DistToTarget,
     FractionOfMax,
     Goalposts,
-    JRCTreatment,
+    Logistic,
     MinMax,
-    NoTreatment,
     PercentRank,
     Rank,
     ZScore,
 )
-from iqlib.core import aggregate, derive, impute, normalise, ranking, treat
-from iqlib.core.errors import UserError
+from iqlib.core.treat import JRCTreatment, NoTreatment
+from iqlib.io import derive
 
 NAN = np.nan
 
@@ -106,7 +108,7 @@ def test_goalposts_coinr_values():
 
 
 def test_goalposts_from_the_base_editions_group_maximum():
-    bounds = {"group_max": pd.DataFrame({"A": [50.0, 200.0]}, index=["a", "b"]), "max": pd.Series({"A": 200.0})}
+    bounds = Bounds(pd.DataFrame({"A": [50.0, 200.0]}, index=["a", "b"]), pd.Series({"A": 200.0}))
     cfg = Goalposts(method="goalposts", lower=0, upper="base_group_max", scale=12)
     assert norm(cfg, [25, 100, 250], groups=["a", "b", "b"], bounds=bounds) == [6, 6, 12]
     cfg = Goalposts(method="goalposts", lower=0, upper="base_max", scale=12)
@@ -207,7 +209,7 @@ def test_pca_weights_sign_rule_and_negative_loadings():
     f = rng.normal(size=200)
     values = pd.DataFrame({"a": f + 0.1 * rng.normal(size=200), "b": f + 0.1 * rng.normal(size=200),
                            "c": -0.3 * f + rng.normal(size=200)})
-    w, table = aggregate.pca_weights(values, pd.Series({"a": "P", "b": "P", "c": "P"}))
+    w, table = weighting.pca_weights(values, pd.Series({"a": "P", "b": "P", "c": "P"}))
     assert w["a"] == pytest.approx(w["b"], rel=0.1) and w["a"] + w["b"] == pytest.approx(1.0)
     assert w["c"] == 0.0
     row = table.set_index("child").loc["c"]
@@ -296,3 +298,16 @@ def test_fragile_values_are_listed():
     assert ranking.rank_overall(published["IQ"]).tolist() == [2, 1, 3]
     assert sorted(ties["why"].str.split(":").str[0].unique()) == ["near tie (all)", "near tie (g)"]
     assert set(ties["city_id"]) == {"b"} and set(ties["other"]) == {"a"}
+
+
+def test_logistic_of_the_z_score():
+    # (1, 2, 3): mean 2, sample sd 1, z = (−1, 0, 1) → 1/(1 + e), 1/2, 1/(1 + e⁻¹)
+    e = np.e
+    assert norm(Logistic(method="logistic"), [1, 2, 3]) == pytest.approx([1 / (1 + e), 0.5, 1 / (1 + 1 / e)], rel=1e-15)
+    # polarity −1 mirrors it; slope 2 and scale 12: 12/(1 + e^(−2z))
+    assert norm(Logistic(method="logistic"), [1, 2, 3], polarity=-1) == pytest.approx([1 / (1 + 1 / e), 0.5, 1 / (1 + e)])
+    assert norm(Logistic(method="logistic", slope=2, scale=12), [1, 2, 3]) == pytest.approx(
+        [12 / (1 + e ** 2), 6, 12 / (1 + e ** -2)])
+    # a constant scope gets the middle of the scale; a missing value stays missing
+    assert norm(Logistic(method="logistic", scale=12), [5, 5, NAN])[:2] == [6, 6]
+    assert np.isnan(norm(Logistic(method="logistic", scale=12), [5, 5, NAN])[2])

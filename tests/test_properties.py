@@ -6,18 +6,19 @@ from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iqlib.config.methods import MinMax
 from iqlib.config.params import load_params
 from iqlib.core import engine, normalise
+from iqlib.core.normalise import MinMax
 
-METH = load_params(ROOT / "params" / "editions" / "2019.yaml").methodology
+METHODOLOGY = load_params(ROOT / "params" / "editions" / "2019.yaml").methodology
+METH = METHODOLOGY.framework
 CODES = METH.indicator_codes()
 GROUPS = ["krupneyshie", "krupnye", "bolshie", "lt100k"]
 
 
 def random_edition(seed: int, n: int, missing: float):
     rng = np.random.default_rng(seed)
-    kinds = [METH.node(c).kind for c in CODES]
+    kinds = [METHODOLOGY.node(c).kind for c in CODES]
     cols = {}
     for code, kind in zip(CODES, kinds):
         if kind == "presence":
@@ -51,12 +52,12 @@ def test_minmax_stays_within_bounds(xs, lower, width):
 def test_score_never_falls_when_a_higher_is_better_indicator_rises(edition, data):
     values, cities = edition
     city = data.draw(st.sampled_from(list(values.index)))
-    code = data.draw(st.sampled_from([c for c in CODES if METH.node(c).polarity == 1]))
+    code = data.draw(st.sampled_from([c for c in CODES if METHODOLOGY.node(c).polarity == 1]))
     before = engine.compute(values, cities, METH).scores[METH.index_code][city]
     raised = values.copy()
     current = raised.at[city, code]
     step = data.draw(st.floats(0.01, 50))
-    limit = METH.kinds[METH.node(code).kind].max
+    limit = METHODOLOGY.kinds[METHODOLOGY.node(code).kind].max
     raised.at[city, code] = min((0 if np.isnan(current) else current) + step, limit if limit else np.inf)
     after = engine.compute(raised, cities, METH).scores[METH.index_code][city]
     assert after >= before - 1e-9

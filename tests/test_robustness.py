@@ -8,9 +8,10 @@ import yaml
 from conftest import FIXTURE_EDITION, ROOT, iq
 
 from iqlib.analysis import sensitivity, uncertainty
-from iqlib.config.methods import Aggregation, Uncertainty
+from iqlib.analysis.uncertainty import Uncertainty
 from iqlib.config.params import load_params
 from iqlib.core import aggregate, engine, ranking
+from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
 from iqlib.io import inputs
 
@@ -19,12 +20,12 @@ from iqlib.io import inputs
 def mini():
     params = load_params(FIXTURE_EDITION)
     data = inputs.load(params)
-    return params.methodology, data["values"], data["cities"]
+    return params.methodology, data.values, data.cities
 
 
 def model_of(mini, **spec) -> uncertainty.Model:
     meth, values, cities = mini
-    return uncertainty.Model(values, cities, meth, Uncertainty.model_validate(spec))
+    return uncertainty.Model(values, cities, meth.framework, Uncertainty.model_validate(spec))
 
 
 # ----------------------------------------------------------------------------- plain references
@@ -202,7 +203,7 @@ def test_a_batch_with_its_own_weights_gives_the_hand_computed_means(method):
 
 def test_nominal_replication_is_bit_identical_to_the_nominal_run(mini):
     meth, values, cities = mini
-    result = engine.compute(values, cities, meth)
+    result = engine.compute(values, cities, meth.framework)
     model = model_of(mini, weights={"indicator": 0.25}, normalisation=["nominal", {"method": "zscore"}])
     assert np.array_equal(model.nominal_scores, result.scores[meth.index_code].to_numpy())
     assert model.nominal_in_group.tolist() == result.rank_in_group.astype(float).tolist()
@@ -219,7 +220,7 @@ def test_zero_noise_replications_give_the_plain_index(mini):
     model = model_of(mini, weights={"indicator": 0.0, "direction": 0.0}, replications=20)
     U = uncertainty.sample(model, 20, seed=5)
     scores = model.scores(U)                                    # a batch, weights (20, 1, children)
-    plain = plain_index(engine.compute(values, cities, meth).normalised, meth).to_numpy()
+    plain = plain_index(engine.compute(values, cities, meth.framework).normalised, meth).to_numpy()
     assert scores.shape == (20, len(values))
     for r in range(len(U)):
         np.testing.assert_allclose(scores[r], plain, rtol=1e-12)
@@ -233,9 +234,9 @@ def test_discrete_alternatives_give_exactly_the_scores_of_that_method(mini):
     U = uncertainty.sample(model, 40, seed=3)
     scores = model.scores(U)
     norm = Uncertainty.model_validate({"normalisation": [alt]}).normalisation[0]
-    expected = {0: engine.compute(values, cities, meth).scores[meth.index_code].to_numpy(),
+    expected = {0: engine.compute(values, cities, meth.framework).scores[meth.index_code].to_numpy(),
                 1: engine.compute(values, cities, meth.model_copy(update={"scoring": meth.scoring.model_copy(
-                    update={"normalisation": norm})})).scores[meth.index_code].to_numpy()}
+                    update={"normalisation": norm})}).framework).scores[meth.index_code].to_numpy()}
     picked = (U[:, 0] * 2).astype(int)
     assert set(picked) == {0, 1}
     for r in range(len(U)):
@@ -367,7 +368,7 @@ def test_a_city_without_an_index_stays_unranked_and_the_rest_are_analysed(mini):
         update={"aggregation": {"direction": direction, "index": strict}})})
     u = Uncertainty.model_validate({"weights": {"indicator": 0.3}, "replications": 50,
                                     "sensitivity": {"samples": 64, "bootstrap": 20}})
-    model = uncertainty.Model(values, cities, meth, u)
+    model = uncertainty.Model(values, cities, meth.framework, u)
     table = uncertainty.analyse(model, cities, seed=1).set_index("city_id")
     assert table.loc[gap, ["rank_in_group", "median_in_group", "p5_in_group"]].isna().all()
     unranked = table["rank_in_group"].isna()

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iqlib.core.treat import kurt, skew
+from iqlib.core.framework import Framework
+from iqlib.core.treat import jrc_flag, kurt, skew
 
 HIGH = 0.9
 ALPHA = 0.05
@@ -27,7 +28,7 @@ def distribution(values: pd.DataFrame, skew_limit: float = 2.0, kurt_limit: floa
         x = values[code].to_numpy(dtype=float)
         s, k = skew(x), kurt(x)
         rows.append({"indicator": code, "n": int((~np.isnan(x)).sum()), "skew": s, "kurt": k,
-                     "jrc_flag": bool(not np.isnan(s) and not np.isnan(k) and abs(s) >= skew_limit and k >= kurt_limit)})
+                     "jrc_flag": jrc_flag(s, k, skew_limit, kurt_limit)})
     return pd.DataFrame(rows)
 
 
@@ -41,13 +42,14 @@ def _r(x: pd.Series, y: pd.Series) -> tuple[float, float]:
     return float(r), float(p)
 
 
-def correlations(normalised: pd.DataFrame, scores: pd.DataFrame, meth) -> pd.DataFrame:
+def correlations(normalised: pd.DataFrame, scores: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """Each indicator against its parent and the index, with flags."""
-    index = scores[meth.index_code]
+    index = scores[fw.index_code]
     rows = []
-    for ind in meth.indicators:
-        x = normalised[ind.code]
-        r_parent, p_parent = _r(x, scores[ind.parent])
+    for code in fw.indicator_codes():
+        parent = fw.parent[code]
+        x = normalised[code]
+        r_parent, p_parent = _r(x, scores[parent])
         r_index, p_index = _r(x, index)
         flags = []
         if r_parent < 0 or r_index < 0:
@@ -55,19 +57,19 @@ def correlations(normalised: pd.DataFrame, scores: pd.DataFrame, meth) -> pd.Dat
         if p_parent >= ALPHA or p_index >= ALPHA:
             flags.append("not significant")
         if r_parent > HIGH:
-            flags.append(f"above {HIGH} with its {meth.node(ind.parent).level}")
+            flags.append(f"above {HIGH} with its {fw.level_of(parent)}")
         if np.isnan(r_parent):
             flags.append("undefined (constant or too few values)")
-        rows.append({"indicator": ind.code, "parent": ind.parent, "r_parent": r_parent, "p_parent": p_parent,
+        rows.append({"indicator": code, "parent": parent, "r_parent": r_parent, "p_parent": p_parent,
                      "r_index": r_index, "p_index": p_index, "flags": "; ".join(flags)})
     return pd.DataFrame(rows)
 
 
-def collinear_pairs(normalised: pd.DataFrame, meth, limit: float = HIGH) -> pd.DataFrame:
+def collinear_pairs(normalised: pd.DataFrame, fw: Framework, limit: float = HIGH) -> pd.DataFrame:
     """Pairs of indicators of the same parent correlated above ``limit``."""
     rows = []
-    for parent in meth.level_codes(meth.levels[1]):
-        kids = [c for c in meth.children(parent) if c in normalised.columns]
+    for parent in fw.level_codes(fw.levels[1]):
+        kids = [c for c in fw.children(parent) if c in normalised.columns]
         corr = normalised[kids].corr()
         for i, a in enumerate(kids):
             for b in kids[i + 1:]:
@@ -88,14 +90,14 @@ def cronbach_alpha(frame: pd.DataFrame) -> float:
     return float(k / (k - 1) * (1 - data.var(ddof=1).sum() / total))
 
 
-def consistency(normalised: pd.DataFrame, scores: pd.DataFrame, meth) -> pd.DataFrame:
+def consistency(normalised: pd.DataFrame, scores: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """Per aggregate: children, Cronbach's alpha, PC1 variance share, eigenvalues > 1."""
-    frames = {meth.levels[0]: normalised, **{lv: scores for lv in meth.levels[1:]}}
+    frames = {fw.levels[0]: normalised, **{lv: scores for lv in fw.levels[1:]}}
     rows = []
-    for level in meth.levels[1:]:
-        below = meth.levels[meth.levels.index(level) - 1]
-        for code in meth.level_codes(level):
-            kids = meth.children(code)
+    for level in fw.levels[1:]:
+        below = fw.levels[fw.levels.index(level) - 1]
+        for code in fw.level_codes(level):
+            kids = fw.children(code)
             data = frames[below][kids].dropna()
             varying = [c for c in kids if data[c].std() > 0] if len(data) > 2 else []
             if len(varying) >= 2:

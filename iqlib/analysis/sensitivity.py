@@ -21,6 +21,25 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
+
+from iqlib.core.registry import Strict
+
+
+class Sensitivity(Strict):
+    """Sobol sensitivity analysis: ``samples`` rows of each of the A and B matrices (a
+    power of two: the Sobol sequence is balanced on those), bootstrap resamples and the
+    confidence level of the intervals."""
+
+    samples: int = Field(1024, ge=64, le=65536)
+    bootstrap: int = Field(500, ge=20, le=10000)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+
+    @model_validator(mode="after")
+    def _power_of_two(self):
+        if self.samples & (self.samples - 1):
+            raise ValueError(f"samples must be a power of two (64, 128, …, 65536), not {self.samples}")
+        return self
 
 
 def design(columns: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -18,16 +18,67 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 import pandas as pd
+from pydantic import Discriminator, Field, Tag, model_validator
 
-from iqlib.config.methods import describe
-from iqlib.core import aggregate, engine
+from iqlib.analysis.sensitivity import Sensitivity
+from iqlib.core import aggregate, engine, roster
+from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
+from iqlib.core.framework import Framework
+from iqlib.core.impute import MissingRule
+from iqlib.core.normalise import Bounds, NormalisationChoice
 from iqlib.core.ranking import tie_ranks, tie_ranks_within
+from iqlib.core.registry import Strict, describe
+from iqlib.core.treat import TreatmentChoice
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
+
+
+def _or_nominal(choice: Any) -> Any:
+    """``nominal`` or a ``choice``; a bad entry reports only the choice's error."""
+    return Annotated[Union[Annotated[Literal["nominal"], Tag("nominal")], Annotated[choice, Tag("choice")]],
+                     Discriminator(lambda v: "nominal" if v == "nominal" else "choice")]
+
+
+class Uncertainty(Strict):
+    """The uncertain inputs of the ranking and how many replications to draw.
+
+    ``weights``: per level of the weighted nodes (e.g. indicator, direction), the noise
+    factor f: each weight becomes w·(1 + f·(2u − 1)), u uniform on [0, 1). The discrete
+    inputs are lists of alternatives drawn with equal probability; ``nominal`` is the
+    methodology's own choice, any other entry replaces the choice for every indicator
+    (or, for ``aggregation``, for the level named)."""
+
+    replications: int = Field(2000, ge=10, le=1_000_000)
+    seed: int | None = Field(None, ge=0, description="default: the edition's seed")
+    batch: int = Field(1000, ge=1, description="replications evaluated at once (bounds memory)")
+    interval: tuple[float, float] = Field((5.0, 95.0), description="percentiles of the rank interval")
+    weights: dict[str, float] = Field(default_factory=dict)
+    imputation: list[_or_nominal(MissingRule)] | None = Field(None, min_length=1)  # type: ignore[valid-type]
+    treatment: list[_or_nominal(TreatmentChoice)] | None = Field(None, min_length=1)  # type: ignore[valid-type]
+    normalisation: list[_or_nominal(NormalisationChoice)] | None = Field(None, min_length=1)  # type: ignore[valid-type]
+    aggregation: dict[str, list[_or_nominal(Aggregation)]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    sensitivity: Sensitivity | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        lo, hi = self.interval
+        if not 0 <= lo < hi <= 100:
+            raise ValueError(f"interval must be two percentiles 0 ≤ low < high ≤ 100, not {list(self.interval)}")
+        for level, f in self.weights.items():
+            if not 0 <= f < 1:
+                raise ValueError(f"weights.{level}: the noise factor must be in [0, 1), not {f}")
+        for level, alts in self.aggregation.items():
+            if not alts:
+                raise ValueError(f"aggregation.{level}: give at least one alternative")
+        if not (self.weights or self.imputation or self.treatment or self.normalisation or self.aggregation):
+            raise ValueError("name at least one uncertain input (weights, imputation, treatment, "
+                             "normalisation or aggregation)")
+        return self
 
 
 @dataclass(frozen=True)
@@ -41,16 +92,16 @@ class Input:
     alternatives: tuple = ()   # discrete inputs; "nominal" = the methodology's choice
 
 
-def inputs_of(u, meth) -> list[Input]:
+def inputs_of(u: Uncertainty, fw: Framework) -> list[Input]:
     """The uncertain inputs in a fixed order: weights by level, then the discrete ones."""
     out, start = [], 0
-    for level in meth.levels[:-1]:
+    for level in fw.levels[:-1]:
         if level in u.weights:
-            n = len(meth.indicator_codes()) if level == meth.levels[0] else len(meth.level_codes(level))
+            n = len(fw.level_codes(level))
             out.append(Input(f"weights.{level}", start, n, noise=u.weights[level]))
             start += n
     named = [(name, getattr(u, name)) for name in DISCRETE]
-    named += [(f"aggregation.{level}", u.aggregation.get(level)) for level in meth.levels[1:]]
+    named += [(f"aggregation.{level}", u.aggregation.get(level)) for level in fw.levels[1:]]
     for name, alts in named:
         if alts:
             out.append(Input(name, start, 1, alternatives=tuple(alts)))
@@ -74,23 +125,23 @@ def inputs_table(inputs: list[Input]) -> pd.DataFrame:
 class Model:
     """The ranking as a function of a sample matrix U (replications × columns)."""
 
-    def __init__(self, values: pd.DataFrame, cities: pd.DataFrame, meth, u, bounds: dict | None = None):
-        self.meth, self.u, self.bounds = meth, u, bounds
-        self.values = values[meth.indicator_codes()]
+    def __init__(self, values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, u: Uncertainty,
+                 bounds: Bounds | None = None):
+        self.fw, self.u, self.bounds = fw, u, bounds
+        self.values = values[fw.indicator_codes()]
         self.cities = cities
-        self.inputs = inputs_of(u, meth)
+        self.inputs = inputs_of(u, fw)
         self.columns = sum(i.columns for i in self.inputs)
         by_name = {i.name: i for i in self.inputs}
         # every discrete choice in a fixed order, with its input (None: not varied, always nominal)
-        self.discrete = [(n, by_name.get(n)) for n in DISCRETE + [f"aggregation.{lv}" for lv in meth.levels[1:]]]
+        self.discrete = [(n, by_name.get(n)) for n in DISCRETE + [f"aggregation.{lv}" for lv in fw.levels[1:]]]
         self.noise = {i.name.removeprefix("weights."): i for i in self.inputs if not i.alternatives}  # level → input
-        self.groups = cities.set_index("city_id").loc[values.index, "group"].to_numpy()
-        parent_of = pd.Series({n.code: n.parent for n in [*meth.indicators, *meth.aggregates] if n.parent})
+        self.groups = roster.column(cities, values.index).to_numpy()
         self.levels = []  # per aggregating level: children, their members, the order of the parents
-        children = meth.indicator_codes()
-        for level in meth.levels[1:]:
-            members = aggregate.Members(children, parent_of)
-            order = meth.level_codes(level)
+        children = fw.indicator_codes()
+        for level in fw.levels[1:]:
+            members = aggregate.Members(children, fw.parent_of)
+            order = fw.level_codes(level)
             self.levels.append((level, children, members, np.array([members.parents.index(c) for c in order])))
             children = order
         self._prepared: dict = {}
@@ -122,23 +173,21 @@ class Model:
         key = tuple(describe(c or "nominal") for c in chosen)
         if key in self._combos:
             return self._combos[key]
-        meth, by = self.meth, dict(zip([n for n, _ in self.discrete], chosen))
+        fw, by = self.fw, dict(zip([n for n, _ in self.discrete], chosen))
         if key[:3] not in self._prepared:
-            self._prepared[key[:3]] = engine.prepare(self.values, self.cities, meth, self.bounds,
-                                                     *chosen[:3], cache=self._steps)[-1]
+            imputation, treatment, normalisation = chosen[:3]
+            self._prepared[key[:3]] = engine.prepare(self.values, self.cities, fw, self.bounds, imputation,
+                                                     treatment, normalisation, cache=self._steps).normalised
         normalised = self._prepared[key[:3]]
-        cfgs = {lv: by[f"aggregation.{lv}"] or meth.scoring.aggregation[lv] for lv in meth.levels[1:]}
-        weights = {}
-        if any(c.weights == "pca" for c in cfgs.values()):
-            varied = meth.model_copy(update={"scoring": meth.scoring.model_copy(update={"aggregation": cfgs})})
-            table = aggregate.aggregate_all(normalised, varied)["weights"]
+        cfgs = {lv: by[f"aggregation.{lv}"] or fw.aggregation[lv] for lv in fw.levels[1:]}
+        weights, table = {}, None
         for level, children, _, _ in self.levels:
-            if cfgs[level].weights == "pca":
-                weights[level] = table.loc[table["level"] == level].set_index("child")["weight"][children].to_numpy()
-            elif cfgs[level].weights == "equal":
-                weights[level] = np.ones(len(children))
-            else:
-                weights[level] = np.array([float(meth.node(c).weight) for c in children])
+            if cfgs[level].weights == "yaml":
+                weights[level] = fw.nominal_weights[children].to_numpy(dtype=float)
+                continue
+            if table is None:  # equal, PCA or any other rule: as the nominal run of this combination
+                table = aggregate.aggregate_all(normalised, fw.with_aggregation(cfgs)).weights
+            weights[level] = table.loc[table["level"] == level].set_index("child")["weight"][children].to_numpy()
         self._combos[key] = (normalised.to_numpy(dtype=float), cfgs, weights)
         return self._combos[key]
 
@@ -158,7 +207,7 @@ class Model:
         """Index scores (replications × cities) of one combination; Ub None: no noise."""
         try:
             x, cfgs, weights = self._combo(chosen)
-            current, below = x, self.meth.levels[0]
+            current, below = x, self.fw.levels[0]
             for level, children, members, order in self.levels:
                 w = self._noisy(below, weights[level], Ub)
                 out, _ = aggregate.combine(current, w, cfgs[level], members, level, children)
@@ -231,8 +280,8 @@ def analyse(model: Model, cities: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Per city: nominal, median and interval ranks within group and overall, and the flag."""
     u = model.u
     in_group, overall = model.ranks(model.scores(sample(model, u.replications, seed)))
-    roster = cities.set_index("city_id").loc[model.values.index]
-    table = pd.DataFrame({"city_id": model.values.index, "city_ru": roster["city_ru"].to_numpy(),
+    table = pd.DataFrame({"city_id": model.values.index,
+                          "city_ru": roster.column(cities, model.values.index, "city_ru").to_numpy(),
                           "group": model.groups})
     for scope, ranks, nominal in [("in_group", in_group, model.nominal_in_group),
                                   ("overall", overall, model.nominal_overall)]:

@@ -14,16 +14,21 @@ can print it and exit with code 2.
 from __future__ import annotations
 
 import copy
-import hashlib
 from pathlib import Path
 from typing import Literal, Union
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from iqlib.config.methods import Aggregation, Imputation, MissingRule, Normalisation, NoTreatment, Strict, Treatment, Uncertainty
+from iqlib.analysis.uncertainty import Uncertainty
 from iqlib.config.paths import display, resolve
+from iqlib.config.yamlfile import read_yaml
+from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
+from iqlib.core.framework import Framework
+from iqlib.core.impute import Imputation, MissingRule
+from iqlib.core.normalise import Normalisation, NormalisationChoice
+from iqlib.core.registry import Strict
+from iqlib.core.treat import NoTreatment, Treatment, TreatmentChoice
 
 
 # ----------------------------------------------------------------------------- methodology
@@ -32,9 +37,11 @@ class Kind(Strict):
     unit_en: str
     min: float | None = None
     max: float | None = None
+    warn_above_group_median: float | None = Field(
+        None, gt=0, description="list a value above this many times its group's median as suspicious")
     missing: MissingRule = "exclude"
-    treatment: Treatment | None = None
-    normalisation: Normalisation | None = None
+    treatment: TreatmentChoice | None = None
+    normalisation: NormalisationChoice | None = None
 
 
 class Aggregate(Strict):
@@ -45,6 +52,8 @@ class Aggregate(Strict):
     parent: str | None = None
     name_ru: str
     name_en: str
+    short_ru: str | None = Field(None, description="short name for chart labels (default: the code)")
+    short_en: str | None = None
     weight: float = Field(1.0, ge=0)
     status: Literal["confirmed", "reconstructed"] = "confirmed"
 
@@ -76,15 +85,15 @@ class Indicator(Strict):
     direction_assignment: Literal["questionnaire", "inferred"] = "questionnaire"
     note: str = ""
     missing: MissingRule | None = None
-    treatment: Treatment | None = None
-    normalisation: Normalisation | None = None
+    treatment: TreatmentChoice | None = None
+    normalisation: NormalisationChoice | None = None
     derive: Union[Ratio, Subcriteria, None] = None
 
 
 class Scoring(Strict):
     imputation: Imputation = Imputation()
-    treatment: Treatment = NoTreatment()
-    normalisation: Normalisation
+    treatment: TreatmentChoice = NoTreatment()
+    normalisation: NormalisationChoice
     aggregation: dict[str, Aggregation]
     decimals: int = Field(2, ge=0, le=6)
     max_score: float | None = Field(None, gt=0)
@@ -127,24 +136,49 @@ class Methodology(Strict):
         """Aggregates from the lowest level up to the index (output column order)."""
         return [c for level in self.levels[1:] for c in self.level_codes(level)]
 
+    def nodes(self) -> list[Aggregate | Indicator]:
+        """Every node: the aggregates, then the indicators, in methodology order."""
+        return [*self.aggregates, *self.indicators]
+
     def node(self, code: str) -> Aggregate | Indicator:
-        return next(n for n in [*self.aggregates, *self.indicators] if n.code == code)
+        return next(n for n in self.nodes() if n.code == code)
+
+    def indicator(self, code: str) -> Indicator:
+        return next(i for i in self.indicators if i.code == code)
 
     def children(self, code: str) -> list[str]:
-        return [n.code for n in [*self.aggregates, *self.indicators] if n.parent == code]
+        return [n.code for n in self.nodes() if n.parent == code]
 
     # --- effective per-indicator choices: indicator > kind > global
     def missing_rule(self, code: str) -> str:
-        ind = self.node(code)
+        ind = self.indicator(code)
         return ind.missing or self.kinds[ind.kind].missing
 
-    def treatment_of(self, code: str):
-        ind = self.node(code)
+    def treatment_of(self, code: str) -> Treatment:
+        ind = self.indicator(code)
         return ind.treatment or self.kinds[ind.kind].treatment or self.scoring.treatment
 
-    def normalisation_of(self, code: str):
-        ind = self.node(code)
+    def normalisation_of(self, code: str) -> Normalisation:
+        ind = self.indicator(code)
         return ind.normalisation or self.kinds[ind.kind].normalisation or self.scoring.normalisation
+
+    @property
+    def framework(self) -> Framework:
+        """The tree and the effective per-indicator choices, as the core computes with them
+        (built on each access: a ``model_copy`` with other choices must not see a stale one)."""
+        codes = {self.levels[0]: tuple(self.indicator_codes())}
+        codes.update({level: tuple(self.level_codes(level)) for level in self.levels[1:]})
+        nodes = self.nodes()
+        return Framework(
+            levels=tuple(self.levels), codes=codes,
+            parent={n.code: n.parent for n in nodes if n.parent},
+            weight={n.code: float(n.weight) for n in nodes},
+            polarity={i.code: float(i.polarity) for i in self.indicators},
+            missing={c: self.missing_rule(c) for c in codes[self.levels[0]]},
+            treatment={c: self.treatment_of(c) for c in codes[self.levels[0]]},
+            normalisation={c: self.normalisation_of(c) for c in codes[self.levels[0]]},
+            aggregation=dict(self.scoring.aggregation), imputation_by=self.scoring.imputation.by,
+            decimals=self.scoring.decimals)
 
 
 def check_framework(m: Methodology) -> None:
@@ -172,7 +206,7 @@ def check_framework(m: Methodology) -> None:
         if by_code[parent].level != above:
             raise ValueError(f"{code}: parent {parent} is on level {by_code[parent].level!r}, "
                              f"not on the level above ({above!r})")
-    parent_of = {code: parent for code, parent, _ in nodes}
+    parent_of: dict[str, str] = {code: parent for code, parent, _ in nodes if parent is not None}
     for code in parent_of:  # guard against cycles even though levels forbid them
         seen, node = set(), code
         while node in parent_of:
@@ -284,45 +318,40 @@ class Params:
     def group_codes(self) -> list[str]:
         return [g.code for g in self.edition.groups]
 
+    @property
+    def language(self) -> str:
+        return self.edition.language
+
+    def local(self, obj: object, field: str) -> str:
+        """``obj.<field>_ru`` or ``obj.<field>_en``, in the edition's language (the one
+        place the language is chosen for a name or title)."""
+        return getattr(obj, f"{field}_{self.language}")
+
+    @property
+    def title(self) -> str:
+        return self.local(self.edition, "title")
+
+    @property
+    def methodology_title(self) -> str:
+        return self.local(self.methodology, "title")
+
     def group_name(self, code: str) -> str:
-        g = next(g for g in self.edition.groups if g.code == code)
-        return g.name_ru if self.edition.language == "ru" else g.name_en
+        return self.local(next(g for g in self.edition.groups if g.code == code), "name")
 
     def name(self, code: str) -> str:
-        node = self.methodology.node(code)
-        return node.name_ru if self.edition.language == "ru" else node.name_en
+        return self.local(self.methodology.node(code), "name")
 
 
 # ----------------------------------------------------------------------------- loading
-def read_yaml(path: Path) -> dict:
-    """Parse a YAML mapping with the safe loader; errors name the file and line."""
-    shown = display(path)
-    if not path.is_file():
-        raise UserError(f"{shown}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise UserError(f"{shown}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{shown}: not UTF-8 text") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{shown}: expected a mapping of keys at the top level")
-    return data
-
-
 def _validated(model, data: dict, where: str):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise UserError(f"{where}: " + "; ".join(_describe(e, data) for e in exc.errors())) from None
+        raise UserError(f"{where}: " + "; ".join(_describe(dict(e), data) for e in exc.errors())) from None
 
 
 def _describe(err: dict, data: dict) -> str:
-    loc = _named(list(err["loc"]), data)
-    # drop pydantic's union-member tags (e.g. 'minmax', 'Ratio') from the key path
-    key = ".".join(p for p in loc if p not in _TAGS) or "(top level)"
+    key = ".".join(_named(list(err["loc"]), data)) or "(top level)"
     if err["type"] == "extra_forbidden":
         return f"unknown key '{key}'"
     if err["type"] == "missing":
@@ -334,24 +363,29 @@ def _describe(err: dict, data: dict) -> str:
 
 
 def _named(loc: list, data) -> list[str]:
-    """Key path with list positions of coded items replaced by their code
-    ('indicators.4.weight' → 'indicators.I05.weight')."""
+    """The key path of an error as the user wrote it: list positions of coded items
+    replaced by their code ('indicators.4.weight' → 'indicators.I05.weight'), and the
+    union-member tags pydantic inserts ('minmax', 'Ratio', 'float', …) left out — a tag is
+    a part that is not a key of the data at that point (except the last part, which may
+    name a missing key)."""
     out, node = [], data
-    for part in loc:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node) \
-                and isinstance(node[part], dict) and "code" in node[part]:
-            out.append(str(node[part]["code"]))
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            item = node[part]
+            out.append(str(item["code"]) if isinstance(item, dict) and "code" in item else str(part))
+            node = item
+        elif isinstance(node, dict) and (part in node or last):
+            out.append(str(part))
+            node = node.get(part)
+        elif not isinstance(node, (dict, list)) and node is not None:
+            continue  # a scalar's union-member tag
+        elif isinstance(node, dict):
+            continue  # a union-member tag inside a mapping
         else:
             out.append(str(part))
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
             node = None
     return out
-
-
-_TAGS = {"choice", "Ratio", "Subcriteria", "minmax", "zscore", "goalposts", "dist2target", "rank", "pctrank", "borda", "fracmax", "none",
-         "jrc", "float", "literal['base_group_max','base_max']", "literal['base_group_max', 'base_max']"}
 
 
 def merge(base: dict, override: dict, where: str = "") -> dict:
@@ -439,7 +473,3 @@ def check_uncertainty(u: Uncertainty, meth: Methodology, where: str) -> None:
         if level not in aggregating:
             raise UserError(f"{where}: key 'uncertainty.aggregation.{level}': not an aggregating level; "
                             f"levels: {', '.join(aggregating)}")
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -12,18 +12,29 @@ x + shift, then shifted back) or ``skip`` (left out like a missing value). Cover
 Σ_A w / Σ w; below ``min_coverage`` (or with nothing available) the aggregate is missing
 and then becomes 0 or stays missing (``missing``).
 
-Weights: ``yaml`` (the methodology), ``equal``, or ``pca``: the loadings of the first
-principal component of the children's correlation matrix (cities with all children
-present), signed so that their sum is positive; negative loadings are set to 0 and
-reported; the weights are the loadings divided by their sum.
+Weights: a rule registered in ``weighting.WEIGHTS`` (``yaml``, ``equal``, ``pca``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import AfterValidator, Field, model_validator
 
-from iqlib.core.errors import UserError
+from iqlib.core.errors import MethodError
+from iqlib.core.registry import Registry, Strict
+from iqlib.core.weighting import WEIGHTS
+
+if TYPE_CHECKING:
+    from iqlib.core.framework import Framework
+
+AGGREGATIONS: Registry = Registry("aggregation")
+POSITIVE: set[str] = set()        # means defined on values ≥ 0 (``nonpositive`` applies)
+ZERO_ABSORBS: dict[str, Callable[[float | None], bool]] = {}  # a 0 child makes the mean 0
 
 
 class Members:
@@ -53,18 +64,82 @@ def _as_slice(idx: np.ndarray) -> slice | np.ndarray:
     return idx
 
 
-def combine(x: np.ndarray, w: np.ndarray, cfg, m: Members, level: str = "",
+def _positive_mean(name: str, zero_absorbs: Callable[[float | None], bool], exact: bool = False):
+    """Register a mean that needs values ≥ 0 (and whether a 0 among them makes it 0)."""
+    POSITIVE.add(name)
+    ZERO_ABSORBS[name] = zero_absorbs
+    return AGGREGATIONS.register(name, exact=exact)
+
+
+@AGGREGATIONS.register("weighted_mean")
+def weighted_mean(xf, avail, w, m: Members, wa, p):
+    """Σ_A w·x / Σ_A w: the weights re-normalised over the available children."""
+    return m.sum(xf, w) / wa
+
+
+@AGGREGATIONS.register("weighted_sum")
+def weighted_sum(xf, avail, w, m: Members, wa, p):
+    """Σ_A w·x · Σ w / Σ_A w (= Σ w·x when nothing is missing)."""
+    full = m.sum(xf, w)
+    return np.where(wa == m.total(w), full, full * m.total(w) / wa)
+
+
+@_positive_mean("geometric_mean", lambda p: True)
+def geometric_mean(xf, avail, w, m: Members, wa, p):
+    """exp(Σ_A w·ln x / Σ_A w)."""
+    logs = np.where(avail & (xf > 0), np.log(np.where(xf > 0, xf, 1.0)), 0.0)
+    return np.exp(m.sum(logs, w) / wa)
+
+
+@_positive_mean("harmonic_mean", lambda p: True, exact=True)
+def harmonic_mean(xf, avail, w, m: Members, wa, p):
+    """Σ_A w / Σ_A (w/x)."""
+    inv = np.where(avail & (xf > 0), 1.0 / np.where(xf > 0, xf, 1.0), 0.0)
+    return wa / m.sum(inv, w)
+
+
+@_positive_mean("generalised_mean", lambda p: p is not None and p < 0)
+def generalised_mean(xf, avail, w, m: Members, wa, p):
+    """(Σ_A w·x^p / Σ_A w)^(1/p); p = 0 is the geometric mean."""
+    if p == 0:
+        return geometric_mean(xf, avail, w, m, wa, p)
+    base = np.where(avail & (xf > 0), xf, 0.0 if p > 0 else 1.0)
+    powered = np.where(avail & ((xf > 0) | (p > 0)), base ** p, 0.0)
+    return (m.sum(powered, w) / wa) ** (1.0 / p)
+
+
+class Aggregation(Strict):
+    """How a level's nodes combine their children (NA-aware; see the module docstring)."""
+
+    method: Annotated[str, AfterValidator(AGGREGATIONS.check)]
+    p: float | None = Field(None, description="exponent of the generalised mean")
+    nonpositive: Literal["zero", "shift", "skip"] = Field(
+        "zero", description="geometric/harmonic/p ≤ 0 means with values ≤ 0: zero → the mean is 0 "
+        "(its limit; negative values are an error), shift → computed on x + shift then shifted back, "
+        "skip → the values ≤ 0 are left out like missing ones")
+    shift: float = Field(1.0, gt=0)
+    weights: Annotated[str, AfterValidator(WEIGHTS.check)] = "yaml"
+    min_coverage: float = Field(0.0, ge=0, le=1, description="share of the children's weight that must "
+                                "be available, else the aggregate is missing")
+    missing: Literal["zero", "missing"] = Field("zero", description="what a missing aggregate becomes")
+
+    @model_validator(mode="after")
+    def _p(self):
+        if self.method == "generalised_mean" and self.p is None:
+            raise ValueError("generalised_mean needs an exponent p")
+        if self.method != "generalised_mean" and self.p is not None:
+            raise ValueError(f"p is only used by generalised_mean, not {self.method}")
+        return self
+
+
+def combine(x: np.ndarray, w: np.ndarray, cfg: Aggregation, m: Members, level: str = "",
             children: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The arithmetic of ``aggregate`` on arrays: parents' scores (..., cities, parents)
     with NaN where missing (or 0 when ``missing: zero``) and their coverage. One call
     evaluates a whole batch of replications when ``w`` carries a replication axis."""
     avail = ~np.isnan(x)
-    method, p = cfg.method, cfg.p
-    if method == "generalised_mean" and p == 0:
-        method = "geometric_mean"
-    power_like = method in ("geometric_mean", "harmonic_mean") or (method == "generalised_mean" and p < 0)
-    needs_positive = method in ("geometric_mean", "harmonic_mean", "generalised_mean")
-    if needs_positive:
+    positive = cfg.method in POSITIVE
+    if positive:
         if cfg.nonpositive == "shift":
             x = x + cfg.shift
         elif cfg.nonpositive == "skip":
@@ -75,32 +150,19 @@ def combine(x: np.ndarray, w: np.ndarray, cfg, m: Members, level: str = "",
             fix = f"a shift larger than {cfg.shift:g}" if cfg.nonpositive == "shift" else \
                 "nonpositive: shift or skip"
             shown = ", ".join(bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
-            raise UserError(f"{method} at level {level!r}: negative values in {shown}"
-                            f"{' after the shift' if cfg.nonpositive == 'shift' else ''}; set {fix}, "
-                            f"or normalise to non-negative values")
+            method = "geometric_mean" if cfg.method == "generalised_mean" and cfg.p == 0 else cfg.method
+            raise MethodError(f"{method} at level {level!r}: negative values in {shown}"
+                              f"{' after the shift' if cfg.nonpositive == 'shift' else ''}; set {fix}, "
+                              f"or normalise to non-negative values")
     xf = np.where(avail, x, 0.0)
     wa = m.sum(avail.astype(float), w)
     total = m.total(w)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "weighted_mean":
-            out = m.sum(xf, w) / wa
-        elif method == "weighted_sum":
-            full = m.sum(xf, w)
-            out = np.where(wa == total, full, full * total / wa)
-        elif method == "geometric_mean":
-            logs = np.where(avail & (xf > 0), np.log(np.where(xf > 0, xf, 1.0)), 0.0)
-            out = np.exp(m.sum(logs, w) / wa)
-        elif method == "harmonic_mean":
-            inv = np.where(avail & (xf > 0), 1.0 / np.where(xf > 0, xf, 1.0), 0.0)
-            out = wa / m.sum(inv, w)
-        else:
-            base = np.where(avail & (xf > 0), xf, 0.0 if p > 0 else 1.0)
-            powered = np.where(avail & ((xf > 0) | (p > 0)), base ** p, 0.0)
-            out = (m.sum(powered, w) / wa) ** (1.0 / p)
-        if power_like and cfg.nonpositive != "skip":
+        out = AGGREGATIONS[cfg.method](xf, avail, w, m, wa, cfg.p)
+        if positive and cfg.nonpositive != "skip" and ZERO_ABSORBS[cfg.method](cfg.p if cfg.p != 0 else -1.0):
             has_zero = m.sum((avail & (xf == 0)).astype(float), w) > 0
             out = np.where(has_zero, 0.0, out)
-        if needs_positive and cfg.nonpositive == "shift":
+        if positive and cfg.nonpositive == "shift":
             out = out - cfg.shift
         coverage = wa / total
     out = np.where((wa > 0) & (coverage >= cfg.min_coverage), out, np.nan)
@@ -120,59 +182,35 @@ def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cf
             pd.DataFrame(coverage, index=values.index, columns=m.parents))
 
 
-def pca_weights(values: pd.DataFrame, parent_of: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
-    """First-principal-component weights per parent and a table of loadings."""
-    weights, rows = {}, []
-    for parent, kids in parent_of[list(values.columns)].groupby(parent_of[list(values.columns)], sort=False):
-        cols = list(kids.index)
-        data = values[cols].dropna()
-        varying = [c for c in cols if data[c].std() > 0] if len(data) > 2 else []
-        if len(varying) < 2:
-            share = 1.0 / len(cols)
-            for c in cols:
-                weights[c] = share
-                rows.append({"parent": parent, "child": c, "loading": np.nan, "weight": share,
-                             "variance_explained": np.nan, "note": "too few varying children: equal"})
-            continue
-        eigval, eigvec = np.linalg.eigh(np.corrcoef(data[varying].to_numpy().T))
-        v = eigvec[:, -1]
-        if v.sum() < 0:
-            v = -v
-        load = dict(zip(varying, v))
-        kept = np.clip(v, 0, None)
-        w = dict(zip(varying, kept / kept.sum()))
-        for c in cols:
-            weights[c] = w.get(c, 0.0)
-            note = ("constant: weight 0" if c not in load else
-                    "negative loading: weight 0" if load[c] < 0 else "")
-            rows.append({"parent": parent, "child": c, "loading": load.get(c, np.nan), "weight": weights[c],
-                         "variance_explained": eigval[-1] / eigval.sum(), "note": note})
-    return pd.Series(weights), pd.DataFrame(rows)
+@dataclass(frozen=True)
+class Aggregated:
+    """Every aggregate of the framework: scores (cities × aggregates, lowest level first),
+    the weights used (level, parent, child, weight), the aggregates that came out missing
+    (city_id, aggregate, coverage, became) and the PCA loadings (empty without PCA)."""
+
+    scores: pd.DataFrame
+    weights: pd.DataFrame
+    missing: pd.DataFrame
+    pca: pd.DataFrame
 
 
-def aggregate_all(normalised: pd.DataFrame, meth, drop: frozenset = frozenset()) -> dict:
+def aggregate_all(normalised: pd.DataFrame, fw: Framework, drop: frozenset = frozenset()) -> Aggregated:
     """Every aggregate of the framework, level by level from the indicators up.
 
     ``drop`` leaves nodes out (their parents re-normalise over the rest): the
-    leave-one-out diagnostic. Returns scores (cities × aggregates), the weights used and
-    the aggregates that came out missing (city, aggregate, coverage)."""
-    parent_of = pd.Series({n.code: n.parent for n in [*meth.indicators, *meth.aggregates] if n.parent})
-    nominal = pd.Series({n.code: n.weight for n in [*meth.indicators, *meth.aggregates]})
+    leave-one-out diagnostic."""
+    parent_of = fw.parent_of
     current = normalised[[c for c in normalised.columns if c not in drop]]
     scores, weight_rows, missing, pca_rows = {}, [], [], []
-    for level in meth.levels[1:]:
-        cfg = meth.scoring.aggregation[level]
-        if cfg.weights == "yaml":
-            w = nominal[current.columns]
-        elif cfg.weights == "equal":
-            w = pd.Series(1.0, index=current.columns)
-        else:
-            w, table = pca_weights(current, parent_of)
+    for level in fw.levels[1:]:
+        cfg = fw.aggregation[level]
+        w, table = WEIGHTS[cfg.weights](current, parent_of, fw.nominal_weights)
+        if table is not None:
             pca_rows.append(table.assign(level=level))
         level_scores, coverage = aggregate(current, parent_of, w, cfg, level)
         # a parent whose children were all dropped has nothing to aggregate: missing
         empty = 0.0 if cfg.missing == "zero" else float("nan")
-        level_scores = level_scores.reindex(columns=meth.level_codes(level), fill_value=empty)
+        level_scores = level_scores.reindex(columns=fw.level_codes(level), fill_value=empty)
         for c in current.columns:
             weight_rows.append({"level": level, "parent": parent_of[c], "child": c, "weight": float(w[c])})
         gone = (coverage < cfg.min_coverage) | (coverage == 0)
@@ -183,7 +221,6 @@ def aggregate_all(normalised: pd.DataFrame, meth, drop: frozenset = frozenset())
         for code in level_scores.columns:
             scores[code] = level_scores[code]
         current = level_scores[[c for c in level_scores.columns if c not in drop]]
-    return {"scores": pd.DataFrame(scores)[meth.aggregate_codes()],
-            "weights": pd.DataFrame(weight_rows),
-            "missing": pd.DataFrame(missing, columns=["city_id", "aggregate", "coverage", "became"]),
-            "pca": pd.concat(pca_rows, ignore_index=True) if pca_rows else pd.DataFrame()}
+    return Aggregated(pd.DataFrame(scores)[fw.aggregate_codes()], pd.DataFrame(weight_rows),
+                      pd.DataFrame(missing, columns=["city_id", "aggregate", "coverage", "became"]),
+                      pd.concat(pca_rows, ignore_index=True) if pca_rows else pd.DataFrame())

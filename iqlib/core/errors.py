@@ -1,4 +1,8 @@
-"""User-facing errors: one clear message, exit code 2, no traceback."""
+"""Errors a user can cause and fix: one clear message, exit code 2, no traceback.
+
+Every layer raises these (the core too: ``MethodError``); only the ``iq`` command turns
+them into a message and an exit code, so the library stays usable from a notebook.
+"""
 
 
 class UserError(Exception):
@@ -6,6 +10,11 @@ class UserError(Exception):
 
     The CLI prints ``str(error)`` and exits with code 2; bugs raise anything else.
     """
+
+
+class MethodError(UserError):
+    """A method the data cannot support (e.g. a geometric mean of negative values, a
+    goalpost above the maximum): the core's domain error, naming the method and codes."""
 
 
 class ProblemsError(UserError):
@@ -20,8 +29,3 @@ class ProblemsError(UserError):
         if more:
             lines.append(f"  ... and {more} more")
         super().__init__("\n".join(lines))
-
-
-class MissingStageOutput(UserError):
-    """A stage needs a run-folder file that an earlier stage writes (a notebook run on its
-    own): the message names that stage and the file."""

@@ -1,14 +1,51 @@
-"""Missing data, per indicator: ``exclude`` (left missing, the aggregation skips it and
-re-normalises the weights), ``zero`` (missing = absent), ``group_mean``,
-``group_median`` or ``group_min`` of the city's group (a roster column, the population
-group by default). Every imputed value is listed."""
+"""Missing data, per indicator: a rule registered in ``IMPUTATIONS``. Every imputed value
+is listed.
+
+A rule is ``f(values, key) -> filled``: the cities × indicators sharing the rule and the
+group key of each city (a roster column, the population group by default)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import AfterValidator, Field
 
-_GROUP_STAT = {"group_mean": "mean", "group_median": "median", "group_min": "min"}
+from iqlib.core.registry import Registry, Strict
+
+IMPUTATIONS: Registry = Registry("missing-data rule", key="rule")
+
+# a rule as the YAML names it, checked against the registry
+MissingRule = Annotated[str, AfterValidator(IMPUTATIONS.check)]
+
+
+class Imputation(Strict):
+    by: str = Field("group", description="roster column whose groups the group_* rules use")
+
+
+@IMPUTATIONS.register("exclude")
+def exclude(values: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
+    """Left missing: the aggregation skips it and re-normalises the weights."""
+    return values
+
+
+@IMPUTATIONS.register("zero")
+def zero(values: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
+    """Missing means absent: 0."""
+    return values.fillna(0.0)
+
+
+def _group(stat: str):
+    def fill(values: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
+        return values.fillna(values.groupby(key).transform(stat))
+    fill.__doc__ = f"The {stat} of the city's group (missing when the group has no value)."
+    return fill
+
+
+IMPUTATIONS.register("group_mean")(_group("mean"))
+IMPUTATIONS.register("group_median")(_group("median"))
+IMPUTATIONS.register("group_min")(_group("min"))
 
 
 def impute(values: pd.DataFrame, rules: pd.Series, by: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -18,11 +55,7 @@ def impute(values: pd.DataFrame, rules: pd.Series, by: pd.Series) -> tuple[pd.Da
     key = by.reindex(values.index).to_numpy()
     for rule in sorted(set(rules.reindex(values.columns))):
         cols = rules.index[rules == rule].intersection(values.columns)
-        if rule == "zero":
-            out[cols] = values[cols].fillna(0.0)
-        elif rule in _GROUP_STAT:
-            fill = values[cols].groupby(key).transform(_GROUP_STAT[rule])
-            out[cols] = values[cols].fillna(fill)
+        out[cols] = IMPUTATIONS[rule](values[cols], key)
     row, col = np.nonzero(values.isna().to_numpy())  # row-major: by city, then indicator
     table = pd.DataFrame({"city_id": values.index[row], "indicator": values.columns[col],
                           "rule": rules.reindex(values.columns).to_numpy()[col],

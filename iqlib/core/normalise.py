@@ -4,14 +4,47 @@ Polarity is applied by multiplying the values by the indicator's direction befor
 normalising (goalposts, distance to target and fraction of max use the equivalent
 direction-explicit formulas so their posts and targets stay in the indicator's units).
 Each method works within population group or over all cities (``within``).
+
+A method is one function registered in ``NORMALISATIONS`` with its options model next
+to it; ``f(x, pol, groups, cfg, bounds)`` gets the values (cities × indicators sharing
+``cfg``), their polarity (±1 per column), the scope key per city (None: all cities),
+its options and the base edition's bounds (``Bounds``, for goalposts).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
-from iqlib.core.errors import UserError
+from iqlib.core.errors import MethodError
+from iqlib.core.registry import Registry, Strict
+
+NORMALISATIONS: Registry = Registry("normalisation")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Goalposts taken from a base edition: per indicator, the maximum in each group
+    (groups × indicators) and over all cities."""
+
+    group_max: pd.DataFrame
+    max: pd.Series
+
+    @classmethod
+    def of(cls, values: pd.DataFrame, groups: pd.Series) -> Bounds:
+        return cls(values.groupby(groups.reindex(values.index).to_numpy()).max(), values.max())
+
+
+class Normalisation(Strict):
+    """Options every normalisation has: the scope (each subclass names its ``method``)."""
+
+    within: Literal["group", "all"] = "group"
+    if TYPE_CHECKING:
+        method: str
 
 
 def _scope(values: pd.DataFrame, groups: pd.Series | None):
@@ -24,6 +57,22 @@ def _positive(x: pd.DataFrame, pol: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(np.broadcast_to(pol[x.columns].to_numpy() > 0, x.shape), index=x.index, columns=x.columns)
 
 
+class MinMax(Normalisation):
+    """lower + (x − min)/(max − min)·(upper − lower); constant scope → ``constant``."""
+
+    method: Literal["minmax"]
+    lower: float = 0.0
+    upper: float = 1.0
+    constant: Literal["midpoint", "lower", "upper"] = "midpoint"
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if not self.upper > self.lower:
+            raise ValueError(f"upper ({self.upper}) must be greater than lower ({self.lower})")
+        return self
+
+
+@NORMALISATIONS.register("minmax", MinMax)
 def minmax(x, pol, groups, cfg, bounds=None):
     """lower + (x − min)/(max − min)·(upper − lower); constant scope → ``constant``."""
     o = x * pol
@@ -35,6 +84,15 @@ def minmax(x, pol, groups, cfg, bounds=None):
     return out.mask((span == 0) & o.notna(), fill)
 
 
+class ZScore(Normalisation):
+    """mean + sd·(x − x̄)/s, s the sample standard deviation (n − 1)."""
+
+    method: Literal["zscore"]
+    mean: float = 0.0
+    sd: float = Field(1.0, gt=0)
+
+
+@NORMALISATIONS.register("zscore", ZScore)
 def zscore(x, pol, groups, cfg, bounds=None):
     """mean + sd·(x − x̄)/s with the sample standard deviation; constant scope → mean."""
     o = x * pol
@@ -44,6 +102,25 @@ def zscore(x, pol, groups, cfg, bounds=None):
     return out.mask((s == 0) & o.notna(), cfg.mean)
 
 
+class Goalposts(Normalisation):
+    """scale·(x − lower)/(upper − lower) (polarity −1: (upper − x)/(upper − lower)),
+    truncated to [0, scale] if ``truncate``. ``upper: base_group_max`` takes the upper
+    post from the base edition: the maximum of the indicator in the city's group."""
+
+    method: Literal["goalposts"]
+    lower: float
+    upper: float | Literal["base_group_max", "base_max"]
+    scale: float = Field(1.0, gt=0)
+    truncate: bool = True
+
+    @model_validator(mode="after")
+    def _posts(self):
+        if isinstance(self.upper, float) and not self.upper > self.lower:
+            raise ValueError(f"upper goalpost ({self.upper}) must be greater than lower ({self.lower})")
+        return self
+
+
+@NORMALISATIONS.register("goalposts", Goalposts)
 def goalposts(x, pol, groups, cfg, bounds=None):
     """scale·(x − lower)/(upper − lower), or (upper − x)/(upper − lower) for polarity −1;
     truncated to [0, scale]. The upper post may come from the base edition."""
@@ -52,7 +129,7 @@ def goalposts(x, pol, groups, cfg, bounds=None):
     span = upper - lower
     bad = (span <= 0).any()
     if bad.any():
-        raise UserError(f"goalposts: upper post not above lower post for {', '.join(bad[bad].index)}")
+        raise MethodError(f"goalposts: upper post not above lower post for {', '.join(bad[bad].index)}")
     up = (x - lower) / span
     out = up.where(_positive(x, pol), (upper - x) / span)
     if cfg.truncate:
@@ -64,18 +141,29 @@ def _upper_posts(x, groups, cfg, bounds) -> pd.DataFrame:
     if not isinstance(cfg.upper, str):
         return pd.DataFrame(cfg.upper, index=x.index, columns=x.columns)
     if bounds is None:
-        raise UserError(f"goalposts upper: {cfg.upper} needs the base edition's data")
+        raise MethodError(f"goalposts upper: {cfg.upper} needs the base edition's data")
     if cfg.upper == "base_max":
-        return pd.DataFrame(np.broadcast_to(bounds["max"][x.columns].to_numpy(), x.shape),
+        return pd.DataFrame(np.broadcast_to(bounds.max[x.columns].to_numpy(), x.shape),
                             index=x.index, columns=x.columns)
-    by_group = bounds["group_max"][x.columns]
+    by_group = bounds.group_max[x.columns]
     key = groups.reindex(x.index)
     unknown = sorted(set(key) - set(by_group.index))
     if unknown:
-        raise UserError(f"goalposts upper: base_group_max: the base edition has no group {', '.join(unknown)}")
+        raise MethodError(f"goalposts upper: base_group_max: the base edition has no group {', '.join(unknown)}")
     return pd.DataFrame(by_group.loc[key.to_numpy()].to_numpy(), index=x.index, columns=x.columns)
 
 
+class DistToTarget(Normalisation):
+    """scale·(x − min)/(target − min) (polarity −1: (max − x)/(max − target)); capped
+    at scale if ``cap``."""
+
+    method: Literal["dist2target"]
+    target: float
+    cap: bool = True
+    scale: float = Field(1.0, gt=0)
+
+
+@NORMALISATIONS.register("dist2target", DistToTarget)
 def dist2target(x, pol, groups, cfg, bounds=None):
     """scale·(x − min)/(target − min), or (max − x)/(max − target) for polarity −1;
     capped at scale when ``cap``."""
@@ -87,11 +175,26 @@ def dist2target(x, pol, groups, cfg, bounds=None):
     return cfg.scale * out
 
 
+class Rank(Normalisation):
+    """Rank, 1 = lowest, ties share the lowest rank ("min")."""
+
+    method: Literal["rank"]
+
+
+@NORMALISATIONS.register("rank", Rank)
 def rank(x, pol, groups, cfg, bounds=None):
     """Rank in scope, 1 = worst, ties share the lowest rank ("min")."""
     return _scope(x * pol, groups).rank(method="min")
 
 
+class PercentRank(Normalisation):
+    """scale·(rank − 1)/(n − 1)."""
+
+    method: Literal["pctrank"]
+    scale: float = Field(1.0, gt=0)
+
+
+@NORMALISATIONS.register("pctrank", PercentRank)
 def pctrank(x, pol, groups, cfg, bounds=None):
     """scale·(rank − 1)/(n − 1), n the non-missing cities of the scope (n = 1 → scale/2)."""
     o = x * pol
@@ -101,27 +204,56 @@ def pctrank(x, pol, groups, cfg, bounds=None):
     return cfg.scale * out.mask((n == 1) & o.notna(), 0.5)
 
 
+class Borda(Normalisation):
+    """rank − 1 (number of cities below)."""
+
+    method: Literal["borda"]
+
+
+@NORMALISATIONS.register("borda", Borda)
 def borda(x, pol, groups, cfg, bounds=None):
     """rank − 1: the number of cities of the scope strictly below."""
     return _scope(x * pol, groups).rank(method="min") - 1
 
 
+class FractionOfMax(Normalisation):
+    """scale·x/max (polarity −1: scale·min/x); values must be > 0."""
+
+    method: Literal["fracmax"]
+    scale: float = Field(1.0, gt=0)
+
+
+@NORMALISATIONS.register("fracmax", FractionOfMax)
 def fracmax(x, pol, groups, cfg, bounds=None):
     """scale·x/max, or scale·min/x for polarity −1 (the share of the best value)."""
     g = _scope(x, groups)
     if (x < 0).any().any() or ((x == 0) & (pol < 0)).any().any():
         bad = [c for c in x.columns if (x[c] < 0).any() or ((x[c] == 0).any() and pol[c] < 0)]
-        raise UserError(f"fracmax needs positive values (zero allowed only for polarity +1): {', '.join(bad)}")
+        raise MethodError(f"fracmax needs positive values (zero allowed only for polarity +1): {', '.join(bad)}")
     out = (x / g.transform("max")).where(_positive(x, pol), g.transform("min") / x)
     return cfg.scale * out
 
 
-METHODS = {"minmax": minmax, "zscore": zscore, "goalposts": goalposts, "dist2target": dist2target,
-           "rank": rank, "pctrank": pctrank, "borda": borda, "fracmax": fracmax}
+class Logistic(Normalisation):
+    """scale/(1 + exp(−slope·z)), z the z-score of the oriented value in its scope."""
+
+    method: Literal["logistic"]
+    slope: float = Field(1.0, gt=0)
+    scale: float = Field(1.0, gt=0)
 
 
-def normalise(values: pd.DataFrame, polarity: pd.Series, configs: dict, groups: pd.Series,
-              bounds: dict | None = None) -> pd.DataFrame:
+@NORMALISATIONS.register("logistic", Logistic, exact=False)
+def logistic(x, pol, groups, cfg, bounds=None):
+    """scale/(1 + exp(−slope·z)), z = (x − x̄)/s in the scope (sample s); a constant scope → scale/2."""
+    o = x * pol
+    g = _scope(o, groups)
+    m, s = g.transform("mean"), g.transform("std")
+    out = cfg.scale / (1.0 + np.exp(-cfg.slope * (o - m) / s.where(s > 0)))
+    return out.mask((s == 0) & o.notna(), cfg.scale / 2)
+
+
+def normalise(values: pd.DataFrame, polarity: pd.Series, configs: dict[str, Normalisation], groups: pd.Series,
+              bounds: Bounds | None = None) -> pd.DataFrame:
     """Normalise every indicator by its configuration; indicators sharing a configuration
     are normalised together (vectorised over cities and indicators)."""
     out = pd.DataFrame(index=values.index, columns=values.columns, dtype=float)
@@ -131,5 +263,12 @@ def normalise(values: pd.DataFrame, polarity: pd.Series, configs: dict, groups: 
     for cfg, cols in by_cfg.items():
         pol = pd.Series(polarity[cols].to_numpy(), index=cols)
         scope = groups if cfg.within == "group" else None
-        out[cols] = METHODS[cfg.method](values[cols], pol, scope, cfg, bounds)
+        out[cols] = NORMALISATIONS[cfg.method](values[cols], pol, scope, cfg, bounds)
     return out
+
+
+# the options of any registered normalisation, picked by ``method`` (for the config models)
+if TYPE_CHECKING:
+    NormalisationChoice = Normalisation
+else:
+    NormalisationChoice = NORMALISATIONS.union()

@@ -151,3 +151,12 @@ def fragile(published: pd.DataFrame, index_code: str, groups: pd.Series, decimal
                          "published": "", "why": f"near tie ({scope}): relative difference {rel:.1e}",
                          "other": b})
     return pd.DataFrame(rows, columns=["city_id", "value", "full_precision", "published", "why", "other"])
+
+
+def published_ties(scores: pd.DataFrame, full: pd.Series, index_code: str) -> pd.DataFrame:
+    """Cities of one group with equal published index, with the full-precision value and
+    rank (equal printed scores may hold different ranks)."""
+    dup = scores.duplicated(["group", index_code], keep=False) & scores[index_code].notna()
+    out = scores.loc[dup, ["group", "city_id", "city_ru", index_code, "rank_in_group"]].copy()
+    out[f"{index_code}_full"] = full.reindex(out["city_id"]).to_numpy()
+    return out.reset_index(drop=True)

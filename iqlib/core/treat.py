@@ -9,8 +9,38 @@ the **original** values are log-transformed instead: log(x − min + 0.01·(max 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
+
+from iqlib.core.registry import Registry, Strict
+
+TREATMENTS: Registry = Registry("treatment")
+
+
+class Treatment(Strict):
+    """The options of a treatment (each subclass names its ``method``)."""
+
+    if TYPE_CHECKING:
+        method: str
+        within: str = "all"
+
+
+class NoTreatment(Treatment):
+    method: Literal["none"] = "none"
+
+
+class JRCTreatment(Treatment):
+    """Winsorise while |skew| ≥ skew and kurt ≥ kurt and fewer than winmax points changed;
+    if the rule still fails, log(x − min + 0.01·(max − min)) of the original values."""
+
+    method: Literal["jrc"]
+    skew: float = Field(2.0, gt=0)
+    kurt: float = Field(3.5)
+    winmax: int = Field(5, ge=0)
+    within: Literal["all", "group"] = "all"
 
 
 def _moments(x: np.ndarray) -> tuple[int, float, float, float]:
@@ -48,11 +78,15 @@ def _kurt(n, s2, s3, s4) -> float:
     return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
-def fails(x: np.ndarray, cfg) -> bool:
-    """The JRC rule: |skew| ≥ cfg.skew and kurt ≥ cfg.kurt."""
+def jrc_flag(s: float, k: float, skew_limit: float = 2.0, kurt_limit: float = 3.5) -> bool:
+    """The JRC rule on a skewness and kurtosis: |skew| ≥ skew_limit and kurt ≥ kurt_limit."""
+    return bool(not np.isnan(s) and not np.isnan(k) and abs(s) >= skew_limit and k >= kurt_limit)
+
+
+def fails(x: np.ndarray, cfg: JRCTreatment) -> bool:
+    """The JRC rule on the non-missing values of ``x`` with ``cfg``'s limits."""
     m = _moments(x)
-    s, k = _skew(*m), _kurt(*m)
-    return bool(not np.isnan(s) and not np.isnan(k) and abs(s) >= cfg.skew and k >= cfg.kurt)
+    return jrc_flag(_skew(*m), _kurt(*m), cfg.skew, cfg.kurt)
 
 
 def winsorise(x: np.ndarray, cfg) -> tuple[np.ndarray, np.ndarray]:
@@ -78,25 +112,33 @@ def log_ct(x: np.ndarray) -> np.ndarray:
     return np.log(x - lo + 0.01 * (hi - lo))
 
 
-def treat_vector(x: np.ndarray, cfg) -> tuple[np.ndarray, dict, np.ndarray]:
-    """Treated values, a summary row, and a per-point label ('' | winhi | winlo | log)."""
-    labels = np.full(len(x), "", dtype=object)
-    row = {"skew_before": skew(x), "kurt_before": kurt(x), "action": "none", "points": 0}
-    if cfg.method == "none" or not fails(x, cfg):
-        out = x
-    else:
-        out, labels = winsorise(x, cfg)
-        if fails(out, cfg):
-            out = log_ct(x)
-            labels = np.where(np.isnan(x), "", "log").astype(object)
-            row.update(action="log", points=int((~np.isnan(x)).sum()))
-        else:
-            row.update(action="winsorised", points=int((labels != "").sum()))
-    row.update(skew_after=skew(out), kurt_after=kurt(out))
-    return out, row, labels
+@TREATMENTS.register("none", NoTreatment)
+def none(x: np.ndarray, cfg: NoTreatment) -> tuple[np.ndarray, dict, np.ndarray]:
+    """No treatment: the values as they are."""
+    return x, {"action": "none", "points": 0}, np.full(len(x), "", dtype=object)
 
 
-def treat(values: pd.DataFrame, configs: dict, groups: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+@TREATMENTS.register("jrc", JRCTreatment, exact=False)
+def jrc(x: np.ndarray, cfg: JRCTreatment) -> tuple[np.ndarray, dict, np.ndarray]:
+    """The JRC rule: winsorise, or log-transform when winsorising does not fix it."""
+    if not fails(x, cfg):
+        return none(x, NoTreatment())
+    out, labels = winsorise(x, cfg)
+    if fails(out, cfg):
+        labels = np.where(np.isnan(x), "", "log").astype(object)
+        return log_ct(x), {"action": "log", "points": int((~np.isnan(x)).sum())}, labels
+    return out, {"action": "winsorised", "points": int((labels != "").sum())}, labels
+
+
+def treat_vector(x: np.ndarray, cfg: Treatment) -> tuple[np.ndarray, dict, np.ndarray]:
+    """Treated values, a summary row (skew and kurtosis before and after, the action and
+    the points changed), and a per-point label ('' | winhi | winlo | log)."""
+    out, action, labels = TREATMENTS[cfg.method](x, cfg)
+    return out, {"skew_before": skew(x), "kurt_before": kurt(x), **action,
+                 "skew_after": skew(out), "kurt_after": kurt(out)}, labels
+
+
+def treat(values: pd.DataFrame, configs: dict[str, Treatment], groups: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Treat each indicator by its configuration, over all cities or within each group.
 
     Returns the treated values, a table per (indicator, scope) of skew and kurtosis
@@ -124,3 +166,10 @@ def treat(values: pd.DataFrame, configs: dict, groups: pd.Series) -> tuple[pd.Da
     point_cols = ["city_id", "indicator", "original", "treated", "label"]
     return (out, pd.DataFrame(rows, columns=cols),
             pd.concat(points, ignore_index=True) if points else pd.DataFrame(columns=point_cols))
+
+
+# the options of any registered treatment, picked by ``method`` (for the config models)
+if TYPE_CHECKING:
+    TreatmentChoice = Treatment
+else:
+    TreatmentChoice = TREATMENTS.union()

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqlib.config.params import Params
-from iqlib.config.paths import display
-from iqlib.core import derive
+from iqlib.config.params import Params, load_params
+from iqlib.config.paths import display, resolve
+from iqlib.core import engine, roster
 from iqlib.core.errors import ProblemsError, UserError
+from iqlib.core.normalise import Bounds
+from iqlib.io import derive
 
 CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
 OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018"]
@@ -35,7 +37,7 @@ class Table:
     lines: dict | None = None  # (row, column) -> line, for long-format files
     encoding: str = "utf-8"
 
-    def where(self, row: int, column: str | None = None) -> str:
+    def where(self, row: int | np.integer, column: str | None = None) -> str:
         col = f", column {column}" if column else ""
         line = (self.lines or {}).get((row, column), self.first_line + row)
         return f"{display(self.path)}: line {line}{col}"
@@ -351,17 +353,19 @@ def missing_table(values: pd.DataFrame, params: Params) -> pd.DataFrame:
     return pairs
 
 
-def warnings_table(values: pd.DataFrame, cities: pd.DataFrame, params: Params, factor: float = 10.0) -> pd.DataFrame:
-    """Suspicious but valid values: a rate or density above ``factor`` × its group median."""
+def warnings_table(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Suspicious but valid values: above ``warn_above_group_median`` × the group median
+    (set per kind in the methodology)."""
     meth = params.methodology
-    codes = [i.code for i in meth.indicators if i.kind in ("rate_per_10k", "density_per_km2")]
-    groups = cities.set_index("city_id").loc[values.index, "group"].to_numpy()
-    median = values[codes].groupby(groups).transform("median")
-    high = (values[codes] > factor * median) & (median > 0)
+    factor = {i.code: meth.kinds[i.kind].warn_above_group_median for i in meth.indicators}
+    codes = [c for c in meth.indicator_codes() if factor[c]]
+    limit = pd.Series({c: factor[c] for c in codes}, dtype=float)
+    median = values[codes].groupby(roster.column(cities, values.index).to_numpy()).transform("median")
+    high = (values[codes] > median * limit) & (median > 0)
     row, col = np.nonzero(high.to_numpy())
-    return pd.DataFrame({"city_id": values.index[row], "indicator": np.array(codes)[col],
+    return pd.DataFrame({"city_id": values.index[row], "indicator": np.array(codes, dtype=object)[col],
                          "value": values[codes].to_numpy()[row, col], "group_median": median.to_numpy()[row, col],
-                         "warning": f"above {factor:g} × the group median"})
+                         "warning": [f"above {limit.iloc[j]:g} × the group median" for j in col]})
 
 
 def accounting(values: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
@@ -388,7 +392,20 @@ def accounting(values: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def load(params: Params) -> dict[str, pd.DataFrame]:
+@dataclass(frozen=True)
+class InputData:
+    """An edition's inputs, validated: the roster (one row per city, with its group), the
+    values (cities × indicators), and the tables that account for every cell."""
+
+    cities: pd.DataFrame
+    values: pd.DataFrame
+    group_disagreements: pd.DataFrame
+    missing: pd.DataFrame
+    accounting: pd.DataFrame
+    warnings: pd.DataFrame
+
+
+def load(params: Params) -> InputData:
     """All inputs of an edition, validated: roster, values, group disagreements, missing."""
     cities, disagree = load_cities(params)
     by = params.methodology.scoring.imputation.by
@@ -397,5 +414,14 @@ def load(params: Params) -> dict[str, pd.DataFrame]:
                         f"column {by!r} (it has {', '.join(cities.columns)})")
     values = load_values(params, cities)
     missing = missing_table(values, params)
-    return {"cities": cities, "values": values, "group_disagreements": disagree, "missing": missing,
-            "accounting": accounting(values, missing), "warnings": warnings_table(values, cities, params)}
+    return InputData(cities, values, disagree, missing, accounting(values, missing),
+                     warnings_table(values, cities, params))
+
+
+def goalpost_bounds(params: Params, values: pd.DataFrame, cities: pd.DataFrame) -> Bounds:
+    """Goalpost bounds from the base edition's inputs (from ``values`` and ``cities``, this
+    edition's, when none is named)."""
+    if params.edition.base_edition:
+        base = load(load_params(resolve(params.edition.base_edition)))
+        values, cities = base.values, base.cities
+    return engine.base_bounds(values, cities)

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from iqlib.config.params import Params
-from iqlib.core import derive
+from iqlib.io import derive
 
 NOTICE = ("# Шаблон для заполнения: значения показателей «IQ городов», методика {method}, издание {edition}. "
           "Одна строка — один город; пустая ячейка — нет данных; наличие и подкритерии: да/нет или 1/0; "

@@ -24,7 +24,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iqlib.core.aggregate import AGGREGATIONS
+from iqlib.core.framework import Framework
+from iqlib.core.impute import IMPUTATIONS
+from iqlib.core.normalise import NORMALISATIONS
 from iqlib.core.ranking import relative_difference
+from iqlib.core.treat import TREATMENTS
+from iqlib.core.weighting import WEIGHTS
 
 RTOL = 1e-12
 
@@ -35,21 +41,22 @@ ALWAYS_TOLERANCE = {"results/effective_weights.csv", "results/audit_correlations
 # files that are exact for an arithmetic methodology and within tolerance otherwise
 METHOD_TOLERANCE = {"results/normalised.csv", "results/aggregates.csv", "results/treated_points.csv",
                     "results/weights.csv", "results/published_ties.csv", "results/fragile.csv"}
-ARITHMETIC_AGGREGATION = {"weighted_mean", "weighted_sum", "harmonic_mean"}
 
 
-def arithmetic(meth) -> bool:
-    """True when the methodology computes its scores with +, −, ×, ÷, √ only: no outlier
-    treatment (skewness, kurtosis and the log use pow/log), no geometric or generalised
-    means (log/exp/pow), no PCA weights (LAPACK). Its full-precision tables are then exact."""
-    untreated = all(meth.treatment_of(c).method == "none" for c in meth.indicator_codes())
-    aggregation = meth.scoring.aggregation.values()
-    return untreated and all(a.method in ARITHMETIC_AGGREGATION and a.weights != "pca" for a in aggregation)
+def arithmetic(fw: Framework) -> bool:
+    """True when every method the framework uses is registered as exact (+, −, ×, ÷, √
+    only): e.g. no JRC treatment (skewness, kurtosis and the log use pow/log), no geometric
+    or generalised means (log/exp/pow), no PCA weights (LAPACK). Its full-precision tables
+    are then exact."""
+    return (all(IMPUTATIONS.exact(r) for r in fw.missing.values())
+            and all(TREATMENTS.exact(t.method) for t in fw.treatment.values())
+            and all(NORMALISATIONS.exact(n.method) for n in fw.normalisation.values())
+            and all(AGGREGATIONS.exact(a.method) and WEIGHTS.exact(a.weights) for a in fw.aggregation.values()))
 
 
-def tolerance_files(meth) -> set[str]:
+def tolerance_files(fw: Framework) -> set[str]:
     """The run-folder files whose float cells are compared within ``RTOL``."""
-    return ALWAYS_TOLERANCE | (set() if arithmetic(meth) else METHOD_TOLERANCE)
+    return ALWAYS_TOLERANCE | (set() if arithmetic(fw) else METHOD_TOLERANCE)
 
 
 def close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -235,7 +242,7 @@ def compare_file(name: str, published: Path, rerun: Path, tolerant: set[str]) ->
     return Outcome(name, problem="bytes differ")
 
 
-def compare_runs(published: Path, rerun: Path, names: list[str], meth) -> Comparison:
+def compare_runs(published: Path, rerun: Path, names: list[str], fw: Framework) -> Comparison:
     """Every named file of two run folders under the contract."""
-    tolerant = tolerance_files(meth)
+    tolerant = tolerance_files(fw)
     return Comparison([compare_file(n, published / n, rerun / n, tolerant) for n in names])

@@ -8,12 +8,9 @@ and an existing run intact.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
 import json
 import os
-import platform
 import selectors
 import shutil
 import signal
@@ -22,21 +19,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
-from iqlib import __version__
-from iqlib.config.params import Params, load_params, sha256
+from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, project_root
 from iqlib.core.errors import UserError
 from iqlib.io import inputs
-from iqlib.presentation.report import index_html
-from iqlib.publishing import machine
+from iqlib.io.hashing import CHECKSUMS, MANIFEST, hash_tree
+from iqlib.io.runfolder import RunFolder
+from iqlib.presentation.pages import index_html
 from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
+from iqlib.publishing.manifest import manifest, now
 from iqlib.stages import STAGES, check_uncertainty, rank_intervals
 
-PACKAGES = ["iqlib", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "pyyaml", "pydantic",
-            "papermill", "nbformat", "nbclient", "nbconvert", "ipykernel", "openpyxl", "threadpoolctl"]
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str}
 
 
@@ -107,7 +102,8 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
             proc.wait()
             raise
         finally:
-            proc.stdout.close()
+            if proc.stdout is not None:
+                proc.stdout.close()
         err.seek(0)
         stderr = err.read().decode("utf-8", errors="replace")
     if proc.returncode != 0 or done != STAGES:
@@ -124,6 +120,7 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
 def _progress(proc: subprocess.Popen, deadline: list[float]):
     """The (start|done, stage) lines of the stage process as they come; TimeoutError when
     ``deadline[0]`` (moved by the caller as stages start) passes before the next one."""
+    assert proc.stdout is not None
     fd, buffer = proc.stdout.fileno(), b""
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
@@ -245,87 +242,11 @@ def export_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(project_root()), *args], capture_output=True,
-                             text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-CODE = ["notebooks/*.ipynb", "pyproject.toml", "constraints.txt"]
-
-
-def code_digest() -> str:
-    """sha256 over the code that makes a run: the iqlib package in use, the project's stage
-    notebooks and dependency pins, file names included. It identifies the code by content,
-    so a fresh clone of a later commit that changed none of it is the same code."""
-    package = Path(__file__).resolve().parents[1]
-    files = [(f"iqlib/{p.relative_to(package).as_posix()}", p) for p in package.rglob("*.py")
-             if "__pycache__" not in p.parts]
-    root = project_root()
-    files += [(p.relative_to(root).as_posix(), p) for pattern in CODE for p in root.glob(pattern) if p.is_file()]
-    digest = hashlib.sha256()
-    for name, path in sorted(files):
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _file_entry(path: Path) -> dict:
-    return {"path": display(path), "bytes": path.stat().st_size, "sha256": sha256(path)}
-
-
-def _hash_tree(folder: Path, skip: set[str]) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).as_posix() not in skip}
-
-
-def manifest(params: Params, staging: Path, started: str) -> dict:
-    """What was run, on what, with what: the record an auditor checks a run against."""
-    def version(pkg: str) -> str | None:
-        try:
-            return metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            return None
-
-    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!outputs")
-    resolved = {"edition": params.edition.model_dump(mode="json"),
-                "methodology": params.methodology.model_dump(mode="json")}
-    resolved_json = json.dumps(resolved, ensure_ascii=False, sort_keys=True)
-    return {
-        "manifest_version": 2,
-        "edition": params.edition.edition,
-        "scenario": params.edition.scenario,
-        "synthetic": params.edition.synthetic,
-        "params": {**_file_entry(params.edition_path), "files": [_file_entry(f) for f in params.files],
-                   "resolved": resolved, "resolved_sha256": hashlib.sha256(resolved_json.encode()).hexdigest()},
-        "methodology": {**_file_entry(params.methodology_path), "id": params.methodology.id},
-        "inputs": {key: _file_entry(p) for key, p in params.input_paths.items()},
-        "base_edition": _base_entry(params),
-        "notebooks": {s: _file_entry(project_root() / "notebooks" / f"{s}.ipynb") for s in STAGES},
-        "code": {"iqlib_version": __version__, "content_sha256": code_digest(),
-                 "git_commit": _git("rev-parse", "HEAD"), "git_dirty": None if status is None else bool(status)},
-        "environment": {"python": platform.python_version(), "platform": platform.platform(),
-                        "PYTHONHASHSEED": "0", "kernel": "python3",
-                        "packages": {p: version(p) for p in PACKAGES}},
-        "machine": machine.describe(),
-        "started": started,
-        "finished": _now(),
-        "outputs": _hash_tree(staging, {"manifest.json", "checksums.sha256"}),
-    }
-
-
-def _base_entry(params: Params) -> dict | None:
-    """The base edition whose data fixes goalposts, with its input files."""
-    if not params.edition.base_edition:
-        return None
-    base = load_params(params.edition.base_edition)
-    return {**_file_entry(base.edition_path), "inputs": {k: _file_entry(p) for k, p in base.input_paths.items()}}
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+def front_page(params: Params, folder: RunFolder) -> str:
+    """The run's index.html from its scores, tables and charts."""
+    return index_html(params, STAGES, folder.read_csv("scores.csv"),
+                      [p.name for p in folder.results.glob("*.csv")], [p.name for p in folder.figures.glob("*.png")],
+                      rank_intervals(params, folder))
 
 
 def _replace(staging: Path, dest: Path) -> None:
@@ -342,7 +263,7 @@ def _replace(staging: Path, dest: Path) -> None:
 def run(params_file: str, out: str | None = None, publish: bool = False, force: bool = False,
         log=print) -> Path:
     """Validate params and inputs, execute every stage, publish the run folder."""
-    started = _now()
+    started = now()
     params = load_params(params_file)
     data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
     check_uncertainty(params, data)
@@ -355,7 +276,7 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     if dest.parent.is_dir():
         recover(dest)
     if dest.exists():
-        if not (dest / "manifest.json").is_file():
+        if not (dest / MANIFEST).is_file():
             raise UserError(f"{display(dest)} exists and is not a run folder; choose another --out")
         published = publish or (project_root() / "outputs") in dest.parents
         if published and not force:
@@ -371,13 +292,11 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             export_html(staging / "notebooks" / f"{stage}.ipynb", staging / "html" / f"{stage}.html")
 
         execute_stages(staging, params, finish, log)
-        (staging / "index.html").write_text(index_html(staging, params, STAGES, rank_intervals(params, staging)), encoding="utf-8")
-        man = manifest(params, staging, started)
-        (staging / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n",
-                                               encoding="utf-8")
-        sums = _hash_tree(staging, {"checksums.sha256"})
-        (staging / "checksums.sha256").write_text("".join(f"{h}  {p}\n" for p, h in sums.items()),
-                                                  encoding="utf-8")
+        staged = RunFolder(staging)
+        staged.write_text("index.html", front_page(params, staged))
+        staged.write_text(MANIFEST, json.dumps(manifest(params, staging, started), ensure_ascii=False, indent=2) + "\n")
+        sums = hash_tree(staging, {CHECKSUMS})
+        staged.write_text(CHECKSUMS, "".join(f"{h}  {p}\n" for p, h in sums.items()))
         _replace(staging, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

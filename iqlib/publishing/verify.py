@@ -20,17 +20,17 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import nbformat
 
-from iqlib.config.params import load_params, sha256
+from iqlib.config.params import load_params
 from iqlib.config.paths import display, resolve
 from iqlib.core.errors import UserError
+from iqlib.core.framework import Framework
+from iqlib.io.hashing import CHECKSUMS, MANIFEST, RECORDS, files, sha256
 from iqlib.publishing import contract, machine
-
-SKIP = {"manifest.json", "checksums.sha256"}
+from iqlib.publishing.manifest import code_digest, git, package_versions
 
 
 @dataclass
@@ -53,12 +53,8 @@ class Report:
         return "reproduced within tolerance" if self.compared.within else "reproduced exactly"
 
 
-def _tree(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-
-
 def read_manifest(run: Path) -> dict:
-    path = run / "manifest.json"
+    path = run / MANIFEST
     if not run.is_dir():
         raise UserError(f"{display(run)}: no such folder")
     if not path.is_file():
@@ -70,7 +66,7 @@ def read_manifest(run: Path) -> dict:
 
 
 def check_checksums(run: Path, man: dict, report: Report) -> None:
-    sums_path = run / "checksums.sha256"
+    sums_path = run / CHECKSUMS
     if not sums_path.is_file():
         report.problems.append("missing: checksums.sha256")
         return
@@ -87,10 +83,10 @@ def check_checksums(run: Path, man: dict, report: Report) -> None:
             report.problems.append(f"missing: {name} (listed in checksums.sha256)")
         elif sha256(path) != digest:
             report.problems.append(f"tampered: {name} (sha256 differs from checksums.sha256)")
-    for name in _tree(run):
-        if name not in sums and name != "checksums.sha256":
+    for name in files(run):
+        if name not in sums and name != CHECKSUMS:
             report.problems.append(f"unexpected file: {name} (not in checksums.sha256)")
-    listed = {k: v for k, v in sums.items() if k != "manifest.json"}
+    listed = {k: v for k, v in sums.items() if k != MANIFEST}
     if listed != man.get("outputs", {}):
         report.problems.append("manifest.json and checksums.sha256 list different outputs")
     report.lines.append(f"checksums: {len(sums)} files checked")
@@ -143,14 +139,12 @@ def check_inputs(man: dict, report: Report) -> None:
 
 
 def check_versions(man: dict, report: Report) -> None:
-    from iqlib.publishing.run import PACKAGES, _git, code_digest
-
     code = man.get("code", {})
     recorded, now = code.get("content_sha256"), code_digest()
     commit = code.get("git_commit")
     if recorded is None:
         report.notes.append(f"the manifest records no code content hash (made at git commit {commit}); "
-                            f"this checkout is at {_git('rev-parse', 'HEAD')}")
+                            f"this checkout is at {git('rev-parse', 'HEAD')}")
     elif recorded != now:
         report.notes.append(f"code differs: iqlib/, notebooks/ or the dependency pins changed since the run "
                             f"(made at git commit {commit}; content sha256 {recorded[:12]}, here {now[:12]})")
@@ -159,42 +153,38 @@ def check_versions(man: dict, report: Report) -> None:
     if code.get("git_dirty"):
         report.notes.append("the run was made from a checkout with uncommitted changes (git_dirty)")
     recorded_packages = man.get("environment", {}).get("packages", {})
-    for pkg in PACKAGES:
-        try:
-            current = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            current = None
+    for pkg, current in package_versions().items():
         if recorded_packages.get(pkg) != current:
             report.notes.append(f"package version differs: {pkg} {recorded_packages.get(pkg)} in the run, {current} here")
 
 
-def compare_trees(published: Path, rerun: Path, report: Report, meth) -> None:
+def compare_trees(published: Path, rerun: Path, report: Report, fw: Framework) -> None:
     """Every file of the published run against the re-run, under the contract."""
-    ours, theirs = set(_tree(published)) - SKIP, set(_tree(rerun)) - SKIP
+    ours, theirs = set(files(published)) - RECORDS, set(files(rerun)) - RECORDS
     for name in sorted(ours - theirs):
         report.problems.append(f"not produced by the re-run: {name}")
     for name in sorted(theirs - ours):
         report.problems.append(f"produced by the re-run but not published: {name}")
-    report.compared = contract.compare_runs(published, rerun, sorted(ours & theirs), meth)
+    report.compared = contract.compare_runs(published, rerun, sorted(ours & theirs), fw)
     report.problems += report.compared.problems
-    files = report.compared.files
-    same = sum(o.identical for o in files)
-    report.lines.append(f"re-run: {len(files)} files compared, {same} identical")
+    compared = report.compared.files
+    same = sum(o.identical for o in compared)
+    report.lines.append(f"re-run: {len(compared)} files compared, {same} identical")
     for o in report.compared.within:
         report.lines.append(f"within tolerance: {o.name}: {o.cells} cells differ, largest relative "
                             f"difference {o.largest:.1e} (tolerance {contract.RTOL:g})")
 
 
-def compare_with(run: Path, man: dict, rerun: Path, meth, report: Report) -> None:
+def compare_with(run: Path, man: dict, rerun: Path, fw: Framework, report: Report) -> None:
     """The published run against a re-run folder: where each was made (when the machines
     differ; a folder without a manifest was made here) and every file under the contract."""
-    path = rerun / "manifest.json"
+    path = rerun / MANIFEST
     made = json.loads(path.read_text(encoding="utf-8")).get("machine") if path.is_file() else machine.describe()
     published, here = machine.summary(man.get("machine")), machine.summary(made)
     if published != here:
         report.lines.append(f"published on: {published}")
         report.lines.append(f"re-run on:    {here}")
-    compare_trees(run, rerun, report, meth)
+    compare_trees(run, rerun, report, fw)
 
 
 def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=print) -> Report:
@@ -213,12 +203,12 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=pri
     if not resolve(params_file).is_file():
         report.problems.append(f"cannot re-run: {params_file} is missing")
         return report
-    meth = load_params(params_file).methodology
+    fw = load_params(params_file).methodology.framework
     if against is not None:
         other = Path(against).resolve()
         if not other.is_dir():
             raise UserError(f"--against {display(other)}: no such folder")
-        compare_with(run, man, other, meth, report)
+        compare_with(run, man, other, fw, report)
         return report
     from iqlib.publishing.run import StageError
     from iqlib.publishing.run import run as run_chain
@@ -227,7 +217,7 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=pri
     try:
         log(f"re-running {params_file} into a temporary folder ...")
         run_chain(params_file, out=str(tmp / run.name), log=lambda msg: log(msg))
-        compare_with(run, man, tmp / run.name, meth, report)
+        compare_with(run, man, tmp / run.name, fw, report)
     except (UserError, StageError) as exc:
         report.problems.append(f"the re-run failed: {exc}")
     finally:

@@ -1,0 +1,129 @@
+"""The run folder: where the stages read each other's files and write their own.
+
+A ``RunFolder`` owns every read and write of a run: tables under ``results/`` (UTF-8,
+``\\n`` line ends, no index, spreadsheet formulas escaped), figures under ``figures/``,
+and the guard that nothing is written outside the folder. It is an object the notebook
+opens, not module state, so two runs in one process (tests, the what-if loop) never
+share anything.
+
+Run-folder files (``results/``) and the stage that writes each:
+  01 load       cities.csv, values.csv, group_disagreements.csv, missing.csv, accounting.csv,
+                warnings.csv
+  02 normalise  imputation.csv, treatment.csv, treated_points.csv, normalised.csv,
+                constant_indicators.csv, methods.csv, audit_distribution.csv
+  03 weight     aggregates.csv (full precision), weights.csv, missing_aggregates.csv,
+                effective_weights.csv (pca.csv when PCA weights are used),
+                audit_correlations.csv, audit_collinear.csv, audit_consistency.csv
+  04 rank       scores.csv (published: rounded), published_ties.csv, fragile.csv,
+                leave_one_out.csv, leave_one_out_shifts.csv; with ``uncertainty`` in the
+                edition: uncertainty.csv, uncertainty_inputs.csv, and with
+                ``uncertainty.sensitivity``: sensitivity.csv, sensitivity_convergence.csv
+  05 report     group_summary.csv; figures/*.png
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from iqlib.core.errors import UserError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class MissingStageOutput(UserError):
+    """A stage needs a run-folder file that an earlier stage writes (a notebook run on its
+    own): the message names that stage and the file."""
+
+
+def _writers(doc: str | None) -> dict[str, str]:
+    """Run-folder file → the stage that writes it, read from this module's docstring (the
+    one list of run-folder files)."""
+    writer: dict[str, str] = {}
+    stage = None
+    for line in (doc or "").splitlines():
+        start = re.match(r" {2}(\d{2}) (\w+)\s", line)
+        if start:
+            stage = f"{start[1]}_{start[2]}"
+        if stage:
+            for name in re.findall(r"\w+\.csv", line):
+                writer.setdefault(name, stage)
+    return writer
+
+
+WRITTEN_BY = _writers(__doc__)
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (=, +, -, @ first) get a
+    leading apostrophe; numbers are untouched. City names and comments are user input."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            risky = text.notna() & text.astype(str).str.startswith(FORMULA_START)
+            if risky.any():
+                out[col] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
+class RunFolder:
+    """One run's folder (created with its ``results/`` on opening)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root).resolve()
+        self.results = self.root / "results"
+        self.figures = self.root / "figures"
+        self.results.mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"RunFolder({self.root.name!r})"  # no absolute path in a printed notebook
+
+    def inside(self, path: str | Path) -> Path:
+        """``path`` (relative to the folder, or absolute) after checking it lies inside."""
+        p = (self.root / path).resolve()
+        if self.root not in p.parents:
+            raise RuntimeError(f"refusing to write {path}: outside the run folder")
+        return p
+
+    def write_csv(self, name: str, frame: pd.DataFrame, **kwargs: Any) -> Path:
+        """``results/<name>``: UTF-8, \\n line ends, no index, formula-like text escaped."""
+        path = self.inside(self.results / name)
+        escape_formulas(frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8", **kwargs)
+        return path
+
+    def read_csv(self, name: str, index: bool = False) -> pd.DataFrame:
+        """``results/<name>`` (city_id as text, indexed by it when ``index``); when it is
+        missing, a MissingStageOutput naming the earlier stage that writes it."""
+        try:
+            frame = pd.read_csv(self.results / name, dtype={"city_id": str}, keep_default_na=True, na_values=[""])
+        except FileNotFoundError:
+            stage = WRITTEN_BY.get(name)
+            raise MissingStageOutput(f"run {stage or 'the earlier stages'} first (results/{name} is missing)") from None
+        return frame.set_index("city_id") if index else frame
+
+    def has(self, name: str) -> bool:
+        return (self.results / name).is_file()
+
+    def save_figure(self, fig: Figure, name: str) -> Path:
+        """``figures/<name>``, then the figure is closed (a long run keeps no figures open)."""
+        import matplotlib.pyplot as plt  # here: stages that draw nothing never load matplotlib
+
+        path = self.inside(self.figures / name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+        return path
+
+    def write_text(self, name: str, text: str) -> Path:
+        """A text file at ``name`` (relative to the folder root), UTF-8."""
+        path = self.inside(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path

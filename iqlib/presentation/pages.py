@@ -1,0 +1,67 @@
+"""The run's front page (``index.html``): what it is, links to every notebook, page,
+table and chart, and the group leaders. Every text that comes from params or data is
+HTML-escaped."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from iqlib.config.params import Params
+from iqlib.presentation.charts import rank_interval
+from iqlib.presentation.text import TEXT, interval_note
+
+
+def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results: list[str], figures: list[str],
+               intervals: pd.DataFrame | None = None) -> str:
+    """The run's front page: what it is, links to every notebook, page, table (``results``:
+    file names under results/) and chart (``figures``: file names under figures/); the
+    leaders' rank intervals when ``intervals`` (city_id → low, high) are given."""
+    ed = params.edition
+    lang = ed.language
+    t = TEXT[lang]
+    title = params.title
+    esc = html.escape
+    parts = [f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">",
+             f"<title>{esc(title)}</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+             ".synthetic{background:#fde7ea;color:#b00020;padding:.6em 1em;font-weight:bold}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
+             "img{max-width:100%;border:1px solid #ddd}</style>\n</head>\n<body>",
+             f"<h1>{esc(title)}</h1>"]
+    if ed.synthetic:
+        parts.append(f"<p class=\"synthetic\">{esc(t['synthetic'])}</p>")
+    method = params.methodology_title
+    parts.append(f"<p>{esc(method)}. Edition {ed.edition}, scenario <code>{esc(ed.scenario)}</code>.</p>")
+    if ed.description:
+        parts.append(f"<p>{esc(ed.description)}</p>")
+    parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ol>")
+    for s in stages:
+        parts.append(f"<li>{esc(t['stage_names'][s])}: <a href=\"html/{s}.html\">{t['page']}</a>, "
+                     f"<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
+    parts.append("</ol>")
+    shown = intervals is not None
+    head = f"<th>{esc(t['rank_interval'])}</th>" if shown else ""
+    parts.append(f"<h2>{esc(t['top'])}</h2>\n<table><tr><th>{t['group']}</th><th>{t['rank']}</th>{head}"
+                 f"<th>{t['city']}</th><th>{esc(params.methodology.index_code)}</th></tr>")
+    top = scores[scores["rank_in_group"] <= 3]
+    code = params.methodology.index_code
+    for g in params.group_codes:
+        for _, row in top[top["group"] == g].iterrows():
+            cell = f"<td>{rank_interval(intervals, row['city_id']) or '—'}</td>" if shown else ""
+            parts.append(f"<tr><td>{esc(params.group_name(g))}</td><td>{row['rank_in_group']}</td>{cell}"
+                         f"<td>{esc(row['city_ru'])}</td><td>{row[code]:.2f}</td></tr>")
+    if shown:
+        parts.append(f"<p>{esc(interval_note(params))}.</p>")
+    parts.append("</table>")
+    parts.append(f"<h2>{esc(t['results'])}</h2>\n<ul>")
+    for name in sorted(results):
+        parts.append(f"<li><a href=\"results/{esc(name)}\">results/{esc(name)}</a></li>")
+    parts.append(f"<li><a href=\"manifest.json\">manifest.json</a> — {esc(t['manifest'])}</li>\n</ul>")
+    parts.append(f"<h2>{esc(t['figures'])}</h2>")
+    for name in sorted(figures):
+        stem = name.rsplit(".", 1)[0]
+        parts.append(f"<p><a href=\"figures/{esc(name)}\"><img src=\"figures/{esc(name)}\" alt=\"{esc(stem)}\"></a></p>")
+    parts.append("</body>\n</html>\n")
+    return "\n".join(parts)

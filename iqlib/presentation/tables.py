@@ -1,0 +1,126 @@
+"""Fixed-format text tables (what nbval compares) and the summary tables the notebooks
+show, in the edition's group order."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from iqlib.analysis import diagnostics, uncertainty
+from iqlib.config.params import Params
+from iqlib.core import ranking, roster
+from iqlib.core.registry import Registry, describe
+from iqlib.presentation.text import text
+
+
+def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2, column_decimals: dict | None = None) -> str:
+    """``text_table`` of a frame, or "None." in the edition's language when it is empty."""
+    return text_table(frame, decimals, column_decimals) if len(frame) else text(params, "none")
+
+
+def text_table(frame: pd.DataFrame, decimals: int = 2, column_decimals: dict | None = None) -> str:
+    """A DataFrame as fixed-format text (what nbval compares): floats to ``decimals``,
+    or to ``column_decimals[column]`` for the columns named there."""
+    formatters = {c: (lambda x, d=d: "—" if pd.isna(x) else f"{x:.{d}f}") for c, d in (column_decimals or {}).items()}
+    return frame.to_string(index=False, float_format=lambda x: f"{x:.{decimals}f}", na_rep="—",
+                           formatters=formatters)
+
+
+# --------------------------------------------------------------------------- 01 load
+def coverage(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Cities per group and share of indicator values present."""
+    present = values.notna().mean(axis=1).to_numpy()
+    frame = pd.DataFrame({"group": roster.column(cities, values.index).to_numpy(), "present": present})
+    out = frame.groupby("group", sort=False).agg(cities=("present", "size"), data_present_pct=("present", "mean"))
+    out["data_present_pct"] *= 100
+    return out.reindex(params.group_codes).reset_index()
+
+
+def coverage_by_city(values: pd.DataFrame, cities: pd.DataFrame, lowest: int = 10) -> pd.DataFrame:
+    """The cities with the fewest indicator values present."""
+    frame = pd.DataFrame({"city_id": values.index.to_numpy(),
+                          "group": roster.column(cities, values.index).to_numpy(),
+                          "present": values.notna().sum(axis=1).to_numpy(), "of": values.shape[1]})
+    frame["present_pct"] = 100 * frame["present"] / frame["of"]
+    return frame.sort_values(["present", "city_id"], kind="stable").head(lowest).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- 02 normalise
+def methods_table(params: Params) -> pd.DataFrame:
+    """Which method each indicator gets: missing rule, treatment, normalisation."""
+    meth = params.methodology
+    return pd.DataFrame([{"indicator": i.code, "kind": i.kind, "polarity": i.polarity,
+                          "missing": meth.missing_rule(i.code), "treatment": describe(meth.treatment_of(i.code)),
+                          "normalisation": describe(meth.normalisation_of(i.code))} for i in meth.indicators])
+
+
+def methods_summary(methods: pd.DataFrame) -> pd.DataFrame:
+    """Distinct method combinations with the indicators that use them."""
+    keys = ["missing", "treatment", "normalisation"]
+    return methods.groupby(keys, sort=False)["indicator"].agg(lambda s: ", ".join(s)).reset_index()
+
+
+def registered(family: Registry) -> str:
+    """The methods of a family as the notebooks list them: '* name — what it computes'."""
+    return "\n".join(f"* {name} — {summary}" for name, summary in family.describe())
+
+
+# --------------------------------------------------------------------------- 03 weight
+def aggregation_table(params: Params) -> pd.DataFrame:
+    """The aggregation method of each level."""
+    meth = params.methodology
+    rows = []
+    for level in meth.levels[1:]:
+        cfg = meth.scoring.aggregation[level]
+        rows.append({"level": level, "nodes": len(meth.level_codes(level)), "method": cfg.method,
+                     "p": cfg.p, "weights": cfg.weights, "nonpositive": cfg.nonpositive,
+                     "min_coverage": cfg.min_coverage, "missing": cfg.missing})
+    return pd.DataFrame(rows)
+
+
+def weights_table(params: Params) -> pd.DataFrame:
+    """Aggregates with their nominal weight, children and share of the index."""
+    meth = params.methodology
+    shares = diagnostics.nominal_shares(meth.framework)
+    rows = [{"code": a.code, "level": a.level, "name": params.name(a.code), "children": len(meth.children(a.code)),
+             "weight": a.weight, "share_pct": 100 * shares[a.code]} for a in meth.aggregates if a.parent]
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- 04 rank
+def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFrame:
+    """Per group, the cities whose nominal rank lies outside their interval, and the
+    ``widest`` intervals (width = high − low percentile rank)."""
+    if not len(table) or params.edition.uncertainty is None:
+        return table
+    lo, hi = uncertainty.interval_columns(params.edition.uncertainty.interval)
+    t = table.assign(width=table[hi] - table[lo])
+    t = t.sort_values(["width", "rank_in_group"], ascending=[False, True], kind="stable")
+    picked = t.groupby("group", sort=False).head(widest)
+    out = pd.concat([t[t["outside_in_group"]], picked]).drop_duplicates("city_id")
+    cols = ["group", "city_ru", "rank_in_group", "median_in_group", lo, hi, "width", "outside_in_group"]
+    return roster.sorted_by_group(out, params.group_codes, ["width"], [False])[cols]
+
+
+def moved_most(table: pd.DataFrame) -> pd.DataFrame:
+    """Per group, how many cities each input moves most (largest per-city ST_i)."""
+    if "moved_most_by" not in table:
+        return pd.DataFrame()
+    counts = table.groupby(["group", "moved_most_by"], sort=False).size().reset_index(name="cities")
+    return roster.sorted_by_group(counts, list(pd.unique(table["group"])), ["cities", "moved_most_by"], [False, True])
+
+
+# --------------------------------------------------------------------------- 05 report
+def group_summary(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Per group and overall: cities, mean, median, min, max of the published index, leader."""
+    code = params.methodology.index_code
+
+    def summary(frame: pd.DataFrame, label: str) -> dict:
+        leader = frame.sort_values([code, "city_id"], ascending=[False, True]).iloc[0]
+        return {"group": label, "cities": len(frame), "mean": frame[code].mean(), "median": frame[code].median(),
+                "min": frame[code].min(), "max": frame[code].max(), "leader": leader["city_ru"]}
+    rows = [summary(scores[scores["group"] == g], g) for g in params.group_codes]
+    rows.append(summary(scores, "all"))
+    table = pd.DataFrame(rows)
+    stats = ["mean", "median", "min", "max"]
+    table[stats] = ranking.round_half_up(table[stats], params.methodology.scoring.decimals)
+    return table
