@@ -33,11 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from nominal import machine  # noqa: E402
+from nominal import machine_line  # noqa: E402
 
-from iqlib import inputs, sensitivity, stages, uncertainty  # noqa: E402
-from iqlib.config.methods import Uncertainty  # noqa: E402
+from iqlib.analysis import sensitivity, uncertainty  # noqa: E402
+from iqlib.analysis.uncertainty import Uncertainty  # noqa: E402
 from iqlib.config.params import Methodology, load_params  # noqa: E402
+from iqlib.io import inputs  # noqa: E402
 
 COINR_MS = 80.0
 
@@ -47,8 +48,8 @@ def iq203(replications: int):
     data = inputs.load(params)
     values, cities = data.values, data.cities
     u = params.edition.uncertainty.model_copy(update={"replications": replications})
-    bounds = stages.bounds(params, values, cities)
-    return values, cities, params.methodology, u, bounds
+    bounds = inputs.goalpost_bounds(params, values, cities)
+    return values, cities, params.methodology.framework, u, bounds
 
 
 def coin51(replications: int, seed: int = 51):
@@ -82,7 +83,7 @@ def coin51(replications: int, seed: int = 51):
         "normalisation": ["nominal", {"method": "zscore", "within": "all", "mean": 10, "sd": 2},
                           {"method": "pctrank", "within": "all", "scale": 100}],
         "aggregation": {"index": ["nominal", {"method": "geometric_mean", "nonpositive": "shift"}]}})
-    return values, cities, meth, u, None
+    return values, cities, meth.framework, u, None
 
 
 def time_uncertainty(case, replications: int, repeat: int) -> list[float]:
@@ -131,7 +132,7 @@ def main() -> int:
                   time_sensitivity(args.repeat)),
              f"peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
              f"(batches of {iq203(1)[3].batch} replications)",
-             f"machine: {machine()}"]
+             f"machine: {machine_line()}"]
     print("\n".join(lines))
     if args.save:
         (ROOT / "bench" / "results" / "uncertainty.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

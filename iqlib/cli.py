@@ -11,7 +11,7 @@ from iqlib.config.paths import display
 from iqlib.core.errors import UserError
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from iqlib.publishing.run import run
 
     print(f"iq run {args.params}")
@@ -23,7 +23,7 @@ def _run(args) -> int:
     return 0
 
 
-def _demo_data(args) -> int:
+def _demo_data(args: argparse.Namespace) -> int:
     from iqlib.config.params import load_params
     from iqlib.io.demo import make_demo_values
 
@@ -36,7 +36,7 @@ def _demo_data(args) -> int:
     return 0
 
 
-def _validate(args) -> int:
+def _validate(args: argparse.Namespace) -> int:
     from iqlib import stages
     from iqlib.config.params import load_params
     from iqlib.io import inputs
@@ -63,7 +63,7 @@ def _validate(args) -> int:
     return 0
 
 
-def _template(args) -> int:
+def _template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from iqlib.config.params import load_params
@@ -77,7 +77,7 @@ def _template(args) -> int:
     return 0
 
 
-def _verify(args) -> int:
+def _verify(args: argparse.Namespace) -> int:
     from iqlib.publishing.verify import render, verify
 
     t0 = time.perf_counter()

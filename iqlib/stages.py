@@ -30,7 +30,7 @@ def open_run(params_file: str, run_dir: str) -> tuple[Params, RunFolder]:
     return load_params(params_file), RunFolder(run_dir)
 
 
-def _short_warning(message, category, filename, lineno, line=None) -> str:
+def _short_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None) -> str:
     """Warnings without the file path (no absolute paths in published notebooks)."""
     return f"{category.__name__}: {message}\n"
 

@@ -89,6 +89,7 @@ def test_warnings_do_not_stop_the_load(tmp_path):
     assert w["warning"].iloc[0] == "above 10 × the group median"
 
 
+@pytest.mark.e2e  # the whole 203-city edition through CSV and XLSX files: in make test, not make check
 def test_template_round_trip_gives_the_same_scores(tmp_path):
     """Generate the template, fill it with the demo values, load it: same values, same scores."""
     from iqlib.core import engine

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from iqlib.core import aggregate, impute, normalise, ranking, treat, weighting
 from iqlib.core.aggregate import Aggregation
@@ -311,3 +312,9 @@ def test_logistic_of_the_z_score():
     # a constant scope gets the middle of the scale; a missing value stays missing
     assert norm(Logistic(method="logistic", scale=12), [5, 5, NAN])[:2] == [6, 6]
     assert np.isnan(norm(Logistic(method="logistic", scale=12), [5, 5, NAN])[2])
+
+
+def test_goalposts_from_the_group_maximum_need_a_group_scope():
+    with pytest.raises(ValidationError, match="base_group_max takes the maximum of the city's group: set within: group"):
+        Goalposts(method="goalposts", lower=0, upper="base_group_max", within="all")
+    assert Goalposts(method="goalposts", lower=0, upper="base_max", within="all").upper == "base_max"

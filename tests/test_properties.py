@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from iqlib.config.params import load_params
 from iqlib.core import engine, normalise
 from iqlib.core.normalise import MinMax
+from iqlib.io import demo
 
 METHODOLOGY = load_params(ROOT / "params" / "editions" / "2019.yaml").methodology
 METH = METHODOLOGY.framework
@@ -17,21 +18,7 @@ GROUPS = ["krupneyshie", "krupnye", "bolshie", "lt100k"]
 
 
 def random_edition(seed: int, n: int, missing: float):
-    rng = np.random.default_rng(seed)
-    kinds = [METHODOLOGY.node(c).kind for c in CODES]
-    cols = {}
-    for code, kind in zip(CODES, kinds):
-        if kind == "presence":
-            cols[code] = rng.integers(0, 2, n).astype(float)
-        elif kind in ("share", "percent"):
-            cols[code] = np.round(rng.uniform(0, 100, n), 1)
-        else:
-            cols[code] = np.round(rng.lognormal(3, 1, n), 2)
-    ids = [f"c{i:03d}" for i in range(n)]
-    values = pd.DataFrame(cols, index=pd.Index(ids, name="city_id"))
-    values = values.mask(rng.uniform(size=values.shape) < missing)
-    cities = pd.DataFrame({"city_id": ids, "group": [GROUPS[i % 4] for i in range(n)]})
-    return values, cities
+    return demo.random_edition(METHODOLOGY, GROUPS, n, seed, missing)
 
 
 editions = st.builds(random_edition, st.integers(0, 2**32 - 1), st.integers(8, 40), st.sampled_from([0.0, 0.05]))

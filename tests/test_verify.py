@@ -1,6 +1,5 @@
 """Auditable publication: iq verify, tampering, interrupted runs, safety of outputs."""
 
-import hashlib
 import os
 import shutil
 import signal
@@ -14,13 +13,13 @@ import pandas as pd
 import pytest
 from conftest import FIXTURE_EDITION, iq
 
+from iqlib.io.hashing import hash_tree
 from iqlib.io.runfolder import escape_formulas
 from iqlib.publishing import run as run_module
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return hash_tree(folder, skip=set())
 
 
 @pytest.fixture

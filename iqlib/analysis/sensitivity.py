@@ -19,11 +19,16 @@ The output is the mean absolute shift of the rank within group from the nominal 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from iqlib.core.registry import Strict
+
+if TYPE_CHECKING:
+    from iqlib.analysis.uncertainty import Model
 
 
 class Sensitivity(Strict):
@@ -36,7 +41,7 @@ class Sensitivity(Strict):
     confidence: float = Field(0.95, gt=0.5, lt=1)
 
     @model_validator(mode="after")
-    def _power_of_two(self):
+    def _power_of_two(self) -> Self:
         if self.samples & (self.samples - 1):
             raise ValueError(f"samples must be a power of two (64, 128, …, 65536), not {self.samples}")
         return self
@@ -95,7 +100,7 @@ def bootstrap(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray, resamples: int, c
             np.quantile(np.concatenate(totals, axis=-1), q, axis=-1))
 
 
-def table(fA, fB, fAB, names: list[str], resamples: int, confidence: float, seed: int) -> pd.DataFrame:
+def table(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray, names: list[str], resamples: int, confidence: float, seed: int) -> pd.DataFrame:
     """S_i and ST_i of a one-dimensional output with their bootstrap intervals."""
     first, total = indices(fA, fB, fAB)
     ci_first, ci_total = bootstrap(fA, fB, fAB, resamples, confidence, np.random.default_rng([seed, 2]))
@@ -103,7 +108,8 @@ def table(fA, fB, fAB, names: list[str], resamples: int, confidence: float, seed
                          "STi": total, "STi_low": ci_total[0], "STi_high": ci_total[1]})
 
 
-def convergence(fA, fB, fAB, names: list[str], resamples: int, confidence: float, seed: int) -> pd.DataFrame:
+def convergence(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray, names: list[str], resamples: int, confidence: float,
+                seed: int) -> pd.DataFrame:
     """The estimates and interval widths on the first 64, 128, …, N rows."""
     frames, n = [], 64
     while n <= len(fA):
@@ -115,9 +121,10 @@ def convergence(fA, fB, fAB, names: list[str], resamples: int, confidence: float
     return pd.concat(frames, ignore_index=True)
 
 
-def analyse(model, seed: int) -> dict[str, pd.DataFrame]:
+def analyse(model: Model, seed: int) -> dict[str, pd.DataFrame]:
     """Sensitivity of the mean absolute rank shift (with intervals) and of each city's shift."""
     cfg = model.u.sensitivity
+    assert cfg is not None, "the edition's uncertainty has no sensitivity section"
     N = cfg.samples
     A, B = design(model.columns, N, seed)
     spans = [(i.start, i.columns) for i in model.inputs]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Self, Union
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,7 @@ class Uncertainty(Strict):
     sensitivity: Sensitivity | None = None
 
     @model_validator(mode="after")
-    def _ranges(self):
+    def _ranges(self) -> Self:
         lo, hi = self.interval
         if not 0 <= lo < hi <= 100:
             raise ValueError(f"interval must be two percentiles 0 ≤ low < high ≤ 100, not {list(self.interval)}")
@@ -166,7 +166,7 @@ class Model:
         alts = [inp.alternatives[k] if inp else "nominal" for (_, inp), k in zip(self.discrete, key)]
         return tuple(None if a == "nominal" else a for a in alts)
 
-    def _combo(self, chosen: tuple):
+    def _combo(self, chosen: tuple) -> tuple[np.ndarray, dict[str, Aggregation], dict[str, np.ndarray]]:
         """Normalised values, aggregation methods and nominal weights of a combination,
         computed once. Weights are the methodology's (``yaml``), equal, or — for ``pca`` —
         those of the combination's own nominal run."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Literal, Union
+from typing import Any, Literal, Self, TypeVar, Union
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -117,7 +117,7 @@ class Methodology(Strict):
     indicators: list[Indicator] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _framework(self):
+    def _framework(self) -> Self:
         check_framework(self)
         return self
 
@@ -343,7 +343,10 @@ class Params:
 
 
 # ----------------------------------------------------------------------------- loading
-def _validated(model, data: dict, where: str):
+_M = TypeVar("_M", bound=Strict)
+
+
+def _validated(model: type[_M], data: dict, where: str) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -362,7 +365,7 @@ def _describe(err: dict, data: dict) -> str:
     return f"key '{key}': {msg}"
 
 
-def _named(loc: list, data) -> list[str]:
+def _named(loc: list, data: Any) -> list[str]:
     """The key path of an error as the user wrote it: list positions of coded items
     replaced by their code ('indicators.4.weight' → 'indicators.I05.weight'), and the
     union-member tags pydantic inserts ('minmax', 'Ratio', 'float', …) left out — a tag is

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, Field, model_validator
 
 from iqlib.core.errors import MethodError
-from iqlib.core.registry import Registry, Strict
+from iqlib.core.registry import F, Registry, Strict
 from iqlib.core.weighting import WEIGHTS
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _as_slice(idx: np.ndarray) -> slice | np.ndarray:
     return idx
 
 
-def _positive_mean(name: str, zero_absorbs: Callable[[float | None], bool], exact: bool = False):
+def _positive_mean(name: str, zero_absorbs: Callable[[float | None], bool], exact: bool = False) -> Callable[[F], F]:
     """Register a mean that needs values ≥ 0 (and whether a 0 among them makes it 0)."""
     POSITIVE.add(name)
     ZERO_ABSORBS[name] = zero_absorbs
@@ -72,37 +72,38 @@ def _positive_mean(name: str, zero_absorbs: Callable[[float | None], bool], exac
 
 
 @AGGREGATIONS.register("weighted_mean")
-def weighted_mean(xf, avail, w, m: Members, wa, p):
+def weighted_mean(xf: np.ndarray, avail: np.ndarray, w: np.ndarray, m: Members, wa: np.ndarray, p: float | None) -> np.ndarray:
     """Σ_A w·x / Σ_A w: the weights re-normalised over the available children."""
     return m.sum(xf, w) / wa
 
 
 @AGGREGATIONS.register("weighted_sum")
-def weighted_sum(xf, avail, w, m: Members, wa, p):
+def weighted_sum(xf: np.ndarray, avail: np.ndarray, w: np.ndarray, m: Members, wa: np.ndarray, p: float | None) -> np.ndarray:
     """Σ_A w·x · Σ w / Σ_A w (= Σ w·x when nothing is missing)."""
     full = m.sum(xf, w)
     return np.where(wa == m.total(w), full, full * m.total(w) / wa)
 
 
 @_positive_mean("geometric_mean", lambda p: True)
-def geometric_mean(xf, avail, w, m: Members, wa, p):
+def geometric_mean(xf: np.ndarray, avail: np.ndarray, w: np.ndarray, m: Members, wa: np.ndarray, p: float | None) -> np.ndarray:
     """exp(Σ_A w·ln x / Σ_A w)."""
     logs = np.where(avail & (xf > 0), np.log(np.where(xf > 0, xf, 1.0)), 0.0)
     return np.exp(m.sum(logs, w) / wa)
 
 
 @_positive_mean("harmonic_mean", lambda p: True, exact=True)
-def harmonic_mean(xf, avail, w, m: Members, wa, p):
+def harmonic_mean(xf: np.ndarray, avail: np.ndarray, w: np.ndarray, m: Members, wa: np.ndarray, p: float | None) -> np.ndarray:
     """Σ_A w / Σ_A (w/x)."""
     inv = np.where(avail & (xf > 0), 1.0 / np.where(xf > 0, xf, 1.0), 0.0)
     return wa / m.sum(inv, w)
 
 
 @_positive_mean("generalised_mean", lambda p: p is not None and p < 0)
-def generalised_mean(xf, avail, w, m: Members, wa, p):
+def generalised_mean(xf: np.ndarray, avail: np.ndarray, w: np.ndarray, m: Members, wa: np.ndarray, p: float | None) -> np.ndarray:
     """(Σ_A w·x^p / Σ_A w)^(1/p); p = 0 is the geometric mean."""
     if p == 0:
         return geometric_mean(xf, avail, w, m, wa, p)
+    assert p is not None, "generalised_mean needs p (Aggregation checks it)"
     base = np.where(avail & (xf > 0), xf, 0.0 if p > 0 else 1.0)
     powered = np.where(avail & ((xf > 0) | (p > 0)), base ** p, 0.0)
     return (m.sum(powered, w) / wa) ** (1.0 / p)
@@ -124,7 +125,7 @@ class Aggregation(Strict):
     missing: Literal["zero", "missing"] = Field("zero", description="what a missing aggregate becomes")
 
     @model_validator(mode="after")
-    def _p(self):
+    def _p(self) -> Self:
         if self.method == "generalised_mean" and self.p is None:
             raise ValueError("generalised_mean needs an exponent p")
         if self.method != "generalised_mean" and self.p is not None:
@@ -171,7 +172,7 @@ def combine(x: np.ndarray, w: np.ndarray, cfg: Aggregation, m: Members, level: s
     return out, coverage
 
 
-def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cfg,
+def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cfg: Aggregation,
               level: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scores of the parents (cities × parents) and their coverage (share of weight available)."""
     children = list(values.columns)

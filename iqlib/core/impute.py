@@ -6,6 +6,7 @@ group key of each city (a roster column, the population group by default)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import numpy as np
@@ -36,7 +37,7 @@ def zero(values: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
     return values.fillna(0.0)
 
 
-def _group(stat: str):
+def _group(stat: str) -> Callable[[pd.DataFrame, np.ndarray], pd.DataFrame]:
     def fill(values: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
         return values.fillna(values.groupby(key).transform(stat))
     fill.__doc__ = f"The {stat} of the city's group (missing when the group has no value)."

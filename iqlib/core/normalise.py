@@ -14,7 +14,7 @@ its options and the base edition's bounds (``Bounds``, for goalposts).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from pydantic import Field, model_validator
 
 from iqlib.core.errors import MethodError
 from iqlib.core.registry import Registry, Strict
+
+if TYPE_CHECKING:
+    from pandas.api.typing import DataFrameGroupBy
 
 NORMALISATIONS: Registry = Registry("normalisation")
 
@@ -47,7 +50,7 @@ class Normalisation(Strict):
         method: str
 
 
-def _scope(values: pd.DataFrame, groups: pd.Series | None):
+def _scope(values: pd.DataFrame, groups: pd.Series | None) -> DataFrameGroupBy:
     key = groups.reindex(values.index).to_numpy() if groups is not None else np.zeros(len(values))
     return values.groupby(key, sort=False)
 
@@ -66,14 +69,14 @@ class MinMax(Normalisation):
     constant: Literal["midpoint", "lower", "upper"] = "midpoint"
 
     @model_validator(mode="after")
-    def _bounds(self):
+    def _bounds(self) -> Self:
         if not self.upper > self.lower:
             raise ValueError(f"upper ({self.upper}) must be greater than lower ({self.lower})")
         return self
 
 
 @NORMALISATIONS.register("minmax", MinMax)
-def minmax(x, pol, groups, cfg, bounds=None):
+def minmax(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: MinMax, bounds: Bounds | None = None) -> pd.DataFrame:
     """lower + (x − min)/(max − min)·(upper − lower); constant scope → ``constant``."""
     o = x * pol
     g = _scope(o, groups)
@@ -93,7 +96,7 @@ class ZScore(Normalisation):
 
 
 @NORMALISATIONS.register("zscore", ZScore)
-def zscore(x, pol, groups, cfg, bounds=None):
+def zscore(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: ZScore, bounds: Bounds | None = None) -> pd.DataFrame:
     """mean + sd·(x − x̄)/s with the sample standard deviation; constant scope → mean."""
     o = x * pol
     g = _scope(o, groups)
@@ -114,14 +117,17 @@ class Goalposts(Normalisation):
     truncate: bool = True
 
     @model_validator(mode="after")
-    def _posts(self):
+    def _posts(self) -> Self:
         if isinstance(self.upper, float) and not self.upper > self.lower:
             raise ValueError(f"upper goalpost ({self.upper}) must be greater than lower ({self.lower})")
+        if self.upper == "base_group_max" and self.within != "group":
+            raise ValueError("upper: base_group_max takes the maximum of the city's group: set within: group "
+                             "(or upper: base_max for the maximum over all cities)")
         return self
 
 
 @NORMALISATIONS.register("goalposts", Goalposts)
-def goalposts(x, pol, groups, cfg, bounds=None):
+def goalposts(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: Goalposts, bounds: Bounds | None = None) -> pd.DataFrame:
     """scale·(x − lower)/(upper − lower), or (upper − x)/(upper − lower) for polarity −1;
     truncated to [0, scale]. The upper post may come from the base edition."""
     lower = pd.DataFrame(cfg.lower, index=x.index, columns=x.columns)
@@ -137,7 +143,7 @@ def goalposts(x, pol, groups, cfg, bounds=None):
     return cfg.scale * out
 
 
-def _upper_posts(x, groups, cfg, bounds) -> pd.DataFrame:
+def _upper_posts(x: pd.DataFrame, groups: pd.Series, cfg: Goalposts, bounds: Bounds | None) -> pd.DataFrame:
     if not isinstance(cfg.upper, str):
         return pd.DataFrame(cfg.upper, index=x.index, columns=x.columns)
     if bounds is None:
@@ -164,7 +170,7 @@ class DistToTarget(Normalisation):
 
 
 @NORMALISATIONS.register("dist2target", DistToTarget)
-def dist2target(x, pol, groups, cfg, bounds=None):
+def dist2target(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: DistToTarget, bounds: Bounds | None = None) -> pd.DataFrame:
     """scale·(x − min)/(target − min), or (max − x)/(max − target) for polarity −1;
     capped at scale when ``cap``."""
     g = _scope(x, groups)
@@ -182,7 +188,7 @@ class Rank(Normalisation):
 
 
 @NORMALISATIONS.register("rank", Rank)
-def rank(x, pol, groups, cfg, bounds=None):
+def rank(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: Rank, bounds: Bounds | None = None) -> pd.DataFrame:
     """Rank in scope, 1 = worst, ties share the lowest rank ("min")."""
     return _scope(x * pol, groups).rank(method="min")
 
@@ -195,7 +201,7 @@ class PercentRank(Normalisation):
 
 
 @NORMALISATIONS.register("pctrank", PercentRank)
-def pctrank(x, pol, groups, cfg, bounds=None):
+def pctrank(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: PercentRank, bounds: Bounds | None = None) -> pd.DataFrame:
     """scale·(rank − 1)/(n − 1), n the non-missing cities of the scope (n = 1 → scale/2)."""
     o = x * pol
     g = _scope(o, groups)
@@ -211,7 +217,7 @@ class Borda(Normalisation):
 
 
 @NORMALISATIONS.register("borda", Borda)
-def borda(x, pol, groups, cfg, bounds=None):
+def borda(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: Borda, bounds: Bounds | None = None) -> pd.DataFrame:
     """rank − 1: the number of cities of the scope strictly below."""
     return _scope(x * pol, groups).rank(method="min") - 1
 
@@ -224,7 +230,7 @@ class FractionOfMax(Normalisation):
 
 
 @NORMALISATIONS.register("fracmax", FractionOfMax)
-def fracmax(x, pol, groups, cfg, bounds=None):
+def fracmax(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: FractionOfMax, bounds: Bounds | None = None) -> pd.DataFrame:
     """scale·x/max, or scale·min/x for polarity −1 (the share of the best value)."""
     g = _scope(x, groups)
     if (x < 0).any().any() or ((x == 0) & (pol < 0)).any().any():
@@ -243,7 +249,7 @@ class Logistic(Normalisation):
 
 
 @NORMALISATIONS.register("logistic", Logistic, exact=False)
-def logistic(x, pol, groups, cfg, bounds=None):
+def logistic(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: Logistic, bounds: Bounds | None = None) -> pd.DataFrame:
     """scale/(1 + exp(−slope·z)), z = (x − x̄)/s in the scope (sample s); a constant scope → scale/2."""
     o = x * pol
     g = _scope(o, groups)

@@ -63,7 +63,7 @@ def kurt(x: np.ndarray) -> float:
     return _kurt(*_moments(x))
 
 
-def _skew(n, s2, s3, s4) -> float:
+def _skew(n: int, s2: float, s3: float, s4: float) -> float:
     if n < 3:
         return float("nan")
     if s2 == 0:
@@ -71,7 +71,7 @@ def _skew(n, s2, s3, s4) -> float:
     return float(np.sqrt(n) * s3 / s2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2))
 
 
-def _kurt(n, s2, s3, s4) -> float:
+def _kurt(n: int, s2: float, s3: float, s4: float) -> float:
     if n < 4 or s2 == 0:
         return float("nan")
     r = n * s4 / s2 ** 2
@@ -89,7 +89,7 @@ def fails(x: np.ndarray, cfg: JRCTreatment) -> bool:
     return jrc_flag(_skew(*m), _kurt(*m), cfg.skew, cfg.kurt)
 
 
-def winsorise(x: np.ndarray, cfg) -> tuple[np.ndarray, np.ndarray]:
+def winsorise(x: np.ndarray, cfg: JRCTreatment) -> tuple[np.ndarray, np.ndarray]:
     """Iterative winsorisation; returns the values and per point '' | 'winhi' | 'winlo'."""
     x = x.astype(float).copy()
     labels = np.full(len(x), "", dtype=object)

@@ -64,20 +64,20 @@ def maturity(cities: pd.DataFrame) -> np.ndarray:
     return 0.5 * _size(cities) + 0.3 * cities["regional_capital"].to_numpy() + own
 
 
-def _presence(signal, rng, code, size):
+def _presence(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
     return (rng.uniform(size=signal.shape) < _sigmoid(signal)).astype(float)
 
 
-def _share(signal, rng, code, size):
+def _share(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
     return 100.0 * _sigmoid(signal - 0.5)
 
 
-def _percent(signal, rng, code, size):
+def _percent(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
     # congestion: driven by city size, eased a little by maturity
     return 20.0 + 45.0 * _sigmoid(1.2 * size + 0.3 * signal + rng.normal(0.0, 0.6, signal.shape))
 
 
-def _per_unit(signal, rng, code, size):
+def _per_unit(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
     return TYPICAL.get(code, 10.0) * np.exp(0.5 * signal)
 
 
@@ -135,3 +135,28 @@ def make_demo_values(params: Params) -> Path:
     path = params.input_paths["values"]
     write_values(frame, path, params.edition.seed, params.methodology)
     return path
+
+
+def random_edition(methodology: Methodology, groups: list[str], n: int, seed: int, missing: float = 0.05,
+                   rounded: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Random values for every indicator of ``methodology`` (cities × indicators, a share
+    ``missing`` left empty) and a roster of ``n`` cities cycling through ``groups``: the
+    inputs of the property tests and the benchmark (not plausible cities, unlike ``generate``).
+    Values follow the indicator's range: 0/1 when its kind has max 1, uniform on
+    [min, max] when it has both, else lognormal; ``rounded`` to 1 or 2 decimals as in a file."""
+    rng = np.random.default_rng(seed)
+    cols = {}
+    for ind in methodology.indicators:
+        kind = methodology.kinds[ind.kind]
+        if kind.max == 1:
+            cols[ind.code] = rng.integers(0, 2, n).astype(float)
+        elif kind.min is not None and kind.max is not None:
+            x = rng.uniform(kind.min, kind.max, n)
+            cols[ind.code] = np.round(x, 1) if rounded else x
+        else:
+            x = rng.lognormal(3, 1, n)
+            cols[ind.code] = np.round(x, 2) if rounded else x
+    ids = [f"c{i:06d}" for i in range(n)]
+    values = pd.DataFrame(cols, index=pd.Index(ids, name="city_id"))
+    values = values.mask(rng.uniform(size=values.shape) < missing)
+    return values, pd.DataFrame({"city_id": ids, "group": [groups[i % len(groups)] for i in range(n)]})

@@ -13,18 +13,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from iqlib.config.params import Indicator, Methodology, Ratio
 
-def fields_of(ind) -> dict[str, str]:
+
+def fields_of(ind: Indicator) -> dict[str, str]:
     """Raw fields one derived indicator reads: name → 'number' or 'yesno'."""
     d = ind.derive
     if d is None:
         return {}
-    if hasattr(d, "numerator"):
+    if isinstance(d, Ratio):
         return {d.numerator: "number", d.denominator: "number"}
     return {f: "yesno" for f in d.subcriteria}
 
 
-def fields(meth) -> dict[str, str]:
+def fields(meth: Methodology) -> dict[str, str]:
     """Raw fields that the derived indicators of a methodology read."""
     out: dict[str, str] = {}
     for ind in meth.indicators:
@@ -33,7 +35,7 @@ def fields(meth) -> dict[str, str]:
     return out
 
 
-def derive(raw: pd.DataFrame, cities: pd.DataFrame, meth, given: set | None = None) -> pd.DataFrame:
+def derive(raw: pd.DataFrame, cities: pd.DataFrame, meth: Methodology, given: set | None = None) -> pd.DataFrame:
     """Indicator values: given ones as they are, derived ones computed from ``raw``
     (rows: cities in the same order as ``cities``). ``given`` names derived indicators
     that the file gives directly instead."""
@@ -43,7 +45,7 @@ def derive(raw: pd.DataFrame, cities: pd.DataFrame, meth, given: set | None = No
         d = ind.derive
         if d is None or (given and ind.code in given):
             out[ind.code] = raw[ind.code]
-        elif hasattr(d, "numerator"):
+        elif isinstance(d, Ratio):
             num = _field(d.numerator, raw, roster)
             den = _field(d.denominator, raw, roster)
             out[ind.code] = num * d.scale / den.where(den != 0)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqlib.config.params import Params, load_params
+from iqlib.config.params import Methodology, Params, load_params
 from iqlib.config.paths import display, resolve
 from iqlib.core import engine, roster
 from iqlib.core.errors import ProblemsError, UserError
@@ -301,7 +301,7 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     return values[codes]
 
 
-def _header_codes(columns, meth) -> dict[str, str]:
+def _header_codes(columns: pd.Index, meth: Methodology) -> dict[str, str]:
     """Template headers carry the Russian name after the code ("I02 Количество …"): map
     each such header to its code."""
     known = set(meth.indicator_codes()) | set(derive.fields(meth)) | {"city_id", "city_ru"}
@@ -322,7 +322,7 @@ def _out_of_range(table: Table, code: str, text: pd.Series, num: pd.Series,
             for row in np.flatnonzero((below | above).to_numpy())]
 
 
-def _check_derived(values: pd.DataFrame, meth, params: Params) -> None:
+def _check_derived(values: pd.DataFrame, meth: Methodology, params: Params) -> None:
     problems = []
     for ind in meth.indicators:
         if ind.derive is None:

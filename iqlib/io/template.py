@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -39,7 +40,7 @@ def columns(params: Params) -> list[tuple[str, str]]:
     return out
 
 
-def write_templates(params: Params, cities, folder: Path) -> list[Path]:
+def write_templates(params: Params, cities: pd.DataFrame, folder: Path) -> list[Path]:
     """The CSV (UTF-8 with BOM, for Excel) and XLSX templates in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     cols = columns(params)

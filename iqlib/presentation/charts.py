@@ -6,6 +6,7 @@ draw nothing then start their kernel about two seconds sooner."""
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,10 +16,11 @@ from iqlib.config.params import Params
 from iqlib.presentation.text import interval_note, score_label, short_name, text
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
-def _charting():
+def _charting() -> tuple[ModuleType, ModuleType]:
     """matplotlib.pyplot and seaborn, imported on first use (see the module docstring)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -33,7 +35,7 @@ def setup_matplotlib() -> None:
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12})
 
 
-def _title(fig, ax, params: Params, title: str) -> None:
+def _title(fig: Figure, ax: Axes, params: Params, title: str) -> None:
     """Bold title; on synthetic data a red notice above it (every chart says so)."""
     ax.set_title(title, loc="left", fontweight="bold")
     if params.edition.synthetic:

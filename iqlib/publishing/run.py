@@ -18,8 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, project_root
@@ -31,6 +32,9 @@ from iqlib.presentation.pages import index_html
 from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
 from iqlib.stages import STAGES, check_uncertainty, rank_intervals
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str}
 
@@ -70,7 +74,7 @@ def stage_jobs(staging: Path, params: Params) -> list[dict]:
     return jobs
 
 
-def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log=print) -> None:
+def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None] = print) -> None:
     """Run the stage notebooks in order in one child process group (each in its own kernel).
     A stage that runs longer than the edition's stage timeout gets the group killed;
     ``on_done(stage)`` runs here while the child executes the next stage."""
@@ -117,7 +121,7 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
         raise StageError(message)
 
 
-def _progress(proc: subprocess.Popen, deadline: list[float]):
+def _progress(proc: subprocess.Popen, deadline: list[float]) -> Iterator[tuple[str, str]]:
     """The (start|done, stage) lines of the stage process as they come; TimeoutError when
     ``deadline[0]`` (moved by the caller as stages start) passes before the next one."""
     assert proc.stdout is not None
@@ -227,7 +231,7 @@ def coalesce_streams(outputs: list) -> list:
 
 
 @functools.cache
-def _html_exporter():
+def _html_exporter() -> HTMLExporter:
     """One nbconvert exporter per process (loading its templates takes a while)."""
     from nbconvert import HTMLExporter
 
@@ -261,7 +265,7 @@ def _replace(staging: Path, dest: Path) -> None:
 
 
 def run(params_file: str, out: str | None = None, publish: bool = False, force: bool = False,
-        log=print) -> Path:
+        log: Callable[[str], None] = print) -> Path:
     """Validate params and inputs, execute every stage, publish the run folder."""
     started = now()
     params = load_params(params_file)

@@ -19,6 +19,7 @@ import io
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,7 +188,7 @@ def compare_with(run: Path, man: dict, rerun: Path, fw: Framework, report: Repor
     compare_trees(run, rerun, report, fw)
 
 
-def verify(run_dir: str, rerun: bool = True, against: str | None = None, log=print) -> Report:
+def verify(run_dir: str, rerun: bool = True, against: str | None = None, log: Callable[[str], None] = print) -> Report:
     """All checks; ``rerun=False`` skips the re-run (integrity checks only); ``against``
     compares with an existing re-run folder instead of re-running."""
     run = Path(run_dir).resolve()
