@@ -212,7 +212,9 @@ def figures(params: Params, run: RunFolder) -> list[Path]:
     charts.setup_matplotlib()
     scores = run.read_csv("scores.csv")
     intervals = rank_intervals(params, run)
-    paths = [run.save_figure(charts.leaderboard(scores, params, g, intervals), f"leaderboard_{g}.png")
+    used = run.read_csv("weights.csv")
+    top = used[used["level"] == params.methodology.levels[-1]].set_index("child")["weight"]
+    paths = [run.save_figure(charts.leaderboard(scores, params, g, intervals, top), f"leaderboard_{g}.png")
              for g in params.group_codes]
     paths.append(run.save_figure(charts.distribution(scores, params), "distribution.png"))
     return paths

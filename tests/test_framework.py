@@ -37,7 +37,7 @@ def deep_methodology() -> dict:
 
 def test_a_four_level_tree_aggregates_by_hand():
     meth = Methodology.model_validate(deep_methodology())
-    assert meth.aggregate_codes() == ["P1", "P2", "P3", "S1", "S2", "X"]
+    assert meth.framework.aggregate_codes() == ["P1", "P2", "P3", "S1", "S2", "X"]
     values = pd.DataFrame({"A": [0, 100.0], "B": [100, 0.0], "C": [50, 100.0], "D": [0, 100.0]},
                           index=pd.Index(["u", "v"], name="city_id"))
     cities = pd.DataFrame({"city_id": ["u", "v"], "group": ["g", "g"]})
@@ -116,6 +116,20 @@ def test_scenario_overrides_only_what_it_names(tmp_path):
      "key 'scoring.aggregation.index': generalised_mean needs an exponent p"),
     ({"methodology": {"aggregates": {"D3": {"weight": -1}}}}, "key 'aggregates.D3.weight'"),
     ({"colour": "red"}, "unknown key 'colour'"),
+    # pydantic's union-member tags ('minmax', 'choice', 'float', …) never show in the key path
+    ({"methodology": {"scoring": {"normalisation": {"method": "minmax", "lower": 5, "upper": 1}}}},
+     "key 'scoring.normalisation': upper (1.0) must be greater than lower (5.0)"),
+    ({"edition": {"uncertainty": {"normalisation": ["nominal", {"method": "minmax", "lower": 2, "upper": 1}]}}},
+     "key 'uncertainty.normalisation.1': upper (1.0) must be greater than lower (2.0)"),
+    ({"edition": {"uncertainty": {"treatment": ["nominal", {"method": "jrc", "skew": -1}]}}},
+     "key 'uncertainty.treatment.1.skew': Input should be greater than 0"),
+    ({"methodology": {"scoring": {"normalisation": {"method": "goalposts", "lower": 0, "upper": None}}}},
+     "key 'scoring.normalisation.upper': Input should be a valid number (got None); "
+     "key 'scoring.normalisation.upper': Input should be 'base_group_max' or 'base_max'"),
+    ({"methodology": {"scoring": {"normalisation": {"method": "goalposts", "upper": 3}}}},
+     "missing key 'scoring.normalisation.lower'"),
+    ({"methodology": {"indicators": {"I05": {"derive": {"numerator": "x"}}}}},
+     "missing key 'indicators.I05.derive.denominator'"),
 ])
 def test_bad_scenario_choices_are_clear_errors(tmp_path, body, message):
     with pytest.raises(UserError) as err:

@@ -19,8 +19,8 @@ SCENARIO = "tests/fixtures/mini/nonlinear.yaml"
 
 
 def kernels(env: dict) -> dict:
-    """The machine record (iqlib.machine.describe) as a process with ``env`` sees it."""
-    code = "import json; from iqlib import machine; print(json.dumps(machine.describe()))"
+    """The machine record (iqlib.publishing.machine.describe) as a process with ``env`` sees it."""
+    code = "import json; from iqlib.publishing import machine; print(json.dumps(machine.describe()))"
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
                          cwd=ROOT, check=True)
     return json.loads(out.stdout)

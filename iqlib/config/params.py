@@ -1,7 +1,7 @@
 """Edition, methodology and scenario parameters: YAML (safe loader) validated by pydantic.
 
 * a **methodology** is the framework tree (levels, aggregates, indicators with weights and
-  polarity) and the method choices (``iqlib.methods``), set globally, per value kind or
+  polarity) and the method choices (registered in ``iqlib.core``), set globally, per value kind or
   per indicator, and per aggregation level;
 * an **edition** names its methodology, inputs, population groups, seed and scenario;
 * a **scenario** (a file with ``extends:``) overrides only what differs from an edition
@@ -131,10 +131,6 @@ class Methodology(Strict):
     @property
     def index_code(self) -> str:
         return self.level_codes(self.levels[-1])[0]
-
-    def aggregate_codes(self) -> list[str]:
-        """Aggregates from the lowest level up to the index (output column order)."""
-        return [c for level in self.levels[1:] for c in self.level_codes(level)]
 
     def nodes(self) -> list[Aggregate | Indicator]:
         """Every node: the aggregates, then the indicators, in methodology order."""
@@ -354,7 +350,7 @@ def _validated(model: type[_M], data: dict, where: str) -> _M:
 
 
 def _describe(err: dict, data: dict) -> str:
-    key = ".".join(_named(list(err["loc"]), data)) or "(top level)"
+    key = ".".join(_named(list(err["loc"]), data, err["type"] == "missing")) or "(top level)"
     if err["type"] == "extra_forbidden":
         return f"unknown key '{key}'"
     if err["type"] == "missing":
@@ -365,29 +361,28 @@ def _describe(err: dict, data: dict) -> str:
     return f"key '{key}': {msg}"
 
 
-def _named(loc: list, data: Any) -> list[str]:
+_ABSENT = object()
+
+
+def _named(loc: list, data: Any, missing: bool = False) -> list[str]:
     """The key path of an error as the user wrote it: list positions of coded items
     replaced by their code ('indicators.4.weight' → 'indicators.I05.weight'), and the
-    union-member tags pydantic inserts ('minmax', 'Ratio', 'float', …) left out — a tag is
-    a part that is not a key of the data at that point (except the last part, which may
-    name a missing key)."""
+    union-member tags pydantic inserts ('minmax', 'Ratio', 'float', 'choice', …) left out:
+    a tag is a part that is not a key of the data at that point (only the last part of a
+    ``missing`` error names a key that is not there)."""
     out, node = [], data
     for i, part in enumerate(loc):
-        last = i == len(loc) - 1
         if isinstance(node, list) and isinstance(part, int) and part < len(node):
             item = node[part]
             out.append(str(item["code"]) if isinstance(item, dict) and "code" in item else str(part))
             node = item
-        elif isinstance(node, dict) and (part in node or last):
+        elif isinstance(node, dict) and part in node:
             out.append(str(part))
-            node = node.get(part)
-        elif not isinstance(node, (dict, list)) and node is not None:
-            continue  # a scalar's union-member tag
-        elif isinstance(node, dict):
-            continue  # a union-member tag inside a mapping
-        else:
+            node = node[part]
+        elif missing and i == len(loc) - 1:
             out.append(str(part))
-            node = None
+            node = _ABSENT
+        # anything else is a union-member tag: not a key of the data the user wrote
     return out
 
 
@@ -455,7 +450,7 @@ def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
         meth_where = f"{meth_where} with the overrides of {display(path)}"
     methodology = _validated(Methodology, meth_data, meth_where)
     if edition.uncertainty:
-        check_uncertainty(edition.uncertainty, methodology, where)
+        check_uncertainty_levels(edition.uncertainty, methodology, where)
     params = Params(edition, methodology, path, methodology_path, files)
     if edition.base_edition and not resolve(edition.base_edition).is_file():
         raise UserError(f"{where}: key 'base_edition': file not found: {edition.base_edition}")
@@ -465,7 +460,7 @@ def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
     return params
 
 
-def check_uncertainty(u: Uncertainty, meth: Methodology, where: str) -> None:
+def check_uncertainty_levels(u: Uncertainty, meth: Methodology, where: str) -> None:
     """Noise only for levels that carry weights, alternatives only for aggregating levels."""
     weighted, aggregating = meth.levels[:-1], meth.levels[1:]
     for level in u.weights:

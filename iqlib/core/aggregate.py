@@ -98,7 +98,7 @@ def harmonic_mean(xf: np.ndarray, avail: np.ndarray, w: np.ndarray, m: Members, 
     return wa / m.sum(inv, w)
 
 
-@_positive_mean("generalised_mean", lambda p: p is not None and p < 0)
+@_positive_mean("generalised_mean", lambda p: p is not None and p <= 0)  # p = 0: the geometric mean
 def generalised_mean(xf: np.ndarray, avail: np.ndarray, w: np.ndarray, m: Members, wa: np.ndarray, p: float | None) -> np.ndarray:
     """(Σ_A w·x^p / Σ_A w)^(1/p); p = 0 is the geometric mean."""
     if p == 0:
@@ -160,7 +160,7 @@ def combine(x: np.ndarray, w: np.ndarray, cfg: Aggregation, m: Members, level: s
     total = m.total(w)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = AGGREGATIONS[cfg.method](xf, avail, w, m, wa, cfg.p)
-        if positive and cfg.nonpositive != "skip" and ZERO_ABSORBS[cfg.method](cfg.p if cfg.p != 0 else -1.0):
+        if positive and cfg.nonpositive != "skip" and ZERO_ABSORBS[cfg.method](cfg.p):
             has_zero = m.sum((avail & (xf == 0)).astype(float), w) > 0
             out = np.where(has_zero, 0.0, out)
         if positive and cfg.nonpositive == "shift":

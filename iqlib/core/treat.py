@@ -25,7 +25,6 @@ class Treatment(Strict):
 
     if TYPE_CHECKING:
         method: str
-        within: str = "all"
 
 
 class NoTreatment(Treatment):
@@ -155,7 +154,8 @@ def treat(values: pd.DataFrame, configs: dict[str, Treatment], groups: pd.Series
             continue
         x = values[code].to_numpy(dtype=float)
         new, labels = x.copy(), np.full(len(x), "", dtype=object)
-        for scope, pos in (by_group if cfg.within == "group" else everyone).items():
+        within = getattr(cfg, "within", "all")  # a treatment without a scope works on all cities
+        for scope, pos in (by_group if within == "group" else everyone).items():
             new[pos], row, labels[pos] = treat_vector(x[pos], cfg)
             rows.append({"indicator": code, "scope": scope, **row})
         out[code] = new

@@ -233,7 +233,7 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
 def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     """Indicator values, one row per roster city and one column per indicator (float,
     NaN where the cell is empty), in roster order. Derived indicators are computed from
-    their raw fields (``iqlib.derive``); presence and sub-criteria cells accept
+    their raw fields (``iqlib.io.derive``); presence and sub-criteria cells accept
     1/0, yes/no, да/нет."""
     table = read_table(params.input_paths["values"])
     problems: list[str] = []

@@ -59,22 +59,25 @@ def rank_labels(part: pd.DataFrame, intervals: pd.DataFrame | None) -> list[str]
     return labels
 
 
-def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.DataFrame | None = None) -> Figure:
+def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.DataFrame | None = None,
+                weights: pd.Series | None = None) -> Figure:
     """Horizontal bars of the index by city; for a weighted sum, each bar is split into
-    the contributions (weight × score) of the index's children. ``intervals`` (city_id →
+    the contributions (weight × score) of the index's children, ``weights`` being the
+    weights the run used (child → weight, from weights.csv). ``intervals`` (city_id →
     low, high) adds each city's rank interval from the uncertainty analysis to its label."""
     plt, sns = _charting()
     meth = params.methodology
     code = meth.index_code
     parts = meth.children(code)
     cfg = meth.scoring.aggregation[meth.levels[-1]]
-    stacked = cfg.method == "weighted_sum" and cfg.weights != "pca"
+    stacked = cfg.method == "weighted_sum" and weights is not None
     part = scores[scores["group"] == group].sort_values(["rank_in_group", "city_id"])
     labels = rank_labels(part, intervals)
     fig, ax = plt.subplots(figsize=(11, 3.2 + 0.26 * len(part)), layout="constrained")
     y = np.arange(len(part))
     if stacked:
-        weight = {c: (meth.node(c).weight if cfg.weights == "yaml" else 1.0) for c in parts}
+        assert weights is not None
+        weight = weights.reindex(parts).to_dict()
         left = np.zeros(len(part))
         for c, color in zip(parts, sns.color_palette("tab10", len(parts))):
             vals = weight[c] * part[c].fillna(0).to_numpy()

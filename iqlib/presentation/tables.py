@@ -8,7 +8,7 @@ import pandas as pd
 from iqlib.analysis import diagnostics, uncertainty
 from iqlib.config.params import Params
 from iqlib.core import ranking, roster
-from iqlib.core.registry import Registry, describe
+from iqlib.core.registry import describe
 from iqlib.presentation.text import text
 
 
@@ -57,11 +57,6 @@ def methods_summary(methods: pd.DataFrame) -> pd.DataFrame:
     """Distinct method combinations with the indicators that use them."""
     keys = ["missing", "treatment", "normalisation"]
     return methods.groupby(keys, sort=False)["indicator"].agg(lambda s: ", ".join(s)).reset_index()
-
-
-def registered(family: Registry) -> str:
-    """The methods of a family as the notebooks list them: '* name — what it computes'."""
-    return "\n".join(f"* {name} — {summary}" for name, summary in family.describe())
 
 
 # --------------------------------------------------------------------------- 03 weight

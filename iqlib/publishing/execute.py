@@ -1,7 +1,7 @@
 """Execute the stage notebooks of a run with papermill, one after the other, in one child
 process of ``iq run``.
 
-Run as ``python -m iqlib.execute '<json list of jobs>'`` so that the parent can enforce each
+Run as ``python -m iqlib.publishing.execute '<json list of jobs>'`` so that the parent can enforce each
 stage's timeout by killing the whole process group (this process and its kernel). Each
 notebook still gets its own fresh kernel; one process for the chain saves importing
 papermill once per stage. Before and after each stage a line ``IQ-STAGE start|done <stage>``
