@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 EDITION ?= params/editions/2019.yaml
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run publish publish-all templates lint check test bench lab demo-data validate constraints clean
+.PHONY: help venv run publish publish-all site screenshots templates lint browser check test bench lab demo-data validate constraints clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,12 @@ publish-all: venv ## Re-publish every published run (editions 2018–2020 and th
 	for p in params/editions/2018.yaml params/editions/2019.yaml params/editions/2020.yaml \
 	         params/scenarios/reference_bounds.yaml; do $(BIN)/iq run $$p --publish --force || exit 1; done
 
+site: venv ## Build the static site of every published run into site/ (open site/index.html)
+	$(BIN)/iq site
+
+screenshots: site browser ## Screenshots of the site for the README (docs/img/)
+	$(BIN)/python docs/screenshots.py
+
 templates: venv ## Write the fill-in templates for data submitters to data/templates/
 	$(BIN)/iq template params/editions/2020.yaml
 
@@ -45,7 +51,15 @@ lint: venv ## Static checks: ruff, the layer contract (import-linter), mypy
 check: lint ## Fast inner loop (under 30 s): static checks, unit and property tests (no notebook runs)
 	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "not e2e"
 
-test: lint ## The whole suite (CI): static checks, unit tests, end-to-end runs, nbval and verify of the published runs
+browser: ## Install Debian's chromium and chromium-driver for the site's browser tests (apt, as root)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null; } || \
+	  echo "could not install chromium: the browser tests will be skipped"; \
+	else echo "chromium is not installed and this user cannot install it: the browser tests will be skipped"; fi
+
+test: lint browser ## The whole suite (CI): static checks, unit tests, end-to-end runs, nbval and verify of the published runs
 	$(BIN)/python -m pytest -n 2 --dist load --maxschedchunk 1 --durations=15
 
 bench: venv ## Run the benchmarks (median of several runs; about 2 minutes) and record them in bench/results/

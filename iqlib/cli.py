@@ -89,6 +89,20 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _site(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from iqlib.config.paths import resolve
+    from iqlib.publishing.site import build
+
+    t0 = time.perf_counter()
+    print(f"iq site: the published runs of {args.outputs} into {args.out}/")
+    dest = build(resolve(args.outputs), Path(args.out).resolve(), args.language)
+    print(f"done in {time.perf_counter() - t0:.1f} s")
+    print(f"Site: {display(dest / 'index.html')}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iq", description="IQ городов: compute and publish the index.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -114,6 +128,11 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--against", metavar="DIR",
                    help="compare with this existing re-run (e.g. one made on another machine) instead of re-running")
     f.set_defaults(func=_verify)
+    s = sub.add_parser("site", help="build the static site of every published run (edition, group, city, method pages)")
+    s.add_argument("--outputs", default="outputs", help="folder of published runs (default outputs)")
+    s.add_argument("--out", default="site", help="site folder, replaced (default site)")
+    s.add_argument("--language", choices=["ru", "en"], help="language of every page (default: each edition's own)")
+    s.set_defaults(func=_site)
     return p
 
 

@@ -92,3 +92,80 @@ def interval_note(params: Params) -> str:
     u = params.edition.uncertainty
     assert u is not None, "no uncertainty analysis in this edition"
     return text(params, "interval").format(lo=u.interval[0], hi=u.interval[1], n=u.replications)
+
+
+THIN = "\u202f"  # narrow no-break space: the thousands separator of Russian typography
+
+
+def number(x: float | int | None, decimals: int = 2, language: str = "ru") -> str:
+    """A number as a reader of ``language`` writes it: '105,70' and '1 234 567' (thin space)
+    in Russian, '105.70' and '1,234,567' in English; '—' when missing."""
+    if x is None or (isinstance(x, float) and x != x):
+        return "—"
+    text = f"{x:,.{decimals}f}"
+    if language == "ru":
+        return text.replace(",", THIN).replace(".", ",")
+    return text
+
+
+# column headers of the tables offered for download (Russian, English); node codes
+# (indicators, directions, the index) are labelled with their names by the caller
+COLUMNS: dict[str, tuple[str, str]] = {
+    "city_id": ("Код города", "City code"), "city_ru": ("Город", "City"), "region_ru": ("Субъект РФ", "Region"),
+    "group": ("Группа", "Group"), "rank_in_group": ("Место в группе", "Rank in group"),
+    "rank_overall": ("Место среди всех городов", "Overall rank"), "indicator": ("Показатель", "Indicator"),
+    "kind": ("Вид показателя", "Kind"), "polarity": ("Полярность", "Polarity"), "missing": ("Пропуски", "Missing data"),
+    "treatment": ("Выбросы", "Outliers"), "normalisation": ("Нормирование", "Normalisation"),
+    "rule": ("Правило", "Rule"), "value": ("Значение", "Value"), "cities": ("Городов", "Cities"),
+    "mean": ("Среднее", "Mean"), "median": ("Медиана", "Median"), "min": ("Минимум", "Minimum"),
+    "max": ("Максимум", "Maximum"), "leader": ("Лидер", "Leader"), "level": ("Уровень", "Level"),
+    "parent": ("Родитель", "Parent"), "child": ("Узел", "Node"), "weight": ("Вес", "Weight"),
+    "median_in_group": ("Медиана места в группе", "Median rank in group"),
+    "outside_in_group": ("Место вне интервала", "Rank outside the interval"),
+    "median_overall": ("Медиана места среди всех", "Median overall rank"),
+    "outside_overall": ("Место вне интервала (все)", "Overall rank outside the interval"),
+    "moved_most_by": ("Сильнее всего двигает место", "Moved most by"),
+    "code": ("Код", "Code"), "nominal_share": ("Номинальная доля", "Nominal share"),
+    "variance_share": ("Доля дисперсии", "Variance share"), "corr_with_index": ("Корреляция с индексом", "Correlation with the index"),
+    "output": ("Результат", "Output"), "input": ("Решение методики", "Input"),
+}
+
+
+def column_label(params: Params, column: str) -> str:
+    """A download's column header in the edition's language: a node's code and name, a
+    known column's label, a percentile column ('p5_in_group' → '5-й процентиль места в
+    группе'), or the column itself."""
+    meth = params.methodology
+    if column in meth.indicator_codes() or any(a.code == column for a in meth.aggregates):
+        return f"{column} {params.name(column)}"
+    ru = params.language == "ru"
+    if column in COLUMNS:
+        return COLUMNS[column][0 if ru else 1]
+    for scope, ru_scope, en_scope in (("_in_group", "места в группе", "rank in group"),
+                                      ("_overall", "места среди всех", "overall rank")):
+        if column.startswith("p") and column.endswith(scope):
+            p = column[1:-len(scope)]
+            return f"{p}-й процентиль {ru_scope}" if ru else f"{p}th percentile of the {en_scope}"
+    return column
+
+
+LEVELS: dict[str, tuple[str, str]] = {"indicator": ("показатели", "indicators"), "direction": ("направления", "directions"),
+                                      "pillar": ("столпы", "pillars"), "subindex": ("субиндексы", "sub-indices"),
+                                      "index": ("индекс", "index")}
+INPUTS: dict[str, tuple[str, str]] = {"weights": ("Веса", "Weights"), "imputation": ("Правило пропусков", "Missing-data rule"),
+                                      "treatment": ("Обработка выбросов", "Outlier treatment"),
+                                      "normalisation": ("Нормирование", "Normalisation"),
+                                      "aggregation": ("Агрегирование", "Aggregation")}
+
+
+def level_name(params: Params, level: str) -> str:
+    """A framework level in words ('направления'); an unknown level name as it is."""
+    return LEVELS.get(level, (level, level))[0 if params.language == "ru" else 1]
+
+
+def input_name(params: Params, name: str) -> str:
+    """An uncertain input of the robustness analysis in words: 'weights.direction' →
+    'Веса: направления'."""
+    family, _, level = name.partition(".")
+    label = INPUTS.get(family, (family, family))[0 if params.language == "ru" else 1]
+    return f"{label}: {level_name(params, level)}" if level else label

@@ -1,0 +1,248 @@
+"""The pages of the publication site: jinja2 templates (every value autoescaped) rendered
+from prepared tables. ``publishing.site`` gathers the published runs and writes the files;
+nothing here reads or writes a file.
+
+Pages link relatively (``root`` is the way back to the site's top), so the site works from
+``file://`` and from any static host; the stylesheet and the script are content-addressed
+files under ``assets/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
+
+from iqlib.presentation.text import number
+
+WORDS: dict[str, dict[str, str]] = {
+    "ru": {
+        "site": "IQ городов: опубликованные расчёты", "editions": "Опубликованные расчёты", "edition": "Издание",
+        "scenario": "сценарий", "synthetic": "Синтетические демонстрационные данные — не официальные значения",
+        "cities": "Городов", "groups": "Группы", "average": "Среднее по всем городам", "group": "Группа",
+        "leaders": "Лидеры групп", "rank": "Место", "city": "Город", "region": "Субъект РФ",
+        "interval": "Интервал места", "change": "Изменение места к прошлому изданию", "score": "Балл",
+        "method": "Методика", "robustness": "Устойчивость мест", "downloads": "Скачать", "notebooks": "Исполненные блокноты",
+        "filter": "Фильтр по городу или субъекту", "sort": "Сортировать по столбцу", "imputed": "оценено по правилу пропусков",
+        "missing": "нет данных", "mark_note": "* — в балле есть заполненные или отсутствующие значения показателей",
+        "place_group": "Место в группе", "place_all": "Место среди всех городов", "directions": "Направления",
+        "median": "Медиана группы", "leader": "Лидер группы", "indicators": "Показатели", "raw": "Значение",
+        "normalised": "Нормированный балл", "status": "Статус", "strengths": "Сильные стороны",
+        "weaknesses": "Слабые стороны", "history": "По изданиям", "up": "выше медианы группы на",
+        "down": "ниже медианы группы на", "confirmed": "Подтверждено", "reconstructed": "Реконструировано",
+        "framework": "Структура индекса", "nominal": "номинальная доля", "effective": "доля дисперсии",
+        "choices": "Методы расчёта", "differences": "Отличия сценария от базового издания", "none": "Нет.",
+        "intervals_title": "Интервалы мест в группе", "sobol": "Чувствительность: индексы Соболя",
+        "how_to_read": "Как читать", "xlsx": "Книга Excel со всеми таблицами",
+        "csv_excel": "Таблицы CSV для Excel (UTF-8 с BOM, «;», десятичная запятая)",
+        "csv_machine": "Таблицы CSV для программ (как в папке запуска)",
+        "auditor": "страницы с кодом (для аудиторов)", "reader": "страницы без кода",
+        "home": "Все расчёты", "of": "из", "weight": "Вес", "level": "Уровень", "unranked": "без места",
+        "national": "Среднее", "max_note": "Шкала до", "above_max": "выше номинального максимума",
+    },
+    "en": {
+        "site": "IQ of Cities: published calculations", "editions": "Published calculations", "edition": "Edition",
+        "scenario": "scenario", "synthetic": "Synthetic demonstration data — not official values",
+        "cities": "Cities", "groups": "Groups", "average": "Average over all cities", "group": "Group",
+        "leaders": "Group leaders", "rank": "Rank", "city": "City", "region": "Region",
+        "interval": "Rank interval", "change": "Rank change since the previous edition", "score": "Score",
+        "method": "Methodology", "robustness": "Robustness of the ranks", "downloads": "Downloads",
+        "notebooks": "Executed notebooks", "filter": "Filter by city or region", "sort": "Sort by this column",
+        "imputed": "estimated by the missing-data rule", "missing": "no data",
+        "mark_note": "* — the score rests on imputed or missing indicator values",
+        "place_group": "Rank in group", "place_all": "Overall rank", "directions": "Directions",
+        "median": "Group median", "leader": "Group leader", "indicators": "Indicators", "raw": "Value",
+        "normalised": "Normalised score", "status": "Status", "strengths": "Strengths", "weaknesses": "Weaknesses",
+        "history": "By edition", "up": "above the group median by", "down": "below the group median by",
+        "confirmed": "Confirmed", "reconstructed": "Reconstructed", "framework": "Framework",
+        "nominal": "nominal share", "effective": "variance share", "choices": "Methods",
+        "differences": "How the scenario differs from its base edition", "none": "None.",
+        "intervals_title": "Rank intervals in the group", "sobol": "Sensitivity: Sobol indices",
+        "how_to_read": "How to read this", "xlsx": "Excel workbook with every table",
+        "csv_excel": "CSV tables for Excel (UTF-8 with BOM, ';', decimal comma)",
+        "csv_machine": "CSV tables for programs (as in the run folder)",
+        "auditor": "pages with code (for auditors)", "reader": "pages without code",
+        "home": "All calculations", "of": "of", "weight": "Weight", "level": "Level", "unranked": "unranked",
+        "national": "Average", "max_note": "Scale up to", "above_max": "above the nominal maximum",
+    },
+}
+
+CSS = """
+:root{--ink:#1b1b1b;--muted:#5a5a5a;--line:#d0d7de;--accent:#0072B2;--warn:#b00020}
+*{box-sizing:border-box}body{font-family:"DejaVu Sans",Arial,sans-serif;color:var(--ink);max-width:72em;margin:0 auto;
+padding:1em 1.2em;line-height:1.45}a{color:var(--accent)}header nav{display:flex;gap:1.2em;flex-wrap:wrap;
+border-bottom:1px solid var(--line);padding-bottom:.5em;margin-bottom:1em}.synthetic{background:#fde7ea;color:var(--warn);
+padding:.5em 1em;font-weight:bold}table{border-collapse:collapse;margin:.5em 0 1.2em}th,td{border:1px solid var(--line);
+padding:.25em .55em;text-align:left;vertical-align:top}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer;color:inherit;text-align:inherit}
+th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
+.figures{display:flex;flex-wrap:wrap;gap:1.5em}.kpi{display:flex;gap:2em;flex-wrap:wrap}.kpi div{font-size:1.1em}
+.kpi b{display:block;font-size:1.6em}.mark{color:var(--warn)}.muted{color:var(--muted)}svg.chart{max-width:100%;height:auto}
+input[type=search]{font:inherit;padding:.3em .5em;width:22em;max-width:100%}ul.tree{list-style:none;padding-left:1.2em}
+ul.tree li{margin:.15em 0}.up{color:#00734a}.down{color:var(--warn)}.wide{overflow-x:auto;max-width:100%}
+"""
+
+SCRIPT = """
+document.querySelectorAll("table[data-sortable]").forEach(function (table) {
+  var body = table.tBodies[0];
+  table.querySelectorAll("th button").forEach(function (button, column) {
+    button.addEventListener("click", function () {
+      var th = button.parentNode, up = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[column].getAttribute("data-value"), y = b.cells[column].getAttribute("data-value");
+        var nx = parseFloat(x), ny = parseFloat(y), c;
+        if (x === "" && y === "") { c = 0; } else if (x === "") { return 1; } else if (y === "") { return -1; }
+        else if (!isNaN(nx) && !isNaN(ny)) { c = nx - ny; } else { c = x.localeCompare(y, "ru"); }
+        return up ? c : -c;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+document.querySelectorAll("input[data-filter]").forEach(function (input) {
+  var table = document.getElementById(input.getAttribute("data-filter"));
+  input.addEventListener("input", function () {
+    var q = input.value.trim().toLowerCase();
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      row.hidden = q !== "" && row.getAttribute("data-search").indexOf(q) === -1;
+    });
+  });
+});
+"""
+
+BASE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<link rel="stylesheet" href="{{ root }}assets/{{ css }}">
+</head>
+<body>
+<header><nav><a href="{{ root }}index.html">{{ w.home }}</a>{% if run %}
+<a href="{{ runroot }}index.html">{{ run.title }}</a><a href="{{ runroot }}method.html">{{ w.method }}</a>
+{% if run.robustness %}<a href="{{ runroot }}robustness.html">{{ w.robustness }}</a>{% endif %}{% endif %}</nav></header>
+{% if synthetic %}<p class="synthetic">{{ w.synthetic }}</p>{% endif %}
+<main>
+<h1>{{ heading }}</h1>
+{% block content %}{% endblock %}
+</main>
+<script src="{{ root }}assets/{{ js }}"></script>
+</body>
+</html>
+"""
+
+HOME = """{% extends "base" %}{% block content %}
+<table><thead><tr><th>{{ w.edition }}</th><th>{{ w.scenario }}</th><th class="num">{{ w.cities }}</th></tr></thead><tbody>
+{% for r in runs %}<tr><td><a href="{{ r.href }}">{{ r.title }}</a></td><td>{{ r.scenario }}</td><td class="num">{{ r.cities }}</td></tr>
+{% endfor %}</tbody></table>
+{% endblock %}"""
+
+EDITION = """{% extends "base" %}{% block content %}
+<p>{{ run.method_title }}. {{ w.edition }} {{ run.edition }}, {{ w.scenario }} «{{ run.scenario }}».</p>
+{% if run.description %}<p>{{ run.description }}</p>{% endif %}
+<div class="kpi"><div>{{ w.cities }}<b>{{ run.cities }}</b></div><div>{{ w.average }}<b>{{ run.average }}</b></div></div>
+<h2>{{ w.groups }}</h2>
+<table><thead><tr><th>{{ w.group }}</th><th class="num">{{ w.cities }}</th><th class="num">{{ w.national }}</th>
+<th>{{ w.leader }}</th></tr></thead><tbody>
+{% for g in groups %}<tr><td><a href="{{ g.href }}">{{ g.name }}</a></td><td class="num">{{ g.cities }}</td>
+<td class="num">{{ g.mean }}</td><td>{{ g.leader }}</td></tr>{% endfor %}
+</tbody></table>
+<h2>{{ w.leaders }}</h2>
+{% for g in groups %}<h3>{{ g.name }}</h3>
+<table><thead><tr><th class="num">{{ w.rank }}</th><th>{{ w.city }}</th><th class="num">{{ run.index_label }}</th>
+{% if run.robustness %}<th>{{ w.interval }}</th>{% endif %}</tr></thead><tbody>
+{% for c in g.top %}<tr><td class="num">{{ c.rank }}</td><td><a href="{{ c.href }}">{{ c.name }}</a></td>
+<td class="num">{{ c.score }}</td>{% if run.robustness %}<td>{{ c.interval }}</td>{% endif %}</tr>{% endfor %}
+</tbody></table>{% endfor %}
+<h2>{{ w.downloads }}</h2>
+<ul><li><a href="{{ downloads.xlsx }}">{{ w.xlsx }}</a></li>
+<li>{{ w.csv_excel }}: {% for d in downloads.excel %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li>
+<li>{{ w.csv_machine }}: {% for d in downloads.machine %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li></ul>
+<h2>{{ w.notebooks }}</h2>
+<ol>{% for s in notebooks %}<li>{{ s.name }}: <a href="{{ s.reader }}">{{ w.reader }}</a>, <a href="{{ s.auditor }}">{{ w.auditor }}</a></li>{% endfor %}</ol>
+{% endblock %}"""
+
+GROUP = """{% extends "base" %}{% block content %}
+<p><label for="filter">{{ w.filter }}</label>: <input type="search" id="filter" data-filter="ranking"></p>
+<div class="wide"><table id="ranking" data-sortable><thead><tr>
+{% for h in header %}<th scope="col"{% if h.num %} class="num"{% endif %}><button type="button" title="{{ h.title or w.sort }}">{{ h.label }}</button></th>{% endfor %}
+</tr></thead><tbody>
+{% for r in rows %}<tr data-search="{{ r.search }}">{% for c in r.cells %}<td{% if c.num %} class="num"{% endif %} data-value="{{ c.value }}">
+{%- if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>{% else %}{{ c.text }}{% endif %}{% if c.mark %}<span class="mark" title="{{ w.imputed }}">*</span>{% endif %}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table></div>
+<p class="muted">{{ w.mark_note }}</p>
+{% endblock %}"""
+
+CITY = """{% extends "base" %}{% block content %}
+<p>{{ city.region }}. {{ w.group }}: <a href="{{ city.group_href }}">{{ city.group }}</a>.</p>
+<div class="kpi"><div>{{ run.index_label }}<b>{{ city.score }}</b></div>
+<div>{{ w.place_group }}<b>{{ city.rank }}</b>{% if city.interval %}<span class="muted">{{ w.interval }}: {{ city.interval }}</span>{% endif %}</div>
+<div>{{ w.place_all }}<b>{{ city.rank_all }}</b></div></div>
+<h2>{{ w.directions }}</h2>
+{{ chart | safe }}
+<table><thead><tr><th>{{ w.directions }}</th><th class="num">{{ city.name }}</th><th class="num">{{ w.median }}</th><th class="num">{{ w.leader }}</th></tr></thead><tbody>
+{% for d in directions %}<tr><td>{{ d.name }}</td><td class="num">{{ d.value }}{% if d.mark %}<span class="mark" title="{{ w.imputed }}">*</span>{% endif %}</td><td class="num">{{ d.median }}</td><td class="num">{{ d.leader }}</td></tr>{% endfor %}
+</tbody></table>
+<div class="figures"><div><h2>{{ w.strengths }}</h2><ul>{% for s in strengths %}<li>{{ s.name }}: <span class="up">{{ w.up }} {{ s.delta }}</span></li>{% else %}<li>{{ w.none }}</li>{% endfor %}</ul></div>
+<div><h2>{{ w.weaknesses }}</h2><ul>{% for s in weaknesses %}<li>{{ s.name }}: <span class="down">{{ w.down }} {{ s.delta }}</span></li>{% else %}<li>{{ w.none }}</li>{% endfor %}</ul></div></div>
+<h2>{{ w.indicators }}</h2>
+<table><thead><tr><th>{{ w.indicators }}</th><th class="num">{{ w.raw }}</th><th class="num">{{ w.normalised }}</th><th>{{ w.status }}</th></tr></thead><tbody>
+{% for i in indicators %}<tr><td>{{ i.name }}</td><td class="num">{{ i.raw }}</td><td class="num">{{ i.normalised }}</td><td>{{ i.status }}</td></tr>{% endfor %}
+</tbody></table>
+{% if history %}<h2>{{ w.history }}</h2>
+<table><thead><tr><th>{{ w.edition }}</th><th>{{ w.group }}</th><th class="num">{{ run.index_label }}</th><th class="num">{{ w.place_group }}</th></tr></thead><tbody>
+{% for h in history %}<tr><td>{% if h.href %}<a href="{{ h.href }}">{{ h.edition }}</a>{% else %}{{ h.edition }}{% endif %}</td><td>{{ h.group }}</td><td class="num">{{ h.score }}</td><td class="num">{{ h.rank }}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
+{% endblock %}"""
+
+METHOD = """{% extends "base" %}{% block content %}
+<p>{{ run.method_title }} (<code>{{ method.id }}</code>).</p>
+<h2>{{ w.framework }}</h2>
+<ul class="tree">{% for n in tree recursive %}<li><b>{{ n.code }}</b> {{ n.name }} <span class="muted">({{ w.weight }} {{ n.weight }}; {{ w.nominal }} {{ n.nominal }}{% if n.effective %}; {{ w.effective }} {{ n.effective }}{% endif %})</span>
+{% if n.children %}<ul class="tree">{{ loop(n.children) }}</ul>{% endif %}</li>{% endfor %}</ul>
+<h2>{{ w.choices }}</h2>
+<table><thead><tr><th>{{ w.level }}</th><th>{{ w.method }}</th></tr></thead><tbody>
+{% for c in choices %}<tr><td>{{ c.what }}</td><td>{{ c.how }}</td></tr>{% endfor %}
+</tbody></table>
+<h2>{{ w.confirmed }}</h2><ul>{% for s in method.confirmed %}<li>{{ s }}</li>{% endfor %}</ul>
+<h2>{{ w.reconstructed }}</h2><ul>{% for s in method.reconstructed %}<li>{{ s }}</li>{% endfor %}</ul>
+<h2>{{ w.differences }}</h2>
+{% if differences %}<ul>{% for d in differences %}<li><code>{{ d }}</code></li>{% endfor %}</ul>{% else %}<p>{{ w.none }}</p>{% endif %}
+{% endblock %}"""
+
+ROBUSTNESS = """{% extends "base" %}{% block content %}
+<h2>{{ w.how_to_read }}</h2>
+{% for p in notes %}<p>{{ p }}</p>{% endfor %}
+{% for g in groups %}<h2>{{ w.intervals_title }}: {{ g.name }}</h2>
+{{ g.chart | safe }}{% endfor %}
+{% if sobol %}<h2>{{ w.sobol }}</h2>{{ sobol | safe }}{% endif %}
+{% endblock %}"""
+
+_ENV = Environment(loader=DictLoader({"base": BASE, "home": HOME, "edition": EDITION, "group": GROUP, "city": CITY,
+                                      "method": METHOD, "robustness": ROBUSTNESS}),
+                   autoescape=select_autoescape(default=True, default_for_string=True), undefined=StrictUndefined,
+                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def asset_name(stem: str, suffix: str, content: str) -> str:
+    """A content-addressed file name: 'site.3f2a9c1d.css' (a changed file gets a new name)."""
+    return f"{stem}.{hashlib.sha256(content.encode()).hexdigest()[:10]}.{suffix}"
+
+
+ASSETS = {"css": (asset_name("site", "css", CSS), CSS), "js": (asset_name("site", "js", SCRIPT), SCRIPT)}
+
+
+def render(page: str, language: str, root: str, **context: Any) -> str:
+    """One page: ``page`` is home, edition, group, city, method or robustness."""
+    return _ENV.get_template(page).render(lang=language, w=WORDS[language], root=root, css=ASSETS["css"][0],
+                                          js=ASSETS["js"][0], **{"run": None, "synthetic": False, "runroot": "", **context})
+
+
+def fmt(x: Any, decimals: int, language: str) -> str:
+    """A number for a page (decimal comma in Russian); '—' for a missing one."""
+    return number(None if x is None else float(x), decimals, language)

@@ -1,0 +1,145 @@
+"""Small inline SVG charts for the site's pages: drawn from the numbers directly (no
+plotting library, so hundreds of city pages build in seconds), sized to their content,
+every text escaped, axes from the data (never clipped), missing values marked, colours
+from the Okabe–Ito palette (safe for colour-blind readers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from iqlib.presentation.text import number
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+FONT = 'font-family="DejaVu Sans, Arial, sans-serif" font-size="12"'
+
+
+def nice_max(value: float) -> float:
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k) at or above
+    ``value``: an axis end."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** (len(str(int(value))) - 1) if value >= 1 else 0.1
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], top: float,
+                 title: str, language: str = "ru", missing_note: str = "нет данных") -> str:
+    """Horizontal grouped bars: one row per label, one bar per series (a legend on top).
+    A missing value is drawn as a hatched stub with ``missing_note``; the axis runs from 0
+    to at least ``top`` and to the largest value if that is larger."""
+    values = [v for _, vs in series for v in vs if v is not None]
+    end = nice_max(max([top, *values]) if values else top)
+    left = int(12 + 7.4 * max((len(lbl) for lbl in labels), default=10))
+    width, bar, gap = 380, 9, 8
+    row = bar * len(series) + gap
+    legend = 22
+    height = legend + 10 + row * len(labels) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {left + width + 70} {height}" '
+             f'width="{left + width + 70}" height="{height}" {FONT}><title>{escape(title)}</title>',
+             '<defs><pattern id="hatch" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+             '<rect width="2" height="4" fill="#999"/></pattern></defs>']
+    x = 0
+    for k, (name, _) in enumerate(series):
+        parts.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[k % len(PALETTE)]}"/>'
+                     f'<text x="{x + 16}" y="14">{escape(name)}</text>')
+        x += 30 + 7 * len(name)
+    y0 = legend + 10
+    for i, label in enumerate(labels):
+        y = y0 + i * row
+        parts.append(f'<text x="{left - 6}" y="{y + row / 2}" text-anchor="end" dominant-baseline="middle">'
+                     f'{escape(label)}</text>')
+        for k, (_, vs) in enumerate(series):
+            v = vs[i]
+            yy = y + k * bar
+            if v is None:
+                parts.append(f'<rect x="{left}" y="{yy}" width="18" height="{bar - 1}" fill="url(#hatch)"/>'
+                             f'<text x="{left + 22}" y="{yy + bar - 1}" font-size="9">{escape(missing_note)}</text>')
+                continue
+            w = max(0.0, v) / end * width
+            parts.append(f'<rect x="{left}" y="{yy}" width="{w:.1f}" height="{bar - 1}" '
+                         f'fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(number(v, 2, language))}</title></rect>')
+    axis_y = y0 + row * len(labels) + 4
+    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#555"/>')
+    ticks = 6 if end in (1.2, 12, 120, 6, 60) else 4
+    for t in range(ticks + 1):
+        value = end * t / ticks
+        tx = left + width * t / ticks
+        parts.append(f'<line x1="{tx}" y1="{axis_y}" x2="{tx}" y2="{axis_y + 4}" stroke="#555"/>'
+                     f'<text x="{tx}" y="{axis_y + 17}" text-anchor="middle">{escape(number(value, 1, language))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def rank_intervals(rows: Sequence[tuple[str, int | None, int | None, int | None]], title: str,
+                   language: str = "ru") -> str:
+    """One row per city (label, nominal rank, low, high), in the given order: a band from
+    the low to the high percentile rank and a dot at the nominal rank (rank 1 on the left)."""
+    n = max([r for _, nom, lo, hi in rows for r in (nom, lo, hi) if r is not None] or [1])
+    left, width, step = 200, 420, 14
+    height = 20 + step * len(rows) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {left + width + 30} {height}" '
+             f'width="{left + width + 30}" height="{height}" {FONT}><title>{escape(title)}</title>']
+
+    def x(rank: float) -> float:
+        return left + (rank - 1) / max(n - 1, 1) * width
+
+    for i, (label, nominal, low, high) in enumerate(rows):
+        y = 14 + i * step
+        parts.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" font-size="11">{escape(label)}</text>')
+        if low is not None and high is not None:
+            parts.append(f'<line x1="{x(low):.1f}" y1="{y}" x2="{x(high):.1f}" y2="{y}" stroke="{PALETTE[4]}" '
+                         f'stroke-width="6" stroke-linecap="round"/>')
+        if nominal is not None:
+            parts.append(f'<circle cx="{x(nominal):.1f}" cy="{y}" r="3.5" fill="{PALETTE[5]}"><title>'
+                         f'{escape(str(nominal))}</title></circle>')
+    axis_y = 14 + step * len(rows)
+    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#555"/>')
+    for r in sorted({1, *range(5, n + 1, 5), n}):
+        parts.append(f'<text x="{x(r):.1f}" y="{axis_y + 16}" text-anchor="middle" font-size="11">{r}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def sobol_bars(rows: Sequence[tuple[str, float, float, float, float, float, float]], title: str,
+               labels: tuple[str, str], language: str = "ru") -> str:
+    """Per input: S_i and ST_i as bars with their confidence intervals as whiskers. The
+    axis spans the estimates and intervals (they can leave 0–1 at small N) and always 0–1."""
+    lows = [min(r[1], r[2], r[4], r[5]) for r in rows] or [0.0]
+    highs = [max(r[1], r[3], r[4], r[6]) for r in rows] or [1.0]
+    lo, hi = min(0.0, *lows), max(1.0, *highs)
+    left, width, bar = 200, 400, 10
+    row = 2 * bar + 10
+    height = 30 + row * len(rows) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {left + width + 30} {height}" '
+             f'width="{left + width + 30}" height="{height}" {FONT}><title>{escape(title)}</title>']
+
+    def x(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * width
+
+    for k, name in enumerate(labels):
+        parts.append(f'<rect x="{k * 90}" y="4" width="12" height="12" fill="{PALETTE[k]}"/>'
+                     f'<text x="{k * 90 + 16}" y="14">{escape(name)}</text>')
+    for i, (name, s, s_lo, s_hi, st, st_lo, st_hi) in enumerate(rows):
+        y = 30 + i * row
+        parts.append(f'<text x="{left - 6}" y="{y + bar + 2}" text-anchor="end" font-size="11">{escape(name)}</text>')
+        for k, (v, a, b) in enumerate(((s, s_lo, s_hi), (st, st_lo, st_hi))):
+            yy = y + k * bar
+            x0, x1 = sorted((x(0.0), x(v)))
+            parts.append(f'<rect x="{x0:.1f}" y="{yy}" width="{x1 - x0:.1f}" height="{bar - 2}" fill="{PALETTE[k]}">'
+                         f'<title>{escape(number(v, 3, language))} [{escape(number(a, 3, language))}; '
+                         f'{escape(number(b, 3, language))}]</title></rect>'
+                         f'<line x1="{x(a):.1f}" y1="{yy + (bar - 2) / 2}" x2="{x(b):.1f}" y2="{yy + (bar - 2) / 2}" '
+                         f'stroke="#222"/>')
+    axis_y = 30 + row * len(rows)
+    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#555"/>')
+    ticks = sorted({0.0, 0.5, 1.0, round(lo, 1), round(hi, 1)})
+    for t in ticks:
+        parts.append(f'<text x="{x(t):.1f}" y="{axis_y + 16}" text-anchor="middle" font-size="11">'
+                     f'{escape(number(t, 1, language))}</text>')
+    parts.append(f'<line x1="{x(0):.1f}" y1="26" x2="{x(0):.1f}" y2="{axis_y}" stroke="#999" stroke-dasharray="3,3"/>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,487 @@
+"""``iq site``: a static, self-contained site of every published run under ``outputs/``.
+
+For each run: an edition page, a page per population group (the full ranking, sortable
+and filterable), a page per city, the method page, the robustness page, downloads (an
+XLSX workbook, CSV for Excel with Russian headers, the run's own CSV files) and the
+executed notebooks as pages with and without code. Stylesheets, scripts and the images of
+the notebook pages are stored once under ``assets/`` under content-addressed names. No
+file is fetched from the network; every link is relative.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from iqlib.analysis import diagnostics, uncertainty
+from iqlib.config.params import Params, load_params
+from iqlib.config.paths import display, project_root
+from iqlib.config.yamlfile import read_yaml
+from iqlib.core.errors import UserError
+from iqlib.core.registry import describe
+from iqlib.io.downloads import write_excel_csv, write_workbook
+from iqlib.io.runfolder import RunFolder
+from iqlib.presentation import site as pages
+from iqlib.presentation import svg
+from iqlib.presentation.site import fmt
+from iqlib.presentation.tables import methods_table
+from iqlib.presentation.text import column_label, input_name, level_name, short_name, text
+from iqlib.stages import STAGES
+
+EXCEL_TABLES = ["scores", "group_summary", "uncertainty", "methods", "values", "normalised", "weights",
+                "effective_weights", "imputation", "missing"]
+
+
+@dataclass
+class Run:
+    """One published run as the site needs it."""
+
+    key: str                      # '2019/base'
+    folder: Path
+    params: Params
+    scores: pd.DataFrame          # by city_id, published order
+    summary: pd.DataFrame
+    values: pd.DataFrame
+    normalised: pd.DataFrame
+    imputation: pd.DataFrame
+    effective: pd.DataFrame
+    intervals: pd.DataFrame | None
+    sensitivity: pd.DataFrame
+
+    @property
+    def language(self) -> str:
+        return self.params.language
+
+    @property
+    def title(self) -> str:
+        ed = self.params.edition
+        return f"{self.params.title} ({ed.scenario})" if ed.scenario != "base" else self.params.title
+
+
+def load_run(folder: Path) -> Run:
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    params = load_params(man["params"]["path"])
+    run = RunFolder(folder)
+    scores = run.read_csv("scores.csv", index=True)
+    intervals = None
+    if params.edition.uncertainty is not None and run.has("uncertainty.csv"):
+        lo, hi = uncertainty.interval_columns(params.edition.uncertainty.interval)
+        intervals = run.read_csv("uncertainty.csv", index=True)[[lo, hi]].set_axis(["low", "high"], axis=1)
+    return Run(folder.relative_to(folder.parents[1]).as_posix(), folder, params, scores, run.read_csv("group_summary.csv"),
+               run.read_csv("values.csv", index=True), run.read_csv("normalised.csv", index=True),
+               run.read_csv("imputation.csv"), run.read_csv("effective_weights.csv"), intervals,
+               run.read_csv("sensitivity.csv") if run.has("sensitivity.csv") else pd.DataFrame())
+
+
+def published_runs(outputs: Path) -> list[Run]:
+    folders = sorted(p.parent for p in outputs.glob("*/*/manifest.json"))
+    if not folders:
+        raise UserError(f"{display(outputs)}: no published runs (outputs/<edition>/<scenario>/manifest.json)")
+    return [load_run(f) for f in folders]
+
+
+def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: str | None = None,
+          log: Callable[[str], None] = print) -> Path:
+    """Write the site for every run under ``outputs`` into ``dest`` (replaced), in each
+    edition's language or in ``language`` (ru, en) for all of them."""
+    outputs, dest = Path(outputs).resolve(), Path(dest).resolve()
+    runs = published_runs(outputs)
+    if language is not None:
+        for r in runs:
+            r.params.edition = r.params.edition.model_copy(update={"language": language})
+    staging = dest.parent / f".{dest.name}-building"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "assets").mkdir(parents=True)
+    for name, content in pages.ASSETS.values():
+        (staging / "assets" / name).write_text(content, encoding="utf-8")
+    language = runs[0].language
+    home = [{"href": f"{r.key}/index.html", "title": r.title, "scenario": r.params.edition.scenario,
+             "cities": len(r.scores)} for r in runs]
+    _write(staging / "index.html", pages.render("home", language, "", title=pages.WORDS[language]["site"],
+                                                heading=pages.WORDS[language]["editions"], runs=home))
+    for r in runs:
+        log(f"  {r.key}: {len(r.scores)} cities")
+        SiteRun(r, runs, staging / r.key).write()
+    shutil.rmtree(dest, ignore_errors=True)
+    staging.rename(dest)
+    return dest
+
+
+def cell(text: object, value: object, num: bool = False, href: str | None = None, mark: object = False) -> dict:
+    """A table cell of a group page: what it shows, what it sorts by (``data-value``)."""
+    return {"text": text, "value": value, "num": num, "href": href, "mark": mark}
+
+
+def _write(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+class SiteRun:
+    """The pages of one run (``out`` is its folder in the site, two levels below the top)."""
+
+    def __init__(self, run: Run, runs: list[Run], out: Path):
+        self.r, self.runs, self.out = run, runs, out
+        self.p, self.lang = run.params, run.language
+        self.w = pages.WORDS[self.lang]
+        self.meth = self.p.methodology
+        self.code = self.meth.index_code
+        self.directions = self.meth.level_codes(self.meth.levels[-2]) if len(self.meth.levels) > 2 else []
+        missing = run.imputation
+        self.missing_cells = set(zip(missing["city_id"], missing["indicator"]))
+        self.imputed = {(c, i): v for c, i, v in zip(missing["city_id"], missing["indicator"], missing["value"])}
+        self.marked = set(missing["city_id"])
+        self.previous = next((o for o in runs if o.params.edition.scenario == self.p.edition.scenario
+                              and o.params.edition.edition == self.p.edition.edition - 1), None)
+
+    # ----------------------------------------------------------------------- helpers
+    def ctx(self, title: str, heading: str | None = None) -> dict:
+        return {"title": f"{title} — {self.r.title}" if title != self.r.title else title, "heading": heading or title,
+                "synthetic": self.p.edition.synthetic,
+                "run": {"title": self.r.title, "robustness": self.r.intervals is not None,
+                        "method_title": self.p.methodology_title, "edition": self.p.edition.edition,
+                        "scenario": self.p.edition.scenario, "description": self.p.edition.description,
+                        "cities": len(self.r.scores), "index_label": short_name(self.p),
+                        "average": fmt(self._all_mean(), self.meth.scoring.decimals, self.lang)}}
+
+    def _all_mean(self) -> float:
+        row = self.r.summary[self.r.summary["group"] == "all"]
+        return float(row["mean"].iloc[0]) if len(row) else float("nan")
+
+    def num(self, x: object, decimals: int | None = None) -> str:
+        d = self.meth.scoring.decimals if decimals is None else decimals
+        return fmt(None if x is None or pd.isna(x) else x, d, self.lang)
+
+    def trimmed(self, x: object) -> str:
+        """A raw value with at most three decimals and no trailing zeros ('971,3', '0,818', '1')."""
+        text = self.num(x, 3)
+        if text == "—":
+            return text
+        sep = "," if self.lang == "ru" else "."
+        return text.rstrip("0").rstrip(sep) if sep in text else text
+
+    def interval(self, city: str) -> str:
+        iv = self.r.intervals
+        if iv is None or city not in iv.index or pd.isna(iv.at[city, "low"]):
+            return ""
+        return f"{int(iv.at[city, 'low'])}–{int(iv.at[city, 'high'])}"
+
+    def rank(self, x: object) -> str:
+        return "—" if pd.isna(x) else str(int(x))  # type: ignore[call-overload]
+
+    # ----------------------------------------------------------------------- pages
+    def write(self) -> None:
+        self.edition_page()
+        for g in self.p.group_codes:
+            self.group_page(g)
+        for city in self.r.scores.index:
+            self.city_page(city)
+        self.method_page()
+        if self.r.intervals is not None:
+            self.robustness_page()
+        self.downloads()
+        self.notebook_pages()
+
+    def edition_page(self) -> None:
+        groups = []
+        for g in self.p.group_codes:
+            part = self.r.scores[self.r.scores["group"] == g]
+            row = self.r.summary[self.r.summary["group"] == g]
+            top = part[part["rank_in_group"] <= 3]
+            groups.append({"href": f"group-{g}.html", "name": self.p.group_name(g), "cities": len(part),
+                           "mean": self.num(row["mean"].iloc[0]) if len(row) else "—",
+                           "leader": row["leader"].iloc[0] if len(row) else "—",
+                           "top": [{"rank": self.rank(c["rank_in_group"]), "href": f"city/{cid}.html", "name": c["city_ru"],
+                                    "score": self.num(c[self.code]), "interval": self.interval(cid)}
+                                   for cid, c in top.iterrows()]})
+        downloads = {"xlsx": "downloads/tables.xlsx",
+                     "excel": [{"href": f"downloads/excel/{t}.csv", "name": t} for t in self._excel_tables()],
+                     "machine": [{"href": f"downloads/data/{p.name}", "name": p.stem}
+                                 for p in sorted((self.r.folder / "results").glob("*.csv"))]}
+        notebooks = [{"name": text(self.p, "stage_names")[s], "reader": f"notebooks/{s}.html",
+                      "auditor": f"notebooks/{s}-code.html"} for s in STAGES]
+        _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
+                                                     notebooks=notebooks, **self.ctx(self.r.title)))
+
+    def group_page(self, g: str) -> None:
+        part = self.r.scores[self.r.scores["group"] == g]
+        cols = [("rank_in_group", self.w["rank"], True), ("city_ru", self.w["city"], False),
+                ("region_ru", self.w["region"], False), (self.code, short_name(self.p), True)]
+        cols += [(d, f"{d}", True) for d in self.directions]
+        header = [{"label": label, "num": num, "title": self.p.name(col) if col in self.directions else ""}
+                  for col, label, num in cols]
+        has_iv = self.r.intervals is not None
+        if has_iv:
+            header.append({"label": self.w["interval"], "num": False, "title": ""})
+        prev = self.previous.scores if self.previous is not None else None
+        if prev is not None:
+            header.append({"label": self.w["change"], "num": True, "title": ""})
+        header.append({"label": self.w["place_all"], "num": True, "title": ""})
+        rows = []
+        for cid, c in part.iterrows():
+            cells = []
+            for col, _, numeric in cols:
+                v = c[col]
+                if col == "rank_in_group":
+                    cells.append(cell(text=self.rank(v), value="" if pd.isna(v) else int(v), num=True))
+                elif col == "city_ru":
+                    cells.append(cell(text=v, value=v, href=f"city/{cid}.html", mark=cid in self.marked))
+                elif numeric:
+                    cells.append(cell(text=self.num(v), value="" if pd.isna(v) else f"{float(v):.6f}", num=True))
+                else:
+                    cells.append(cell(text=v, value=v))
+            if has_iv:
+                iv = self.interval(cid)
+                cells.append(cell(text=iv or "—", value=iv.split("–")[0] if iv else ""))
+            if prev is not None:
+                change: int | str = ""
+                if cid in prev.index and prev.at[cid, "group"] == g and pd.notna(prev.at[cid, "rank_in_group"]) \
+                        and pd.notna(c["rank_in_group"]):
+                    change = int(prev.at[cid, "rank_in_group"]) - int(c["rank_in_group"])
+                cells.append(cell(text="—" if change == "" else f"{change:+d}".replace("-", "−"), value=change,
+                                     num=True))
+            cells.append(cell(text=self.rank(c["rank_overall"]), value="" if pd.isna(c["rank_overall"])
+                                 else int(c["rank_overall"]), num=True))
+            rows.append({"cells": cells, "search": f"{c['city_ru']} {c['region_ru']}".lower()})
+        name = self.p.group_name(g)
+        _write(self.out / f"group-{g}.html", pages.render("group", self.lang, "../../", header=header, rows=rows,
+                                                          **self.ctx(name)))
+
+    def city_page(self, cid: str) -> None:
+        c = self.r.scores.loc[cid]
+        group = self.r.scores[self.r.scores["group"] == c["group"]]
+        leader = group.sort_values(["rank_in_group"], kind="stable").iloc[0]
+        directions: list[dict[str, Any]] = []
+        values: list[float | None] = []
+        for d in self.directions:
+            kids = self.meth.children(d)
+            mark = any((cid, k) in self.missing_cells for k in kids)
+            median = float(group[d].median())
+            directions.append({"name": f"{d} {self.p.name(d)}", "value": self.num(c[d]), "mark": mark,
+                               "median": self.num(median), "leader": self.num(leader[d]), "delta": float(c[d]) - median})
+            all_missing = all(pd.isna(self.r.values.at[cid, k]) for k in kids if k in self.r.values.columns)
+            values.append(None if all_missing else float(c[d]))
+        top = max(float(self.r.scores[self.directions].max().max()), 0.0) if self.directions else 1.0
+        chart = svg.grouped_bars(
+            [f"{d} {self.p.name(d)}" for d in self.directions],
+            [(c["city_ru"], values), (self.w["median"], [float(group[d].median()) for d in self.directions]),
+             (self.w["leader"], [float(leader[d]) for d in self.directions])],
+            top, f"{c['city_ru']}: {self.w['directions']}", self.lang, self.w["missing"])
+        ranked = sorted((d for d in directions), key=lambda d: d["delta"])
+        strengths = [{"name": d["name"], "delta": self.num(d["delta"])} for d in reversed(ranked[-3:]) if d["delta"] > 0]
+        weaknesses = [{"name": d["name"], "delta": self.num(-d["delta"])} for d in ranked[:3] if d["delta"] < 0]
+        indicators = []
+        for ind in self.meth.indicators:
+            raw = self.r.values.at[cid, ind.code] if ind.code in self.r.values.columns else np.nan
+            status = ""
+            if (cid, ind.code) in self.missing_cells:
+                status = self.w["missing"] if pd.isna(self.imputed.get((cid, ind.code))) else self.w["imputed"]
+            indicators.append({"name": f"{ind.code} {self.p.name(ind.code)}", "raw": self.trimmed(raw),
+                               "normalised": self.num(self.r.normalised.at[cid, ind.code]), "status": status})
+        history = []
+        for o in self.runs:
+            if o.params.edition.scenario == self.p.edition.scenario and cid in o.scores.index:
+                s = o.scores.loc[cid]
+                history.append({"edition": o.params.edition.edition, "group": o.params.group_name(s["group"]),
+                                "score": self.num(s[self.code]), "rank": self.rank(s["rank_in_group"]),
+                                "href": None if o is self.r else f"../../../{o.key}/city/{cid}.html"})
+        city = {"name": c["city_ru"], "region": c["region_ru"], "group": self.p.group_name(c["group"]),
+                "group_href": f"../group-{c['group']}.html", "score": self.num(c[self.code]),
+                "rank": f"{self.rank(c['rank_in_group'])} {self.w['of']} {len(group)}", "interval": self.interval(cid),
+                "rank_all": f"{self.rank(c['rank_overall'])} {self.w['of']} {len(self.r.scores)}"}
+        _write(self.out / "city" / f"{cid}.html",
+               pages.render("city", self.lang, "../../../", city=city, chart=chart, directions=directions,
+                            strengths=strengths, weaknesses=weaknesses, indicators=indicators,
+                            history=history if len(history) > 1 else [], runroot="../", **self.ctx(c["city_ru"])))
+
+    def method_page(self) -> None:
+        fw = self.meth.framework
+        nominal = diagnostics.nominal_shares(fw)
+        effective = self.r.effective.set_index("code")["variance_share"]
+
+        def node(code: str) -> dict:
+            return {"code": code, "name": self.p.name(code), "weight": self.num(fw.weight[code], 2),
+                    "nominal": f"{self.num(100 * nominal[code], 1)} %",
+                    "effective": f"{self.num(100 * effective[code], 1)} %" if code in effective.index else "",
+                    "children": [node(k) for k in fw.children(code)]}
+        methods = methods_table(self.p)
+        choices = [{"what": f"{self.w['level']}: {level_name(self.p, level)}", "how": describe(self.meth.scoring.aggregation[level])}
+                   for level in self.meth.levels[1:]]
+        for family in ("missing", "treatment", "normalisation"):
+            for how, part in methods.groupby(family, sort=False):
+                choices.append({"what": f"{family}: {', '.join(part['indicator'])}", "how": how})
+        _write(self.out / "method.html", pages.render(
+            "method", self.lang, "../../", tree=[node(fw.index_code)], choices=choices,
+            method={"id": self.meth.id, "confirmed": self.meth.status.confirmed,
+                    "reconstructed": self.meth.status.reconstructed},
+            differences=self._differences(), **self.ctx(self.w["method"])))
+
+    def _differences(self) -> list[str]:
+        """What a scenario file overrides, one 'key: value' per line (nothing for an edition)."""
+        data = read_yaml(self.p.edition_path)
+        if "extends" not in data:
+            return []
+        out: list[str] = []
+
+        def walk(prefix: str, value: object) -> None:
+            if isinstance(value, dict) and value and "method" not in value:
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}" if prefix else str(k), v)
+            else:
+                out.append(f"{prefix}: {json.dumps(value, ensure_ascii=False)}")
+        for part in ("edition", "methodology"):
+            walk(part, data.get(part, {}))
+        return [line for line in out if not line.endswith(": {}")]
+
+    def robustness_page(self) -> None:
+        assert self.r.intervals is not None
+        u = self.p.edition.uncertainty
+        assert u is not None
+        groups = []
+        for g in self.p.group_codes:
+            part = self.r.scores[self.r.scores["group"] == g]
+            rows = [(c["city_ru"], None if pd.isna(c["rank_in_group"]) else int(c["rank_in_group"]),
+                     *(None if pd.isna(self.r.intervals.at[cid, k]) else int(self.r.intervals.at[cid, k])
+                       for k in ("low", "high"))) for cid, c in part.iterrows()]
+            groups.append({"name": self.p.group_name(g),
+                           "chart": svg.rank_intervals(rows, f"{self.w['intervals_title']}: {self.p.group_name(g)}",
+                                                       self.lang)})
+        sens = self.r.sensitivity
+        sobol = ""
+        if len(sens):
+            overall = sens[sens["output"] == "mean_abs_rank_shift"]
+            bars = [(input_name(self.p, r["input"]), r["Si"], r["Si_low"], r["Si_high"], r["STi"], r["STi_low"],
+                     r["STi_high"]) for _, r in overall.iterrows()]
+            sobol = svg.sobol_bars(bars, self.w["sobol"], ("S_i", "ST_i"), self.lang)
+        ru = self.lang == "ru"
+        lo, hi = u.interval
+        notes = [
+            (f"Полоса — интервал от {lo:g}-го до {hi:g}-го процентиля места города в группе по {u.replications} повторам "
+             "расчёта, в каждом из которых решения методики (веса, правила пропусков, нормирование, агрегирование) "
+             "выбраны случайно в заданных изданием пределах; точка — опубликованное место. Узкая полоса — место "
+             "устойчиво к этим решениям; широкая — зависит от них." if ru else
+             f"The band runs from the {lo:g}th to the {hi:g}th percentile of the city's rank in its group over "
+             f"{u.replications} replications in which the method's choices vary within the edition's limits; the dot "
+             "is the published rank. A narrow band means the rank does not depend on these choices."),
+            ("Индексы Соболя: S_i — доля разброса сдвигов места, которую даёт само решение; ST_i — вместе со всеми его "
+             "взаимодействиями. Отрезки — бутстреп-интервалы. При небольшом числе строк выборки оценки могут выйти за "
+             "пределы 0–1 и быть отрицательными: это погрешность оценки, а не свойство решения." if ru else
+             "Sobol indices: S_i is the share of the variance of rank shifts due to a choice alone, ST_i with all its "
+             "interactions; whiskers are bootstrap intervals. With few samples the estimates can leave 0–1 (even be "
+             "negative): that is estimation error, not a property of the choice."),
+        ]
+        _write(self.out / "robustness.html", pages.render("robustness", self.lang, "../../", groups=groups,
+                                                          sobol=sobol, notes=notes,
+                                                          **self.ctx(self.w["robustness"])))
+
+    # ----------------------------------------------------------------------- downloads
+    def _excel_tables(self) -> list[str]:
+        return [t for t in EXCEL_TABLES if (self.r.folder / "results" / f"{t}.csv").is_file()]
+
+    def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        if "group" in out.columns:
+            names = {g: self.p.group_name(g) for g in self.p.group_codes}
+            out["group"] = out["group"].map(lambda g: names.get(g, g))
+        return out.rename(columns=lambda c: column_label(self.p, c))
+
+    def downloads(self) -> None:
+        folder = RunFolder(self.r.folder)
+        d = self.out / "downloads"
+        (d / "data").mkdir(parents=True, exist_ok=True)
+        for p in sorted((self.r.folder / "results").glob("*.csv")):
+            shutil.copyfile(p, d / "data" / p.name)
+        for t in self._excel_tables():
+            write_excel_csv(self._labelled(folder.read_csv(f"{t}.csv")), d / "excel" / f"{t}.csv", decimals=6)
+        scores = folder.read_csv("scores.csv")
+        sheets = {}
+        for g in self.p.group_codes:
+            sheets[self.p.group_name(g)] = self._labelled(scores[scores["group"] == g])
+        normalised = folder.read_csv("normalised.csv")
+        for dcode in self.directions:
+            kids = [k for k in self.meth.children(dcode) if k in normalised.columns]
+            part = scores[["city_id", "city_ru", "group", dcode]].merge(normalised[["city_id", *kids]], on="city_id")
+            sheets[f"{dcode} {self.p.name(dcode)}"] = self._labelled(part)
+        sheets["Показатели" if self.lang == "ru" else "Indicators"] = self._labelled(folder.read_csv("values.csv"))
+        sheets["Методы" if self.lang == "ru" else "Methods"] = self._labelled(folder.read_csv("methods.csv"))
+        man = json.loads((self.r.folder / "manifest.json").read_text(encoding="utf-8"))
+        summary = pd.DataFrame([("edition", man["edition"]), ("scenario", man["scenario"]), ("synthetic", man["synthetic"]),
+                                ("params", man["params"]["path"]), ("params sha256", man["params"]["sha256"]),
+                                ("code sha256", man["code"]["content_sha256"]), ("git commit", man["code"]["git_commit"]),
+                                *((f"input {k}", v["sha256"]) for k, v in man["inputs"].items())],
+                               columns=["key", "value"])
+        sheets["Манифест" if self.lang == "ru" else "Manifest"] = summary
+        write_workbook(sheets, d / "tables.xlsx", decimals=self.meth.scoring.decimals)
+
+    def notebook_pages(self) -> None:
+        """The executed notebooks: with code (the run's own html/ pages) and without code
+        (for readers); their stylesheet and images moved to content-addressed assets."""
+        out = self.out / "notebooks"
+        out.mkdir(parents=True, exist_ok=True)
+        names = text(self.p, "stage_names")
+        for s in STAGES:
+            auditor = (self.r.folder / "html" / f"{s}.html").read_text(encoding="utf-8")
+            reader = export_without_code(self.r.folder / "notebooks" / f"{s}.ipynb")
+            title = f"{names[s]} — {self.r.title}"
+            for suffix, page in (("-code", auditor), ("", reader)):
+                page = _localise_page(page, title, self.lang)
+                _write(out / f"{s}{suffix}.html", _externalise(page, self.out.parents[1] / "assets", "../../../assets/"))
+
+
+def export_without_code(notebook: Path) -> str:
+    """The notebook as HTML with its code cells' inputs (and the parameters cells) left out."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [c for c in nb.cells if "parameters" not in c.metadata.get("tags", [])
+                and "injected-parameters" not in c.metadata.get("tags", [])]
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def _localise_page(page: str, title: str, language: str) -> str:
+    """nbconvert's page with the run's language and a real title."""
+    from html import escape
+
+    page = re.sub(r'<html lang="[^"]*">|<html>', f'<html lang="{language}">', page, count=1)
+    return re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", page, count=1, flags=re.S)
+
+
+def _externalise(page: str, assets: Path, prefix: str) -> str:
+    """Inline <style> blocks and data-URI PNGs moved to files named by their content hash
+    (stored once however many pages use them); the scripts nbconvert loads from a CDN
+    (require.js, MathJax, mermaid) dropped: the pages are static and work offline."""
+    import base64
+    import hashlib
+
+    def style(m: re.Match) -> str:
+        css = m.group(1)
+        name = f"nb.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+        if not (assets / name).exists():
+            (assets / name).write_text(css, encoding="utf-8")
+        return f'<link rel="stylesheet" href="{prefix}{name}">'
+
+    def image(m: re.Match) -> str:
+        data = base64.b64decode(m.group(1))
+        name = f"img.{hashlib.sha256(data).hexdigest()[:12]}.png"
+        if not (assets / name).exists():
+            (assets / name).write_bytes(data)
+        return f'src="{prefix}{name}"'
+
+    page = re.sub(r"<style[^>]*>(.*?)</style>", style, page, flags=re.S)
+    page = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", page, flags=re.S)  # require.js, MathJax, mermaid: CDN
+    return re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, page)
+
+
+def default_outputs() -> Path:
+    return project_root() / "outputs"

@@ -1,0 +1,165 @@
+"""The publication site, built from the published fixture run and checked as a reader's
+browser sees it: Debian's chromium, headless, driven by selenium (installed by ``make
+browser``; without chromium the browser tests are skipped with the reason)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import html5lib
+import pandas as pd
+import pytest
+from conftest import iq
+
+from iqlib.io.downloads import write_workbook
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def site(published_mini, tmp_path_factory) -> Path:
+    """The site of the published fixture run in Russian (the fixture edition itself is in
+    English: ``--language ru`` makes every page Russian, as the demo editions are)."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    result = iq("site", "--out", str(out), "--language", "ru", env={"IQ_PROJECT_ROOT": str(published_mini)},
+                cwd=published_mini)
+    assert result.returncode == 0, result.stderr
+    assert "Site: " in result.stdout
+    return out
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_the_site_has_every_page_of_the_run(site):
+    run = site / "2019" / "mini"
+    names = {p.relative_to(run).as_posix() for p in run.rglob("*.html")}
+    assert {"index.html", "method.html", "robustness.html"} <= names
+    cities = pd.read_csv(site / "2019/mini/downloads/data/scores.csv", dtype={"city_id": str})
+    assert {f"city/{c}.html" for c in cities["city_id"]} <= names
+    assert {f"group-{g}.html" for g in cities["group"]} <= names
+    assert {f"notebooks/0{i}_{s}{suffix}.html" for i, s in enumerate(["load", "normalise", "weight", "rank", "report"], 1)
+            for suffix in ("", "-code")} <= names
+
+
+def test_every_page_is_valid_html5_in_russian_and_links_only_inside_the_site(site):
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    for page in pages(site):
+        text = page.read_text(encoding="utf-8")
+        tree = parser.parse(text)  # raises on any parse error, e.g. a <p> inside a <table>
+        assert tree.get("lang") == "ru", page
+        assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text, page
+        for ref in re.findall(r'(?:href|src)="([^"#?]+)', text):
+            if ref.startswith(("mailto:", "data:")):
+                continue
+            assert (page.parent / ref).resolve().is_file(), f"{page.relative_to(site)}: broken link {ref}"
+
+
+def test_numbers_are_written_the_russian_way_and_names_are_russian(site):
+    run = site / "2019" / "mini"
+    edition = (run / "index.html").read_text(encoding="utf-8")
+    assert re.search(r">\d+,\d\d<", edition) and not re.search(r">\d+\.\d\d<", edition)  # decimal comma
+    group = next(run.glob("group-*.html")).read_text(encoding="utf-8")
+    assert "krupneyshie" not in re.sub(r'href="[^"]*"', "", group)  # no slug shown, only in links
+    assert "Место" in group and "Город" in group
+
+
+def test_downloads_open_in_russian_excel(site, published_mini):
+    run = site / "2019" / "mini" / "downloads"
+    raw = (run / "excel" / "scores.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")                      # UTF-8 with BOM
+    header = raw[3:].split(b"\r\n", 1)[0].decode("utf-8")
+    assert header.startswith("Код города;Город;Субъект РФ;Группа;")  # ';' and Russian headers
+    book = pd.read_excel(run / "tables.xlsx", sheet_name=None)
+    assert any(name.startswith("D1 ") for name in book) and "Методы" in book and "Манифест" in book
+    # the machine-readable copy is the run's own file, byte for byte
+    assert (run / "data" / "scores.csv").read_bytes() == \
+        (published_mini / "outputs/2019/mini/results/scores.csv").read_bytes()
+
+
+def test_a_workbook_is_byte_identical_when_written_again(tmp_path):
+    frame = pd.DataFrame({"Город": ["Казань", "=HYPERLINK(1)"], "IQ": [71.567, 3.0]})
+    a = write_workbook({"Группа": frame}, tmp_path / "a.xlsx")
+    b = write_workbook({"Группа": frame}, tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    back = pd.read_excel(a)
+    assert back["Город"].tolist() == ["Казань", "'=HYPERLINK(1)"]  # no formula from a city name
+
+
+# ----------------------------------------------------------------------------- in the browser
+@pytest.fixture(scope="module")
+def browser():
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+def load(browser, page: Path):
+    browser.get(page.as_uri())
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+    return browser
+
+
+def test_every_kind_of_page_loads_without_a_console_error(site, browser):
+    run = site / "2019" / "mini"
+    for page in [site / "index.html", run / "index.html", next(run.glob("group-*.html")), next(run.glob("city/*.html")),
+                 run / "method.html", run / "robustness.html", run / "notebooks/04_rank.html"]:
+        load(browser, page)
+        assert browser.find_element("tag name", "h1").text or page.name.startswith("0"), page
+
+
+def test_a_group_table_sorts_and_filters(site, browser):
+    from selenium.webdriver.common.by import By
+
+    page = max(site.glob("2019/mini/group-*.html"), key=lambda p: p.read_text(encoding="utf-8").count("<tr data-search"))
+    load(browser, page)
+    rows = lambda: browser.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")  # noqa: E731
+    visible = lambda: [r for r in rows() if r.is_displayed()]  # noqa: E731
+    n = len(rows())
+    assert n >= 2
+    ranks = lambda: [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows()]  # noqa: E731
+    assert ranks() == sorted(ranks(), key=lambda t: int(t) if t.isdigit() else 10**6)  # published order
+    header = browser.find_elements(By.CSS_SELECTOR, "#ranking th button")
+    header[3].click()   # the index, ascending
+    scores = [float(r.find_elements(By.TAG_NAME, "td")[3].get_attribute("data-value")) for r in rows()]
+    assert scores == sorted(scores)
+    header[3].click()   # descending
+    scores = [float(r.find_elements(By.TAG_NAME, "td")[3].get_attribute("data-value")) for r in rows()]
+    assert scores == sorted(scores, reverse=True)
+    first = rows()[0].find_elements(By.TAG_NAME, "td")[1].text.rstrip("*")
+    browser.find_element(By.ID, "filter").send_keys(first[:4].lower())
+    shown = visible()
+    assert 1 <= len(shown) < n and all(first[:4].lower() in r.text.lower() for r in shown)
+
+
+def test_a_city_page_shows_its_ten_directions(site, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    page = next((site / "2019/mini/city").glob("*.html"))
+    load(browser, page)
+    tables = browser.find_elements(By.TAG_NAME, "table")
+    directions = tables[0].find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text.split()[0] for r in directions] == [f"D{i}" for i in range(1, 11)]
+    chart = browser.find_element(By.CSS_SELECTOR, "svg.chart")
+    assert chart.size["width"] > 300 and chart.size["height"] > 200
+    shot = tmp_path / "city.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
