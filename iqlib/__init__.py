@@ -20,7 +20,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``stages`` — one function per stage notebook;
 * ``publishing`` — ``run`` (the papermill chain and atomic publishing), ``execute`` (the
   stage notebooks in a child process), ``manifest``, ``contract`` (what a re-run must
-  reproduce), ``machine``, ``verify``, ``site`` (``iq site``: the static site of every
+  reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
+  (``iq site``: the static site of every
   published run);
 * ``cli`` — the ``iq`` command.
 """

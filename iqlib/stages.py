@@ -214,7 +214,8 @@ def figures(params: Params, run: RunFolder) -> list[Path]:
     intervals = rank_intervals(params, run)
     used = run.read_csv("weights.csv")
     top = used[used["level"] == params.methodology.levels[-1]].set_index("child")["weight"]
-    paths = [run.save_figure(charts.leaderboard(scores, params, g, intervals, top), f"leaderboard_{g}.png")
+    missing = run.read_csv("missing_aggregates.csv")
+    paths = [run.save_figure(charts.leaderboard(scores, params, g, intervals, top, missing), f"leaderboard_{g}.png")
              for g in params.group_codes]
     paths.append(run.save_figure(charts.distribution(scores, params), "distribution.png"))
     return paths

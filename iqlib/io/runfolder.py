@@ -112,12 +112,15 @@ class RunFolder:
         return (self.results / name).is_file()
 
     def save_figure(self, fig: Figure, name: str) -> Path:
-        """``figures/<name>``, then the figure is closed (a long run keeps no figures open)."""
+        """``figures/<name>`` (PNG) and the same chart as SVG beside it, then the figure is
+        closed (a long run keeps no figures open). No dates in either file: same bytes on
+        every run."""
         import matplotlib.pyplot as plt  # here: stages that draw nothing never load matplotlib
 
         path = self.inside(self.figures / name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
+        fig.savefig(path, metadata={"Software": None}, pil_kwargs={"optimize": True})
+        fig.savefig(path.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
         plt.close(fig)
         return path
 

@@ -6,6 +6,7 @@ draw nothing then start their kernel about two seconds sooner."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -29,17 +30,38 @@ def _charting() -> tuple[ModuleType, ModuleType]:
 
 
 def setup_matplotlib() -> None:
-    """Fonts with Cyrillic (DejaVu Sans ships with matplotlib) and a quiet style."""
+    """Fonts with Cyrillic (DejaVu Sans ships with matplotlib), a quiet style, and SVG
+    files that are the same bytes on every run (fixed id salt, text kept as text)."""
     plt, sns = _charting()
     sns.set_theme(style="whitegrid", font="DejaVu Sans")
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12})
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12,
+                         "svg.hashsalt": "iq-goroda", "svg.fonttype": "none"})
+
+
+def palette(n: int) -> list:
+    """The colours of the nodes below the index, the same in every chart: seaborn's
+    colour-blind-safe palette (ten colours, then repeated)."""
+    _, sns = _charting()
+    base = sns.color_palette("colorblind", 10)
+    return [base[i % 10] for i in range(n)]
+
+
+def score_axis_end(params: Params, values: np.ndarray) -> float:
+    """The end of a score axis: the framework's maximum, or the largest value when one is
+    above it (never clipped), with a little room for the value labels."""
+    top = params.methodology.scoring.max_score
+    finite = values[np.isfinite(values)]
+    largest = float(finite.max()) if len(finite) else 0.0
+    end = max(top or 0.0, largest)
+    return end * 1.08 if end > 0 else 1.0
 
 
 def _title(fig: Figure, ax: Axes, params: Params, title: str) -> None:
-    """Bold title; on synthetic data a red notice above it (every chart says so)."""
+    """Bold title; on synthetic data a red notice at the foot of the figure (every chart
+    says so; the top is kept for the legend)."""
     ax.set_title(title, loc="left", fontweight="bold")
     if params.edition.synthetic:
-        fig.suptitle(text(params, "synthetic"), color="#b00020", fontsize=10, x=0.01, ha="left")
+        fig.supxlabel(text(params, "synthetic"), color="#b00020", fontsize=10, x=0.01, ha="left")
 
 
 def rank_interval(intervals: pd.DataFrame | None, city_id: str) -> str | None:
@@ -60,11 +82,14 @@ def rank_labels(part: pd.DataFrame, intervals: pd.DataFrame | None) -> list[str]
 
 
 def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.DataFrame | None = None,
-                weights: pd.Series | None = None) -> Figure:
+                weights: pd.Series | None = None, missing: pd.DataFrame | None = None) -> Figure:
     """Horizontal bars of the index by city; for a weighted sum, each bar is split into
     the contributions (weight × score) of the index's children, ``weights`` being the
     weights the run used (child → weight, from weights.csv). ``intervals`` (city_id →
-    low, high) adds each city's rank interval from the uncertainty analysis to its label."""
+    low, high) adds each city's rank interval to its label; ``missing`` (city_id,
+    aggregate: missing_aggregates.csv) marks the children that are 0 only because they had
+    no data. The axis reaches the largest score (a score above the framework's maximum is
+    drawn and flagged, never cut); the legend is on top."""
     plt, sns = _charting()
     meth = params.methodology
     code = meth.index_code
@@ -73,28 +98,45 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     stacked = cfg.method == "weighted_sum" and weights is not None
     part = scores[scores["group"] == group].sort_values(["rank_in_group", "city_id"])
     labels = rank_labels(part, intervals)
-    fig, ax = plt.subplots(figsize=(11, 3.2 + 0.26 * len(part)), layout="constrained")
+    lacking: dict[str, list[str]] = {}
+    if missing is not None and len(missing):
+        for cid, agg in zip(missing["city_id"], missing["aggregate"]):
+            if agg in parts:
+                lacking.setdefault(cid, []).append(agg)
+    no_data = text(params, "no_data")
+    labels = [f"{lbl} · {no_data}: {', '.join(lacking[cid])}" if cid in lacking else lbl
+              for lbl, cid in zip(labels, part["city_id"])]
+    fig, ax = plt.subplots(figsize=(11, 3.6 + 0.26 * len(part)), layout="constrained")
     y = np.arange(len(part))
     if stacked:
         assert weights is not None
         weight = weights.reindex(parts).to_dict()
         left = np.zeros(len(part))
-        for c, color in zip(parts, sns.color_palette("tab10", len(parts))):
+        for c, color in zip(parts, palette(len(parts))):
             vals = weight[c] * part[c].fillna(0).to_numpy()
             ax.barh(y, vals, left=left, color=color, label=f"{c} {params.name(c)}", height=0.8)
             left += vals
-        fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+        fig.legend(loc="outside upper center", ncol=2, fontsize=8, frameon=False)
     else:
-        ax.barh(y, part[code].fillna(0).to_numpy(), color="#1f4e79", height=0.8)
-    for yi, total in zip(y, part[code].to_numpy()):
-        ax.text(max(total, 0) + 0.5, yi, "—" if np.isnan(total) else f"{total:.2f}", va="center", fontsize=8)
+        ax.barh(y, part[code].fillna(0).to_numpy(), color=palette(1)[0], height=0.8)
+    totals = part[code].to_numpy(dtype=float)
+    end = score_axis_end(params, totals)
+    top = meth.scoring.max_score
+    for yi, total in zip(y, totals):
+        above = top is not None and np.isfinite(total) and total > top
+        label = "—" if np.isnan(total) else f"{total:.2f}" + (" ⚠" if above else "")
+        ax.text(max(total, 0) + end * 0.005, yi, label, va="center", fontsize=8, color="#b00020" if above else "black")
+    if top is not None and np.nanmax(np.append(totals, 0)) > top:
+        ax.axvline(top, color="#b00020", linestyle="--", linewidth=1)
+        ax.text(top, -0.9, f"{text(params, 'nominal_max')} {top:g}", color="#b00020", fontsize=8, ha="right")
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(len(part) - 0.4, -0.6)  # best on top, no empty margin in long groups
-    if meth.scoring.max_score:
-        ax.set_xlim(0, meth.scoring.max_score)
+    ax.set_xlim(0, end)
     xlabel = score_label(params)
     if intervals is not None:
         xlabel += "\n" + interval_note(params)
+    if lacking:
+        xlabel += "\n" + text(params, "no_data_note")
     ax.set_xlabel(xlabel)
     _title(fig, ax, params, f"{params.title}\n{text(params, 'leaderboard')}: {params.group_name(group)}")
     return fig
@@ -112,21 +154,40 @@ def distribution(scores: pd.DataFrame, params: Params) -> Figure:
     ax.set_xticks(range(len(order)), [lbl.replace(" (", "\n(") for lbl in labels], fontsize=9)
     ax.set_xlabel("")
     ax.set_ylabel(score_label(params))
-    if params.methodology.scoring.max_score:
-        ax.set_ylim(0, params.methodology.scoring.max_score)
+    ax.set_ylim(0, score_axis_end(params, scores[code].to_numpy(dtype=float)))
     _title(fig, ax, params, text(params, "distribution").format(short=short_name(params)))
     return fig
 
 
 def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Params) -> Figure:
-    """Mean normalised score of each indicator by population group (on the scale of the
-    normalisation; the colour range is the data's)."""
+    """Mean normalised score of each indicator by population group, the indicators grouped
+    by their parent (a labelled band above each group of columns; on the scale of the
+    normalisation, the colour range is the data's)."""
     plt, sns = _charting()
-    profile = normalised.groupby(groups.reindex(normalised.index).to_numpy()).mean().reindex(params.group_codes)
+    meth = params.methodology
+    order = [c for parent in meth.level_codes(meth.levels[1]) for c in meth.children(parent) if c in normalised.columns]
+    profile = normalised[order].groupby(groups.reindex(normalised.index).to_numpy()).mean().reindex(params.group_codes)
     profile.index = [params.group_name(g).replace(" (", "\n(") for g in profile.index]
-    fig, ax = plt.subplots(figsize=(14, 5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(14, 5.6), layout="constrained")
     sns.heatmap(profile, vmin=float(np.nanmin(normalised)), vmax=float(np.nanmax(normalised)), cmap="viridis", ax=ax)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel("")
+    start = 0
+    for parent, color in zip(meth.level_codes(meth.levels[1]), palette(len(meth.level_codes(meth.levels[1])))):
+        n = sum(1 for c in meth.children(parent) if c in normalised.columns)
+        if n:
+            ax.axvline(start, color="white", linewidth=2)
+            ax.text(start + n / 2, -0.08, parent, ha="center", va="bottom", fontsize=8, color=color, fontweight="bold",
+                    transform=ax.get_xaxis_transform())
+        start += n
     _title(fig, ax, params, text(params, "profile"))
     return fig
+
+
+def figure_html(path: Path, alt: str = "") -> str:
+    """An <img> of a saved chart by reference (``../figures/<name>``), for a notebook cell:
+    the executed notebook and its HTML page then carry a link, not a second copy of the
+    image, and the link resolves from both (notebooks/ and html/ sit beside figures/)."""
+    from html import escape
+
+    return f'<img src="../figures/{escape(path.name)}" alt="{escape(alt or path.stem)}" style="max-width:100%">'

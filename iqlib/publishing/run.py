@@ -8,7 +8,6 @@ and an existing run intact.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import selectors
@@ -20,7 +19,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, project_root
@@ -29,12 +27,11 @@ from iqlib.io import inputs
 from iqlib.io.hashing import CHECKSUMS, MANIFEST, hash_tree
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation.pages import index_html
+from iqlib.presentation.text import text
+from iqlib.publishing import notebook_html
 from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
 from iqlib.stages import STAGES, check_uncertainty, rank_intervals
-
-if TYPE_CHECKING:
-    from nbconvert import HTMLExporter
 
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str}
 
@@ -230,20 +227,12 @@ def coalesce_streams(outputs: list) -> list:
     return merged
 
 
-@functools.cache
-def _html_exporter() -> HTMLExporter:
-    """One nbconvert exporter per process (loading its templates takes a while)."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter()
-
-
-def export_html(notebook: Path, target: Path) -> None:
-    import nbformat
-
-    body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+def export_html(notebook: Path, target: Path, title: str, language: str) -> None:
+    """The auditor's page of an executed notebook (with its code) in html/, its stylesheet
+    stored once per run folder beside it."""
+    page = notebook_html.export(notebook, title, language, code=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(notebook_html.externalise(page, target.parent, ""), encoding="utf-8")
 
 
 def front_page(params: Params, folder: RunFolder) -> str:
@@ -293,7 +282,8 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     try:
         def finish(stage: str) -> None:
             normalise_notebook(staging / "notebooks" / f"{stage}.ipynb", stage)
-            export_html(staging / "notebooks" / f"{stage}.ipynb", staging / "html" / f"{stage}.html")
+            export_html(staging / "notebooks" / f"{stage}.ipynb", staging / "html" / f"{stage}.html",
+                        f"{text(params, 'stage_names')[stage]} — {params.title}", params.language)
 
         execute_stages(staging, params, finish, log)
         staged = RunFolder(staging)

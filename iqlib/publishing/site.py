@@ -11,7 +11,6 @@ file is fetched from the network; every link is relative.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from iqlib.presentation import svg
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import methods_table
 from iqlib.presentation.text import column_label, input_name, level_name, short_name, text
+from iqlib.publishing import notebook_html
 from iqlib.stages import STAGES
 
 EXCEL_TABLES = ["scores", "group_summary", "uncertainty", "methods", "values", "normalised", "weights",
@@ -428,59 +428,12 @@ class SiteRun:
         out.mkdir(parents=True, exist_ok=True)
         names = text(self.p, "stage_names")
         for s in STAGES:
-            auditor = (self.r.folder / "html" / f"{s}.html").read_text(encoding="utf-8")
-            reader = export_without_code(self.r.folder / "notebooks" / f"{s}.ipynb")
             title = f"{names[s]} — {self.r.title}"
-            for suffix, page in (("-code", auditor), ("", reader)):
-                page = _localise_page(page, title, self.lang)
-                _write(out / f"{s}{suffix}.html", _externalise(page, self.out.parents[1] / "assets", "../../../assets/"))
-
-
-def export_without_code(notebook: Path) -> str:
-    """The notebook as HTML with its code cells' inputs (and the parameters cells) left out."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(notebook, as_version=4)
-    nb.cells = [c for c in nb.cells if "parameters" not in c.metadata.get("tags", [])
-                and "injected-parameters" not in c.metadata.get("tags", [])]
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    return body
-
-
-def _localise_page(page: str, title: str, language: str) -> str:
-    """nbconvert's page with the run's language and a real title."""
-    from html import escape
-
-    page = re.sub(r'<html lang="[^"]*">|<html>', f'<html lang="{language}">', page, count=1)
-    return re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", page, count=1, flags=re.S)
-
-
-def _externalise(page: str, assets: Path, prefix: str) -> str:
-    """Inline <style> blocks and data-URI PNGs moved to files named by their content hash
-    (stored once however many pages use them); the scripts nbconvert loads from a CDN
-    (require.js, MathJax, mermaid) dropped: the pages are static and work offline."""
-    import base64
-    import hashlib
-
-    def style(m: re.Match) -> str:
-        css = m.group(1)
-        name = f"nb.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
-        if not (assets / name).exists():
-            (assets / name).write_text(css, encoding="utf-8")
-        return f'<link rel="stylesheet" href="{prefix}{name}">'
-
-    def image(m: re.Match) -> str:
-        data = base64.b64decode(m.group(1))
-        name = f"img.{hashlib.sha256(data).hexdigest()[:12]}.png"
-        if not (assets / name).exists():
-            (assets / name).write_bytes(data)
-        return f'src="{prefix}{name}"'
-
-    page = re.sub(r"<style[^>]*>(.*?)</style>", style, page, flags=re.S)
-    page = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", page, flags=re.S)  # require.js, MathJax, mermaid: CDN
-    return re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, page)
+            for suffix, code in (("-code", True), ("", False)):
+                page = notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb", title, self.lang, code)
+                _write(out / f"{s}{suffix}.html",
+                       notebook_html.externalise(page, self.out.parents[1] / "assets", "../../../assets/"))
+        shutil.copytree(self.r.folder / "figures", self.out / "figures", dirs_exist_ok=True)
 
 
 def default_outputs() -> Path:
