@@ -10,7 +10,7 @@ import pandas as pd
 
 from iqlib.config.params import Params
 from iqlib.presentation.charts import rank_interval
-from iqlib.presentation.text import TEXT, interval_note
+from iqlib.presentation.text import TEXT, interval_note, number
 
 
 def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results: list[str], figures: list[str],
@@ -33,14 +33,14 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
     if ed.synthetic:
         parts.append(f"<p class=\"synthetic\">{esc(t['synthetic'])}</p>")
     method = params.methodology_title
-    parts.append(f"<p>{esc(method)}. Edition {ed.edition}, scenario <code>{esc(ed.scenario)}</code>.</p>")
+    parts.append(f"<p>{esc(t['edition_line'].format(method=method, edition=ed.edition, scenario=ed.scenario))}</p>")
     if ed.description:
         parts.append(f"<p>{esc(ed.description)}</p>")
-    parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ol>")
+    parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ul>")
     for s in stages:
         parts.append(f"<li>{esc(t['stage_names'][s])}: <a href=\"html/{s}.html\">{t['page']}</a>, "
                      f"<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
-    parts.append("</ol>")
+    parts.append("</ul>")
     shown = intervals is not None
     head = f"<th>{esc(t['rank_interval'])}</th>" if shown else ""
     parts.append(f"<h2>{esc(t['top'])}</h2>\n<table><tr><th>{t['group']}</th><th>{t['rank']}</th>{head}"
@@ -50,18 +50,28 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
     for g in params.group_codes:
         for _, row in top[top["group"] == g].iterrows():
             cell = f"<td>{rank_interval(intervals, row['city_id']) or '—'}</td>" if shown else ""
+            score = number(float(row[code]), params.methodology.scoring.decimals, lang)
             parts.append(f"<tr><td>{esc(params.group_name(g))}</td><td>{row['rank_in_group']}</td>{cell}"
-                         f"<td>{esc(row['city_ru'])}</td><td>{row[code]:.2f}</td></tr>")
+                         f"<td>{esc(row['city_ru'])}</td><td>{score}</td></tr>")
+    parts.append("</table>")
     if shown:
         parts.append(f"<p>{esc(interval_note(params))}.</p>")
-    parts.append("</table>")
     parts.append(f"<h2>{esc(t['results'])}</h2>\n<ul>")
     for name in sorted(results):
         parts.append(f"<li><a href=\"results/{esc(name)}\">results/{esc(name)}</a></li>")
     parts.append(f"<li><a href=\"manifest.json\">manifest.json</a> — {esc(t['manifest'])}</li>\n</ul>")
     parts.append(f"<h2>{esc(t['figures'])}</h2>")
-    for name in sorted(figures):
+    for name in sorted(figures, key=lambda n: _figure_order(n, params.group_codes)):
         stem = name.rsplit(".", 1)[0]
         parts.append(f"<p><a href=\"figures/{esc(name)}\"><img src=\"figures/{esc(name)}\" alt=\"{esc(stem)}\"></a></p>")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
+
+
+def _figure_order(name: str, groups: list[str]) -> tuple[int, int, str]:
+    """Charts in reading order: the leaderboards in the edition's group order, then the rest."""
+    stem = name.rsplit(".", 1)[0]
+    group = stem.removeprefix("leaderboard_")
+    if stem.startswith("leaderboard_") and group in groups:
+        return 0, groups.index(group), stem
+    return 1, 0, stem

@@ -164,7 +164,7 @@ EDITION = """{% extends "base" %}{% block content %}
 <li>{{ w.csv_excel }}: {% for d in downloads.excel %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li>
 <li>{{ w.csv_machine }}: {% for d in downloads.machine %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li></ul>
 <h2>{{ w.notebooks }}</h2>
-<ol>{% for s in notebooks %}<li>{{ s.name }}: <a href="{{ s.reader }}">{{ w.reader }}</a>, <a href="{{ s.auditor }}">{{ w.auditor }}</a></li>{% endfor %}</ol>
+<ul>{% for s in notebooks %}<li>{{ s.name }}: <a href="{{ s.reader }}">{{ w.reader }}</a>, <a href="{{ s.auditor }}">{{ w.auditor }}</a></li>{% endfor %}</ul>
 {% endblock %}"""
 
 GROUP = """{% extends "base" %}{% block content %}
