@@ -15,14 +15,14 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
   ``runfolder`` (the run folder: reading, writing, the write guard, figures),
   ``template``, ``demo``, ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
-* ``presentation`` — ``text`` (the language of a run), ``tables``, ``charts``, ``pages``,
-  ``site`` (the pages of the publication site), ``svg`` (its inline charts);
+* ``presentation`` — ``text`` (the language of a run), ``method_words`` (method choices
+  in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
+  site), ``svg`` (its inline charts);
 * ``stages`` — one function per stage notebook;
 * ``publishing`` — ``run`` (the papermill chain and atomic publishing), ``execute`` (the
   stage notebooks in a child process), ``manifest``, ``contract`` (what a re-run must
   reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
-  (``iq site``: the static site of every
-  published run);
+  (``iq site``: the static site of every published run);
 * ``cli`` — the ``iq`` command.
 """
 

@@ -88,9 +88,10 @@ def test_nbval_catches_a_changed_published_result(published_mini, tmp_path):
     nb_path = copy / "notebooks" / "04_rank.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and "rank_in_group\"] <= 5" in c.source)
-    text = cell.outputs[0]["text"]
+    shown = cell.outputs[0]["data"]                # tables.show: text/plain is the fixed-format text
+    text = shown["text/plain"]
     first_score = text.splitlines()[1].split()[-1]
-    cell.outputs[0]["text"] = text.replace(first_score, "119.99", 1)
+    shown["text/plain"] = text.replace(first_score, "119.99", 1)
     nbformat.write(nb, nb_path)
     result = nbval(nb_path)
     assert result.returncode != 0

@@ -100,3 +100,48 @@ def test_the_contract_reads_exactness_from_the_registry(tmp_path):
                         "    share: {normalisation: {method: logistic, scale: 12}}\n", encoding="utf-8")
     fw = load_params(scenario).methodology.framework
     assert fw.normalisation["I05"].method == "logistic" and not arithmetic(fw)
+
+
+@pytest.mark.parametrize("family,registry", [("imputation", IMPUTATIONS), ("treatment", TREATMENTS),
+                                             ("normalisation", NORMALISATIONS), ("aggregation", AGGREGATIONS),
+                                             ("weights", WEIGHTS)])
+def test_every_method_option_and_named_value_has_words_for_the_method_page(family, registry):
+    from typing import get_args, get_origin
+
+    from iqlib.core.aggregate import Aggregation
+    from iqlib.presentation import method_words as words
+
+    assert set(words.METHODS[family]) == set(registry.names), f"method_words.METHODS[{family!r}]"
+    configs = {registry.config(n) for n in registry.names} - {None}
+    if family == "aggregation":
+        configs.add(Aggregation)
+    for config in configs:
+        for option, field in config.model_fields.items():
+            if option in ("method", registry.key):
+                continue
+            assert option in words.OPTIONS, f"method_words.OPTIONS lacks {option!r} ({config.__name__})"
+            kinds = [field.annotation, *get_args(field.annotation)]
+            for value in (v for k in kinds if get_origin(k) is Literal for v in get_args(k)):
+                assert value in words.VALUES or (option, value) in words.OPTION_VALUES, \
+                    f"method_words.VALUES lacks {value!r} ({config.__name__}.{option})"
+
+
+def test_a_method_choice_reads_as_words():
+    from iqlib.core.normalise import Goalposts, MinMax
+    from iqlib.core.treat import JRCTreatment
+    from iqlib.presentation.method_words import method_words
+
+    ru = load_params(ROOT / "params" / "editions" / "2019.yaml", check_inputs=False)
+    assert method_words(ru, "normalisation", MinMax(method="minmax", within="all", lower=0, upper=12)) == \
+        "мин–макс (в пределах: все города; нижняя граница: 0; верхняя граница: 12; " \
+        "постоянный показатель получает: середину шкалы)"
+    assert method_words(ru, "normalisation", Goalposts(method="goalposts", lower=0, upper="base_group_max",
+                                                       scale=12.5)) == \
+        "по границам (goalposts) (в пределах: группы; нижняя граница: 0; верхняя граница: максимум группы в " \
+        "базовом издании; шкала до: 12,5; обрезать за границами: да)"
+    assert method_words(ru, "treatment", JRCTreatment(method="jrc")) == \
+        "винзоризация выбросов по правилу JRC (порог асимметрии: 2; порог эксцесса: 3,5; не больше точек: 5; " \
+        "в пределах: все города)"
+    assert method_words(ru, "imputation", "group_median") == "медиана по группе города"
+    agg = ru.methodology.scoring.aggregation["direction"]
+    assert method_words(ru, "aggregation", agg).startswith("взвешенн")

@@ -100,8 +100,12 @@ class Scoring(Strict):
 
 
 class Status(Strict):
-    confirmed: list[str]
-    reconstructed: list[str]
+    """What is confirmed by public sources and what is reconstructed, in both languages."""
+
+    confirmed_ru: list[str]
+    confirmed_en: list[str]
+    reconstructed_ru: list[str]
+    reconstructed_en: list[str]
 
 
 class Methodology(Strict):

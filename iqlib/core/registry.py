@@ -71,6 +71,10 @@ class Registry(Generic[F]):
     def __contains__(self, name: object) -> bool:
         return name in self._methods
 
+    def config(self, name: str) -> type[Strict] | None:
+        """The options model of method ``name`` (None when it takes none)."""
+        return self._methods[name].config
+
     def exact(self, name: str) -> bool:
         return self._methods[name].exact
 

@@ -149,8 +149,13 @@ def _palette_png(data: bytes) -> bytes:
 
 
 def _compact_svg(svg: str) -> str:
-    """matplotlib's SVG without its indentation and line breaks and with coordinates to
-    0.01 px: half the size, the same drawing (SVG collapses white space anyway)."""
-    svg = re.sub(r"(\d\.\d\d)\d+", r"\1", svg)
+    """matplotlib's SVG without its indentation and line breaks, with coordinates to 0.01
+    px and without the id-only groups around a single element: under half the size, the
+    same drawing (SVG collapses white space; the ids are not referred to)."""
+    svg = re.sub(r'="[^"]*"', lambda m: re.sub(r"(\d\.\d\d)\d+", r"\1", m.group(0)), svg)
     svg = re.sub(r"\s*\n\s*", " ", svg)
-    return re.sub(r">\s+<", "><", svg).strip() + "\n"
+    svg = re.sub(r">\s+<", "><", svg).strip()
+    single = re.compile(r'<g id="[^"]*">(<(?:path|use|rect|text)\b[^>]*?(?:/>|>[^<]*</text>))</g>')
+    while (shorter := single.sub(r"\1", svg)) != svg:
+        svg = shorter
+    return svg + "\n"

@@ -6,6 +6,7 @@ draw nothing then start their kernel about two seconds sooner."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from iqlib.config.params import Params
-from iqlib.presentation.text import interval_note, score_label, short_name, text
+from iqlib.presentation.text import interval_note, number, score_label, short_name, text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,10 +57,15 @@ def score_axis_end(params: Params, values: np.ndarray) -> float:
     return end * 1.08 if end > 0 else 1.0
 
 
-def _title(fig: Figure, ax: Axes, params: Params, title: str) -> None:
-    """Bold title; on synthetic data a red notice at the foot of the figure (every chart
-    says so; the top is kept for the legend)."""
-    ax.set_title(title, loc="left", fontweight="bold")
+def _title(fig: Figure, ax: Axes, params: Params, title: str, legend: bool = False) -> None:
+    """Bold title at the top left; with ``legend`` the title heads the figure's legend,
+    both above the axes (so they cannot overlap). On synthetic data a red notice at the
+    foot of the figure (every chart says so)."""
+    if legend:
+        fig.legend(loc="outside upper left", ncol=2, fontsize=8, frameon=False, title=title, alignment="left",
+                   title_fontproperties={"weight": "bold", "size": 12})
+    else:
+        ax.set_title(title, loc="left", fontweight="bold")
     if params.edition.synthetic:
         fig.supxlabel(text(params, "synthetic"), color="#b00020", fontsize=10, x=0.01, ha="left")
 
@@ -116,7 +122,6 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
             vals = weight[c] * part[c].fillna(0).to_numpy()
             ax.barh(y, vals, left=left, color=color, label=f"{c} {params.name(c)}", height=0.8)
             left += vals
-        fig.legend(loc="outside upper center", ncol=2, fontsize=8, frameon=False)
     else:
         ax.barh(y, part[code].fillna(0).to_numpy(), color=palette(1)[0], height=0.8)
     totals = part[code].to_numpy(dtype=float)
@@ -124,7 +129,7 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     top = meth.scoring.max_score
     for yi, total in zip(y, totals):
         above = top is not None and np.isfinite(total) and total > top
-        label = "—" if np.isnan(total) else f"{total:.2f}" + (" ⚠" if above else "")
+        label = number(total, meth.scoring.decimals, params.language) + (" ⚠" if above else "")
         ax.text(max(total, 0) + end * 0.005, yi, label, va="center", fontsize=8, color="#b00020" if above else "black")
     if top is not None and np.nanmax(np.append(totals, 0)) > top:
         ax.axvline(top, color="#b00020", linestyle="--", linewidth=1)
@@ -132,13 +137,10 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(len(part) - 0.4, -0.6)  # best on top, no empty margin in long groups
     ax.set_xlim(0, end)
-    xlabel = score_label(params)
-    if intervals is not None:
-        xlabel += "\n" + interval_note(params)
-    if lacking:
-        xlabel += "\n" + text(params, "no_data_note")
-    ax.set_xlabel(xlabel)
-    _title(fig, ax, params, f"{params.title}\n{text(params, 'leaderboard')}: {params.group_name(group)}")
+    notes = [interval_note(params)] if intervals is not None else []
+    notes += [text(params, "no_data_note")] if lacking else []
+    ax.set_xlabel("\n".join([score_label(params), *(textwrap.fill(n, 90) for n in notes)]))
+    _title(fig, ax, params, f"{params.title}\n{text(params, 'leaderboard')}: {params.group_name(group)}", stacked)
     return fig
 
 
@@ -191,3 +193,32 @@ def figure_html(path: Path, alt: str = "") -> str:
     from html import escape
 
     return f'<img src="../figures/{escape(path.name)}" alt="{escape(alt or path.stem)}" style="max-width:100%">'
+
+
+def formula_svg(tex: str, size: float = 13.0) -> str:
+    """A formula written as mathtext (``S_i``, the TeX subset matplotlib draws) as inline
+    SVG for a page: no MathJax, no network. The glyphs stay text (DejaVu Sans), the SVG
+    sits on the line's baseline, and it carries no ids, so a page can hold many."""
+    import io
+    import re
+    from html import escape
+
+    import matplotlib
+    from matplotlib import mathtext
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family="DejaVu Sans", size=size)
+    math = f"${tex}$"
+    width, height, depth, _, _ = mathtext.MathTextParser("path").parse(math, dpi=72, prop=prop)
+    fig = Figure(figsize=(width / 72, height / 72))
+    fig.text(0, depth / height, math, fontproperties=prop)
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "iq-goroda", "mathtext.fontset": "dejavusans"}):
+        fig.savefig(buffer, format="svg", transparent=True, metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>|<defs>.*?</defs>|<!--.*?-->|\s(?:id|xmlns:xlink)=\"[^\"]*\"", "", svg,
+                 flags=re.S)
+    svg = re.sub(r">\s+<", "><", re.sub(r"\s*\n\s*", " ", svg)).strip()
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(tex)}" style="vertical-align:-{depth:.2f}pt" ', 1)

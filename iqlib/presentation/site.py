@@ -39,6 +39,8 @@ WORDS: dict[str, dict[str, str]] = {
         "csv_machine": "Таблицы CSV для программ (как в папке запуска)",
         "auditor": "страницы с кодом (для аудиторов)", "reader": "страницы без кода",
         "home": "Все расчёты", "of": "из", "weight": "Вес", "level": "Уровень", "unranked": "без места",
+        "choice": "Решение", "how": "Как считается", "node_reconstructed": "реконструировано",
+        "assignment_inferred": "направление выведено, не подтверждено",
         "national": "Среднее", "max_note": "Шкала до", "above_max": "выше номинального максимума",
     },
     "en": {
@@ -64,6 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
         "csv_machine": "CSV tables for programs (as in the run folder)",
         "auditor": "pages with code (for auditors)", "reader": "pages without code",
         "home": "All calculations", "of": "of", "weight": "Weight", "level": "Level", "unranked": "unranked",
+        "choice": "Choice", "how": "How it is computed", "node_reconstructed": "reconstructed",
+        "assignment_inferred": "direction inferred, not confirmed",
         "national": "Average", "max_note": "Scale up to", "above_max": "above the nominal maximum",
     },
 }
@@ -78,7 +82,7 @@ padding:.25em .55em;text-align:left;vertical-align:top}td.num,th.num{text-align:
 th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer;color:inherit;text-align:inherit}
 th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
 .figures{display:flex;flex-wrap:wrap;gap:1.5em}.kpi{display:flex;gap:2em;flex-wrap:wrap}.kpi div{font-size:1.1em}
-.kpi b{display:block;font-size:1.6em}.mark{color:var(--warn)}.muted{color:var(--muted)}svg.chart{max-width:100%;height:auto}
+.kpi b{display:block;font-size:1.6em}.mark{color:var(--warn)}.muted{color:var(--muted)}.tag{font-size:.8em;padding:0 .4em;border:1px solid var(--warn);border-radius:.6em;color:var(--warn);white-space:nowrap}svg.chart{max-width:100%;height:auto}
 input[type=search]{font:inherit;padding:.3em .5em;width:22em;max-width:100%}ul.tree{list-style:none;padding-left:1.2em}
 ul.tree li{margin:.15em 0}.up{color:#00734a}.down{color:var(--warn)}.wide{overflow-x:auto;max-width:100%}
 """
@@ -203,11 +207,11 @@ CITY = """{% extends "base" %}{% block content %}
 METHOD = """{% extends "base" %}{% block content %}
 <p>{{ run.method_title }} (<code>{{ method.id }}</code>).</p>
 <h2>{{ w.framework }}</h2>
-<ul class="tree">{% for n in tree recursive %}<li><b>{{ n.code }}</b> {{ n.name }} <span class="muted">({{ w.weight }} {{ n.weight }}; {{ w.nominal }} {{ n.nominal }}{% if n.effective %}; {{ w.effective }} {{ n.effective }}{% endif %})</span>
+<ul class="tree">{% for n in tree recursive %}<li><b>{{ n.code }}</b> {{ n.name }}{% for t in n.tags %} <span class="tag">{{ t }}</span>{% endfor %} <span class="muted">({{ w.weight }} {{ n.weight }}; {{ w.nominal }} {{ n.nominal }}{% if n.effective %}; {{ w.effective }} {{ n.effective }}{% endif %})</span>
 {% if n.children %}<ul class="tree">{{ loop(n.children) }}</ul>{% endif %}</li>{% endfor %}</ul>
 <h2>{{ w.choices }}</h2>
-<table><thead><tr><th>{{ w.level }}</th><th>{{ w.method }}</th></tr></thead><tbody>
-{% for c in choices %}<tr><td>{{ c.what }}</td><td>{{ c.how }}</td></tr>{% endfor %}
+<table><thead><tr><th>{{ w.choice }}</th><th>{{ w.how }}</th></tr></thead><tbody>
+{% for c in choices %}<tr><td>{{ c.what }}</td><td>{{ c.how }}<br><code class="muted">{{ c.code }}</code></td></tr>{% endfor %}
 </tbody></table>
 <h2>{{ w.confirmed }}</h2><ul>{% for s in method.confirmed %}<li>{{ s }}</li>{% endfor %}</ul>
 <h2>{{ w.reconstructed }}</h2><ul>{% for s in method.reconstructed %}<li>{{ s }}</li>{% endfor %}</ul>

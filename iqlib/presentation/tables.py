@@ -3,16 +3,22 @@ show, in the edition's group order."""
 
 from __future__ import annotations
 
+import numbers
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
 import pandas as pd
 
 from iqlib.analysis import diagnostics, uncertainty
 from iqlib.config.params import Params
 from iqlib.core import ranking, roster
 from iqlib.core.registry import describe
-from iqlib.presentation.text import text
+from iqlib.presentation.text import column_label, input_name, level_name, number, text
 
 
-def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2, column_decimals: dict | None = None) -> str:
+def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2,
+                  column_decimals: dict[str, int] | None = None) -> str:
     """``text_table`` of a frame, or "None." in the edition's language when it is empty."""
     return text_table(frame, decimals, column_decimals) if len(frame) else text(params, "none")
 
@@ -23,6 +29,66 @@ def text_table(frame: pd.DataFrame, decimals: int = 2, column_decimals: dict | N
     formatters = {c: (lambda x, d=d: "—" if pd.isna(x) else f"{x:.{d}f}") for c, d in (column_decimals or {}).items()}
     return frame.to_string(index=False, float_format=lambda x: f"{x:.{decimals}f}", na_rep="—",
                            formatters=formatters)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as a notebook shows it: its text form is the fixed-format text nbval
+    compares (the output's text/plain); its HTML form is for readers — headers and group
+    names in the edition's language, numbers with its decimal mark, yes/no in words — with
+    the text form kept below it in a collapsed block."""
+
+    frame: pd.DataFrame
+    params: Params
+    decimals: int = 2
+    column_decimals: dict[str, int] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return table_or_none(self.frame, self.params, self.decimals, self.column_decimals)
+
+    def _repr_html_(self) -> str:
+        if not len(self.frame):
+            return f"<p>{escape(text(self.params, 'none'))}</p>"
+        cols = list(self.frame.columns)
+        numeric = [pd.api.types.is_numeric_dtype(self.frame[c]) and not pd.api.types.is_bool_dtype(self.frame[c])
+                   for c in cols]
+        head = "".join(f'<th scope="col"{" class=num" if n else ""}>{escape(column_label(self.params, c))}</th>'
+                       for c, n in zip(cols, numeric))
+        rows = []
+        for values in self.frame.itertuples(index=False):
+            cells = "".join(f'<td{" class=num" if n else ""}>{escape(self._cell(c, v))}</td>'
+                            for c, v, n in zip(cols, values, numeric))
+            rows.append(f"<tr>{cells}</tr>")
+        plain = "Текстом (этот вид сверяет nbval)" if self.params.language == "ru" else "As text (what nbval compares)"
+        return (f'<table class="iq-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+                f"<details><summary>{plain}</summary><pre>{escape(repr(self))}</pre></details>")
+
+    def _cell(self, column: str, value: object) -> str:
+        """One value as a reader of the edition's language reads it."""
+        p, ru = self.params, self.params.language == "ru"
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return "—"
+        if isinstance(value, (bool, np.bool_)):
+            return ("да" if value else "нет") if ru else ("yes" if value else "no")
+        if isinstance(value, numbers.Integral):
+            return number(int(value), 0, p.language)
+        if isinstance(value, numbers.Real):
+            return number(float(value), self.column_decimals.get(column, self.decimals), p.language)
+        value = str(value)
+        if column == "group" and value in p.group_codes:
+            return p.group_name(value)
+        if column == "group" and value == "all":
+            return "Все города" if ru else "All cities"
+        if column == "level":
+            return level_name(p, value)
+        if column in ("input", "moved_most_by"):
+            return input_name(p, value)
+        return value
+
+
+def show(frame: pd.DataFrame, params: Params, decimals: int = 2, column_decimals: dict[str, int] | None = None) -> Table:
+    """What a notebook cell ends with to show a table (see ``Table``)."""
+    return Table(frame.reset_index(drop=True), params, decimals, column_decimals or {})
 
 
 # --------------------------------------------------------------------------- 01 load

@@ -107,10 +107,13 @@ THIN = "\u202f"  # narrow no-break space: the thousands separator of Russian typ
 
 def number(x: float | int | None, decimals: int = 2, language: str = "ru") -> str:
     """A number as a reader of ``language`` writes it: '105,70' and '1 234 567' (thin space)
-    in Russian, '105.70' and '1,234,567' in English; '—' when missing."""
+    in Russian, '105.70' and '1,234,567' in English; a minus sign (−), never a hyphen and
+    never before a zero ('−0,00'); '—' when missing."""
     if x is None or (isinstance(x, float) and x != x):
         return "—"
     text = f"{x:,.{decimals}f}"
+    if text.startswith("-"):
+        text = text[1:] if not text.strip("-0.,") else "\u2212" + text[1:]
     if language == "ru":
         return text.replace(",", THIN).replace(".", ",")
     return text
@@ -136,6 +139,42 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "code": ("Код", "Code"), "nominal_share": ("Номинальная доля", "Nominal share"),
     "variance_share": ("Доля дисперсии", "Variance share"), "corr_with_index": ("Корреляция с индексом", "Correlation with the index"),
     "output": ("Результат", "Output"), "input": ("Решение методики", "Input"),
+    # the tables the notebooks show and the run's other results
+    "read": ("Прочитано", "Read"), "used": ("Использовано", "Used"), "rejected": ("Отклонено", "Rejected"),
+    "to_impute": ("К заполнению", "To impute"), "left_missing": ("Осталось пропусков", "Left missing"),
+    "aggregate": ("Составная оценка", "Aggregate"), "children": ("Составляющих", "Children"),
+    "cronbach_alpha": ("α Кронбаха", "Cronbach's α"), "pc1_share": ("Доля 1-й главной компоненты", "PC1 share"),
+    "eigenvalues_above_1": ("Собственных чисел > 1", "Eigenvalues > 1"), "a": ("Показатель A", "Indicator A"),
+    "b": ("Показатель B", "Indicator B"), "r": ("r", "r"), "r_parent": ("r с родителем", "r with parent"),
+    "p_parent": ("p (родитель)", "p (parent)"), "r_index": ("r с индексом", "r with the index"),
+    "p_index": ("p (индекс)", "p (index)"), "flags": ("Отметки", "Flags"), "n": ("Значений", "Values"),
+    "skew": ("Асимметрия", "Skewness"), "kurt": ("Эксцесс", "Kurtosis"), "jrc_flag": ("Отметка JRC", "JRC flag"),
+    "population": ("Население", "Population"), "regional_capital": ("Административный центр субъекта", "Regional capital"),
+    "pilot": ("Пилотный город", "Pilot city"), "oktmo": ("ОКТМО", "OKTMO"),
+    "group_computed": ("Группа по численности", "Group by population"),
+    "group_official": ("Группа в официальном списке", "Group in the official list"),
+    "full_precision": ("Полная точность", "Full precision"), "published": ("Опубликовано", "Published"),
+    "why": ("Причина", "Reason"), "other": ("Соседнее значение", "Neighbouring value"),
+    "coverage": ("Покрытие", "Coverage"), "became": ("Стало", "Became"), "dropped": ("Исключено", "Dropped"),
+    "mean_abs_shift": ("Средний сдвиг места", "Mean absolute rank shift"),
+    "max_abs_shift": ("Наибольший сдвиг места", "Largest absolute rank shift"),
+    "cities_moved": ("Городов сдвинулось", "Cities moved"), "Si": ("S_i", "S_i"), "Si_low": ("S_i, от", "S_i, low"),
+    "Si_high": ("S_i, до", "S_i, high"), "STi": ("ST_i", "ST_i"), "STi_low": ("ST_i, от", "ST_i, low"),
+    "STi_high": ("ST_i, до", "ST_i, high"), "samples": ("Строк выборки N", "Samples N"),
+    "evaluations": ("Вычислений", "Evaluations"), "Si_width": ("Ширина интервала S_i", "S_i interval width"),
+    "STi_width": ("Ширина интервала ST_i", "ST_i interval width"), "original": ("Исходное", "Original"),
+    "treated": ("После обработки", "Treated"), "label": ("Отметка", "Label"), "scope": ("Область", "Scope"),
+    "skew_before": ("Асимметрия до", "Skewness before"), "kurt_before": ("Эксцесс до", "Kurtosis before"),
+    "action": ("Действие", "Action"), "points": ("Точек", "Points"), "skew_after": ("Асимметрия после", "Skewness after"),
+    "kurt_after": ("Эксцесс после", "Kurtosis after"), "alternative": ("Вариант", "Alternative"),
+    "setting": ("Настройка", "Setting"), "group_median": ("Медиана группы", "Group median"),
+    "warning": ("Предупреждение", "Warning"), "data_present_pct": ("Есть данных, %", "Data present, %"),
+    "present": ("Есть значений", "Values present"), "of": ("Из", "Of"), "present_pct": ("Есть значений, %", "Present, %"),
+    "values": ("Значений", "Values"), "filled": ("Заполнено", "Filled"), "nodes": ("Узлов", "Nodes"),
+    "method": ("Метод", "Method"), "p": ("p", "p"), "weights": ("Веса", "Weights"),
+    "nonpositive": ("Неположительные значения", "Non-positive values"), "min_coverage": ("Мин. покрытие", "Min. coverage"),
+    "name": ("Название", "Name"), "share_pct": ("Доля в индексе, %", "Share of the index, %"),
+    "width": ("Ширина интервала", "Interval width"), "key": ("Поле", "Field"),
 }
 
 
@@ -145,10 +184,13 @@ def column_label(params: Params, column: str) -> str:
     группе'), or the column itself."""
     meth = params.methodology
     if column in meth.indicator_codes() or any(a.code == column for a in meth.aggregates):
-        return f"{column} {params.name(column)}"
+        name = params.name(column)
+        return name if name.startswith(column) else f"{column} {name}"
     ru = params.language == "ru"
     if column in COLUMNS:
         return COLUMNS[column][0 if ru else 1]
+    if column.endswith("_full") and column[:-5] == meth.index_code:
+        return f"{column_label(params, column[:-5])}, {'полная точность' if ru else 'full precision'}"
     for scope, ru_scope, en_scope in (("_in_group", "места в группе", "rank in group"),
                                       ("_overall", "места среди всех", "overall rank")):
         if column.startswith("p") and column.endswith(scope):

@@ -1,7 +1,8 @@
 """Executed notebooks as HTML pages that work offline: nbconvert's export with the run's
-language and a real title, optionally without the code (for readers), its stylesheet and
+language and a real title, optionally without the code (for readers), formulas drawn as
+inline SVG, its stylesheet and
 any embedded PNG moved to files named by their content hash (stored once, however many
-pages use them), and the scripts nbconvert loads from a CDN (require.js, MathJax,
+pages use them; JupyterLab's stylesheet cut to the rules the pages use), and the scripts nbconvert loads from a CDN (require.js, MathJax,
 mermaid) left out — the pages are static."""
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _formulas(cell.source)
     if not code:
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
     body, _ = _exporter(code).from_notebook_node(nb)
@@ -38,28 +42,152 @@ def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
     return re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", body, count=1, flags=re.S)
 
 
-def externalise(page: str, assets: Path, prefix: str) -> str:
-    """Inline <style> blocks and data-URI PNGs moved to ``assets`` under content-hashed
-    names (linked as ``prefix`` + name); CDN scripts dropped."""
-    assets.mkdir(parents=True, exist_ok=True)
+# the notebooks' own tables (``tables.Table``): text to the left, numbers to the right
+PAGE_CSS = (".jp-RenderedHTMLCommon .iq-table :is(th,td){text-align:left;vertical-align:top}"
+            ".jp-RenderedHTMLCommon .iq-table .num{text-align:right}"
+            ".formula{margin:.5em 0}")
 
-    def style(m: re.Match) -> str:
-        css = _minify_css(m.group(1))
-        name = f"nb.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
-        if not (assets / name).exists():
-            (assets / name).write_text(css, encoding="utf-8")
-        return f'<link rel="stylesheet" href="{prefix}{name}">'
+
+def _formulas(markdown: str) -> str:
+    """``$…$`` and ``$$…$$`` in a markdown cell drawn as inline SVG (the page loads no
+    MathJax); a formula matplotlib cannot draw is left as written."""
+    from iqlib.presentation.charts import formula_svg
+
+    def draw(m: re.Match) -> str:
+        display, tex = m.group(1) is not None, m.group(1) or m.group(2)
+        try:
+            svg = formula_svg(tex.strip(), 16.0 if display else 13.0)
+        except ValueError:
+            return m.group(0)
+        return f'<div class="formula">{svg}</div>' if display else svg
+
+    return re.sub(r"\$\$(.+?)\$\$|\$(?=\S)([^$\n]+?)(?<=\S)\$", draw, markdown, flags=re.S)
+
+
+def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
+    """Write notebook pages with their stylesheets merged into one file without the rules
+    none of them can use (so pages exported together share it), and their data-URI PNGs,
+    moved to ``assets`` under content-hashed names (linked as ``prefix`` + name); CDN
+    scripts dropped."""
+    assets.mkdir(parents=True, exist_ok=True)
+    classes = {c for page in pages.values() for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
+    block = re.compile(r"<style[^>]*>(.*?)</style>\s*", flags=re.S)
+
+    def stylesheet(css: str) -> str:
+        css = _minify_css(_used_css(css, classes))
+        if not css.strip():
+            return ""
+        return f'<link rel="stylesheet" href="{prefix}{_store(assets, "nb", "css", css.encode())}">\n'
 
     def image(m: re.Match) -> str:
-        data = base64.b64decode(m.group(1))
-        name = f"img.{hashlib.sha256(data).hexdigest()[:12]}.png"
-        if not (assets / name).exists():
-            (assets / name).write_bytes(data)
-        return f'src="{prefix}{name}"'
+        return f'src="{prefix}{_store(assets, "img", "png", base64.b64decode(m.group(1)))}"'
 
-    page = re.sub(r"<style[^>]*>(.*?)</style>", style, page, flags=re.S)
-    page = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", page, flags=re.S)
-    return re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, page)
+    for target, page in pages.items():
+        head, sep, body = page.partition("</head>")
+        first = block.search(head)
+        if first:
+            styles = "\n".join([*block.findall(head), PAGE_CSS])
+            head = head[:first.start()] + stylesheet(styles) + block.sub("", head[first.start():])
+        body = block.sub(lambda m: stylesheet(m.group(1)), body)
+        page = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", head + sep + body, flags=re.S)
+        page = re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, page)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+
+
+def _store(assets: Path, kind: str, suffix: str, data: bytes) -> str:
+    """``data`` saved once in ``assets`` under a name made from its hash; the name."""
+    name = f"{kind}.{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"
+    if not (assets / name).exists():
+        (assets / name).write_bytes(data)
+    return name
+
+
+def _used_css(css: str, classes: set[str]) -> str:
+    """The stylesheet without the rules whose selectors need a class the page does not
+    have, and without the custom properties (``--jp-…``) nothing left refers to.
+    JupyterLab's stylesheet is written for the whole application; a static page uses
+    about a tenth of it."""
+    import tinycss2
+
+    def parse(content: list) -> list:
+        return tinycss2.parse_rule_list(content, skip_comments=True, skip_whitespace=True)
+
+    def used_selectors(prelude: list) -> str:
+        """The selectors of a rule's prelude whose classes (outside brackets) the page has."""
+        kept, current = [], []
+        for token in [*prelude, None]:
+            if token is not None and not (token.type == "literal" and token.value == ","):
+                current.append(token)
+                continue
+            needed = [b.value for a, b in zip(current, current[1:])
+                      if a.type == "literal" and a.value == "." and b.type == "ident"]
+            if current and all(c in classes for c in needed):
+                kept.append(tinycss2.serialize(current).strip())
+            current = []
+        return ",".join(kept)
+
+    def used_rules(nodes: list) -> list[tuple[str, Any]]:
+        """(prelude, body): body is a declaration list, a nested rule list (@media) or raw text."""
+        out: list[tuple[str, Any]] = []
+        for node in nodes:
+            if node.type == "qualified-rule":
+                selectors = used_selectors(node.prelude)
+                if selectors:
+                    out.append((selectors, tinycss2.parse_blocks_contents(node.content, skip_comments=True,
+                                                                          skip_whitespace=True)))
+            elif node.type == "at-rule" and node.at_keyword == "media" and node.content is not None:
+                inner = used_rules(parse(node.content))
+                if inner:
+                    out.append((f"@media {tinycss2.serialize(node.prelude).strip()}", inner))
+            elif node.type == "at-rule":
+                out.append((f"@{node.at_keyword} {tinycss2.serialize(node.prelude).strip()}",
+                             tinycss2.serialize(node.content or [])))
+        return out
+
+    def declarations(rules: list[tuple[str, Any]]) -> list:
+        found = []
+        for _, body in rules:
+            if isinstance(body, list) and body and isinstance(body[0], tuple):
+                found += declarations(body)
+            elif isinstance(body, list):
+                found += [d for d in body if d.type == "declaration"]
+        return found
+
+    rules = used_rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    refers = re.compile(r"var\(\s*(--[\w-]+)")
+    definitions: dict[str, list[str]] = {}
+    needed: set[str] = set()
+    for d in declarations(rules):
+        value = tinycss2.serialize(d.value)
+        if d.name.startswith("--"):
+            definitions.setdefault(d.name, []).append(value)
+        else:
+            needed.update(refers.findall(value))
+    needed.update(refers.findall("".join(body for _, body in rules if isinstance(body, str))))
+    todo = list(needed)
+    while todo:                                   # variables defined through other variables
+        for value in definitions.get(todo.pop(), []):
+            new = set(refers.findall(value)) - needed
+            needed |= new
+            todo += new
+
+    def write(rules: list[tuple[str, Any]]) -> str:
+        parts = []
+        for prelude, body in rules:
+            if isinstance(body, str):
+                inner = body
+            elif body and isinstance(body[0], tuple):
+                inner = write(body)
+            else:
+                inner = ";".join(f"{d.name}:{tinycss2.serialize(d.value).strip()}{' !important' if d.important else ''}"
+                                 for d in body if d.type == "declaration" and (not d.name.startswith("--")
+                                                                               or d.name in needed))
+            if inner:
+                parts.append(f"{prelude}{{{inner}}}")
+        return "".join(parts)
+
+    return write(rules)
 
 
 def _minify_css(css: str) -> str:

@@ -227,14 +227,6 @@ def coalesce_streams(outputs: list) -> list:
     return merged
 
 
-def export_html(notebook: Path, target: Path, title: str, language: str) -> None:
-    """The auditor's page of an executed notebook (with its code) in html/, its stylesheet
-    stored once per run folder beside it."""
-    page = notebook_html.export(notebook, title, language, code=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(notebook_html.externalise(page, target.parent, ""), encoding="utf-8")
-
-
 def front_page(params: Params, folder: RunFolder) -> str:
     """The run's index.html from its scores, tables and charts."""
     return index_html(params, STAGES, folder.read_csv("scores.csv"),
@@ -280,12 +272,16 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     try:
+        pages: dict[Path, str] = {}     # the auditor's pages (with code); written once all are exported
+
         def finish(stage: str) -> None:
-            normalise_notebook(staging / "notebooks" / f"{stage}.ipynb", stage)
-            export_html(staging / "notebooks" / f"{stage}.ipynb", staging / "html" / f"{stage}.html",
-                        f"{text(params, 'stage_names')[stage]} — {params.title}", params.language)
+            notebook = staging / "notebooks" / f"{stage}.ipynb"
+            normalise_notebook(notebook, stage)
+            pages[staging / "html" / f"{stage}.html"] = notebook_html.export(
+                notebook, f"{text(params, 'stage_names')[stage]} — {params.title}", params.language, code=True)
 
         execute_stages(staging, params, finish, log)
+        notebook_html.write_pages(pages, staging / "html", "")
         staged = RunFolder(staging)
         staged.write_text("index.html", front_page(params, staged))
         staged.write_text(MANIFEST, json.dumps(manifest(params, staging, started), ensure_ascii=False, indent=2) + "\n")

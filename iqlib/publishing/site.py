@@ -30,9 +30,9 @@ from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import site as pages
 from iqlib.presentation import svg
+from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
-from iqlib.presentation.tables import methods_table
-from iqlib.presentation.text import column_label, input_name, level_name, short_name, text
+from iqlib.presentation.text import column_label, input_name, short_name, text
 from iqlib.publishing import notebook_html
 from iqlib.stages import STAGES
 
@@ -309,20 +309,37 @@ class SiteRun:
 
         def node(code: str) -> dict:
             return {"code": code, "name": self.p.name(code), "weight": self.num(fw.weight[code], 2),
+                    "tags": self._tags(code),
                     "nominal": f"{self.num(100 * nominal[code], 1)} %",
                     "effective": f"{self.num(100 * effective[code], 1)} %" if code in effective.index else "",
                     "children": [node(k) for k in fw.children(code)]}
-        methods = methods_table(self.p)
-        choices = [{"what": f"{self.w['level']}: {level_name(self.p, level)}", "how": describe(self.meth.scoring.aggregation[level])}
-                   for level in self.meth.levels[1:]]
-        for family in ("missing", "treatment", "normalisation"):
-            for how, part in methods.groupby(family, sort=False):
-                choices.append({"what": f"{family}: {', '.join(part['indicator'])}", "how": how})
+        choices = []
+        for level in self.meth.levels[1:]:
+            cfg = self.meth.scoring.aggregation[level]
+            choices.append({"what": input_name(self.p, f"aggregation.{level}"),
+                            "how": method_words(self.p, "aggregation", cfg), "code": describe(cfg)})
+        for family, column, of in (("imputation", "missing", self.meth.missing_rule),
+                                   ("treatment", "treatment", self.meth.treatment_of),
+                                   ("normalisation", "normalisation", self.meth.normalisation_of)):
+            used: dict[str, list[str]] = {}
+            for code in self.meth.indicator_codes():
+                used.setdefault(describe(of(code)), []).append(code)
+            for how, codes in used.items():
+                choices.append({"what": f"{column_label(self.p, column)}: {', '.join(codes)}",
+                                "how": method_words(self.p, family, of(codes[0])), "code": how})
         _write(self.out / "method.html", pages.render(
             "method", self.lang, "../../", tree=[node(fw.index_code)], choices=choices,
-            method={"id": self.meth.id, "confirmed": self.meth.status.confirmed,
-                    "reconstructed": self.meth.status.reconstructed},
+            method={"id": self.meth.id, "confirmed": self.p.local(self.meth.status, "confirmed"),
+                    "reconstructed": self.p.local(self.meth.status, "reconstructed")},
             differences=self._differences(), **self.ctx(self.w["method"])))
+
+    def _tags(self, code: str) -> list[str]:
+        """What is reconstructed about a node of the framework (for the method page)."""
+        node = self.meth.node(code)
+        tags = [self.w["node_reconstructed"]] if getattr(node, "status", None) == "reconstructed" else []
+        if getattr(node, "direction_assignment", None) == "inferred":
+            tags.append(self.w["assignment_inferred"])
+        return tags
 
     def _differences(self) -> list[str]:
         """What a scenario file overrides, one 'key: value' per line (nothing for an edition)."""
@@ -413,11 +430,18 @@ class SiteRun:
         sheets["Показатели" if self.lang == "ru" else "Indicators"] = self._labelled(folder.read_csv("values.csv"))
         sheets["Методы" if self.lang == "ru" else "Methods"] = self._labelled(folder.read_csv("methods.csv"))
         man = json.loads((self.r.folder / "manifest.json").read_text(encoding="utf-8"))
-        summary = pd.DataFrame([("edition", man["edition"]), ("scenario", man["scenario"]), ("synthetic", man["synthetic"]),
-                                ("params", man["params"]["path"]), ("params sha256", man["params"]["sha256"]),
-                                ("code sha256", man["code"]["content_sha256"]), ("git commit", man["code"]["git_commit"]),
-                                *((f"input {k}", v["sha256"]) for k, v in man["inputs"].items())],
-                               columns=["key", "value"])
+        ru = self.lang == "ru"
+        summary = pd.DataFrame(
+            [("Издание" if ru else "Edition", man["edition"]), ("Сценарий" if ru else "Scenario", man["scenario"]),
+             ("Синтетические данные" if ru else "Synthetic data",
+              ("да" if ru else "yes") if man["synthetic"] else ("нет" if ru else "no")),
+             ("Файл параметров" if ru else "Params file", man["params"]["path"]),
+             ("SHA-256 файла параметров" if ru else "Params SHA-256", man["params"]["sha256"]),
+             ("SHA-256 кода" if ru else "Code SHA-256", man["code"]["content_sha256"]),
+             ("Коммит git" if ru else "Git commit", man["code"]["git_commit"]),
+             *((f"{'SHA-256 входного файла' if ru else 'Input SHA-256'}: {k}", v["sha256"])
+               for k, v in man["inputs"].items())],
+            columns=[column_label(self.p, "key"), column_label(self.p, "value")])
         sheets["Манифест" if self.lang == "ru" else "Manifest"] = summary
         write_workbook(sheets, d / "tables.xlsx", decimals=self.meth.scoring.decimals)
 
@@ -427,12 +451,10 @@ class SiteRun:
         out = self.out / "notebooks"
         out.mkdir(parents=True, exist_ok=True)
         names = text(self.p, "stage_names")
-        for s in STAGES:
-            title = f"{names[s]} — {self.r.title}"
-            for suffix, code in (("-code", True), ("", False)):
-                page = notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb", title, self.lang, code)
-                _write(out / f"{s}{suffix}.html",
-                       notebook_html.externalise(page, self.out.parents[1] / "assets", "../../../assets/"))
+        pages = {out / f"{s}{suffix}.html": notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb",
+                                                                 f"{names[s]} — {self.r.title}", self.lang, code)
+                 for s in STAGES for suffix, code in (("-code", True), ("", False))}
+        notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/")
         shutil.copytree(self.r.folder / "figures", self.out / "figures", dirs_exist_ok=True)
 
 

@@ -1,0 +1,79 @@
+"""What readers see: numbers in the edition's language, the notebooks' tables, formulas,
+and the pages' stylesheets and charts made smaller without changing how they look."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from iqlib.config.params import load_params
+from iqlib.io.runfolder import _compact_svg
+from iqlib.presentation import tables
+from iqlib.presentation.text import THIN, number
+from iqlib.publishing.notebook_html import _formulas, _used_css
+
+
+@pytest.fixture(scope="module")
+def ru():
+    return load_params("params/editions/2019.yaml", check_inputs=False)
+
+
+def test_numbers_use_a_minus_sign_and_never_a_negative_zero():
+    assert number(-1.5) == "\u22121,50"
+    assert number(-1234.5, 1, "en") == "\u22121,234.5"
+    assert number(-0.001) == "0,00"             # rounds to zero: no sign
+    assert number(-0.004, 3) == "\u22120,004"
+    assert number(1234567.891) == f"1{THIN}234{THIN}567,89"
+    assert number(float("nan")) == "—"
+
+
+def test_a_notebook_table_is_text_for_nbval_and_russian_html_for_readers(ru):
+    frame = pd.DataFrame({"group": ["krupneyshie", "all"], "city_ru": ["Казань", None], "IQ": [71.574, -2.0],
+                          "cities": [12, 1234], "outside_in_group": [True, False], "input": ["weights.direction", "imputation"]})
+    shown = tables.show(frame, ru)
+    assert repr(shown) == tables.text_table(frame)        # what nbval compares is unchanged
+    page = shown._repr_html_()
+    headers = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", page)
+    assert headers == ["Группа", "Город", "IQ городов", "Городов", "Место вне интервала", "Решение методики"]
+    first, second = re.findall(r"<tr>(.*?)</tr>", page)[1:]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", first) == [
+        "Крупнейшие города (от 1 млн)", "Казань", "71,57", "12", "да", "Веса: направления"]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", second) == [
+        "Все города", "—", "\u22122,00", f"1{THIN}234", "нет", "Правило пропусков"]
+    assert "<details><summary>" in page and "krupneyshie" in page.split("<details>")[1]   # the text, collapsed
+
+
+def test_an_empty_table_says_none_in_the_editions_language(ru):
+    empty = tables.show(pd.DataFrame({"city_id": []}), ru)
+    assert repr(empty) == "Нет."
+    assert empty._repr_html_() == "<p>Нет.</p>"
+
+
+def test_the_stylesheet_keeps_only_what_the_page_uses():
+    css = (":root{--a:red;--b:var(--a);--unused:blue;--c:1px}"
+           ".used{color:var(--b)}.gone{color:var(--unused)}.used .gone,.used>p{margin:var(--c)}"
+           "p{padding:0}.x:not(.gone){top:0}@media print{.gone{display:none}.used{display:block}}"
+           "@media screen{.gone{top:1px}}")
+    out = _used_css(css, {"used", "x"})
+    assert out == (":root{--a:red;--b:var(--a);--c:1px}.used{color:var(--b)}.used>p{margin:var(--c)}"
+                   "p{padding:0}.x:not(.gone){top:0}@media print{.used{display:block}}")
+
+
+def test_a_compact_svg_keeps_its_drawing_and_its_text():
+    svg = ('<svg>\n  <g id="patch_1">\n    <path d="M 0.123456 1 L 2 3" style="fill: #fff"/>\n  </g>\n'
+           '  <g id="text_1">\n    <text x="1.23456">0.12345</text>\n  </g>\n'
+           '  <g id="legend_1">\n    <path d="M 0 0"/>\n    <path d="M 1 1"/>\n  </g>\n</svg>\n')
+    assert _compact_svg(svg) == ('<svg><path d="M 0.12 1 L 2 3" style="fill: #fff"/><text x="1.23">0.12345</text>'
+                                 '<g id="legend_1"><path d="M 0 0"/><path d="M 1 1"/></g></svg>\n')
+
+
+def test_formulas_are_drawn_without_mathjax():
+    out = _formulas("Индекс $S_i$ стоит $5, а $$ST_i$$ — отдельно; $\\nosuchcommand$ остаётся")
+    inline, display = re.findall(r'<svg role="img" aria-label="([^"]*)"', out)
+    assert (inline, display) == ("S_i", "ST_i")
+    assert "стоит $5, а" in out and '<div class="formula"><svg' in out
+    assert "$\\nosuchcommand$ остаётся" in out
+    assert re.search(r"<tspan[^>]*>S</tspan><tspan[^>]*font-size: 9.1px[^>]*>i</tspan>", out)
+    assert " id=" not in out
