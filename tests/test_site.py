@@ -68,12 +68,43 @@ def test_numbers_are_written_the_russian_way_and_names_are_russian(site):
     assert "Место" in group and "Город" in group
 
 
+def test_a_direction_without_data_is_shown_as_a_gap_not_as_a_zero(site):
+    """Тюмень has no value of I17, D10's only indicator: its D10 is 0 in the sum, and the
+    pages say it is missing instead of showing 0,00 or calling it a weakness."""
+    run = site / "2019" / "mini"
+    group = next(p for p in run.glob("group-*.html") if "city/tyumen.html" in p.read_text(encoding="utf-8"))
+    row = re.search(r'<tr data-search="тюмень[^"]*">(.*?)</tr>', group.read_text(encoding="utf-8"), re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert cells[-1] == "—" and 'title="нет данных: у направления нет ни одного значения' in row
+    assert "«—» в столбце направления" in group.read_text(encoding="utf-8")
+    city = (run / "city" / "tyumen.html").read_text(encoding="utf-8")
+    d10 = re.search(r"<tr><td>D10 [^<]*</td><td class=\"num\">([^<]*)", city).group(1)
+    assert d10 == "нет данных"
+    weaknesses = city.split("Слабые стороны", 1)[1].split("</ul>", 1)[0]
+    assert "D10" not in weaknesses
+
+
+def test_notebook_pages_lead_back_to_the_run_and_say_the_data_are_synthetic(site):
+    page = (site / "2019" / "mini" / "notebooks" / "04_rank.html").read_text(encoding="utf-8")
+    header = page.split('<header class="iq-header">', 1)[1].split("</header>", 1)[0]
+    assert 'href="../index.html"' in header and 'href="../../../index.html"' in header
+    assert "Синтетические демонстрационные данные" in header
+    assert "$S_i$" not in page and 'aria-label="S_i"' in page        # formulas drawn, no MathJax
+    assert "The same table as text" in page          # the fixture edition's notebooks are in English
+
+
 def test_downloads_open_in_russian_excel(site, published_mini):
     run = site / "2019" / "mini" / "downloads"
     raw = (run / "excel" / "scores.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")                      # UTF-8 with BOM
     header = raw[3:].split(b"\r\n", 1)[0].decode("utf-8")
     assert header.startswith("Код города;Город;Субъект РФ;Группа;")  # ';' and Russian headers
+    first = raw[3:].split(b"\r\n")[1].decode("utf-8").split(";")
+    assert re.fullmatch(r"\d+,\d\d", first[5])                   # published with two decimals
+    uncertainty = (run / "excel" / "uncertainty.csv").read_bytes().decode("utf-8-sig")
+    assert "True" not in uncertainty and "False" not in uncertainty and ";нет;" in uncertainty
+    methods = (run / "excel" / "methods.csv").read_bytes().decode("utf-8-sig")
+    assert "мин–макс" in methods and "minmax(" not in methods
     book = pd.read_excel(run / "tables.xlsx", sheet_name=None)
     assert any(name.startswith("D1 ") for name in book) and "Методы" in book and "Манифест" in book
     # the machine-readable copy is the run's own file, byte for byte
@@ -82,8 +113,11 @@ def test_downloads_open_in_russian_excel(site, published_mini):
 
 
 def test_a_workbook_is_byte_identical_when_written_again(tmp_path):
+    import time
+
     frame = pd.DataFrame({"Город": ["Казань", "=HYPERLINK(1)"], "IQ": [71.567, 3.0]})
     a = write_workbook({"Группа": frame}, tmp_path / "a.xlsx")
+    time.sleep(1.1)                  # openpyxl stamps the saving time to the second: it must not show
     b = write_workbook({"Группа": frame}, tmp_path / "b.xlsx")
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as z:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -21,13 +22,23 @@ FIXED_TIME = dt.datetime(2000, 1, 1)  # what the workbook says about when it was
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def write_excel_csv(frame: pd.DataFrame, path: Path, decimals: int = 2) -> Path:
-    """``frame`` as UTF-8 with BOM, ``;`` between fields, floats with ``decimals`` places
-    and a decimal comma, formula-like text escaped."""
+def write_excel_csv(frame: pd.DataFrame, path: Path, decimals: int | None = 2) -> Path:
+    """``frame`` as UTF-8 with BOM, ``;`` between fields, floats with a decimal comma and
+    ``decimals`` places (None: up to six, without trailing zeros), formula-like text escaped."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    escape_formulas(frame).to_csv(path, index=False, sep=";", decimal=",", float_format=f"%.{decimals}f",
-                                  encoding="utf-8-sig", lineterminator="\r\n")
+    out = escape_formulas(frame)
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].map(lambda x: "" if pd.isna(x) else _decimal(x, decimals))
+    out.to_csv(path, index=False, sep=";", encoding="utf-8-sig", lineterminator="\r\n")
     return path
+
+
+def _decimal(x: float, decimals: int | None) -> str:
+    text = f"{x:.{6 if decimals is None else decimals}f}"
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text.replace(".", ",")
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, decimals: int = 2) -> Path:
@@ -82,12 +93,18 @@ def _cell(value: object) -> object:
 
 
 def _stable_zip(data: bytes) -> bytes:
-    """The same zip with every member's timestamp fixed and members in name order."""
+    """The same zip with every member's timestamp fixed, members in name order, and the
+    document's modification time (which openpyxl sets to the moment of saving) fixed too."""
     out = io.BytesIO()
+    fixed = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in sorted(src.namelist()):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            dst.writestr(info, src.read(name))
+            content = src.read(name)
+            if name == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + fixed + rb"\g<2>",
+                                 content)
+            dst.writestr(info, content)
     return out.getvalue()

@@ -41,7 +41,23 @@ WORDS: dict[str, dict[str, str]] = {
         "home": "Все расчёты", "of": "из", "weight": "Вес", "level": "Уровень", "unranked": "без места",
         "choice": "Решение", "how": "Как считается", "node_reconstructed": "реконструировано",
         "assignment_inferred": "направление выведено, не подтверждено",
+        "compare": "Сравнение расчётов", "run_a": "Расчёт А", "run_b": "Расчёт Б", "side_a": "А", "side_b": "Б",
+        "summary": "Итоги по группам", "scatter": "Баллы городов в А и Б",
+        "shift_note": "Сдвиг — место в группе в А минус место в Б: «▲ 3» — в Б город на три места выше. "
+                      "ρ и τ — ранговые корреляции Спирмена и Кендалла мест в группе (1 — порядок тот же).",
+        "only_one": "Города не в обоих расчётах или в другой группе",
+        "index_only": "Структуры методик различаются: сравнивается только индекс (iq compare --force).",
+        "largest": "Сильнее всего изменилось", "all_groups": "Все группы", "slopes": "Места в группе в А и Б",
+        "moved_line": "Сдвинулись {moved} из {compared}; средний сдвиг {mean}, наибольший {max}; лидер: {leader}.",
+        "comparison_xlsx": "Книга Excel (итоги, лист на группу)", "comparison_csv": "Таблица по городам, CSV",
+        "summary_csv": "Итоги, CSV", "with_base": "Сравнение с базовым расчётом",
         "national": "Среднее", "max_note": "Шкала до", "above_max": "выше номинального максимума",
+        "interval_short": "Интервал", "change_short": "Изм. к", "place_all_short": "Место (все)",
+        "empty_direction": "нет данных: у направления нет ни одного значения показателей (в сумме — 0)",
+        "empty_note": "«—» в столбце направления — у города нет ни одного значения его показателей: в сумме оно дало 0.",
+        "unit": "Единица", "as_yaml": "То же в файле сценария (YAML)", "calculation": "Расчёт",
+        "base_run": "базовый расчёт",
+        "status_of_method": "Подтверждённое и реконструированное — о методике; что меняет сценарий, сказано ниже.",
     },
     "en": {
         "site": "IQ of Cities: published calculations", "editions": "Published calculations", "edition": "Edition",
@@ -68,7 +84,23 @@ WORDS: dict[str, dict[str, str]] = {
         "home": "All calculations", "of": "of", "weight": "Weight", "level": "Level", "unranked": "unranked",
         "choice": "Choice", "how": "How it is computed", "node_reconstructed": "reconstructed",
         "assignment_inferred": "direction inferred, not confirmed",
+        "compare": "Comparison of two runs", "run_a": "Run A", "run_b": "Run B", "side_a": "A", "side_b": "B",
+        "summary": "Summary by group", "scatter": "City scores in A and B",
+        "shift_note": "Shift: rank in group in A minus rank in B; '▲ 3' means three places higher in B. "
+                      "ρ and τ: Spearman's and Kendall's rank correlations of the ranks in group (1: same order).",
+        "only_one": "Cities not in both runs, or in another group",
+        "index_only": "The frameworks differ: only the index is compared (iq compare --force).",
+        "largest": "Changed most", "all_groups": "All groups", "slopes": "Ranks in group in A and B",
+        "moved_line": "{moved} of {compared} moved; mean shift {mean}, largest {max}; leader: {leader}.",
+        "comparison_xlsx": "Excel workbook (summary, a sheet per group)", "comparison_csv": "Table by city, CSV",
+        "summary_csv": "Summary, CSV", "with_base": "Comparison with the base run",
         "national": "Average", "max_note": "Scale up to", "above_max": "above the nominal maximum",
+        "interval_short": "Interval", "change_short": "Change since", "place_all_short": "Rank (all)",
+        "empty_direction": "no data: the direction has no indicator value (0 in the sum)",
+        "empty_note": "'—' in a direction column: the city has no value of its indicators; it added 0 to the sum.",
+        "unit": "Unit", "as_yaml": "The same in the scenario file (YAML)", "calculation": "Calculation",
+        "base_run": "base run",
+        "status_of_method": "Confirmed and reconstructed refer to the methodology; what the scenario changes is below.",
     },
 }
 
@@ -82,7 +114,8 @@ padding:.25em .55em;text-align:left;vertical-align:top}td.num,th.num{text-align:
 th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer;color:inherit;text-align:inherit}
 th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
 .figures{display:flex;flex-wrap:wrap;gap:1.5em}.kpi{display:flex;gap:2em;flex-wrap:wrap}.kpi div{font-size:1.1em}
-.kpi b{display:block;font-size:1.6em}.mark{color:var(--warn)}.muted{color:var(--muted)}.tag{font-size:.8em;padding:0 .4em;border:1px solid var(--warn);border-radius:.6em;color:var(--warn);white-space:nowrap}svg.chart{max-width:100%;height:auto}
+.kpi b{display:block;font-size:1.6em}.mark{color:var(--warn)}.muted{color:var(--muted)}.tag{font-size:.8em;padding:0 .4em;border:1px solid var(--warn);border-radius:.6em;color:var(--warn);white-space:nowrap}svg.chart{width:100%;max-width:52em;height:auto}
+.wide table{font-size:.92em}
 input[type=search]{font:inherit;padding:.3em .5em;width:22em;max-width:100%}ul.tree{list-style:none;padding-left:1.2em}
 ul.tree li{margin:.15em 0}.up{color:#00734a}.down{color:var(--warn)}.wide{overflow-x:auto;max-width:100%}
 """
@@ -127,7 +160,8 @@ BASE = """<!DOCTYPE html>
 <link rel="stylesheet" href="{{ root }}assets/{{ css }}">
 </head>
 <body>
-<header><nav><a href="{{ root }}index.html">{{ w.home }}</a>{% if run %}
+<header><nav>{% if not standalone %}<a href="{{ root }}index.html">{{ w.home }}</a>{% endif %}
+{% for link in links %}<a href="{{ link.href }}">{{ link.text }}</a>{% endfor %}{% if run %}
 <a href="{{ runroot }}index.html">{{ run.title }}</a><a href="{{ runroot }}method.html">{{ w.method }}</a>
 {% if run.robustness %}<a href="{{ runroot }}robustness.html">{{ w.robustness }}</a>{% endif %}{% endif %}</nav></header>
 {% if synthetic %}<p class="synthetic">{{ w.synthetic }}</p>{% endif %}
@@ -141,14 +175,15 @@ BASE = """<!DOCTYPE html>
 """
 
 HOME = """{% extends "base" %}{% block content %}
-<table><thead><tr><th>{{ w.edition }}</th><th>{{ w.scenario }}</th><th class="num">{{ w.cities }}</th></tr></thead><tbody>
-{% for r in runs %}<tr><td><a href="{{ r.href }}">{{ r.title }}</a></td><td>{{ r.scenario }}</td><td class="num">{{ r.cities }}</td></tr>
+<table><thead><tr><th>{{ w.calculation }}</th><th class="num">{{ w.cities }}</th></tr></thead><tbody>
+{% for r in runs %}<tr><td><a href="{{ r.href }}">{{ r.title }}</a>{% if r.comparison %} · <a href="{{ r.comparison }}">{{ w.with_base }}</a>{% endif %}</td><td class="num">{{ r.cities }}</td></tr>
 {% endfor %}</tbody></table>
 {% endblock %}"""
 
 EDITION = """{% extends "base" %}{% block content %}
-<p>{{ run.method_title }}. {{ w.edition }} {{ run.edition }}, {{ w.scenario }} «{{ run.scenario }}».</p>
+<p>{{ run.method_title }}. {{ w.edition }} {{ run.edition }}{% if run.scenario == "base" %}, {{ w.base_run }}{% else %}, {{ w.scenario }} «{{ run.scenario }}»{% endif %}.</p>
 {% if run.description %}<p>{{ run.description }}</p>{% endif %}
+{% if comparison %}<p><a href="{{ comparison }}">{{ w.with_base }}</a></p>{% endif %}
 <div class="kpi"><div>{{ w.cities }}<b>{{ run.cities }}</b></div><div>{{ w.average }}<b>{{ run.average }}</b></div></div>
 <h2>{{ w.groups }}</h2>
 <table><thead><tr><th>{{ w.group }}</th><th class="num">{{ w.cities }}</th><th class="num">{{ w.national }}</th>
@@ -166,7 +201,7 @@ EDITION = """{% extends "base" %}{% block content %}
 <h2>{{ w.downloads }}</h2>
 <ul><li><a href="{{ downloads.xlsx }}">{{ w.xlsx }}</a></li>
 <li>{{ w.csv_excel }}: {% for d in downloads.excel %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li>
-<li>{{ w.csv_machine }}: {% for d in downloads.machine %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li></ul>
+<li>{{ w.csv_machine }}: {% for d in downloads.machine %}<a href="{{ d.href }}" title="{{ d.file }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li></ul>
 <h2>{{ w.notebooks }}</h2>
 <ul>{% for s in notebooks %}<li>{{ s.name }}: <a href="{{ s.reader }}">{{ w.reader }}</a>, <a href="{{ s.auditor }}">{{ w.auditor }}</a></li>{% endfor %}</ul>
 {% endblock %}"""
@@ -176,10 +211,11 @@ GROUP = """{% extends "base" %}{% block content %}
 <div class="wide"><table id="ranking" data-sortable><thead><tr>
 {% for h in header %}<th scope="col"{% if h.num %} class="num"{% endif %}><button type="button" title="{{ h.title or w.sort }}">{{ h.label }}</button></th>{% endfor %}
 </tr></thead><tbody>
-{% for r in rows %}<tr data-search="{{ r.search }}">{% for c in r.cells %}<td{% if c.num %} class="num"{% endif %} data-value="{{ c.value }}">
+{% for r in rows %}<tr data-search="{{ r.search }}">{% for c in r.cells %}<td{% if c.num %} class="num"{% endif %}{% if c.title %} title="{{ c.title }}"{% endif %} data-value="{{ c.value }}">
 {%- if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>{% else %}{{ c.text }}{% endif %}{% if c.mark %}<span class="mark" title="{{ w.imputed }}">*</span>{% endif %}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table></div>
-<p class="muted">{{ w.mark_note }}</p>
+<p class="muted">{{ w.mark_note }} {{ w.empty_note }}</p>
+{% if legend %}<p class="muted">{{ legend | join("; ") }}.</p>{% endif %}
 {% endblock %}"""
 
 CITY = """{% extends "base" %}{% block content %}
@@ -195,8 +231,8 @@ CITY = """{% extends "base" %}{% block content %}
 <div class="figures"><div><h2>{{ w.strengths }}</h2><ul>{% for s in strengths %}<li>{{ s.name }}: <span class="up">{{ w.up }} {{ s.delta }}</span></li>{% else %}<li>{{ w.none }}</li>{% endfor %}</ul></div>
 <div><h2>{{ w.weaknesses }}</h2><ul>{% for s in weaknesses %}<li>{{ s.name }}: <span class="down">{{ w.down }} {{ s.delta }}</span></li>{% else %}<li>{{ w.none }}</li>{% endfor %}</ul></div></div>
 <h2>{{ w.indicators }}</h2>
-<table><thead><tr><th>{{ w.indicators }}</th><th class="num">{{ w.raw }}</th><th class="num">{{ w.normalised }}</th><th>{{ w.status }}</th></tr></thead><tbody>
-{% for i in indicators %}<tr><td>{{ i.name }}</td><td class="num">{{ i.raw }}</td><td class="num">{{ i.normalised }}</td><td>{{ i.status }}</td></tr>{% endfor %}
+<table><thead><tr><th>{{ w.indicators }}</th><th class="num">{{ w.raw }}</th><th>{{ w.unit }}</th><th class="num">{{ w.normalised }}</th><th>{{ w.status }}</th></tr></thead><tbody>
+{% for i in indicators %}<tr><td>{{ i.name }}</td><td class="num">{{ i.raw }}</td><td class="muted">{{ i.unit }}</td><td class="num">{{ i.normalised }}</td><td>{{ i.status }}</td></tr>{% endfor %}
 </tbody></table>
 {% if history %}<h2>{{ w.history }}</h2>
 <table><thead><tr><th>{{ w.edition }}</th><th>{{ w.group }}</th><th class="num">{{ run.index_label }}</th><th class="num">{{ w.place_group }}</th></tr></thead><tbody>
@@ -215,8 +251,10 @@ METHOD = """{% extends "base" %}{% block content %}
 </tbody></table>
 <h2>{{ w.confirmed }}</h2><ul>{% for s in method.confirmed %}<li>{{ s }}</li>{% endfor %}</ul>
 <h2>{{ w.reconstructed }}</h2><ul>{% for s in method.reconstructed %}<li>{{ s }}</li>{% endfor %}</ul>
-<h2>{{ w.differences }}</h2>
-{% if differences %}<ul>{% for d in differences %}<li><code>{{ d }}</code></li>{% endfor %}</ul>{% else %}<p>{{ w.none }}</p>{% endif %}
+{% if differences %}<p class="muted">{{ w.status_of_method }}</p>{% endif %}
+{% if differences %}<h2>{{ w.differences }}</h2>
+<ul>{% for d in differences %}<li>{{ d.words }}</li>{% endfor %}</ul>
+<details><summary>{{ w.as_yaml }}</summary><pre>{{ yaml }}</pre></details>{% endif %}
 {% endblock %}"""
 
 ROBUSTNESS = """{% extends "base" %}{% block content %}
@@ -227,8 +265,36 @@ ROBUSTNESS = """{% extends "base" %}{% block content %}
 {% if sobol %}<h2>{{ w.sobol }}</h2>{{ sobol | safe }}{% endif %}
 {% endblock %}"""
 
+COMPARE = """{% extends "base" %}{% block content %}
+<ul><li><b>{{ w.run_a }}</b>: {{ a.title }} <span class="muted">({{ a.where }})</span></li>
+<li><b>{{ w.run_b }}</b>: {{ b.title }} <span class="muted">({{ b.where }})</span></li></ul>
+{% if index_only %}<p class="mark">{{ w.index_only }}</p>{% endif %}
+<h2>{{ w.summary }}</h2>
+<div class="wide"><table><thead><tr>{% for h in summary.header %}<th scope="col"{% if h.num %} class="num"{% endif %}>{{ h.label }}</th>{% endfor %}</tr></thead><tbody>
+{% for r in summary.rows %}<tr>{% for c in r %}<td{% if c.num %} class="num"{% endif %}>{% if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>{% else %}{{ c.text }}{% endif %}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table></div>
+<p class="muted">{{ w.shift_note }}</p>
+<h2>{{ w.scatter }}</h2>
+{{ scatter | safe }}
+{% for g in groups %}<h2 id="group-{{ g.code }}">{{ g.name }}</h2>
+<p>{{ g.line }}</p>
+{{ g.chart | safe }}
+<div class="wide"><table data-sortable><thead><tr>
+{% for h in header %}<th scope="col"{% if h.num %} class="num"{% endif %}><button type="button" title="{{ w.sort }}">{{ h.label }}</button></th>{% endfor %}
+</tr></thead><tbody>
+{% for r in g.rows %}<tr>{% for c in r %}<td{% if c.num %} class="num"{% endif %} data-value="{{ c.value }}">{% if c.cls %}<span class="{{ c.cls }}">{{ c.text }}</span>{% else %}{{ c.text }}{% endif %}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table></div>
+{% endfor %}
+<h2>{{ w.only_one }}</h2>
+{% if others %}<table><thead><tr><th>{{ w.city }}</th><th>{{ w.run_a }}</th><th>{{ w.run_b }}</th><th>{{ w.status }}</th></tr></thead><tbody>
+{% for o in others %}<tr><td>{{ o.city }}</td><td>{{ o.a }}</td><td>{{ o.b }}</td><td>{{ o.status }}</td></tr>{% endfor %}
+</tbody></table>{% else %}<p>{{ w.none }}</p>{% endif %}
+<h2>{{ w.downloads }}</h2>
+<ul>{% for d in downloads %}<li><a href="{{ d.href }}">{{ d.text }}</a></li>{% endfor %}</ul>
+{% endblock %}"""
+
 _ENV = Environment(loader=DictLoader({"base": BASE, "home": HOME, "edition": EDITION, "group": GROUP, "city": CITY,
-                                      "method": METHOD, "robustness": ROBUSTNESS}),
+                                      "method": METHOD, "robustness": ROBUSTNESS, "compare": COMPARE}),
                    autoescape=select_autoescape(default=True, default_for_string=True), undefined=StrictUndefined,
                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
@@ -244,7 +310,8 @@ ASSETS = {"css": (asset_name("site", "css", CSS), CSS), "js": (asset_name("site"
 def render(page: str, language: str, root: str, **context: Any) -> str:
     """One page: ``page`` is home, edition, group, city, method or robustness."""
     return _ENV.get_template(page).render(lang=language, w=WORDS[language], root=root, css=ASSETS["css"][0],
-                                          js=ASSETS["js"][0], **{"run": None, "synthetic": False, "runroot": "", **context})
+                                          js=ASSETS["js"][0], **{"run": None, "synthetic": False, "runroot": "", "standalone": False, "links": [],
+                                                                **context})
 
 
 def fmt(x: Any, decimals: int, language: str) -> str:

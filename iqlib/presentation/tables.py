@@ -14,7 +14,9 @@ from iqlib.analysis import diagnostics, uncertainty
 from iqlib.config.params import Params
 from iqlib.core import ranking, roster
 from iqlib.core.registry import describe
-from iqlib.presentation.text import column_label, input_name, level_name, number, text
+from iqlib.presentation import method_words as words
+from iqlib.presentation.method_words import method_words
+from iqlib.presentation.text import column_label, flag_words, input_name, level_word, number, text
 
 
 def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2,
@@ -59,8 +61,9 @@ class Table:
             cells = "".join(f'<td{" class=num" if n else ""}>{escape(self._cell(c, v))}</td>'
                             for c, v, n in zip(cols, values, numeric))
             rows.append(f"<tr>{cells}</tr>")
-        plain = "Текстом (этот вид сверяет nbval)" if self.params.language == "ru" else "As text (what nbval compares)"
-        return (f'<table class="iq-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        plain = "Та же таблица текстом" if self.params.language == "ru" else "The same table as text"
+        return (f'<div style="overflow-x:auto"><table class="iq-table"><thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(rows)}</tbody></table></div>'
                 f"<details><summary>{plain}</summary><pre>{escape(repr(self))}</pre></details>")
 
     def _cell(self, column: str, value: object) -> str:
@@ -70,20 +73,41 @@ class Table:
             return "—"
         if isinstance(value, (bool, np.bool_)):
             return ("да" if value else "нет") if ru else ("yes" if value else "no")
-        if isinstance(value, numbers.Integral):
-            return number(int(value), 0, p.language)
         if isinstance(value, numbers.Real):
-            return number(float(value), self.column_decimals.get(column, self.decimals), p.language)
+            x = float(value)
+            if isinstance(value, numbers.Integral) or column in self._whole:
+                return number(round(x), 0, p.language)
+            decimals = self.column_decimals.get(column, self.decimals)
+            if column.startswith("p_") and 0 <= x < 10 ** -decimals:     # a p-value below what is shown
+                return f"< {number(10 ** -decimals, decimals, p.language)}"
+            return number(x, decimals, p.language)
         value = str(value)
         if column == "group" and value in p.group_codes:
             return p.group_name(value)
         if column == "group" and value == "all":
             return "Все города" if ru else "All cities"
         if column == "level":
-            return level_name(p, value)
+            return level_word(p, value)
         if column in ("input", "moved_most_by"):
             return input_name(p, value)
+        if column == "flags":
+            return flag_words(p, value)
+        if column in ("missing", "rule") and value in words.METHODS["imputation"]:
+            return method_words(p, "imputation", value)
+        if column == "method" and value in words.METHODS["aggregation"]:
+            return method_words(p, "aggregation", value)
+        if column == "weights" and value in words.METHODS["weights"]:
+            return method_words(p, "weights", value)
+        if column == "nonpositive":
+            return words.OPTION_VALUES.get(("nonpositive", value), words.VALUES.get(value, (value, value)))[0 if ru else 1]
         return value
+
+    @property
+    def _whole(self) -> set[str]:
+        """Float columns holding whole numbers only (shown without decimals)."""
+        return {c for c in self.frame.columns if pd.api.types.is_float_dtype(self.frame[c])
+                and self.frame[c].dropna().map(float.is_integer).all() and self.frame[c].notna().any()
+                and c not in self.column_decimals}
 
 
 def show(frame: pd.DataFrame, params: Params, decimals: int = 2, column_decimals: dict[str, int] | None = None) -> Table:
@@ -111,12 +135,53 @@ def coverage_by_city(values: pd.DataFrame, cities: pd.DataFrame, lowest: int = 1
 
 
 # --------------------------------------------------------------------------- 02 normalise
-def methods_table(params: Params) -> pd.DataFrame:
-    """Which method each indicator gets: missing rule, treatment, normalisation."""
+def methods_table(params: Params, in_words: bool = False) -> pd.DataFrame:
+    """Which method each indicator gets: missing rule, treatment, normalisation (as in the
+    YAML, or ``in_words`` for readers, with the kind's unit and the polarity in words)."""
     meth = params.methodology
-    return pd.DataFrame([{"indicator": i.code, "kind": i.kind, "polarity": i.polarity,
-                          "missing": meth.missing_rule(i.code), "treatment": describe(meth.treatment_of(i.code)),
-                          "normalisation": describe(meth.normalisation_of(i.code))} for i in meth.indicators])
+    if not in_words:
+        return pd.DataFrame([{"indicator": i.code, "kind": i.kind, "polarity": i.polarity,
+                              "missing": meth.missing_rule(i.code), "treatment": describe(meth.treatment_of(i.code)),
+                              "normalisation": describe(meth.normalisation_of(i.code))} for i in meth.indicators])
+    ru = params.language == "ru"
+    better = {1: "больше — лучше" if ru else "higher is better", -1: "меньше — лучше" if ru else "lower is better"}
+    return pd.DataFrame([{"indicator": f"{i.code} {params.name(i.code)}", "kind": params.local(meth.kinds[i.kind], "unit"),
+                          "polarity": better[i.polarity],
+                          "missing": method_words(params, "imputation", meth.missing_rule(i.code)),
+                          "treatment": method_words(params, "treatment", meth.treatment_of(i.code)),
+                          "normalisation": method_words(params, "normalisation", meth.normalisation_of(i.code))}
+                         for i in meth.indicators])
+
+
+def method_choices(params: Params) -> pd.DataFrame:
+    """Distinct (missing-data rule, treatment, normalisation) choices in words, with the
+    indicators that get them (the readers' form of ``methods_summary``)."""
+    meth = params.methodology
+    rows: dict[tuple, list[str]] = {}
+    for code in meth.indicator_codes():
+        key = (method_words(params, "imputation", meth.missing_rule(code)),
+               method_words(params, "treatment", meth.treatment_of(code)),
+               method_words(params, "normalisation", meth.normalisation_of(code)))
+        rows.setdefault(key, []).append(code)
+    return pd.DataFrame([{"missing": k[0], "treatment": k[1], "normalisation": k[2], "indicator": ", ".join(v)}
+                         for k, v in rows.items()])
+
+
+def known_methods(params: Params, family: str, names: tuple[str, ...]) -> str:
+    """The registered methods of a family in words, each with its YAML name:
+    'взвешенное среднее (weighted_mean), …'."""
+    return ", ".join(f"{words.METHODS[family][n][0 if params.language == 'ru' else 1]} ({n})" for n in names)
+
+
+def with_city_names(frame: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (indexed by city_id, or with a city_id column) with the city's name in
+    place of its code, as readers know it."""
+    if "city_id" not in frame.columns:
+        frame = frame.rename_axis("city_id").reset_index()
+    names = cities.set_index("city_id")["city_ru"].reindex(frame["city_id"]).to_numpy()
+    out = frame.drop(columns=["city_id"])
+    out.insert(frame.columns.get_loc("city_id"), "city_ru", names)
+    return out
 
 
 def methods_summary(methods: pd.DataFrame) -> pd.DataFrame:
@@ -160,6 +225,49 @@ def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFra
     out = pd.concat([t[t["outside_in_group"]], picked]).drop_duplicates("city_id")
     cols = ["group", "city_ru", "rank_in_group", "median_in_group", lo, hi, "width", "outside_in_group"]
     return roster.sorted_by_group(out, params.group_codes, ["width"], [False])[cols]
+
+
+def in_words(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """A results table for readers: group names, yes/no, levels, inputs and rules in the
+    edition's language (numbers untouched; headers are ``column_label``'s)."""
+    out = frame.copy()
+    ru = params.language == "ru"
+    names = {g: params.group_name(g) for g in params.group_codes}
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_bool_dtype(series):
+            out[column] = series.map(lambda v: ("да" if v else "нет") if ru else ("yes" if v else "no"))
+        elif column == "group":
+            out[column] = series.map(lambda g: names.get(g, g))
+        elif column == "level":
+            out[column] = series.map(lambda v: level_word(params, v) if isinstance(v, str) else v)
+        elif column in ("input", "moved_most_by"):
+            out[column] = series.map(lambda v: input_name(params, v) if isinstance(v, str) else v)
+        elif column in ("missing", "rule") and series.isin(list(words.METHODS["imputation"])).any():
+            out[column] = series.map(lambda v: method_words(params, "imputation", v)
+                                     if v in words.METHODS["imputation"] else v)
+    return out
+
+
+def robustness_inputs(params: Params, inputs: pd.DataFrame) -> pd.DataFrame:
+    """The uncertainty analysis' inputs (``uncertainty.inputs_table``) with each setting in
+    words: the noise of a weight level, each alternative of a method choice."""
+    u = params.edition.uncertainty
+    if u is None or not len(inputs):
+        return inputs
+    ru = params.language == "ru"
+    settings = []
+    for name, alt, setting in zip(inputs["input"], inputs["alternative"], inputs["setting"]):
+        family, _, level = name.partition(".")
+        if family == "weights":
+            n = setting.rsplit(", ", 1)[-1].split()[0]
+            settings.append(f"w·(1 + {number(u.weights[level], 2, params.language)}·(2u − 1)), "
+                            + (f"весов: {n}" if ru else f"{n} weights"))
+        else:
+            options = u.aggregation[level] if family == "aggregation" else getattr(u, family)
+            choice = options[int(alt)]
+            settings.append(method_words(params, family, choice))
+    return inputs.assign(setting=settings)
 
 
 def moved_most(table: pd.DataFrame) -> pd.DataFrame:

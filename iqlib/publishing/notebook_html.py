@@ -45,7 +45,11 @@ def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
 # the notebooks' own tables (``tables.Table``): text to the left, numbers to the right
 PAGE_CSS = (".jp-RenderedHTMLCommon .iq-table :is(th,td){text-align:left;vertical-align:top}"
             ".jp-RenderedHTMLCommon .iq-table .num{text-align:right}"
-            ".formula{margin:.5em 0}")
+            ".formula{margin:.5em 0}"
+            ".iq-header{max-width:1200px;margin:0 auto;padding:.6em 1em 0;font-family:'DejaVu Sans',Arial,sans-serif}"
+            ".iq-header nav{display:flex;gap:1.2em;flex-wrap:wrap;border-bottom:1px solid #d0d7de;padding-bottom:.5em}"
+            ".iq-header a{color:#0072B2}.iq-synthetic{background:#fde7ea;color:#b00020;padding:.5em 1em;"
+            "font-weight:bold;margin:.6em 0 0}")
 
 
 def _formulas(markdown: str) -> str:
@@ -64,17 +68,29 @@ def _formulas(markdown: str) -> str:
     return re.sub(r"\$\$(.+?)\$\$|\$(?=\S)([^$\n]+?)(?<=\S)\$", draw, markdown, flags=re.S)
 
 
-def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
+def header(links: list[tuple[str, str]], banner: str | None = None) -> str:
+    """A navigation bar for the top of notebook pages (``links``: href, text) and, on
+    synthetic data, the red notice every page of the site carries."""
+    nav = "".join(f'<a href="{escape(href)}">{escape(label)}</a>' for href, label in links)
+    notice = f'<p class="iq-synthetic">{escape(banner)}</p>' if banner else ""
+    return f'<header class="iq-header"><nav>{nav}</nav>{notice}</header>'
+
+
+def write_pages(pages: dict[Path, str], assets: Path, prefix: str, top: str = "") -> None:
     """Write notebook pages with their stylesheets merged into one file without the rules
     none of them can use (so pages exported together share it), and their data-URI PNGs,
     moved to ``assets`` under content-hashed names (linked as ``prefix`` + name); CDN
-    scripts dropped."""
+    scripts dropped; ``top`` (a ``header``) put first in each page's body."""
     assets.mkdir(parents=True, exist_ok=True)
-    classes = {c for page in pages.values() for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
+    classes = {c for page in [*pages.values(), top] for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
     block = re.compile(r"<style[^>]*>(.*?)</style>\s*", flags=re.S)
 
+    cut: dict[str, str] = {}    # every page of a notebook export carries the same stylesheet: cut it once
+
     def stylesheet(css: str) -> str:
-        css = _minify_css(_used_css(css, classes))
+        if css not in cut:
+            cut[css] = _minify_css(_used_css(css, classes))
+        css = cut[css]
         if not css.strip():
             return ""
         return f'<link rel="stylesheet" href="{prefix}{_store(assets, "nb", "css", css.encode())}">\n'
@@ -89,6 +105,8 @@ def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
             styles = "\n".join([*block.findall(head), PAGE_CSS])
             head = head[:first.start()] + stylesheet(styles) + block.sub("", head[first.start():])
         body = block.sub(lambda m: stylesheet(m.group(1)), body)
+        if top:
+            body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + top, body, count=1)
         page = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", head + sep + body, flags=re.S)
         page = re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, page)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -32,8 +32,10 @@ from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import column_label, input_name, short_name, text
+from iqlib.presentation.tables import in_words, methods_table
+from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.publishing import notebook_html
+from iqlib.publishing.run import COMPARISONS
 from iqlib.stages import STAGES
 
 EXCEL_TABLES = ["scores", "group_summary", "uncertainty", "methods", "values", "normalised", "weights",
@@ -62,12 +64,22 @@ class Run:
 
     @property
     def title(self) -> str:
+        return self.params.title
+
+    @property
+    def comparison(self) -> Path | None:
+        """The comparison of this scenario with its base that ``iq run`` made (in
+        comparisons/ beside the run), if there is one."""
         ed = self.params.edition
-        return f"{self.params.title} ({ed.scenario})" if ed.scenario != "base" else self.params.title
+        found = sorted((self.folder.parent / COMPARISONS).glob(f"*__{ed.edition}-{self.folder.name}/index.html"))
+        return found[0].parent if found and self.params.extends is not None else None
 
 
 def load_run(folder: Path) -> Run:
     man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if man.get("draft"):
+        raise UserError(f"{display(folder)} is a draft (iq run --draft) and cannot be published; "
+                        f"replace it with a full run (iq run … --publish)")
     params = load_params(man["params"]["path"])
     run = RunFolder(folder)
     scores = run.read_csv("scores.csv", index=True)
@@ -103,8 +115,8 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     for name, content in pages.ASSETS.values():
         (staging / "assets" / name).write_text(content, encoding="utf-8")
     language = runs[0].language
-    home = [{"href": f"{r.key}/index.html", "title": r.title, "scenario": r.params.edition.scenario,
-             "cities": len(r.scores)} for r in runs]
+    home = [{"href": f"{r.key}/index.html", "title": r.title, "cities": len(r.scores),
+             "comparison": f"{r.key}/comparison/index.html" if r.comparison else None} for r in runs]
     _write(staging / "index.html", pages.render("home", language, "", title=pages.WORDS[language]["site"],
                                                 heading=pages.WORDS[language]["editions"], runs=home))
     for r in runs:
@@ -115,14 +127,23 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     return dest
 
 
-def cell(text: object, value: object, num: bool = False, href: str | None = None, mark: object = False) -> dict:
-    """A table cell of a group page: what it shows, what it sorts by (``data-value``)."""
-    return {"text": text, "value": value, "num": num, "href": href, "mark": mark}
+def cell(text: object, value: object, num: bool = False, href: str | None = None, mark: object = False,
+         title: str = "") -> dict:
+    """A table cell of a group page: what it shows, what it sorts by (``data-value``), a tooltip."""
+    return {"text": text, "value": value, "num": num, "href": href, "mark": mark, "title": title}
 
 
 def _write(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
+
+
+def _int_or_blank(x: object) -> int | str:
+    return "" if pd.isna(x) else int(x)  # type: ignore[call-overload]
+
+
+def _sortable(x: object) -> str:
+    return "" if pd.isna(x) else f"{float(x):.6f}"  # type: ignore[arg-type]
 
 
 class SiteRun:
@@ -139,6 +160,9 @@ class SiteRun:
         self.missing_cells = set(zip(missing["city_id"], missing["indicator"]))
         self.imputed = {(c, i): v for c, i, v in zip(missing["city_id"], missing["indicator"], missing["value"])}
         self.marked = set(missing["city_id"])
+        # (city, direction) pairs without a single indicator value: their 0 is a gap, shown as one
+        self.empty = {(cid, d) for d in self.directions for cid in run.values.index
+                      if all(pd.isna(run.values.at[cid, k]) for k in self.meth.children(d) if k in run.values.columns)}
         self.previous = next((o for o in runs if o.params.edition.scenario == self.p.edition.scenario
                               and o.params.edition.edition == self.p.edition.edition - 1), None)
 
@@ -172,7 +196,8 @@ class SiteRun:
         iv = self.r.intervals
         if iv is None or city not in iv.index or pd.isna(iv.at[city, "low"]):
             return ""
-        return f"{int(iv.at[city, 'low'])}–{int(iv.at[city, 'high'])}"
+        low, high = int(iv.at[city, "low"]), int(iv.at[city, "high"])
+        return str(low) if low == high else f"{low}–{high}"
 
     def rank(self, x: object) -> str:
         return "—" if pd.isna(x) else str(int(x))  # type: ignore[call-overload]
@@ -203,41 +228,43 @@ class SiteRun:
                                     "score": self.num(c[self.code]), "interval": self.interval(cid)}
                                    for cid, c in top.iterrows()]})
         downloads = {"xlsx": "downloads/tables.xlsx",
-                     "excel": [{"href": f"downloads/excel/{t}.csv", "name": t} for t in self._excel_tables()],
-                     "machine": [{"href": f"downloads/data/{p.name}", "name": p.stem}
-                                 for p in sorted((self.r.folder / "results").glob("*.csv"))]}
+                     "excel": [{"href": f"downloads/excel/{t}.csv", "name": table_name(self.p, t)}
+                               for t in self._excel_tables()],
+                     "machine": [{"href": f"downloads/data/{p.name}", "name": table_name(self.p, p.stem),
+                                  "file": p.name} for p in sorted((self.r.folder / "results").glob("*.csv"))]}
         notebooks = [{"name": text(self.p, "stage_names")[s], "reader": f"notebooks/{s}.html",
                       "auditor": f"notebooks/{s}-code.html"} for s in STAGES]
+        comparison = None
+        if self.r.comparison is not None:
+            shutil.copytree(self.r.comparison, self.out / "comparison")
+            comparison = "comparison/index.html"
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
-                                                     notebooks=notebooks, **self.ctx(self.r.title)))
+                                                     notebooks=notebooks, comparison=comparison,
+                                                     **self.ctx(self.r.title)))
 
     def group_page(self, g: str) -> None:
+        """The whole ranking of a group: rank, city, region, index, rank interval, change
+        since the previous edition, overall rank, then the directions (a legend below)."""
         part = self.r.scores[self.r.scores["group"] == g]
-        cols = [("rank_in_group", self.w["rank"], True), ("city_ru", self.w["city"], False),
-                ("region_ru", self.w["region"], False), (self.code, short_name(self.p), True)]
-        cols += [(d, f"{d}", True) for d in self.directions]
-        header = [{"label": label, "num": num, "title": self.p.name(col) if col in self.directions else ""}
-                  for col, label, num in cols]
         has_iv = self.r.intervals is not None
-        if has_iv:
-            header.append({"label": self.w["interval"], "num": False, "title": ""})
         prev = self.previous.scores if self.previous is not None else None
+        header = [{"label": self.w["rank"], "num": True, "title": ""}, {"label": self.w["city"], "num": False, "title": ""},
+                  {"label": self.w["region"], "num": False, "title": ""},
+                  {"label": short_name(self.p), "num": True, "title": self.p.name(self.code)}]
+        if has_iv:
+            header.append({"label": self.w["interval_short"], "num": False, "title": self.w["interval"]})
         if prev is not None:
-            header.append({"label": self.w["change"], "num": True, "title": ""})
-        header.append({"label": self.w["place_all"], "num": True, "title": ""})
+            assert self.previous is not None
+            header.append({"label": f"{self.w['change_short']} {self.previous.params.edition.edition}", "num": True,
+                           "title": self.w["change"]})
+        header.append({"label": self.w["place_all_short"], "num": True, "title": self.w["place_all"]})
+        header += [{"label": d, "num": True, "title": self.p.name(d)} for d in self.directions]
         rows = []
         for cid, c in part.iterrows():
-            cells = []
-            for col, _, numeric in cols:
-                v = c[col]
-                if col == "rank_in_group":
-                    cells.append(cell(text=self.rank(v), value="" if pd.isna(v) else int(v), num=True))
-                elif col == "city_ru":
-                    cells.append(cell(text=v, value=v, href=f"city/{cid}.html", mark=cid in self.marked))
-                elif numeric:
-                    cells.append(cell(text=self.num(v), value="" if pd.isna(v) else f"{float(v):.6f}", num=True))
-                else:
-                    cells.append(cell(text=v, value=v))
+            cells = [cell(text=self.rank(c["rank_in_group"]), value=_int_or_blank(c["rank_in_group"]), num=True),
+                     cell(text=c["city_ru"], value=c["city_ru"], href=f"city/{cid}.html", mark=cid in self.marked),
+                     cell(text=c["region_ru"], value=c["region_ru"]),
+                     cell(text=self.num(c[self.code]), value=_sortable(c[self.code]), num=True)]
             if has_iv:
                 iv = self.interval(cid)
                 cells.append(cell(text=iv or "—", value=iv.split("–")[0] if iv else ""))
@@ -246,14 +273,19 @@ class SiteRun:
                 if cid in prev.index and prev.at[cid, "group"] == g and pd.notna(prev.at[cid, "rank_in_group"]) \
                         and pd.notna(c["rank_in_group"]):
                     change = int(prev.at[cid, "rank_in_group"]) - int(c["rank_in_group"])
-                cells.append(cell(text="—" if change == "" else f"{change:+d}".replace("-", "−"), value=change,
-                                     num=True))
-            cells.append(cell(text=self.rank(c["rank_overall"]), value="" if pd.isna(c["rank_overall"])
-                                 else int(c["rank_overall"]), num=True))
+                shown = "—" if change == "" else "0" if change == 0 else f"{change:+d}".replace("-", "−")
+                cells.append(cell(text=shown, value=change, num=True))
+            cells.append(cell(text=self.rank(c["rank_overall"]), value=_int_or_blank(c["rank_overall"]), num=True))
+            for d in self.directions:
+                if (cid, d) in self.empty:
+                    cells.append(cell(text="—", value="", num=True, title=self.w["empty_direction"]))
+                else:
+                    cells.append(cell(text=self.num(c[d]), value=_sortable(c[d]), num=True))
             rows.append({"cells": cells, "search": f"{c['city_ru']} {c['region_ru']}".lower()})
+        legend = [f"{d} — {self.p.name(d)}" for d in self.directions]
         name = self.p.group_name(g)
         _write(self.out / f"group-{g}.html", pages.render("group", self.lang, "../../", header=header, rows=rows,
-                                                          **self.ctx(name)))
+                                                          legend=legend, **self.ctx(name)))
 
     def city_page(self, cid: str) -> None:
         c = self.r.scores.loc[cid]
@@ -263,19 +295,20 @@ class SiteRun:
         values: list[float | None] = []
         for d in self.directions:
             kids = self.meth.children(d)
-            mark = any((cid, k) in self.missing_cells for k in kids)
+            empty = (cid, d) in self.empty
             median = float(group[d].median())
-            directions.append({"name": f"{d} {self.p.name(d)}", "value": self.num(c[d]), "mark": mark,
-                               "median": self.num(median), "leader": self.num(leader[d]), "delta": float(c[d]) - median})
-            all_missing = all(pd.isna(self.r.values.at[cid, k]) for k in kids if k in self.r.values.columns)
-            values.append(None if all_missing else float(c[d]))
+            directions.append({"name": f"{d} {self.p.name(d)}", "value": self.w["missing"] if empty else self.num(c[d]),
+                               "mark": not empty and any((cid, k) in self.missing_cells for k in kids),
+                               "median": self.num(median), "leader": self.num(leader[d]),
+                               "delta": None if empty else float(c[d]) - median})
+            values.append(None if empty else float(c[d]))
         top = max(float(self.r.scores[self.directions].max().max()), 0.0) if self.directions else 1.0
         chart = svg.grouped_bars(
             [f"{d} {self.p.name(d)}" for d in self.directions],
             [(c["city_ru"], values), (self.w["median"], [float(group[d].median()) for d in self.directions]),
              (self.w["leader"], [float(leader[d]) for d in self.directions])],
             top, f"{c['city_ru']}: {self.w['directions']}", self.lang, self.w["missing"])
-        ranked = sorted((d for d in directions), key=lambda d: d["delta"])
+        ranked = sorted((d for d in directions if d["delta"] is not None), key=lambda d: d["delta"])
         strengths = [{"name": d["name"], "delta": self.num(d["delta"])} for d in reversed(ranked[-3:]) if d["delta"] > 0]
         weaknesses = [{"name": d["name"], "delta": self.num(-d["delta"])} for d in ranked[:3] if d["delta"] < 0]
         indicators = []
@@ -285,6 +318,7 @@ class SiteRun:
             if (cid, ind.code) in self.missing_cells:
                 status = self.w["missing"] if pd.isna(self.imputed.get((cid, ind.code))) else self.w["imputed"]
             indicators.append({"name": f"{ind.code} {self.p.name(ind.code)}", "raw": self.trimmed(raw),
+                               "unit": self.p.local(self.meth.kinds[ind.kind], "unit"),
                                "normalised": self.num(self.r.normalised.at[cid, ind.code]), "status": status})
         history = []
         for o in self.runs:
@@ -327,11 +361,12 @@ class SiteRun:
             for how, codes in used.items():
                 choices.append({"what": f"{column_label(self.p, column)}: {', '.join(codes)}",
                                 "how": method_words(self.p, family, of(codes[0])), "code": how})
+        differences, scenario_yaml = self._differences()
         _write(self.out / "method.html", pages.render(
             "method", self.lang, "../../", tree=[node(fw.index_code)], choices=choices,
             method={"id": self.meth.id, "confirmed": self.p.local(self.meth.status, "confirmed"),
                     "reconstructed": self.p.local(self.meth.status, "reconstructed")},
-            differences=self._differences(), **self.ctx(self.w["method"])))
+            differences=differences, yaml=scenario_yaml, **self.ctx(self.w["method"])))
 
     def _tags(self, code: str) -> list[str]:
         """What is reconstructed about a node of the framework (for the method page)."""
@@ -341,22 +376,61 @@ class SiteRun:
             tags.append(self.w["assignment_inferred"])
         return tags
 
-    def _differences(self) -> list[str]:
-        """What a scenario file overrides, one 'key: value' per line (nothing for an edition)."""
+    def _differences(self) -> tuple[list[dict], str]:
+        """What a scenario file changes, in words (and the file's text), for the method page;
+        nothing for an edition."""
         data = read_yaml(self.p.edition_path)
         if "extends" not in data:
-            return []
-        out: list[str] = []
-
-        def walk(prefix: str, value: object) -> None:
-            if isinstance(value, dict) and value and "method" not in value:
-                for k, v in value.items():
-                    walk(f"{prefix}.{k}" if prefix else str(k), v)
+            return [], ""
+        ru = self.lang == "ru"
+        out: list[dict] = []
+        meth = self.meth
+        family = {"missing": "imputation", "treatment": "treatment", "normalisation": "normalisation"}
+        label = {"missing": "Пропуски" if ru else "Missing data", "treatment": "Выбросы" if ru else "Outliers",
+                 "normalisation": "Нормирование" if ru else "Normalisation"}
+        changes = data.get("methodology", {}) or {}
+        for key in ("aggregates", "indicators"):
+            for code, change in (changes.get(key) or {}).items():
+                for field, _ in change.items():
+                    if field == "weight":
+                        out.append({"words": f"{'Вес' if ru else 'Weight of'} {code} {self.p.name(code)}: "
+                                             f"{self.num(meth.node(code).weight)}"})
+                    elif field in family:
+                        choice = getattr(meth.indicator(code), field)
+                        out.append({"words": f"{label[field]}, {code}: {method_words(self.p, family[field], choice)}"})
+                    else:
+                        out.append({"words": f"{code}.{field}: {json.dumps(change[field], ensure_ascii=False)}"})
+        for kind, change in (changes.get("kinds") or {}).items():
+            unit = self.p.local(meth.kinds[kind], "unit")
+            for field in change:
+                if field in family:
+                    choice = getattr(meth.kinds[kind], field)
+                    out.append({"words": f"{label[field]} {'показателей вида' if ru else 'of indicators in'} «{unit}»: "
+                                         f"{method_words(self.p, family[field], choice)}"})
+                else:
+                    out.append({"words": f"kinds.{kind}.{field}: {json.dumps(change[field], ensure_ascii=False)}"})
+        scoring = changes.get("scoring") or {}
+        for field in scoring:
+            if field == "aggregation":
+                for level in scoring["aggregation"]:
+                    out.append({"words": f"{input_name(self.p, f'aggregation.{level}')}: "
+                                         f"{method_words(self.p, 'aggregation', meth.scoring.aggregation[level])}"})
+            elif field in ("treatment", "normalisation"):
+                out.append({"words": f"{label[field]} ({'по умолчанию' if ru else 'default'}): "
+                                     f"{method_words(self.p, field, getattr(meth.scoring, field))}"})
             else:
-                out.append(f"{prefix}: {json.dumps(value, ensure_ascii=False)}")
-        for part in ("edition", "methodology"):
-            walk(part, data.get(part, {}))
-        return [line for line in out if not line.endswith(": {}")]
+                out.append({"words": f"scoring.{field}: {json.dumps(scoring[field], ensure_ascii=False)}"})
+        for key, value in (data.get("edition") or {}).items():
+            if key.startswith("title_") or key == "description":
+                continue
+            if key == "base_edition":
+                out.append({"words": f"{'Базовое издание для границ' if ru else 'Base edition of the bounds'}: {value}"})
+            else:
+                out.append({"words": f"{key}: {json.dumps(value, ensure_ascii=False)}"})
+        for key in changes:
+            if key not in ("aggregates", "indicators", "kinds", "scoring"):
+                out.append({"words": f"methodology.{key}: {json.dumps(changes[key], ensure_ascii=False)}"})
+        return out, self.p.edition_path.read_text(encoding="utf-8")
 
     def robustness_page(self) -> None:
         assert self.r.intervals is not None
@@ -377,21 +451,24 @@ class SiteRun:
             overall = sens[sens["output"] == "mean_abs_rank_shift"]
             bars = [(input_name(self.p, r["input"]), r["Si"], r["Si_low"], r["Si_high"], r["STi"], r["STi_low"],
                      r["STi_high"]) for _, r in overall.iterrows()]
-            sobol = svg.sobol_bars(bars, self.w["sobol"], ("S_i", "ST_i"), self.lang)
+            sobol = svg.sobol_bars(bars, self.w["sobol"], ("Sᵢ", "STᵢ"), self.lang)
         ru = self.lang == "ru"
         lo, hi = u.interval
         notes = [
             (f"Полоса — интервал от {lo:g}-го до {hi:g}-го процентиля места города в группе по {u.replications} повторам "
              "расчёта, в каждом из которых решения методики (веса, правила пропусков, нормирование, агрегирование) "
              "выбраны случайно в заданных изданием пределах; точка — опубликованное место. Узкая полоса — место "
-             "устойчиво к этим решениям; широкая — зависит от них." if ru else
+             "устойчиво к этим решениям; широкая — зависит от них. Точка вне полосы — опубликованное место "
+             "нетипично: почти при любых других разумных решениях город стоял бы иначе." if ru else
              f"The band runs from the {lo:g}th to the {hi:g}th percentile of the city's rank in its group over "
              f"{u.replications} replications in which the method's choices vary within the edition's limits; the dot "
-             "is the published rank. A narrow band means the rank does not depend on these choices."),
-            ("Индексы Соболя: S_i — доля разброса сдвигов места, которую даёт само решение; ST_i — вместе со всеми его "
+             "is the published rank. A narrow band means the rank does not depend on these choices; a dot outside its "
+             "band means the published rank is atypical: almost any other reasonable choice would place the city "
+             "elsewhere."),
+            ("Индексы Соболя: Sᵢ — доля разброса сдвигов места, которую даёт само решение; STᵢ — вместе со всеми его "
              "взаимодействиями. Отрезки — бутстреп-интервалы. При небольшом числе строк выборки оценки могут выйти за "
              "пределы 0–1 и быть отрицательными: это погрешность оценки, а не свойство решения." if ru else
-             "Sobol indices: S_i is the share of the variance of rank shifts due to a choice alone, ST_i with all its "
+             "Sobol indices: Sᵢ is the share of the variance of rank shifts due to a choice alone, STᵢ with all its "
              "interactions; whiskers are bootstrap intervals. With few samples the estimates can leave 0–1 (even be "
              "negative): that is estimation error, not a property of the choice."),
         ]
@@ -404,11 +481,12 @@ class SiteRun:
         return [t for t in EXCEL_TABLES if (self.r.folder / "results" / f"{t}.csv").is_file()]
 
     def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.copy()
-        if "group" in out.columns:
-            names = {g: self.p.group_name(g) for g in self.p.group_codes}
-            out["group"] = out["group"].map(lambda g: names.get(g, g))
-        return out.rename(columns=lambda c: column_label(self.p, c))
+        """A table for readers: values (group names, yes/no, rules) and headers in words."""
+        return in_words(frame, self.p).rename(columns=lambda c: column_label(self.p, c))
+
+    def _table(self, folder: RunFolder, name: str) -> pd.DataFrame:
+        """A results table as offered for download (the methods in words)."""
+        return methods_table(self.p, in_words=True) if name == "methods" else folder.read_csv(f"{name}.csv")
 
     def downloads(self) -> None:
         folder = RunFolder(self.r.folder)
@@ -416,8 +494,10 @@ class SiteRun:
         (d / "data").mkdir(parents=True, exist_ok=True)
         for p in sorted((self.r.folder / "results").glob("*.csv")):
             shutil.copyfile(p, d / "data" / p.name)
+        published = {"scores", "group_summary", "aggregates"}   # published with the methodology's decimals
         for t in self._excel_tables():
-            write_excel_csv(self._labelled(folder.read_csv(f"{t}.csv")), d / "excel" / f"{t}.csv", decimals=6)
+            write_excel_csv(self._labelled(self._table(folder, t)), d / "excel" / f"{t}.csv",
+                            decimals=self.meth.scoring.decimals if t in published else None)
         scores = folder.read_csv("scores.csv")
         sheets = {}
         for g in self.p.group_codes:
@@ -428,7 +508,7 @@ class SiteRun:
             part = scores[["city_id", "city_ru", "group", dcode]].merge(normalised[["city_id", *kids]], on="city_id")
             sheets[f"{dcode} {self.p.name(dcode)}"] = self._labelled(part)
         sheets["Показатели" if self.lang == "ru" else "Indicators"] = self._labelled(folder.read_csv("values.csv"))
-        sheets["Методы" if self.lang == "ru" else "Methods"] = self._labelled(folder.read_csv("methods.csv"))
+        sheets["Методы" if self.lang == "ru" else "Methods"] = self._labelled(self._table(folder, "methods"))
         man = json.loads((self.r.folder / "manifest.json").read_text(encoding="utf-8"))
         ru = self.lang == "ru"
         summary = pd.DataFrame(
@@ -454,7 +534,10 @@ class SiteRun:
         pages = {out / f"{s}{suffix}.html": notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb",
                                                                  f"{names[s]} — {self.r.title}", self.lang, code)
                  for s in STAGES for suffix, code in (("-code", True), ("", False))}
-        notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/")
+        top = notebook_html.header([("../../../index.html", self.w["home"]), ("../index.html", self.r.title),
+                                    ("../method.html", self.w["method"])],
+                                   self.w["synthetic"] if self.p.edition.synthetic else None)
+        notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/", top)
         shutil.copytree(self.r.folder / "figures", self.out / "figures", dirs_exist_ok=True)
 
 
