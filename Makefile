@@ -62,9 +62,11 @@ browser: ## Install Debian's chromium and chromium-driver for the site's browser
 test: lint browser ## The whole suite (CI): static checks, unit tests, end-to-end runs, nbval and verify of the published runs
 	$(BIN)/python -m pytest -n 2 --dist load --maxschedchunk 1 --durations=15
 
-bench: venv ## Run the benchmarks (median of several runs; about 2 minutes) and record them in bench/results/
+bench: venv ## Run the benchmarks (median of several runs; about 5 minutes) and record them in bench/results/
 	$(BIN)/python bench/nominal.py --save
 	$(BIN)/python bench/uncertainty.py --save
+	$(BIN)/python bench/whatif.py --save
+	$(BIN)/python bench/draft.py --save
 
 validate: venv ## Check an edition's params and inputs without running
 	$(BIN)/iq validate $(EDITION)
@@ -72,9 +74,8 @@ validate: venv ## Check an edition's params and inputs without running
 demo-data: venv ## Regenerate the synthetic demo values of EDITION
 	$(BIN)/iq demo-data $(EDITION)
 
-lab: venv ## Open JupyterLab on notebooks/ (registers the kernel "Python 3 (IQ городов)")
-	$(BIN)/python -m ipykernel install --sys-prefix --name iq-goroda --display-name "Python 3 (IQ городов)" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: venv ## Open JupyterLab at the project root (params/, notebooks/, outputs/); kernel: this venv's "Python 3"
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 constraints: venv ## Re-pin constraints.txt from .venv after changing dependencies
 	@{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^iqlib'; } > constraints.txt.new

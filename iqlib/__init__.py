@@ -9,7 +9,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``ranking``, ``roster`` (the roster columns by city), ``engine`` (the steps chained in
   one call), ``errors``;
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
-  leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks);
+  leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``compare`` (two
+  rankings: shifts, correlations, leaders);
 * ``config`` — ``params`` (edition, methodology and scenario YAML as validated models),
   ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
 * ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
@@ -19,11 +20,23 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
   site), ``svg`` (its inline charts);
 * ``stages`` — one function per stage notebook;
+* ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
+  the stages' functions;
 * ``publishing`` — ``run`` (the papermill chain and atomic publishing), ``execute`` (the
   stage notebooks in a child process), ``manifest``, ``contract`` (what a re-run must
   reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
-  (``iq site``: the static site of every published run);
+  (``iq site``: the static site of every published run), ``compare`` (``iq compare``: two
+  runs side by side); ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
 * ``cli`` — the ``iq`` command.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``iqlib.scenario(...)``: the in-memory scenario API, imported on first use (``iq``
+    itself does not need pandas to start)."""
+    if name == "scenario":
+        from iqlib.scenarios import scenario
+        return scenario
+    raise AttributeError(f"module 'iqlib' has no attribute {name!r}")

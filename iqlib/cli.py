@@ -16,7 +16,7 @@ def _run(args: argparse.Namespace) -> int:
 
     print(f"iq run {args.params}")
     t0 = time.perf_counter()
-    dest = run(args.params, out=args.out, publish=args.publish, force=args.force)
+    dest = run(args.params, out=args.out, publish=args.publish, force=args.force, draft=args.draft)
     print(f"done in {time.perf_counter() - t0:.1f} s")
     print(f"Run folder: {display(dest)}")
     print(f"Index page: {display(dest / 'index.html')}")
@@ -103,6 +103,20 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from iqlib.config.paths import resolve
+    from iqlib.publishing.compare import compare_runs
+
+    t0 = time.perf_counter()
+    dest = compare_runs(resolve(args.run_a), resolve(args.run_b), Path(args.out) if args.out else None,
+                        force=args.force, language=args.language)
+    print(f"done in {time.perf_counter() - t0:.1f} s")
+    print(f"Comparison: {display(dest / 'index.html')}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iq", description="IQ городов: compute and publish the index.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +125,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="run folder (default runs/<edition>/<scenario>, or outputs/... with --publish)")
     r.add_argument("--publish", action="store_true", help="write to outputs/<edition>/<scenario>")
     r.add_argument("--force", action="store_true", help="replace an existing published run")
+    r.add_argument("--draft", action="store_true",
+                   help="a quick draft: no uncertainty or sensitivity analysis, no notebook pages; never published "
+                        "(runs/<edition>/<scenario>-draft)")
     r.set_defaults(func=_run)
     d = sub.add_parser("demo-data", help="regenerate the synthetic values of a demo edition")
     d.add_argument("params")
@@ -133,6 +150,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="site", help="site folder, replaced (default site)")
     s.add_argument("--language", choices=["ru", "en"], help="language of every page (default: each edition's own)")
     s.set_defaults(func=_site)
+    c = sub.add_parser("compare", help="compare two runs: shifts per group, correlations, charts, CSV, XLSX, a page")
+    c.add_argument("run_a", help="run folder A, e.g. outputs/2019/base")
+    c.add_argument("run_b", help="run folder B, e.g. outputs/2019/reference-bounds")
+    c.add_argument("--out", help="folder for the comparison (default comparisons/<A>__<B>)")
+    c.add_argument("--force", action="store_true", help="compare runs of different frameworks (the index only)")
+    c.add_argument("--language", choices=["ru", "en"], help="language of the page and tables (default: B's)")
+    c.set_defaults(func=_compare)
     return p
 
 

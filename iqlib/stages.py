@@ -20,14 +20,21 @@ from iqlib.core import aggregate, engine, ranking, roster
 from iqlib.io import inputs
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts, tables
+from iqlib.presentation.text import text
 
 STAGES = ["01_load", "02_normalise", "03_weight", "04_rank", "05_report"]
 
 
-def open_run(params_file: str, run_dir: str) -> tuple[Params, RunFolder]:
-    """The params and the run folder of a notebook (run_dir relative to the cwd)."""
+def open_run(params_file: str, run_dir: str, draft: bool = False) -> tuple[Params, RunFolder]:
+    """The params and the run folder of a notebook (run_dir relative to the cwd). A draft
+    run leaves out the robustness analysis. A scenario's charts are named after it
+    ('leaderboard_krupnye__2019-d4-double.png')."""
     warnings.formatwarning = _short_warning
-    return load_params(params_file), RunFolder(run_dir)
+    params = load_params(params_file)
+    if draft:
+        params = params.as_draft()
+    suffix = f"__{params.edition.edition}-{params.edition.scenario}" if params.extends is not None else ""
+    return params, RunFolder(run_dir, figure_suffix=suffix, svg=not draft)
 
 
 def _short_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None) -> str:
@@ -115,17 +122,27 @@ class Ranked:
     shifts: pd.DataFrame          # … per city and node
 
 
-def rank(params: Params, run: RunFolder) -> Ranked:
+def published_scores(params: Params, cities: pd.DataFrame, aggregates: pd.DataFrame) -> pd.DataFrame:
+    """results/scores.csv from the full-precision aggregates (city_id → node): city, region,
+    group, every aggregate rounded as published, the rank in group and overall (ranked on
+    full precision), in the edition's group order."""
     fw = params.methodology.framework
-    cities = run.read_csv("cities.csv")
-    aggregates = run.read_csv("aggregates.csv", index=True)
     index = aggregates[fw.index_code]
     groups = roster.column(cities, aggregates.index)
     published = ranking.round_half_up(aggregates[fw.aggregate_codes()], fw.decimals)
     scores = cities.set_index("city_id")[["city_ru", "region_ru", "group"]].join(published)
     scores["rank_in_group"] = ranking.rank_within(index, groups).to_numpy()
     scores["rank_overall"] = ranking.rank_overall(index).to_numpy()
-    scores = roster.sorted_by_group(scores.reset_index(), params.group_codes, ["rank_in_group", "city_id"])
+    return roster.sorted_by_group(scores.reset_index(), params.group_codes, ["rank_in_group", "city_id"])
+
+
+def rank(params: Params, run: RunFolder) -> Ranked:
+    fw = params.methodology.framework
+    cities = run.read_csv("cities.csv")
+    aggregates = run.read_csv("aggregates.csv", index=True)
+    index = aggregates[fw.index_code]
+    groups = roster.column(cities, aggregates.index)
+    scores = published_scores(params, cities, aggregates)
     loo, shifts = diagnostics.leave_one_out(run.read_csv("normalised.csv", index=True), groups, fw)
     out = Ranked(scores, ranking.published_ties(scores, index, fw.index_code),
                  ranking.fragile(aggregates[fw.aggregate_codes()], fw.index_code, groups, fw.decimals), loo, shifts)
@@ -207,10 +224,23 @@ def summarise(params: Params, run: RunFolder) -> pd.DataFrame:
     return summary
 
 
+def profile_chart(params: Params, run: RunFolder, out: Normalised) -> str:
+    """The indicator profile of the groups (02), saved under figures/, as HTML for the
+    notebook; a draft draws no chart and says so."""
+    if params.draft:
+        return f"<p>{text(params, 'draft_no_chart')}</p>"
+    charts.setup_matplotlib()
+    fig = charts.indicator_heatmap(out.prepared.normalised, out.groups, params)
+    return charts.figure_html(run.save_figure(fig, "indicator_profile.png"))
+
+
 def figures(params: Params, run: RunFolder) -> list[Path]:
-    """Leaderboard per group and the distribution chart, saved under figures/."""
+    """Leaderboard per group and the distribution chart, saved under figures/ (a draft:
+    the distribution chart only; its comparison with the base shows the groups)."""
     charts.setup_matplotlib()
     scores = run.read_csv("scores.csv")
+    if params.draft:
+        return [run.save_figure(charts.distribution(scores, params), "distribution.png")]
     intervals = rank_intervals(params, run)
     used = run.read_csv("weights.csv")
     top = used[used["level"] == params.methodology.levels[-1]].set_index("child")["weight"]

@@ -70,10 +70,20 @@ def test_source_notebooks_are_clean_and_parameterised():
         assert all(not c.outputs and c.execution_count is None for c in code), f"{stage} has outputs"
         assert "parameters" in code[0].metadata.get("tags", []), stage
         params = papermill.inspect_notebook(str(path))
-        assert set(params) == {"params_file", "run_dir"}, stage
+        assert set(params) == {"params_file", "run_dir", "draft"}, stage
         # thin notebooks: logic lives in iqlib
         assert max(len(c.source.splitlines()) for c in code) <= 8, stage
         assert any(c.cell_type == "markdown" for c in nb.cells), stage
+
+
+def test_the_whatif_notebook_is_clean_thin_and_parameterised():
+    path = ROOT / "notebooks" / "whatif.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert set(papermill.inspect_notebook(str(path))) == {"base"}
+    assert max(len(c.source.splitlines()) for c in code) <= 4
 
 
 def test_readme_quick_start_and_ci():

@@ -303,12 +303,20 @@ class Params:
     """A loaded edition (or scenario) with its methodology and where each came from."""
 
     def __init__(self, edition: Edition, methodology: Methodology, edition_path: Path,
-                 methodology_path: Path, files: list[Path]):
+                 methodology_path: Path, files: list[Path], extends: Path | None = None, draft: bool = False):
         self.edition = edition
         self.methodology = methodology
         self.edition_path = edition_path        # the file the user named (edition or scenario)
         self.methodology_path = methodology_path
         self.files = files                      # every params file read, in order
+        self.extends = extends                  # a scenario's base edition file; None for an edition
+        self.draft = draft                      # a draft run (iq run --draft): no robustness analysis, not publishable
+
+    def as_draft(self) -> Params:
+        """These params for a draft run: without the uncertainty and sensitivity analysis."""
+        edition = self.edition.model_copy(update={"uncertainty": None})
+        return Params(edition, self.methodology, self.edition_path, self.methodology_path, self.files, self.extends,
+                      draft=True)
 
     @property
     def input_paths(self) -> dict[str, Path]:
@@ -329,7 +337,9 @@ class Params:
 
     @property
     def title(self) -> str:
-        return self.local(self.edition, "title")
+        """The edition's title; a draft's says so first."""
+        title = self.local(self.edition, "title")
+        return f"{'ЧЕРНОВИК' if self.language == 'ru' else 'DRAFT'} — {title}" if self.draft else title
 
     @property
     def methodology_title(self) -> str:
@@ -418,10 +428,16 @@ def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
     """Load and validate an edition or scenario YAML and the methodology it names; check
     that its input files exist (unless generating them)."""
     path = resolve(params_file)
-    data = read_yaml(path)
+    return params_from(read_yaml(path), path, check_inputs)
+
+
+def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
+    """Validate an edition or scenario given as the data of its YAML file ``path`` (the
+    file need not exist: an in-memory scenario names the file it would be saved as)."""
     files = [path]
     where = display(path)
     meth_override: dict = {}
+    extends: Path | None = None
     if "extends" in data:
         scenario = _validated(Scenario, data, where)
         base_path = resolve(scenario.extends)
@@ -437,7 +453,12 @@ def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
                                 "description": scenario.description})
         except UserError as exc:
             raise UserError(f"{where}: edition {exc}") from None
+        for language, words in (("ru", "сценарий «{}» на основе издания {}"), ("en", "scenario '{}' of edition {}")):
+            if f"title_{language}" not in scenario.edition and isinstance(base.get(f"title_{language}"), str):
+                data[f"title_{language}"] = f"{base[f'title_{language}']} — " + \
+                    words.format(scenario.scenario, base.get("edition"))
         meth_override = scenario.methodology
+        extends = base_path
         where = f"{where} (extending {display(base_path)})"
     edition = _validated(Edition, data, where)
     methodology_path = resolve(edition.methodology)
@@ -455,13 +476,24 @@ def load_params(params_file: str | Path, check_inputs: bool = True) -> Params:
     methodology = _validated(Methodology, meth_data, meth_where)
     if edition.uncertainty:
         check_uncertainty_levels(edition.uncertainty, methodology, where)
-    params = Params(edition, methodology, path, methodology_path, files)
+    params = Params(edition, methodology, path, methodology_path, files, extends)
     if edition.base_edition and not resolve(edition.base_edition).is_file():
         raise UserError(f"{where}: key 'base_edition': file not found: {edition.base_edition}")
     for key, p in params.input_paths.items():
         if check_inputs and not p.is_file():
             raise UserError(f"{where}: key 'inputs.{key}': file not found: {getattr(edition.inputs, key)}")
     return params
+
+
+def params_from_resolved(resolved: dict, path: str) -> Params:
+    """The params a run was computed with, from its manifest's ``params.resolved`` (no
+    params file needed: a run folder from another machine carries them)."""
+    try:
+        edition = Edition.model_validate(resolved["edition"])
+        methodology = Methodology.model_validate(resolved["methodology"])
+    except (KeyError, ValueError) as exc:
+        raise UserError(f"manifest of {path}: key 'params.resolved' is not valid params: {exc}") from None
+    return Params(edition, methodology, resolve(path), resolve(edition.methodology), [])
 
 
 def check_uncertainty_levels(u: Uncertainty, meth: Methodology, where: str) -> None:

@@ -77,10 +77,12 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 class RunFolder:
     """One run's folder (created with its ``results/`` on opening)."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, figure_suffix: str = "", svg: bool = True):
         self.root = Path(root).resolve()
         self.results = self.root / "results"
         self.figures = self.root / "figures"
+        self.figure_suffix = figure_suffix    # '__2019-d4-double': a scenario's charts carry its name
+        self.svg = svg                        # an SVG beside each PNG (not in drafts)
         self.results.mkdir(parents=True, exist_ok=True)
 
     def __repr__(self) -> str:
@@ -113,19 +115,23 @@ class RunFolder:
         return (self.results / name).is_file()
 
     def save_figure(self, fig: Figure, name: str) -> Path:
-        """``figures/<name>`` (PNG) and the same chart as SVG beside it, then the figure is
+        """``figures/<name>`` (PNG; the folder's figure suffix before the extension) and,
+        unless the folder is a draft's, the same chart as SVG beside it; then the figure is
         closed (a long run keeps no figures open). No dates in either file: same bytes on
         every run."""
         import matplotlib.pyplot as plt  # here: stages that draw nothing never load matplotlib
 
-        path = self.inside(self.figures / name)
+        stem, _, suffix = name.rpartition(".")
+        path = self.inside(self.figures / f"{stem}{self.figure_suffix}.{suffix}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        png, svg = io.BytesIO(), io.StringIO()
+        png = io.BytesIO()
         fig.savefig(png, format="png", metadata={"Software": None})
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close(fig)
         path.write_bytes(_palette_png(png.getvalue()))
-        path.with_suffix(".svg").write_text(_compact_svg(svg.getvalue()), encoding="utf-8")
+        if self.svg:
+            svg = io.StringIO()
+            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+            path.with_suffix(".svg").write_text(_compact_svg(svg.getvalue()), encoding="utf-8")
+        plt.close(fig)
         return path
 
     def write_text(self, name: str, text: str) -> Path:

@@ -9,15 +9,19 @@ import html
 import pandas as pd
 
 from iqlib.config.params import Params
+from iqlib.config.paths import display
 from iqlib.presentation.charts import rank_interval
 from iqlib.presentation.text import TEXT, interval_note, number
 
 
 def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results: list[str], figures: list[str],
-               intervals: pd.DataFrame | None = None) -> str:
+               intervals: pd.DataFrame | None = None, comparison: str | None = None) -> str:
     """The run's front page: what it is, links to every notebook, page, table (``results``:
     file names under results/) and chart (``figures``: file names under figures/); the
-    leaders' rank intervals when ``intervals`` (city_id → low, high) are given."""
+    leaders' rank intervals when ``intervals`` (city_id → low, high) are given. A scenario's
+    page names its base and links to the comparison with it (``comparison``: its href, or
+    None when the base has no run to compare with); a draft's page says it is one and has
+    no notebook pages."""
     ed = params.edition
     lang = ed.language
     t = TEXT[lang]
@@ -32,14 +36,20 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
              f"<h1>{esc(title)}</h1>"]
     if ed.synthetic:
         parts.append(f"<p class=\"synthetic\">{esc(t['synthetic'])}</p>")
+    if params.draft:
+        parts.append(f"<p class=\"synthetic\">{esc(t['draft'])}</p>")
     method = params.methodology_title
     parts.append(f"<p>{esc(t['edition_line'].format(method=method, edition=ed.edition, scenario=ed.scenario))}</p>")
     if ed.description:
         parts.append(f"<p>{esc(ed.description)}</p>")
+    if params.extends is not None:
+        parts.append(f"<p>{esc(t['scenario_of'].format(base=display(params.extends)))} ")
+        parts.append(f"<a href=\"{esc(comparison)}\">{esc(t['comparison'])}</a>.</p>" if comparison else
+                     f"{esc(t['no_base_run'].format(base=display(params.extends)))}</p>")
     parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ul>")
     for s in stages:
-        parts.append(f"<li>{esc(t['stage_names'][s])}: <a href=\"html/{s}.html\">{t['page']}</a>, "
-                     f"<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
+        page = "" if params.draft else f"<a href=\"html/{s}.html\">{t['page']}</a>, "
+        parts.append(f"<li>{esc(t['stage_names'][s])}: {page}<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
     parts.append("</ul>")
     shown = intervals is not None
     head = f"<th>{esc(t['rank_interval'])}</th>" if shown else ""
@@ -70,7 +80,7 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
 
 def _figure_order(name: str, groups: list[str]) -> tuple[int, int, str]:
     """Charts in reading order: the leaderboards in the edition's group order, then the rest."""
-    stem = name.rsplit(".", 1)[0]
+    stem = name.rsplit(".", 1)[0].split("__")[0]     # a scenario's charts end in '__<edition>-<scenario>'
     group = stem.removeprefix("leaderboard_")
     if stem.startswith("leaderboard_") and group in groups:
         return 0, groups.index(group), stem

@@ -143,3 +143,78 @@ def sobol_bars(rows: Sequence[tuple[str, float, float, float, float, float, floa
     parts.append(f'<line x1="{x(0):.1f}" y1="26" x2="{x(0):.1f}" y2="{axis_y}" stroke="#999" stroke-dasharray="3,3"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+UP, DOWN, SAME = "#00734a", "#b00020", "#9a9a9a"
+
+
+def rank_slopes(rows: Sequence[tuple[str, int, int]], sides: tuple[str, str], title: str) -> str:
+    """A slope chart of ranks in two runs: one line per city (label, rank in A, rank in B)
+    from its place on the left to its place on the right, green when it rises, red when it
+    falls, grey when it keeps its place; rank 1 at the top, every city named on both sides."""
+    n = max([r for _, a, b in rows for r in (a, b)] or [1])
+    step, top = 13, 34
+    name = max((len(label) for label, _, _ in rows), default=8)
+    left, gap = int(16 + 6.6 * name), 220
+    width, height = left * 2 + gap, top + step * n + 12
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {FONT}><title>{escape(title)}</title>',
+             f'<text x="{left}" y="16" text-anchor="end" font-weight="bold">{escape(sides[0])}</text>'
+             f'<text x="{left + gap}" y="16" font-weight="bold">{escape(sides[1])}</text>']
+
+    def y(rank: int) -> float:
+        return top + (rank - 1) * step
+
+    for label, a, b in sorted(rows, key=lambda r: (r[1] == r[2], r[1])):   # movers drawn last, on top
+        colour = UP if b < a else DOWN if b > a else SAME
+        tip = f"{label}: {a} → {b}"
+        parts.append(f'<g><title>{escape(tip)}</title>'
+                     f'<line x1="{left + 4}" y1="{y(a)}" x2="{left + gap - 4}" y2="{y(b)}" stroke="{colour}" '
+                     f'stroke-width="{1.8 if a != b else 1}"/>'
+                     f'<text x="{left}" y="{y(a) + 4}" text-anchor="end" font-size="11">{escape(f"{a}. {label}")}</text>'
+                     f'<text x="{left + gap}" y="{y(b) + 4}" font-size="11" fill="{colour if a != b else "#1b1b1b"}">'
+                     f'{escape(f"{b}. {label}")}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def scatter(points: Sequence[tuple[str, float, float, int]], series: Sequence[str], axes: tuple[str, str],
+            title: str, language: str = "ru") -> str:
+    """Scores in run A (x) against run B (y), one dot per city coloured by its series (its
+    group), the diagonal y = x dashed: a dot above the diagonal scores higher in B. Both
+    axes span the same range, from 0 (or the lowest score) to the highest."""
+    values = [v for _, x, y, _ in points for v in (x, y)]
+    lo = min(0.0, *values) if values else 0.0
+    hi = nice_max(max(values)) if values else 1.0
+    size, left, top, legend = 420, 56, 16 + 18 * len(series), 18
+    width, height = left + size + 20, top + size + 48
+
+    def px(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * size
+
+    def py(v: float) -> float:
+        return top + size - (v - lo) / (hi - lo) * size
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {FONT}><title>{escape(title)}</title>']
+    for k, name in enumerate(series):
+        parts.append(f'<circle cx="{left + 6}" cy="{8 + legend * k}" r="5" fill="{PALETTE[k % len(PALETTE)]}"/>'
+                     f'<text x="{left + 16}" y="{12 + legend * k}">{escape(name)}</text>')
+    parts.append(f'<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="none" stroke="#555"/>'
+                 f'<line x1="{px(lo):.1f}" y1="{py(lo):.1f}" x2="{px(hi):.1f}" y2="{py(hi):.1f}" stroke="#999" '
+                 f'stroke-dasharray="4,3"/>')
+    for t in range(5):
+        v = lo + (hi - lo) * t / 4
+        parts.append(f'<text x="{px(v):.1f}" y="{top + size + 16}" text-anchor="middle" font-size="11">'
+                     f'{escape(number(v, 0, language))}</text>'
+                     f'<text x="{left - 6}" y="{py(v) + 4:.1f}" text-anchor="end" font-size="11">'
+                     f'{escape(number(v, 0, language))}</text>')
+    parts.append(f'<text x="{left + size / 2}" y="{top + size + 38}" text-anchor="middle">{escape(axes[0])}</text>'
+                 f'<text x="14" y="{top + size / 2}" text-anchor="middle" transform="rotate(-90 14 {top + size / 2})">'
+                 f'{escape(axes[1])}</text>')
+    for label, x, y, k in points:
+        parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.2" fill="{PALETTE[k % len(PALETTE)]}" '
+                     f'fill-opacity="0.8"><title>{escape(label)}: {escape(number(x, 2, language))} → '
+                     f'{escape(number(y, 2, language))}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)

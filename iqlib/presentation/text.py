@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from iqlib.config.params import Params
+from iqlib.config.paths import display
 
 TEXT: dict[str, dict[str, Any]] = {
     "ru": {
@@ -30,6 +31,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "banner": "Издание {edition}, сценарий «{scenario}», методика {method}.",
         "edition_line": "{method}. Издание {edition}, сценарий «{scenario}».",
         "warning": "ВНИМАНИЕ: синтетические демонстрационные данные, не официальные значения.",
+        "scenario_of": "Сценарий на основе издания {base}: меняет только то, что задано в его файле.",
+        "draft": "ЧЕРНОВИК (iq run --draft): без анализа устойчивости мест; не для публикации.",
+        "comparison": "Сравнение с базовым расчётом",
+        "draft_no_chart": "Черновик: профиль показателей не рисуется (он есть в полном расчёте).",
+        "no_base_run": "Базового расчёта нет: выполните iq run {base}, затем iq compare.",
         "rank": "Место",
         "rank_interval": "Интервал места [a–b]",
         "interval": "[a–b] — {lo:g}–{hi:g}-й процентили места в группе по {n} повторам анализа неопределённости",
@@ -59,6 +65,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "banner": "Edition {edition}, scenario '{scenario}', methodology {method}.",
         "edition_line": "{method}. Edition {edition}, scenario '{scenario}'.",
         "warning": "WARNING: synthetic demonstration data, not official values.",
+        "scenario_of": "A scenario of the edition {base}: it changes only what its file sets.",
+        "draft": "DRAFT (iq run --draft): no robustness analysis of the ranks; not for publication.",
+        "comparison": "Comparison with the base run",
+        "draft_no_chart": "Draft: the indicator profile is not drawn (the full run has it).",
+        "no_base_run": "No base run to compare with: run iq run {base}, then iq compare.",
         "rank": "Rank",
         "rank_interval": "Rank interval [a–b]",
         "interval": "[a–b]: {lo:g}th–{hi:g}th percentile of the rank in group over {n} uncertainty replications",
@@ -87,11 +98,16 @@ def score_label(params: Params) -> str:
 
 
 def banner(params: Params) -> str:
-    """First lines of every notebook: which edition, scenario and method; synthetic or not."""
+    """First lines of every notebook: which edition, scenario (and its base) and method;
+    synthetic or not; a draft or not."""
     ed = params.edition
     lines = [text(params, "banner").format(edition=ed.edition, scenario=ed.scenario, method=params.methodology.id)]
+    if params.extends is not None:
+        lines.append(text(params, "scenario_of").format(base=display(params.extends)))
     if ed.synthetic:
         lines.append(text(params, "warning"))
+    if params.draft:
+        lines.append(text(params, "draft"))
     return "\n".join(lines)
 
 
@@ -158,11 +174,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "coverage": ("Покрытие", "Coverage"), "became": ("Стало", "Became"), "dropped": ("Исключено", "Dropped"),
     "mean_abs_shift": ("Средний сдвиг места", "Mean absolute rank shift"),
     "max_abs_shift": ("Наибольший сдвиг места", "Largest absolute rank shift"),
-    "cities_moved": ("Городов сдвинулось", "Cities moved"), "Si": ("S_i", "S_i"), "Si_low": ("S_i, от", "S_i, low"),
-    "Si_high": ("S_i, до", "S_i, high"), "STi": ("ST_i", "ST_i"), "STi_low": ("ST_i, от", "ST_i, low"),
-    "STi_high": ("ST_i, до", "ST_i, high"), "samples": ("Строк выборки N", "Samples N"),
-    "evaluations": ("Вычислений", "Evaluations"), "Si_width": ("Ширина интервала S_i", "S_i interval width"),
-    "STi_width": ("Ширина интервала ST_i", "ST_i interval width"), "original": ("Исходное", "Original"),
+    "cities_moved": ("Городов сдвинулось", "Cities moved"), "Si": ("Sᵢ", "Sᵢ"), "Si_low": ("Sᵢ, от", "Sᵢ, low"),
+    "Si_high": ("Sᵢ, до", "Sᵢ, high"), "STi": ("STᵢ", "STᵢ"), "STi_low": ("STᵢ, от", "STᵢ, low"),
+    "STi_high": ("STᵢ, до", "STᵢ, high"), "samples": ("Строк выборки N", "Samples N"),
+    "evaluations": ("Вычислений", "Evaluations"), "Si_width": ("Ширина интервала Sᵢ", "Sᵢ interval width"),
+    "STi_width": ("Ширина интервала STᵢ", "STᵢ interval width"), "original": ("Исходное", "Original"),
     "treated": ("После обработки", "Treated"), "label": ("Отметка", "Label"), "scope": ("Область", "Scope"),
     "skew_before": ("Асимметрия до", "Skewness before"), "kurt_before": ("Эксцесс до", "Kurtosis before"),
     "action": ("Действие", "Action"), "points": ("Точек", "Points"), "skew_after": ("Асимметрия после", "Skewness after"),
@@ -175,6 +191,56 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "nonpositive": ("Неположительные значения", "Non-positive values"), "min_coverage": ("Мин. покрытие", "Min. coverage"),
     "name": ("Название", "Name"), "share_pct": ("Доля в индексе, %", "Share of the index, %"),
     "width": ("Ширина интервала", "Interval width"), "key": ("Поле", "Field"),
+    # comparisons of two runs (A and B)
+    "group_a": ("Группа в А", "Group in A"), "group_b": ("Группа в Б", "Group in B"),
+    "rank_a": ("Место в А", "Rank in A"), "rank_b": ("Место в Б", "Rank in B"),
+    "shift": ("Сдвиг места (+ — выше в Б)", "Rank shift (+: higher in B)"), "status": ("Статус", "Status"),
+    "cities_a": ("Городов в А", "Cities in A"), "cities_b": ("Городов в Б", "Cities in B"),
+    "compared": ("Сравнено", "Compared"), "moved": ("Сдвинулось", "Moved"),
+    "spearman": ("ρ Спирмена", "Spearman's ρ"), "kendall": ("τ Кендалла", "Kendall's τ"),
+    "only_a": ("Только в А", "Only in A"), "only_b": ("Только в Б", "Only in B"),
+    "group_changed": ("Сменили группу", "Changed group"), "leader_a": ("Лидер в А", "Leader in A"),
+    "leader_b": ("Лидер в Б", "Leader in B"), "leader_changed": ("Лидер сменился", "Leader changed"),
+}
+
+# the run's tables (results/<name>.csv) as a reader names them
+TABLES: dict[str, tuple[str, str]] = {
+    "scores": ("Рейтинг", "Ranking"), "group_summary": ("Итоги по группам", "Summary by group"),
+    "uncertainty": ("Интервалы мест", "Rank intervals"), "uncertainty_inputs": ("Что варьируется в анализе неопределённости",
+                                                                               "Inputs of the uncertainty analysis"),
+    "sensitivity": ("Индексы Соболя", "Sobol indices"),
+    "sensitivity_convergence": ("Сходимость индексов Соболя", "Convergence of the Sobol indices"),
+    "methods": ("Методы по показателям", "Methods by indicator"), "values": ("Значения показателей", "Indicator values"),
+    "normalised": ("Нормированные баллы", "Normalised scores"), "aggregates": ("Баллы направлений", "Aggregate scores"),
+    "weights": ("Веса", "Weights"), "effective_weights": ("Действующие веса", "Effective weights"),
+    "imputation": ("Заполненные пропуски", "Imputed values"), "missing": ("Пропуски", "Missing values"),
+    "accounting": ("Учёт значений", "Accounting of values"), "cities": ("Города", "Cities"),
+    "warnings": ("Предупреждения о значениях", "Value warnings"),
+    "group_disagreements": ("Расхождения групп", "Group disagreements"),
+    "missing_aggregates": ("Направления без данных", "Aggregates without data"),
+    "treatment": ("Обработка выбросов", "Outlier treatment"), "treated_points": ("Изменённые выбросы", "Treated points"),
+    "constant_indicators": ("Постоянные в группе показатели", "Indicators constant in a group"),
+    "audit_distribution": ("Аудит: распределения", "Audit: distributions"),
+    "audit_correlations": ("Аудит: корреляции", "Audit: correlations"),
+    "audit_collinear": ("Аудит: коллинеарные пары", "Audit: collinear pairs"),
+    "audit_consistency": ("Аудит: согласованность", "Audit: consistency"),
+    "leave_one_out": ("Исключение по одному", "Leave one out"),
+    "leave_one_out_shifts": ("Исключение по одному: сдвиги городов", "Leave one out: shifts by city"),
+    "published_ties": ("Равные опубликованные баллы", "Equal published scores"),
+    "fragile": ("Значения у границы округления", "Values near a rounding boundary"), "pca": ("Главные компоненты", "PCA"),
+}
+
+
+def table_name(params: Params, name: str) -> str:
+    """A results table's name for readers ('scores' → 'Рейтинг'); an unknown one as it is."""
+    return TABLES.get(name, (name, name))[0 if params.language == "ru" else 1]
+
+
+# the status of a city in a comparison of two runs
+STATUS: dict[str, tuple[str, str]] = {
+    "both": ("в обоих расчётах", "in both runs"), "only_a": ("только в А", "only in A"),
+    "only_b": ("только в Б", "only in B"), "group_changed": ("в другой группе", "in another group"),
+    "unranked": ("без места в одном из расчётов", "unranked in one run"),
 }
 
 
@@ -189,6 +255,10 @@ def column_label(params: Params, column: str) -> str:
     ru = params.language == "ru"
     if column in COLUMNS:
         return COLUMNS[column][0 if ru else 1]
+    for suffix, ru_side, en_side in (("_a", "А", "A"), ("_b", "Б", "B"), ("_delta", "Б − А", "B − A")):
+        node = column.removesuffix(suffix)
+        if column.endswith(suffix) and (node in meth.indicator_codes() or any(a.code == node for a in meth.aggregates)):
+            return f"{column_label(params, node)}, {ru_side if ru else en_side}"
     if column.endswith("_full") and column[:-5] == meth.index_code:
         return f"{column_label(params, column[:-5])}, {'полная точность' if ru else 'full precision'}"
     for scope, ru_scope, en_scope in (("_in_group", "места в группе", "rank in group"),
@@ -206,6 +276,39 @@ INPUTS: dict[str, tuple[str, str]] = {"weights": ("Веса", "Weights"), "imput
                                       "treatment": ("Обработка выбросов", "Outlier treatment"),
                                       "normalisation": ("Нормирование", "Normalisation"),
                                       "aggregation": ("Агрегирование", "Aggregation")}
+
+
+LEVEL: dict[str, tuple[str, str, str]] = {   # one node of a level: (Russian, its instrumental case, English)
+    "indicator": ("показатель", "показателем", "indicator"), "direction": ("направление", "направлением", "direction"),
+    "pillar": ("столп", "столпом", "pillar"), "subindex": ("субиндекс", "субиндексом", "sub-index"),
+    "index": ("индекс", "индексом", "index")}
+
+
+def level_word(params: Params, level: str) -> str:
+    """One node of a level in words ('направление'); an unknown level as it is."""
+    ru, _, en = LEVEL.get(level, (level, level, level))
+    return ru if params.language == "ru" else en
+
+
+def flag_words(params: Params, flags: str) -> str:
+    """The audit's flags of a correlation ('negative; not significant; above 0.9 with its
+    direction') in the edition's language."""
+    if params.language != "ru" or not flags:
+        return flags
+    words = []
+    for flag in flags.split("; "):
+        if flag == "negative":
+            words.append("отрицательная")
+        elif flag == "not significant":
+            words.append("незначима (p ≥ 0,05)")
+        elif flag.startswith("undefined"):
+            words.append("не определена (показатель постоянен или мало значений)")
+        elif flag.startswith("above ") and " with its " in flag:
+            limit, level = flag[len("above "):].split(" with its ")
+            words.append(f"выше {limit.replace('.', ',')} с {LEVEL.get(level, (level, level, level))[1]}")
+        else:
+            words.append(flag)
+    return "; ".join(words)
 
 
 def level_name(params: Params, level: str) -> str:

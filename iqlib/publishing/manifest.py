@@ -77,6 +77,7 @@ def manifest(params: Params, staging: Path, started: str) -> dict:
         "edition": params.edition.edition,
         "scenario": params.edition.scenario,
         "synthetic": params.edition.synthetic,
+        "draft": params.draft,
         "params": {**_file_entry(params.edition_path), "files": [_file_entry(f) for f in params.files],
                    "resolved": resolved, "resolved_sha256": hashlib.sha256(resolved_json.encode()).hexdigest()},
         "methodology": {**_file_entry(params.methodology_path), "id": params.methodology.id},

@@ -29,11 +29,13 @@ from iqlib.io.runfolder import RunFolder
 from iqlib.presentation.pages import index_html
 from iqlib.presentation.text import text
 from iqlib.publishing import notebook_html
+from iqlib.publishing.compare import compare_runs
 from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
 from iqlib.stages import STAGES, check_uncertainty, rank_intervals
 
-NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str}
+COMPARISONS = "comparisons"   # beside the runs of an edition; no scenario may take this name
+NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str, "draft": bool}
 
 
 class StageError(Exception):
@@ -41,8 +43,11 @@ class StageError(Exception):
 
 
 def default_destination(params: Params, publish: bool) -> Path:
+    """outputs/<edition>/<scenario> when published, else runs/<edition>/<scenario> (a
+    draft: runs/<edition>/<scenario>-draft)."""
     base = "outputs" if publish else "runs"
-    return project_root() / base / str(params.edition.edition) / params.edition.scenario
+    return project_root() / base / str(params.edition.edition) / (params.edition.scenario + ("-draft" if params.draft
+                                                                                              else ""))
 
 
 def check_notebook_parameters(source: Path, parameters: dict) -> None:
@@ -64,7 +69,9 @@ def stage_jobs(staging: Path, params: Params) -> list[dict]:
     jobs = []
     for stage in STAGES:
         source = project_root() / "notebooks" / f"{stage}.ipynb"
-        parameters = {"params_file": display(params.edition_path), "run_dir": ".."}
+        parameters: dict = {"params_file": display(params.edition_path), "run_dir": ".."}
+        if params.draft:
+            parameters["draft"] = True
         check_notebook_parameters(source, parameters)
         jobs.append({"stage": stage, "source": str(source), "output": str(staging / "notebooks" / f"{stage}.ipynb"),
                      "cwd": str(staging / "notebooks"), "parameters": parameters})
@@ -227,11 +234,32 @@ def coalesce_streams(outputs: list) -> list:
     return merged
 
 
-def front_page(params: Params, folder: RunFolder) -> str:
+def front_page(params: Params, folder: RunFolder, comparison: str | None = None) -> str:
     """The run's index.html from its scores, tables and charts."""
     return index_html(params, STAGES, folder.read_csv("scores.csv"),
                       [p.name for p in folder.results.glob("*.csv")], [p.name for p in folder.figures.glob("*.png")],
-                      rank_intervals(params, folder))
+                      rank_intervals(params, folder), comparison)
+
+
+def base_run(params: Params) -> Path | None:
+    """The run a scenario is compared with: its base edition's published run, else a
+    scratch run of it; None for an edition, or when the base has never been run."""
+    if params.extends is None:
+        return None
+    base = load_params(params.extends, check_inputs=False)
+    for publish in (True, False):
+        folder = default_destination(base, publish)
+        if (folder / MANIFEST).is_file():
+            return folder
+    return None
+
+
+def comparison_folder(base: Path, params: Params, dest: Path) -> Path:
+    """Where ``iq run`` of a scenario writes its comparison with the base: comparisons/
+    beside the run (outputs/2019/comparisons/2019-base__2019-d4-double)."""
+    base_man = json.loads((base / MANIFEST).read_text(encoding="utf-8"))
+    name = f"{base_man['edition']}-{base_man['scenario']}__{params.edition.edition}-{dest.name}"
+    return dest.parent / COMPARISONS / name
 
 
 def _replace(staging: Path, dest: Path) -> None:
@@ -246,13 +274,24 @@ def _replace(staging: Path, dest: Path) -> None:
 
 
 def run(params_file: str, out: str | None = None, publish: bool = False, force: bool = False,
-        log: Callable[[str], None] = print) -> Path:
-    """Validate params and inputs, execute every stage, publish the run folder."""
+        log: Callable[[str], None] = print, draft: bool = False) -> Path:
+    """Validate params and inputs, execute every stage, publish the run folder; for a
+    scenario, then compare it with its base run. A draft leaves out the robustness
+    analysis and the notebook pages, and is never published."""
     started = now()
     params = load_params(params_file)
+    if draft:
+        params = params.as_draft()
+        if publish:
+            raise UserError("a draft is never published: run without --draft to publish")
     data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
     check_uncertainty(params, data)
     dest = Path(out).resolve() if out else default_destination(params, publish)
+    if dest.name == COMPARISONS:
+        raise UserError(f"{display(params.edition_path)}: the run folder name {COMPARISONS!r} is reserved for the "
+                        f"comparisons of scenarios with their base; choose another scenario name or --out")
+    if draft and (project_root() / "outputs") in dest.parents:
+        raise UserError(f"--out {display(dest)}: a draft is never written under outputs/ (published runs)")
     for source in ("iqlib", "notebooks", "params", "data", "tests", "docs", "bench"):
         folder = project_root() / source
         if dest == folder or folder in dest.parents:
@@ -277,17 +316,28 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
         def finish(stage: str) -> None:
             notebook = staging / "notebooks" / f"{stage}.ipynb"
             normalise_notebook(notebook, stage)
+            if params.draft:
+                return
             pages[staging / "html" / f"{stage}.html"] = notebook_html.export(
                 notebook, f"{text(params, 'stage_names')[stage]} — {params.title}", params.language, code=True)
 
         execute_stages(staging, params, finish, log)
-        notebook_html.write_pages(pages, staging / "html", "")
+        if not params.draft:
+            top = notebook_html.header([("../index.html", params.title)],
+                                       text(params, "synthetic") if params.edition.synthetic else None)
+            notebook_html.write_pages(pages, staging / "html", "", top)
         staged = RunFolder(staging)
-        staged.write_text("index.html", front_page(params, staged))
+        base = base_run(params)
+        compared = comparison_folder(base, params, dest) if base else None
+        href = os.path.relpath(compared / "index.html", dest) if compared else None
+        staged.write_text("index.html", front_page(params, staged, href))
         staged.write_text(MANIFEST, json.dumps(manifest(params, staging, started), ensure_ascii=False, indent=2) + "\n")
         sums = hash_tree(staging, {CHECKSUMS})
         staged.write_text(CHECKSUMS, "".join(f"{h}  {p}\n" for p, h in sums.items()))
         _replace(staging, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if base and compared:
+        compare_runs(base, dest, compared, force=True)
+        log(f"  compared with {display(base)}: {display(compared / 'index.html')}")
     return dest

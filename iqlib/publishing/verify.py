@@ -193,6 +193,9 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log: Ca
     compares with an existing re-run folder instead of re-running."""
     run = Path(run_dir).resolve()
     man = read_manifest(run)
+    if man.get("draft"):
+        raise UserError(f"{display(run)} is a draft (iq run --draft): drafts leave out the robustness analysis and "
+                        f"are never published; verify the full run of its params instead")
     report = Report()
     check_checksums(run, man, report)
     check_notebooks(run, report)
