@@ -14,7 +14,7 @@ from iqlib.core.errors import UserError
 def _run(args: argparse.Namespace) -> int:
     from iqlib.publishing.run import run
 
-    print(f"iq run {args.params}")
+    print(f"iq run {args.params}" + (" --draft" if args.draft else ""))
     t0 = time.perf_counter()
     dest = run(args.params, out=args.out, publish=args.publish, force=args.force, draft=args.draft)
     print(f"done in {time.perf_counter() - t0:.1f} s")
@@ -153,7 +153,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="compare two runs: shifts per group, correlations, charts, CSV, XLSX, a page")
     c.add_argument("run_a", help="run folder A, e.g. outputs/2019/base")
     c.add_argument("run_b", help="run folder B, e.g. outputs/2019/reference-bounds")
-    c.add_argument("--out", help="folder for the comparison (default comparisons/<A>__<B>)")
+    c.add_argument("--out", help="folder for the comparison (default runs/comparisons/<A>__<B>)")
     c.add_argument("--force", action="store_true", help="compare runs of different frameworks (the index only)")
     c.add_argument("--language", choices=["ru", "en"], help="language of the page and tables (default: B's)")
     c.set_defaults(func=_compare)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import html5lib
@@ -65,6 +66,14 @@ def test_comparing_a_scenario_with_its_base(tmp_path):
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 5   # a scatter, 4 slope charts
     for name in ("assets", "comparison.xlsx"):
         assert (out / name).exists()
+    nav = page.split("<nav>", 1)[1].split("</nav>", 1)[0]             # back to both runs, relative links
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
+    assert [text for _, text in links] == ["А: 2019, базовый расчёт", "Б: 2019, сценарий «reference-bounds»"]
+    assert [(out / href).resolve() for href, _ in links] == [ROOT / "outputs/2019/base/index.html",
+                                                             ROOT / "outputs/2019/reference-bounds/index.html"]
+    excel = (out / "comparison_excel.csv").read_bytes()
+    assert excel.startswith(b"\xef\xbb\xbf") and excel.decode("utf-8-sig").startswith("Код города;Город;Группа;")
+    assert ";105,70;97,32;−8,38;".replace("−", "-") in excel.decode("utf-8-sig")
     first = (out / "comparison.xlsx").read_bytes()
     again = compare_runs(ROOT / "outputs/2019/base", ROOT / "outputs/2019/reference-bounds", tmp_path / "cmp")
     assert (again / "comparison.xlsx").read_bytes() == first and (again / "index.html").read_text() == page

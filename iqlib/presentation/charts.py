@@ -235,8 +235,10 @@ def formula_svg(tex: str, size: float = 13.0) -> str:
         fig.savefig(buffer, format="svg", transparent=True, metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>|<defs>.*?</defs>|<!--.*?-->|\s(?:id|xmlns:xlink)=\"[^\"]*\"", "", svg,
-                 flags=re.S)
+    # no ids, and no namespace declarations: inline SVG in HTML needs none, and an xmlns makes
+    # the markdown renderer's XML round trip (headings) write the element as <ns0:svg>
+    svg = re.sub(r"<metadata>.*?</metadata>|<defs>.*?</defs>|<!--.*?-->|\s(?:id|xmlns(?::xlink)?|version)=\"[^\"]*\"",
+                 "", svg, flags=re.S)
     svg = re.sub(r">\s+<", "><", re.sub(r"\s*\n\s*", " ", svg)).strip()
     svg = re.sub(r'^<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg)    # sized in em below
     size_em = f"height:{height / size:.2f}em;width:{width / size:.2f}em;vertical-align:-{depth / size:.2f}em"

@@ -29,7 +29,7 @@ METHODS: dict[str, dict[str, tuple[str, str]]] = {
     "normalisation": {
         "minmax": ("мин–макс", "min–max"),
         "zscore": ("z-оценка", "z-score"),
-        "goalposts": ("по границам (goalposts)", "goalposts"),
+        "goalposts": ("по фиксированным границам", "fixed goalposts"),
         "dist2target": ("расстояние до цели", "distance to target"),
         "rank": ("место в ряду", "rank"),
         "pctrank": ("процентильный ранг", "percentile rank"),
@@ -75,7 +75,7 @@ VALUES: dict[str, tuple[str, str]] = {
 OPTION_VALUES: dict[tuple[str, str], tuple[str, str]] = {
     ("constant", "lower"): ("нижнюю границу", "the lower bound"),
     ("constant", "upper"): ("верхнюю границу", "the upper bound"),
-    ("nonpositive", "shift"): ("сдвигаются на shift", "shifted by shift"),
+    ("nonpositive", "shift"): ("сдвигаются на величину сдвига", "shifted by the shift"),
 }
 
 

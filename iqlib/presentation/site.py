@@ -51,6 +51,9 @@ WORDS: dict[str, dict[str, str]] = {
         "moved_line": "Сдвинулись {moved} из {compared}; средний сдвиг {mean}, наибольший {max}; лидер: {leader}.",
         "comparison_xlsx": "Книга Excel (итоги, лист на группу)", "comparison_csv": "Таблица по городам, CSV",
         "summary_csv": "Итоги, CSV", "with_base": "Сравнение с базовым расчётом",
+        "comparison_excel": "Таблица по городам для Excel (CSV: UTF-8 с BOM, «;», десятичная запятая)",
+        "others_line": "Ещё {n} — в другой группе или только в одном расчёте (список внизу страницы).",
+        "draft_note": "ЧЕРНОВИК: один из расчётов — черновик (iq run --draft), не для публикации.",
         "national": "Среднее", "max_note": "Шкала до", "above_max": "выше номинального максимума",
         "interval_short": "Интервал", "change_short": "Изм. к", "place_all_short": "Место (все)",
         "empty_direction": "нет данных: у направления нет ни одного значения показателей (в сумме — 0)",
@@ -94,6 +97,9 @@ WORDS: dict[str, dict[str, str]] = {
         "moved_line": "{moved} of {compared} moved; mean shift {mean}, largest {max}; leader: {leader}.",
         "comparison_xlsx": "Excel workbook (summary, a sheet per group)", "comparison_csv": "Table by city, CSV",
         "summary_csv": "Summary, CSV", "with_base": "Comparison with the base run",
+        "comparison_excel": "Table by city for Excel (CSV: UTF-8 with BOM, ';', decimal comma)",
+        "others_line": "{n} more are in another group or in one run only (listed at the foot of the page).",
+        "draft_note": "DRAFT: one of the runs is a draft (iq run --draft), not for publication.",
         "national": "Average", "max_note": "Scale up to", "above_max": "above the nominal maximum",
         "interval_short": "Interval", "change_short": "Change since", "place_all_short": "Rank (all)",
         "empty_direction": "no data: the direction has no indicator value (0 in the sum)",
@@ -214,7 +220,8 @@ GROUP = """{% extends "base" %}{% block content %}
 {% for r in rows %}<tr data-search="{{ r.search }}">{% for c in r.cells %}<td{% if c.num %} class="num"{% endif %}{% if c.title %} title="{{ c.title }}"{% endif %} data-value="{{ c.value }}">
 {%- if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>{% else %}{{ c.text }}{% endif %}{% if c.mark %}<span class="mark" title="{{ w.imputed }}">*</span>{% endif %}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table></div>
-<p class="muted">{{ w.mark_note }} {{ w.empty_note }}</p>
+<p class="muted">{{ w.mark_note }}</p>
+<p class="muted">{{ w.empty_note }}</p>
 {% if legend %}<p class="muted">{{ legend | join("; ") }}.</p>{% endif %}
 {% endblock %}"""
 
@@ -268,6 +275,7 @@ ROBUSTNESS = """{% extends "base" %}{% block content %}
 COMPARE = """{% extends "base" %}{% block content %}
 <ul><li><b>{{ w.run_a }}</b>: {{ a.title }} <span class="muted">({{ a.where }})</span></li>
 <li><b>{{ w.run_b }}</b>: {{ b.title }} <span class="muted">({{ b.where }})</span></li></ul>
+{% if draft %}<p class="synthetic">{{ w.draft_note }}</p>{% endif %}
 {% if index_only %}<p class="mark">{{ w.index_only }}</p>{% endif %}
 <h2>{{ w.summary }}</h2>
 <div class="wide"><table><thead><tr>{% for h in summary.header %}<th scope="col"{% if h.num %} class="num"{% endif %}>{{ h.label }}</th>{% endfor %}</tr></thead><tbody>
@@ -282,7 +290,7 @@ COMPARE = """{% extends "base" %}{% block content %}
 <div class="wide"><table data-sortable><thead><tr>
 {% for h in header %}<th scope="col"{% if h.num %} class="num"{% endif %}><button type="button" title="{{ w.sort }}">{{ h.label }}</button></th>{% endfor %}
 </tr></thead><tbody>
-{% for r in g.rows %}<tr>{% for c in r %}<td{% if c.num %} class="num"{% endif %} data-value="{{ c.value }}">{% if c.cls %}<span class="{{ c.cls }}">{{ c.text }}</span>{% else %}{{ c.text }}{% endif %}</td>{% endfor %}</tr>
+{% for r in g.rows %}<tr>{% for c in r %}<td{% if c.num %} class="num"{% endif %} data-value="{{ c.value }}">{% if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>{% elif c.cls %}<span class="{{ c.cls }}">{{ c.text }}</span>{% else %}{{ c.text }}{% endif %}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table></div>
 {% endfor %}
 <h2>{{ w.only_one }}</h2>

@@ -154,8 +154,10 @@ def rank_slopes(rows: Sequence[tuple[str, int, int]], sides: tuple[str, str], ti
     falls, grey when it keeps its place; rank 1 at the top, every city named on both sides."""
     n = max([r for _, a, b in rows for r in (a, b)] or [1])
     step, top = 13, 34
-    name = max((len(label) for label, _, _ in rows), default=8)
-    left, gap = int(16 + 6.6 * name), 220
+    # the longest label as drawn ('93. Петропавловск-Камчатский'): DejaVu Sans at 11 px is
+    # at most about 7.4 px a character (Cyrillic capitals), so no name is ever cut
+    name = max((len(f"{max(a, b)}. {label}") for label, a, b in rows), default=8)
+    left, gap = int(12 + 7.4 * name), 220
     width, height = left * 2 + gap, top + step * n + 12
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" {FONT}><title>{escape(title)}</title>',

@@ -1,7 +1,8 @@
 """``iq compare RUN_A RUN_B``: what changed between two runs, for methodologists.
 
 Written to ``--out`` (default ``runs/comparisons/<A>__<B>/``, git-ignored): ``comparison.csv`` (one row
-per city), ``summary.csv`` (per group), ``comparison.xlsx`` and ``index.html`` with the
+per city), ``summary.csv`` (per group), ``comparison_excel.csv`` (for Russian Excel),
+``comparison.xlsx`` and ``index.html`` with the
 site's style (a slope chart of the ranks per group, a scatter of the scores, sortable
 tables), in the language of run B unless ``--language`` says otherwise. Runs whose
 frameworks differ are refused (exit 2) unless ``--force``, which compares the index only.
@@ -11,7 +12,9 @@ Each run's params are read from its manifest, so run folders from elsewhere comp
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +23,7 @@ from iqlib.analysis.compare import BOTH, Comparison, compare
 from iqlib.config.params import Params, params_from_resolved
 from iqlib.config.paths import display, project_root
 from iqlib.core.errors import UserError
-from iqlib.io.downloads import write_workbook
+from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.hashing import MANIFEST
 from iqlib.io.runfolder import RunFolder, escape_formulas
 from iqlib.presentation import site as pages
@@ -44,9 +47,19 @@ def _framework(params: Params) -> set[tuple[str, str | None]]:
     return {(n.code, n.parent) for n in params.methodology.nodes()}
 
 
+@dataclass(frozen=True)
+class Where:
+    """How the comparison page links out: its navigation (href, text) and the page of a
+    city of run B (a format with the city code; None: city names are not linked)."""
+
+    links: list[tuple[str, str]]
+    city_href: str | None = None
+
+
 def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool = False,
-                 language: str | None = None) -> Path:
-    """Compare two run folders into ``out``; returns the folder."""
+                 language: str | None = None, where: Where | None = None) -> Path:
+    """Compare two run folders into ``out``; returns the folder. By default the page links
+    to the two runs' index pages."""
     for run in (run_a, run_b):
         if not run.is_dir():
             raise UserError(f"{display(run)}: no such folder")
@@ -71,10 +84,14 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
     dest = (out or project_root() / "runs" / "comparisons" / f"{_slug(pa)}__{_slug(pb)}").resolve()
     if dest.exists() and not (dest / MARKER).is_file():
         raise UserError(f"{display(dest)} exists and holds no comparison; choose another --out")
+    if where is None:
+        where = Where([(os.path.relpath(r / "index.html", dest), f"{w} {_short(p)}")
+                       for r, p, w in ((run_a, pa, "А:"), (run_b, pb, "Б:"))])
+    draft = any(json.loads((r / MANIFEST).read_text(encoding="utf-8")).get("draft") for r in (run_a, run_b))
     staging = dest.parent / f".staging-{dest.name}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        _write(result, pa, pb, run_a, run_b, staging, index_only)
+        _write(result, pa, pb, run_a, run_b, staging, index_only, where, draft)
         if dest.exists():
             shutil.rmtree(dest)
         staging.rename(dest)
@@ -102,7 +119,7 @@ def _labelled(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 
 def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, folder: Path,
-           index_only: bool) -> None:
+           index_only: bool, where: Where, draft: bool) -> None:
     folder.mkdir(parents=True)
     p, lang = pb, pb.language
     decimals = p.methodology.scoring.decimals
@@ -112,29 +129,32 @@ def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path,
                                     spearman=result.summary["spearman"].round(6),
                                     kendall=result.summary["kendall"].round(6))
     escape_formulas(summary).to_csv(folder / "summary.csv", **csv)
+    write_excel_csv(_labelled(result.cities, p), folder / "comparison_excel.csv", decimals=decimals)
     sheets = {("Итоги" if lang == "ru" else "Summary"): _labelled(summary, p)}
     for g in result.summary["group"][:-1]:
         part = result.cities[result.cities["group"] == g]
-        if len(part):
-            sheets[p.group_name(g) if g in p.group_codes else g] = _labelled(part, p)
+        if len(part):      # a sheet name holds 31 characters: the group's name without its bracket
+            sheets[(p.group_name(g) if g in p.group_codes else g).split(" (")[0]] = _labelled(part, p)
     write_workbook(sheets, folder / "comparison.xlsx", decimals=decimals)
     (folder / "assets").mkdir()
     for name, content in pages.ASSETS.values():
         (folder / "assets" / name).write_text(content, encoding="utf-8")
     w = pages.WORDS[lang]
-    context = _page(result, pa, pb, run_a, run_b, index_only, w)
-    (folder / "index.html").write_text(pages.render("compare", lang, "", standalone=True, **context), encoding="utf-8")
+    context = _page(result, pa, pb, run_a, run_b, index_only, w, where, draft)
+    (folder / "index.html").write_text(pages.render("compare", lang, "", standalone=True,
+                                                    links=[{"href": h, "text": t} for h, t in where.links], **context),
+                                       encoding="utf-8")
 
 
 def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, index_only: bool,
-          w: dict[str, str]) -> dict:
+          w: dict[str, str], where: Where, draft: bool) -> dict:
     """The comparison page's context: summary, scatter, per group a slope chart and table."""
     p, lang = pb, pb.language
     decimals = p.methodology.scoring.decimals
     index = result.nodes[0]
     group_name = {g.code: p.local(g, "name") for g in [*pa.edition.groups, *pb.edition.groups]}
     group_name["all"] = w["all_groups"]
-    cols = ["group", "cities_a", "cities_b", "compared", "moved", "mean_abs_shift", "max_abs_shift", "spearman",
+    cols = ["group", "compared", "moved", "group_changed", "mean_abs_shift", "max_abs_shift", "spearman",
             "kendall", "leader_a", "leader_b"]
     summary_rows = []
     for _, r in result.summary.iterrows():
@@ -175,7 +195,8 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
         for r in part.itertuples():
             shift = int(r.shift)
             ia, ib, delta = getattr(r, f"{index}_a"), getattr(r, f"{index}_b"), getattr(r, f"{index}_delta")
-            cells = [_cell(r.city_ru, r.city_ru), _cell(str(r.rank_a), r.rank_a, True), _cell(str(r.rank_b), r.rank_b, True),
+            city = _cell(r.city_ru, r.city_ru, href=where.city_href.format(r.city_id) if where.city_href else None)
+            cells = [city, _cell(str(r.rank_a), r.rank_a, True), _cell(str(r.rank_b), r.rank_b, True),
                      _cell(f"▲ {shift}" if shift > 0 else f"▼ {-shift}" if shift < 0 else "—", shift, True,
                            "up" if shift > 0 else "down" if shift < 0 else ""),
                      _cell(fmt(ia, decimals, lang), ia, True), _cell(fmt(ib, decimals, lang), ib, True),
@@ -190,6 +211,9 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
         leader = s["leader_b"] + (f" ({w['run_a']}: {s['leader_a']})" if s["leader_changed"] else "")
         line = w["moved_line"].format(moved=s["moved"], compared=s["compared"], mean=fmt(s["mean_abs_shift"], 2, lang),
                                       max=s["max_abs_shift"], leader=leader)
+        others_here = int(s["group_changed"] + s["only_a"] + s["only_b"])
+        if others_here:
+            line += " " + w["others_line"].format(n=others_here)
         chart = svg.rank_slopes([(r.city_ru, int(r.rank_a), int(r.rank_b)) for r in part.itertuples()],
                                 (w["run_a"], w["run_b"]), f"{w['slopes']}: {group_name.get(g, g)}")
         groups.append({"code": g, "name": group_name.get(g, g), "line": line, "chart": chart, "rows": rows})
@@ -197,9 +221,12 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
     others = [{"city": r.city_ru, "a": _where(r.group_a, r.rank_a, group_name), "b": _where(r.group_b, r.rank_b, group_name),
                "status": STATUS[r.status][i]} for r in cities[cities["status"] != BOTH].itertuples()]
     downloads = [{"href": "comparison.xlsx", "text": w["comparison_xlsx"]},
+                 {"href": "comparison_excel.csv", "text": w["comparison_excel"]},
                  {"href": "comparison.csv", "text": w["comparison_csv"]}, {"href": "summary.csv", "text": w["summary_csv"]}]
     title = f"{w['compare']}: {_short(pa)} → {_short(pb)}"
-    return {"title": title, "heading": title, "synthetic": pa.edition.synthetic or pb.edition.synthetic,
+    if draft:
+        title = f"{'ЧЕРНОВИК' if lang == 'ru' else 'DRAFT'} — {title}"
+    return {"title": title, "heading": title, "synthetic": pa.edition.synthetic or pb.edition.synthetic, "draft": draft,
             "a": {"title": pa.title, "where": display(run_a)}, "b": {"title": pb.title, "where": display(run_b)},
             "index_only": index_only, "summary": {"header": header, "rows": summary_rows}, "scatter": scatter,
             "groups": groups, "header": table_header, "others": others, "downloads": downloads}
@@ -212,8 +239,11 @@ def _cell(text: str, value: object = "", num: bool = False, cls: str = "", href:
 
 
 def _short(params: Params) -> str:
-    """'2019 «reference-bounds»'."""
-    return f"{params.edition.edition} «{params.edition.scenario}»"
+    """'2019, базовый расчёт' or '2019, сценарий «reference-bounds»'."""
+    ed, ru = params.edition, params.language == "ru"
+    if ed.scenario == "base":
+        return f"{ed.edition}, {'базовый расчёт' if ru else 'base run'}"
+    return f"{ed.edition}, {'сценарий' if ru else 'scenario'} «{ed.scenario}»"
 
 
 def _where(group: object, rank: object, names: dict[str, str]) -> str:

@@ -35,7 +35,7 @@ from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.publishing import notebook_html
-from iqlib.publishing.run import COMPARISONS
+from iqlib.publishing.compare import Where, compare_runs
 from iqlib.stages import STAGES
 
 EXCEL_TABLES = ["scores", "group_summary", "uncertainty", "methods", "values", "normalised", "weights",
@@ -66,13 +66,6 @@ class Run:
     def title(self) -> str:
         return self.params.title
 
-    @property
-    def comparison(self) -> Path | None:
-        """The comparison of this scenario with its base that ``iq run`` made (in
-        comparisons/ beside the run), if there is one."""
-        ed = self.params.edition
-        found = sorted((self.folder.parent / COMPARISONS).glob(f"*__{ed.edition}-{self.folder.name}/index.html"))
-        return found[0].parent if found and self.params.extends is not None else None
 
 
 def load_run(folder: Path) -> Run:
@@ -116,7 +109,8 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
         (staging / "assets" / name).write_text(content, encoding="utf-8")
     language = runs[0].language
     home = [{"href": f"{r.key}/index.html", "title": r.title, "cities": len(r.scores),
-             "comparison": f"{r.key}/comparison/index.html" if r.comparison else None} for r in runs]
+             "comparison": f"{r.key}/comparison/index.html" if SiteRun(r, runs, staging / r.key).base_run else None}
+            for r in runs]
     _write(staging / "index.html", pages.render("home", language, "", title=pages.WORDS[language]["site"],
                                                 heading=pages.WORDS[language]["editions"], runs=home))
     for r in runs:
@@ -165,6 +159,14 @@ class SiteRun:
                       if all(pd.isna(run.values.at[cid, k]) for k in self.meth.children(d) if k in run.values.columns)}
         self.previous = next((o for o in runs if o.params.edition.scenario == self.p.edition.scenario
                               and o.params.edition.edition == self.p.edition.edition - 1), None)
+
+    @property
+    def base_run(self) -> Run | None:
+        """For a scenario, the published run of the edition it extends (if there is one)."""
+        if self.p.extends is None:
+            return None
+        return next((o for o in self.runs if o.params.extends is None and o.params.edition_path == self.p.extends),
+                    None)
 
     # ----------------------------------------------------------------------- helpers
     def ctx(self, title: str, heading: str | None = None) -> dict:
@@ -235,8 +237,11 @@ class SiteRun:
         notebooks = [{"name": text(self.p, "stage_names")[s], "reader": f"notebooks/{s}.html",
                       "auditor": f"notebooks/{s}-code.html"} for s in STAGES]
         comparison = None
-        if self.r.comparison is not None:
-            shutil.copytree(self.r.comparison, self.out / "comparison")
+        base = self.base_run
+        if base is not None:
+            compare_runs(base.folder, self.r.folder, self.out / "comparison", force=True, language=self.lang,
+                         where=Where([("../../../index.html", self.w["home"]), ("../index.html", self.r.title),
+                                      (f"../../../{base.key}/index.html", base.title)], "../city/{}.html"))
             comparison = "comparison/index.html"
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
                                                      notebooks=notebooks, comparison=comparison,
