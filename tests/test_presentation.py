@@ -77,3 +77,11 @@ def test_formulas_are_drawn_without_mathjax():
     assert "$\\nosuchcommand$ остаётся" in out
     assert re.search(r"<tspan[^>]*>S</tspan><tspan[^>]*font-size: 9.1px[^>]*>i</tspan>", out)
     assert " id=" not in out
+
+
+def test_every_node_below_the_index_gets_its_own_colour():
+    from iqlib.presentation.charts import palette
+
+    ten, fourteen = palette(10), palette(14)
+    assert fourteen[:10] == ten and len(set(fourteen)) == 14      # the first ten unchanged, then lighter
+    assert all(0 <= c <= 1 for colour in fourteen for c in colour)

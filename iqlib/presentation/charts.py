@@ -41,10 +41,16 @@ def setup_matplotlib() -> None:
 
 def palette(n: int) -> list:
     """The colours of the nodes below the index, the same in every chart: seaborn's
-    colour-blind-safe palette (ten colours, then repeated)."""
+    colour-blind-safe palette (ten colours), then the same ten lightened by a half, a
+    quarter … for a framework with more nodes (no two nodes share a colour)."""
     _, sns = _charting()
     base = sns.color_palette("colorblind", 10)
-    return [base[i % 10] for i in range(n)]
+    colours = []
+    for i in range(n):
+        r, g, b = base[i % 10]
+        tint = 1 - 0.5 ** (i // 10)          # 0 for the first ten, then 0.5, 0.75, …
+        colours.append((r + (1 - r) * tint, g + (1 - g) * tint, b + (1 - b) * tint))
+    return colours
 
 
 def score_axis_end(params: Params, values: np.ndarray) -> float:
