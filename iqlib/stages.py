@@ -224,6 +224,15 @@ def summarise(params: Params, run: RunFolder) -> pd.DataFrame:
     return summary
 
 
+def regions(params: Params, run: RunFolder) -> pd.DataFrame:
+    """The regional table (``tables.regions``), written to results/regions.csv when the
+    methodology has a ``regions:`` rule."""
+    table = tables.regions(run.read_csv("scores.csv"), params)
+    if params.methodology.regions is not None:
+        run.write_csv("regions.csv", table, float_format=f"%.{params.methodology.scoring.decimals}f")
+    return table
+
+
 def profile_chart(params: Params, run: RunFolder, out: Normalised) -> str:
     """The indicator profile of the groups (02), saved under figures/, as HTML for the
     notebook; a draft draws no chart and says so."""

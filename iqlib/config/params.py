@@ -108,6 +108,16 @@ class Status(Strict):
     reconstructed_en: list[str]
 
 
+class Regions(Strict):
+    """How the cities of a region (a subject of the Federation) make its figure: the
+    ``statistic`` of their published index over the roster's ``column``; a region with
+    fewer than ``min_cities`` ranked cities is listed but not ranked."""
+
+    column: str = "region_ru"
+    statistic: Literal["mean", "median"] = "mean"
+    min_cities: int = Field(1, ge=1)
+
+
 class Methodology(Strict):
     id: str
     title_ru: str
@@ -119,6 +129,7 @@ class Methodology(Strict):
     scoring: Scoring
     aggregates: list[Aggregate]
     indicators: list[Indicator] = Field(min_length=1)
+    regions: Regions | None = Field(None, description="the regional table (none without this block)")
 
     @model_validator(mode="after")
     def _framework(self) -> Self:

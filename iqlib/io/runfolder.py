@@ -18,7 +18,8 @@ Run-folder files (``results/``) and the stage that writes each:
                 leave_one_out.csv, leave_one_out_shifts.csv; with ``uncertainty`` in the
                 edition: uncertainty.csv, uncertainty_inputs.csv, and with
                 ``uncertainty.sensitivity``: sensitivity.csv, sensitivity_convergence.csv
-  05 report     group_summary.csv; figures/*.png
+  05 report     group_summary.csv, regions.csv (with ``regions:`` in the methodology);
+                figures/*.png
 """
 
 from __future__ import annotations

@@ -41,6 +41,9 @@ WORDS: dict[str, dict[str, str]] = {
         "home": "Все расчёты", "of": "из", "weight": "Вес", "level": "Уровень", "unranked": "без места",
         "choice": "Решение", "how": "Как считается", "node_reconstructed": "реконструировано",
         "assignment_inferred": "направление выведено, не подтверждено",
+        "regions": "Регионы", "best_city": "Лучший город",
+        "regions_note": "Субъекты РФ по баллам своих городов ({rule}); первые десять из {count} (все — в загрузках, "
+                        "таблица «Регионы»).",
         "compare": "Сравнение расчётов", "run_a": "Расчёт А", "run_b": "Расчёт Б", "side_a": "А", "side_b": "Б",
         "summary": "Итоги по группам", "scatter": "Баллы городов в А и Б",
         "shift_note": "Сдвиг — место в группе в А минус место в Б: «▲ 3» — в Б город на три места выше. "
@@ -87,6 +90,9 @@ WORDS: dict[str, dict[str, str]] = {
         "home": "All calculations", "of": "of", "weight": "Weight", "level": "Level", "unranked": "unranked",
         "choice": "Choice", "how": "How it is computed", "node_reconstructed": "reconstructed",
         "assignment_inferred": "direction inferred, not confirmed",
+        "regions": "Regions", "best_city": "Best city",
+        "regions_note": "Regions by the scores of their cities ({rule}); the first ten of {count} (all in the "
+                        "downloads, table 'Regions').",
         "compare": "Comparison of two runs", "run_a": "Run A", "run_b": "Run B", "side_a": "A", "side_b": "B",
         "summary": "Summary by group", "scatter": "City scores in A and B",
         "shift_note": "Shift: rank in group in A minus rank in B; '▲ 3' means three places higher in B. "
@@ -204,6 +210,14 @@ EDITION = """{% extends "base" %}{% block content %}
 {% for c in g.top %}<tr><td class="num">{{ c.rank }}</td><td><a href="{{ c.href }}">{{ c.name }}</a></td>
 <td class="num">{{ c.score }}</td>{% if run.robustness %}<td>{{ c.interval }}</td>{% endif %}</tr>{% endfor %}
 </tbody></table>{% endfor %}
+{% if regions %}<h2>{{ w.regions }}</h2>
+<p>{{ w.regions_note.format(rule=regions.rule, count=regions.count) }}</p>
+<table><thead><tr><th class="num">{{ w.rank }}</th><th>{{ w.region }}</th><th class="num">{{ w.cities }}</th>
+<th class="num">{{ run.index_label }}</th><th>{{ w.best_city }}</th></tr></thead><tbody>
+{% for r in regions.rows %}<tr><td class="num">{{ r.rank }}</td><td>{{ r.region }}</td><td class="num">{{ r.cities }}</td>
+<td class="num">{{ r.value }}</td><td>{{ r.best }}</td></tr>{% endfor %}
+</tbody></table>
+{{ regions.chart | safe }}{% endif %}
 <h2>{{ w.downloads }}</h2>
 <ul><li><a href="{{ downloads.xlsx }}">{{ w.xlsx }}</a></li>
 <li>{{ w.csv_excel }}: {% for d in downloads.excel %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li>

@@ -279,6 +279,29 @@ def moved_most(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- 05 report
+def regions(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The regional table (the methodology's ``regions:``): per region its ranked cities,
+    the statistic of their published index (rounded as the scores are; the column is named
+    after the index), its rank (1 = the
+    highest; ties share the smallest rank; a region below ``min_cities`` is not ranked) and
+    its best city. Empty without a ``regions:`` block."""
+    rule = params.methodology.regions
+    if rule is None:
+        return pd.DataFrame(columns=["rank", "region", "cities", params.methodology.index_code, "best_city"])
+    code = params.methodology.index_code
+    ranked = scores[scores["rank_in_group"].notna()]
+    by = ranked.groupby(rule.column, sort=True)
+    best = ranked.sort_values([code, "city_id"], ascending=[False, True]).groupby(rule.column, sort=True)["city_ru"].first()
+    table = pd.DataFrame({"region": by.size().index, "cities": by.size().to_numpy(),
+                          "value": getattr(by[code], rule.statistic)().to_numpy(), "best_city": best.to_numpy()})
+    eligible = table["cities"] >= rule.min_cities
+    table["rank"] = ranking.rank_overall(table["value"].where(eligible)).to_numpy()
+    table["value"] = ranking.round_half_up(table["value"], params.methodology.scoring.decimals)
+    table = table.sort_values(["rank", "region"], kind="stable", na_position="last").reset_index(drop=True)
+    return table[["rank", "region", "cities", "value", "best_city"]].rename(columns={"value": code})
+
+
+
 def group_summary(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
     """Per group and overall: cities, mean, median, min, max of the published index, leader."""
     code = params.methodology.index_code

@@ -191,6 +191,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "nonpositive": ("Неположительные значения", "Non-positive values"), "min_coverage": ("Мин. покрытие", "Min. coverage"),
     "name": ("Название", "Name"), "share_pct": ("Доля в индексе, %", "Share of the index, %"),
     "width": ("Ширина интервала", "Interval width"), "key": ("Поле", "Field"),
+    "rank": ("Место", "Rank"), "region": ("Субъект РФ", "Region"), "best_city": ("Лучший город", "Best city"),
     # comparisons of two runs (A and B)
     "group_a": ("Группа в А", "Group in A"), "group_b": ("Группа в Б", "Group in B"),
     "rank_a": ("Место в А", "Rank in A"), "rank_b": ("Место в Б", "Rank in B"),
@@ -206,6 +207,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 # the run's tables (results/<name>.csv) as a reader names them
 TABLES: dict[str, tuple[str, str]] = {
     "scores": ("Рейтинг", "Ranking"), "group_summary": ("Итоги по группам", "Summary by group"),
+    "regions": ("Регионы", "Regions"),
     "uncertainty": ("Интервалы мест", "Rank intervals"), "uncertainty_inputs": ("Что варьируется в анализе неопределённости",
                                                                                "Inputs of the uncertainty analysis"),
     "sensitivity": ("Индексы Соболя", "Sobol indices"),

@@ -38,7 +38,7 @@ from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.stages import STAGES
 
-EXCEL_TABLES = ["scores", "group_summary", "uncertainty", "methods", "values", "normalised", "weights",
+EXCEL_TABLES = ["scores", "group_summary", "regions", "uncertainty", "methods", "values", "normalised", "weights",
                 "effective_weights", "imputation", "missing"]
 
 
@@ -244,8 +244,24 @@ class SiteRun:
                                       (f"../../../{base.key}/index.html", base.title)], "../city/{}.html"))
             comparison = "comparison/index.html"
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
-                                                     notebooks=notebooks, comparison=comparison,
+                                                     notebooks=notebooks, comparison=comparison, regions=self._regions(),
                                                      **self.ctx(self.r.title)))
+
+    def _regions(self) -> dict | None:
+        """The ten first regions of results/regions.csv and a chart of the fifteen first."""
+        folder = RunFolder(self.r.folder)
+        if not folder.has("regions.csv"):
+            return None
+        table = folder.read_csv("regions.csv")
+        rule = self.meth.regions
+        statistic = {"mean": "среднее", "median": "медиана"} if self.lang == "ru" else {"mean": "mean", "median": "median"}
+        head = table.head(15)
+        chart = svg.grouped_bars(list(head["region"]), [(short_name(self.p), [float(v) for v in head[self.code]])],
+                                 self.meth.scoring.max_score or float(head[self.code].max()), self.w["regions"], self.lang)
+        return {"rule": f"{statistic[rule.statistic] if rule else ''}", "chart": chart,
+                "rows": [{"rank": self.rank(r["rank"]), "region": r["region"], "cities": int(r["cities"]),
+                          "value": self.num(r[self.code]), "best": r["best_city"]} for _, r in table.head(10).iterrows()],
+                "count": len(table)}
 
     def group_page(self, g: str) -> None:
         """The whole ranking of a group: rank, city, region, index, rank interval, change
