@@ -104,3 +104,22 @@ def test_cli_missing_params_file():
     result = iq("validate", "params/editions/1999.yaml")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: params/editions/1999.yaml: file not found"
+
+
+@pytest.mark.parametrize("text,message", [
+    ("edition: 2019\nseed: 1\nedition: 2020\n", r"key 'edition' given twice \(line 1 and line 3\)"),
+    ('a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n'
+     'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n',
+     r"anchors and aliases \(& and \*\) are not accepted \(the value anchored on line 1 is reused\)"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", r"not valid YAML \(line 1, column \d+\): exceeded maximum nesting depth"),
+    ("".join(" " * i + f"k{i}:\n" for i in range(100)) + " " * 100 + "v: 1\n", r"nested more than 64 levels deep"),
+])
+def test_hostile_yaml_is_refused_at_once_naming_file_and_line(tmp_path, text, message):
+    """A key given twice would silently lose a value; an alias bomb expands to gigabytes;
+    absurd nesting exhausts the stack: each is one message naming the file and line."""
+    from iqlib.config.yamlfile import read_yaml
+
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=r"hostile.yaml: " + message):
+        read_yaml(path)
