@@ -255,6 +255,6 @@ def figures(params: Params, run: RunFolder) -> list[Path]:
     top = used[used["level"] == params.methodology.levels[-1]].set_index("child")["weight"]
     missing = run.read_csv("missing_aggregates.csv")
     paths = [run.save_figure(charts.leaderboard(scores, params, g, intervals, top, missing), f"leaderboard_{g}.png")
-             for g in params.group_codes]
+             for g in params.group_codes if (scores["group"] == g).any()]      # no chart for a group without cities
     paths.append(run.save_figure(charts.distribution(scores, params), "distribution.png"))
     return paths

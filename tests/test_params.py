@@ -49,6 +49,8 @@ def _set(path: str, value):
     (_set("groups.2.min_population", -5), "key 'groups.bolshie.min_population': Input should be greater than or equal to 0"),
     (_set("language", "de"), "key 'language': Input should be 'ru' or 'en'"),
     (lambda d: d.pop("scenario"), "missing key 'scenario'"),
+    (_set("groups.0.code", "../figure"), "key 'groups.../figure.code': String should match pattern"),
+    (_set("stage_timeout_seconds", 10**20), "key 'stage_timeout_seconds': Input should be less than or equal to 86400"),
 ])
 def test_bad_edition_is_one_clear_error(tmp_path, change, fragment):
     path = edition_with(tmp_path, change)
@@ -123,3 +125,20 @@ def test_hostile_yaml_is_refused_at_once_naming_file_and_line(tmp_path, text, me
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UserError, match=r"hostile.yaml: " + message):
         read_yaml(path)
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (lambda m: m["aggregates"][1].update(weight=float("inf")), "Input should be a finite number"),
+    (lambda m: [i.update(weight=0) for i in m["indicators"] if i["parent"] == "D3"],
+     "every child of D3 has weight 0"),
+    (lambda m: [a.update(weight=0) for a in m["aggregates"] if a["level"] == "direction"],
+     "every child of IQ has weight 0"),
+])
+def test_weights_that_define_no_mean_are_refused(tmp_path, change, fragment):
+    meth = yaml.safe_load((ROOT / "params/methodology/iq_v1.yaml").read_text(encoding="utf-8"))
+    change(meth)
+    mpath = tmp_path / "m.yaml"
+    mpath.write_text(yaml.safe_dump(meth, allow_unicode=True), encoding="utf-8")
+    path = edition_with(tmp_path, _set("methodology", str(mpath)))
+    with pytest.raises(UserError, match=fragment):
+        load_params(path)

@@ -102,3 +102,25 @@ def test_the_regional_table_by_hand(ru):
     table = tables.regions(scores, params)
     assert table["region"].tolist() == ["Край 1", "Область 2", "Республика 3"]
     assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])   # one city: listed, not ranked
+
+
+def test_a_declared_group_without_cities_gets_an_empty_row_not_a_crash(ru):
+    scores = pd.DataFrame({"city_id": ["a", "b"], "city_ru": ["А", "Б"], "group": ["krupnye", "krupnye"],
+                           "IQ": [50.0, 40.0]})
+    summary = tables.group_summary(scores, ru).set_index("group")
+    assert summary.at["krupnye", "cities"] == 2 and summary.at["krupnye", "leader"] == "А"
+    assert summary.at["krupneyshie", "cities"] == 0 and summary.at["krupneyshie", "leader"] == "—"
+    assert pd.isna(summary.at["krupneyshie", "mean"]) and summary.at["all", "mean"] == 45.0
+
+
+def test_a_dollar_in_a_city_name_is_drawn_as_text(ru):
+    from iqlib.presentation import charts
+
+    charts.setup_matplotlib()
+    scores = pd.DataFrame({"city_id": ["a", "b"], "city_ru": [r"$\foo{", "Б$1$"], "region_ru": ["x", "y"],
+                           "group": ["krupnye", "krupnye"], "IQ": [50.0, 40.0], "rank_in_group": [1, 2],
+                           **{f"D{i}": [5.0, 4.0] for i in range(1, 11)}})
+    fig = charts.leaderboard(scores, ru, "krupnye")
+    fig.canvas.draw()                              # mathtext would fail on '\foo{'
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == [r"1. $\foo{", "2. Б$1$"]

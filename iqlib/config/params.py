@@ -54,7 +54,7 @@ class Aggregate(Strict):
     name_en: str
     short_ru: str | None = Field(None, description="short name for chart labels (default: the code)")
     short_en: str | None = None
-    weight: float = Field(1.0, ge=0)
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
     status: Literal["confirmed", "reconstructed"] = "confirmed"
 
 
@@ -81,7 +81,7 @@ class Indicator(Strict):
     kind: str
     unit: str
     polarity: Literal[1, -1]
-    weight: float = Field(1.0, ge=0)
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
     direction_assignment: Literal["questionnaire", "inferred"] = "questionnaire"
     note: str = ""
     missing: MissingRule | None = None
@@ -229,6 +229,11 @@ def check_framework(m: Methodology) -> None:
     empty = [a.code for a in m.aggregates if a.code not in with_children]
     if empty:
         raise ValueError(f"aggregate(s) without children: {', '.join(empty)}")
+    weights = {a.code: a.weight for a in m.aggregates} | {i.code: i.weight for i in m.indicators}
+    weightless = [a.code for a in m.aggregates if all(weights[c] == 0 for c, p in parent_of.items() if p == a.code)]
+    if weightless:
+        raise ValueError(f"every child of {', '.join(weightless)} has weight 0: a weighted mean or sum of them is "
+                         f"undefined (give one child a positive weight)")
     missing_levels = [lv for lv in m.levels[1:] if lv not in m.scoring.aggregation]
     if missing_levels:
         raise ValueError(f"scoring.aggregation has no method for level(s): {', '.join(missing_levels)}")
@@ -252,7 +257,7 @@ def _unique(what: str, codes: list[str]) -> None:
 
 # ----------------------------------------------------------------------------- edition
 class Group(Strict):
-    code: str
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="names files and pages: letters, digits, _ and -")
     name_ru: str
     name_en: str
     min_population: int = Field(ge=0)
@@ -281,7 +286,7 @@ class Edition(Strict):
     base_edition: str | None = Field(None, description="edition whose data fixes goalposts "
                                      "(upper: base_group_max); default: this edition")
     groups: list[Group] = Field(min_length=1)
-    stage_timeout_seconds: int = Field(600, gt=0)
+    stage_timeout_seconds: int = Field(600, gt=0, le=86_400, description="at most a day")
     uncertainty: Uncertainty | None = Field(None, description="uncertainty and sensitivity analysis "
                                             "of the ranks (run by the rank stage)")
 

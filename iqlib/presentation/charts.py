@@ -31,12 +31,14 @@ def _charting() -> tuple[ModuleType, ModuleType]:
 
 
 def setup_matplotlib() -> None:
-    """Fonts with Cyrillic (DejaVu Sans ships with matplotlib), a quiet style, and SVG
-    files that are the same bytes on every run (fixed id salt, text kept as text)."""
+    """Fonts with Cyrillic (DejaVu Sans ships with matplotlib), a quiet style, SVG files
+    that are the same bytes on every run (fixed id salt, text kept as text), and every
+    label drawn as plain text (no mathtext: '$' in a name is a dollar sign)."""
     plt, sns = _charting()
     sns.set_theme(style="whitegrid", font="DejaVu Sans")
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12,
-                         "svg.hashsalt": "iq-goroda", "svg.fonttype": "none"})
+                         "svg.hashsalt": "iq-goroda", "svg.fonttype": "none",
+                         "text.parse_math": False})   # names are text: a '$' in a city name is drawn, not parsed
 
 
 def palette(n: int) -> list:
@@ -235,7 +237,7 @@ def formula_svg(tex: str, size: float = 13.0) -> str:
     math = f"${tex}$"
     width, height, depth, _, _ = mathtext.MathTextParser("path").parse(math, dpi=72, prop=prop)
     fig = Figure(figsize=(width / 72, height / 72))
-    fig.text(0, depth / height, math, fontproperties=prop)
+    fig.text(0, depth / height, math, fontproperties=prop, parse_math=True)
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "iq-goroda", "mathtext.fontset": "dejavusans"}):
         fig.savefig(buffer, format="svg", transparent=True, metadata={"Date": None, "Creator": None})

@@ -307,9 +307,11 @@ def group_summary(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
     code = params.methodology.index_code
 
     def summary(frame: pd.DataFrame, label: str) -> dict:
-        leader = frame.sort_values([code, "city_id"], ascending=[False, True]).iloc[0]
+        """One row; a declared group without a city gets a row of 0 cities and no figures."""
+        first = frame.sort_values([code, "city_id"], ascending=[False, True]).head(1)
         return {"group": label, "cities": len(frame), "mean": frame[code].mean(), "median": frame[code].median(),
-                "min": frame[code].min(), "max": frame[code].max(), "leader": leader["city_ru"]}
+                "min": frame[code].min(), "max": frame[code].max(),
+                "leader": first["city_ru"].iloc[0] if len(first) else "—"}
     rows = [summary(scores[scores["group"] == g], g) for g in params.group_codes]
     rows.append(summary(scores, "all"))
     table = pd.DataFrame(rows)
