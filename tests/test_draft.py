@@ -1,5 +1,6 @@
 """``iq run --draft`` of a scenario: no robustness analysis and no notebook pages, marked
-as a draft everywhere, never published or verified, and compared with its base run."""
+as a draft everywhere, never published or verified, and compared with its base run. And
+the run folder itself: an unwritable one is one message; a text cell stays text."""
 
 from __future__ import annotations
 
@@ -44,3 +45,22 @@ def test_a_draft_is_never_published(capsys):
     assert capsys.readouterr().err.strip() == "error: a draft is never published: run without --draft to publish"
     assert cli.main(["run", FIXTURE_EDITION, "--draft", "--out", "outputs/2019/sneaky"]) == 2
     assert "a draft is never written under outputs/" in capsys.readouterr().err
+
+
+def test_an_unwritable_run_folder_is_one_message(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert cli.main(["run", FIXTURE_EDITION, "--out", str(blocker / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write the run folder") and "choose a writable --out" in err
+    assert "Traceback" not in err
+
+
+def test_a_city_called_na_stays_a_name(tmp_path):
+    from iqlib.io.runfolder import RunFolder
+
+    run = RunFolder(tmp_path)
+    run.write_csv("cities.csv", pd.DataFrame({"city_id": ["na", "none"], "city_ru": ["NA", "None"],
+                                              "population": [1000, None]}))
+    back = run.read_csv("cities.csv")
+    assert back["city_ru"].tolist() == ["NA", "None"] and pd.isna(back.at[1, "population"])

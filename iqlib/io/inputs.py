@@ -103,6 +103,10 @@ def read_table(path: Path) -> Table:
     reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
     frame, first, encoding = reader(path)
     frame.columns = [str(c).strip() for c in frame.columns]
+    twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if twice:
+        raise UserError(f"{display(path)}: column(s) {', '.join(repr(c) for c in twice)} given twice in the header "
+                        f"(after trimming spaces)")
     frame = frame.apply(lambda col: col.str.strip().str.replace("\u00a0", " "))
     return Table(frame, path, first, encoding=encoding)
 

@@ -106,7 +106,8 @@ class RunFolder:
         """``results/<name>`` (city_id as text, indexed by it when ``index``); when it is
         missing, a MissingStageOutput naming the earlier stage that writes it."""
         try:
-            frame = pd.read_csv(self.results / name, dtype={"city_id": str}, keep_default_na=True, na_values=[""])
+            # only an empty cell is missing: a city called "NA" or "None" stays a name
+            frame = pd.read_csv(self.results / name, dtype={"city_id": str}, keep_default_na=False, na_values=[""])
         except FileNotFoundError:
             stage = WRITTEN_BY.get(name)
             raise MissingStageOutput(f"run {stage or 'the earlier stages'} first (results/{name} is missing)") from None

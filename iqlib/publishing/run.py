@@ -306,10 +306,14 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
         if published and not force:
             raise UserError(f"{display(dest)} holds a published run; pass --force to replace it "
                             f"(or run without --publish to write a scratch run under runs/)")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     staging = dest.parent / f".staging-{dest.name}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "notebooks").mkdir(parents=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "notebooks").mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(f"cannot write the run folder {display(dest)}: {exc.strerror or exc} "
+                        f"(choose a writable --out)") from None
     try:
         pages: dict[Path, str] = {}     # the auditor's pages (with code); written once all are exported
 
