@@ -142,3 +142,26 @@ def test_weights_that_define_no_mean_are_refused(tmp_path, change, fragment):
     path = edition_with(tmp_path, _set("methodology", str(mpath)))
     with pytest.raises(UserError, match=fragment):
         load_params(path)
+
+
+def test_a_base_edition_that_is_not_an_edition_is_refused_by_validate(tmp_path):
+    other = tmp_path / "not-an-edition.yaml"
+    other.write_text("colour: red\n", encoding="utf-8")
+    path = edition_with(tmp_path, _set("base_edition", str(other)))
+    with pytest.raises(UserError, match=r"key 'base_edition': .*not-an-edition.yaml is not a valid edition: "):
+        load_params(path)
+
+
+def test_names_reach_the_index_page_escaped(tmp_path):
+    import pandas as pd
+
+    from iqlib.presentation.pages import index_html
+
+    params = load_params(EDITION)
+    hostile = "<img src=x onerror=alert(1)>"
+    groups = [g.model_copy(update={"name_ru": hostile}) for g in params.edition.groups]
+    params.edition = params.edition.model_copy(update={"groups": groups, "title_ru": hostile})
+    scores = pd.read_csv(ROOT / "outputs/2019/base/results/scores.csv", dtype={"city_id": str})
+    scores.loc[0, "city_ru"] = hostile
+    page = index_html(params, ["01_load"], scores, ["scores.csv"], [f"leaderboard_{hostile}.png"])
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
