@@ -497,11 +497,11 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         if not resolve(edition.base_edition).is_file():
             raise UserError(f"{where}: key 'base_edition': file not found: {edition.base_edition}")
         try:      # what iq run reads for the goalposts must be an edition (validate checks what run checks)
-            base = load_params(edition.base_edition, check_inputs)
+            base_params = load_params(edition.base_edition, check_inputs)
         except UserError as exc:
             raise UserError(f"{where}: key 'base_edition': {edition.base_edition} is not a valid edition: {exc}") \
                 from None
-        if base.extends is not None:
+        if base_params.extends is not None:
             raise UserError(f"{where}: key 'base_edition': {edition.base_edition} is a scenario; name an edition")
     for key, p in params.input_paths.items():
         if check_inputs and not p.is_file():
