@@ -170,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was published", file=sys.stderr)
         return 130
+    except BrokenPipeError:        # output piped into a reader that stopped (| head): no traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # a failing stage: say which, no traceback of ours
         from iqlib.publishing.run import StageError
 
