@@ -22,7 +22,7 @@ from iqlib.analysis.compare import BOTH, compare
 from iqlib.config.paths import display
 from iqlib.core.errors import UserError
 from iqlib.presentation.method_words import method_words
-from iqlib.presentation.text import input_name, number
+from iqlib.presentation.text import input_name, number, shift_arrow
 from iqlib.scenarios import SCENARIOS, Scenario, scenario
 
 FAMILIES = ("imputation", "treatment", "normalisation")   # per-indicator choices, as in ``uncertainty:``
@@ -210,11 +210,10 @@ class Explorer:
                        w.HBox([self.name, self.save_button, self.reset_button]), self.status, self.output])
 
 
+COLOURS = {"up": "#00734a", "down": "#b00020"}   # the site's .up and .down
+
+
 def _shift(value: Any, tag: str = "td") -> str:
     """A rank shift coloured: green ▲ up, red ▼ down, '—' none."""
-    shift = int(value)
-    if shift > 0:
-        return f'<{tag} style="color:#00734a">▲ {shift}</{tag}>'
-    if shift < 0:
-        return f'<{tag} style="color:#b00020">▼ {-shift}</{tag}>'
-    return f"<{tag}>—</{tag}>"
+    text, direction = shift_arrow(int(value))
+    return f'<{tag} style="color:{COLOURS[direction]}">{text}</{tag}>' if direction else f"<{tag}>{text}</{tag}>"

@@ -3,6 +3,7 @@ show, in the edition's group order."""
 
 from __future__ import annotations
 
+import functools
 import numbers
 from dataclasses import dataclass, field
 from html import escape
@@ -68,11 +69,11 @@ class Table:
 
     def _cell(self, column: str, value: object) -> str:
         """One value as a reader of the edition's language reads it."""
-        p, ru = self.params, self.params.language == "ru"
+        p = self.params
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return "—"
         if isinstance(value, (bool, np.bool_)):
-            return ("да" if value else "нет") if ru else ("yes" if value else "no")
+            return value_words(p, column, value)
         if isinstance(value, numbers.Real):
             x = float(value)
             if isinstance(value, numbers.Integral) or column in self._whole:
@@ -81,30 +82,11 @@ class Table:
             if column.startswith("p_") and 0 <= x < 10 ** -decimals:     # a p-value below what is shown
                 return f"< {number(10 ** -decimals, decimals, p.language)}"
             return number(x, decimals, p.language)
-        value = str(value)
-        if column == "group" and value in p.group_codes:
-            return p.group_name(value)
-        if column == "group" and value == "all":
-            return "Все города" if ru else "All cities"
-        if column == "level":
-            return level_word(p, value)
-        if column in ("input", "moved_most_by"):
-            return input_name(p, value)
-        if column == "flags":
-            return flag_words(p, value)
-        if column in ("missing", "rule") and value in words.METHODS["imputation"]:
-            return method_words(p, "imputation", value)
-        if column == "method" and value in words.METHODS["aggregation"]:
-            return method_words(p, "aggregation", value)
-        if column == "weights" and value in words.METHODS["weights"]:
-            return method_words(p, "weights", value)
-        if column == "nonpositive":
-            return words.OPTION_VALUES.get(("nonpositive", value), words.VALUES.get(value, (value, value)))[0 if ru else 1]
-        return value
+        return value_words(p, column, str(value))
 
-    @property
+    @functools.cached_property
     def _whole(self) -> set[str]:
-        """Float columns holding whole numbers only (shown without decimals)."""
+        """Float columns holding whole numbers only (shown without decimals; found once per table)."""
         return {c for c in self.frame.columns if pd.api.types.is_float_dtype(self.frame[c])
                 and self.frame[c].dropna().map(float.is_integer).all() and self.frame[c].notna().any()
                 and c not in self.column_decimals}
@@ -227,25 +209,43 @@ def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFra
     return roster.sorted_by_group(out, params.group_codes, ["width"], [False])[cols]
 
 
-def in_words(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """A results table for readers: group names, yes/no, levels, inputs and rules in the
-    edition's language (numbers untouched; headers are ``column_label``'s)."""
-    out = frame.copy()
+def value_words(params: Params, column: str, value: str | bool | np.bool_) -> str:
+    """A text or yes/no value of a table in the edition's language, by its column: group
+    names, levels, uncertain inputs, audit flags, rules and methods in words; any other
+    text as it is. The one translation the notebooks' tables and the downloads share."""
     ru = params.language == "ru"
-    names = {g: params.group_name(g) for g in params.group_codes}
+    if isinstance(value, (bool, np.bool_)):
+        return ("да" if value else "нет") if ru else ("yes" if value else "no")
+    if column == "group" and value in params.group_codes:
+        return params.group_name(value)
+    if column == "group" and value == "all":
+        return "Все города" if ru else "All cities"
+    if column == "level":
+        return level_word(params, value)
+    if column in ("input", "moved_most_by"):
+        return input_name(params, value)
+    if column == "flags":
+        return flag_words(params, value)
+    if column in ("missing", "rule") and value in words.METHODS["imputation"]:
+        return method_words(params, "imputation", value)
+    if column == "method" and value in words.METHODS["aggregation"]:
+        return method_words(params, "aggregation", value)
+    if column == "weights" and value in words.METHODS["weights"]:
+        return method_words(params, "weights", value)
+    if column == "nonpositive":
+        return words.OPTION_VALUES.get(("nonpositive", value), words.VALUES.get(value, (value, value)))[0 if ru else 1]
+    return value
+
+
+def in_words(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """A results table for readers: its yes/no and text values through ``value_words``
+    (numbers untouched; headers are ``column_label``'s)."""
+    out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_bool_dtype(series):
-            out[column] = series.map(lambda v: ("да" if v else "нет") if ru else ("yes" if v else "no"))
-        elif column == "group":
-            out[column] = series.map(lambda g: names.get(g, g))
-        elif column == "level":
-            out[column] = series.map(lambda v: level_word(params, v) if isinstance(v, str) else v)
-        elif column in ("input", "moved_most_by"):
-            out[column] = series.map(lambda v: input_name(params, v) if isinstance(v, str) else v)
-        elif column in ("missing", "rule") and series.isin(list(words.METHODS["imputation"])).any():
-            out[column] = series.map(lambda v: method_words(params, "imputation", v)
-                                     if v in words.METHODS["imputation"] else v)
+        if pd.api.types.is_bool_dtype(series) or series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[column] = series.map(lambda v, c=column: value_words(params, c, v)
+                                     if isinstance(v, (str, bool, np.bool_)) else v)
     return out
 
 

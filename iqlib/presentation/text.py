@@ -135,6 +135,16 @@ def number(x: float | int | None, decimals: int = 2, language: str = "ru") -> st
     return text
 
 
+def shift_arrow(shift: int) -> tuple[str, str]:
+    """A rank shift as readers see it, and its direction: ('▲ 3', 'up'), ('▼ 2', 'down'),
+    ('—', '') for none."""
+    if shift > 0:
+        return f"▲ {shift}", "up"
+    if shift < 0:
+        return f"▼ {-shift}", "down"
+    return "—", ""
+
+
 # column headers of the tables offered for download (Russian, English); node codes
 # (indicators, directions, the index) are labelled with their names by the caller
 COLUMNS: dict[str, tuple[str, str]] = {

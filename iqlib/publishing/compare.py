@@ -29,7 +29,7 @@ from iqlib.io.runfolder import RunFolder, escape_formulas
 from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import STATUS, column_label
+from iqlib.presentation.text import STATUS, column_label, shift_arrow
 
 MARKER = "comparison.csv"   # a folder holding this file may be replaced by a new comparison
 
@@ -194,11 +194,11 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
         rows = []
         for r in part.itertuples():
             shift = int(r.shift)
+            arrow, direction = shift_arrow(shift)
             ia, ib, delta = getattr(r, f"{index}_a"), getattr(r, f"{index}_b"), getattr(r, f"{index}_delta")
             city = _cell(r.city_ru, r.city_ru, href=where.city_href.format(r.city_id) if where.city_href else None)
             cells = [city, _cell(str(r.rank_a), r.rank_a, True), _cell(str(r.rank_b), r.rank_b, True),
-                     _cell(f"▲ {shift}" if shift > 0 else f"▼ {-shift}" if shift < 0 else "—", shift, True,
-                           "up" if shift > 0 else "down" if shift < 0 else ""),
+                     _cell(arrow, shift, True, direction),
                      _cell(fmt(ia, decimals, lang), ia, True), _cell(fmt(ib, decimals, lang), ib, True),
                      _cell(fmt(delta, decimals, lang), delta, True)]
             if children:

@@ -109,7 +109,7 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
         (staging / "assets" / name).write_text(content, encoding="utf-8")
     language = runs[0].language
     home = [{"href": f"{r.key}/index.html", "title": r.title, "cities": len(r.scores),
-             "comparison": f"{r.key}/comparison/index.html" if SiteRun(r, runs, staging / r.key).base_run else None}
+             "comparison": f"{r.key}/comparison/index.html" if base_of(r, runs) else None}
             for r in runs]
     _write(staging / "index.html", pages.render("home", language, "", title=pages.WORDS[language]["site"],
                                                 heading=pages.WORDS[language]["editions"], runs=home))
@@ -130,6 +130,13 @@ def cell(text: object, value: object, num: bool = False, href: str | None = None
 def _write(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
+
+
+def base_of(run: Run, runs: list[Run]) -> Run | None:
+    """For a scenario, the published run of the edition it extends (if there is one)."""
+    if run.params.extends is None:
+        return None
+    return next((o for o in runs if o.params.extends is None and o.params.edition_path == run.params.extends), None)
 
 
 def _int_or_blank(x: object) -> int | str:
@@ -155,18 +162,17 @@ class SiteRun:
         self.imputed = {(c, i): v for c, i, v in zip(missing["city_id"], missing["indicator"], missing["value"])}
         self.marked = set(missing["city_id"])
         # (city, direction) pairs without a single indicator value: their 0 is a gap, shown as one
-        self.empty = {(cid, d) for d in self.directions for cid in run.values.index
-                      if all(pd.isna(run.values.at[cid, k]) for k in self.meth.children(d) if k in run.values.columns)}
+        self.empty: set[tuple[str, str]] = set()
+        for d in self.directions:
+            kids = [k for k in self.meth.children(d) if k in run.values.columns]
+            none = run.values[kids].isna().all(axis=1) if kids else pd.Series(True, index=run.values.index)
+            self.empty |= {(cid, d) for cid in run.values.index[none.to_numpy()]}
         self.previous = next((o for o in runs if o.params.edition.scenario == self.p.edition.scenario
                               and o.params.edition.edition == self.p.edition.edition - 1), None)
 
     @property
     def base_run(self) -> Run | None:
-        """For a scenario, the published run of the edition it extends (if there is one)."""
-        if self.p.extends is None:
-            return None
-        return next((o for o in self.runs if o.params.extends is None and o.params.edition_path == self.p.extends),
-                    None)
+        return base_of(self.r, self.runs)
 
     # ----------------------------------------------------------------------- helpers
     def ctx(self, title: str, heading: str | None = None) -> dict:
