@@ -30,8 +30,8 @@ run: venv ## Run the demo edition into runs/<edition>/<scenario> (scratch, git-i
 publish: venv ## Re-publish outputs/<edition>/<scenario> (replaces the published run)
 	$(BIN)/iq run $(EDITION) --publish --force
 
-publish-all: venv ## Re-publish every published run (editions 2018–2020 and the 2019 scenarios)
-	for p in params/editions/2018.yaml params/editions/2019.yaml params/editions/2020.yaml \
+publish-all: venv ## Re-publish every published run (editions 2018–2021 and the 2019 scenarios)
+	for p in params/editions/2018.yaml params/editions/2019.yaml params/editions/2020.yaml params/editions/2021.yaml \
 	         params/scenarios/reference_bounds.yaml; do $(BIN)/iq run $$p --publish --force || exit 1; done
 
 site: venv ## Build the static site of every published run into site/ (open site/index.html)
@@ -49,7 +49,7 @@ lint: venv ## Static checks: ruff, the layer contract (import-linter), mypy
 	$(BIN)/mypy
 
 check: lint ## Fast inner loop (under 30 s): static checks, unit and property tests (no notebook runs)
-	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "not e2e"
+	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "not e2e and not slow"
 
 browser: ## Install Debian's chromium and chromium-driver for the site's browser tests (apt, as root)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \

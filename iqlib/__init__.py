@@ -15,7 +15,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
 * ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
   ``runfolder`` (the run folder: reading, writing, the write guard, figures),
-  ``template``, ``demo``, ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
+  ``template``, ``demo`` (the synthetic generator), ``calibrate`` (steers it to the published
+  figures), ``reference`` (official figures beside a run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
 * ``presentation`` — ``text`` (the language of a run), ``method_words`` (method choices
   in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
   site), ``svg`` (its inline charts);

@@ -17,7 +17,7 @@ import pandas as pd
 from iqlib.analysis import audit, diagnostics, sensitivity, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.core import aggregate, engine, ranking, roster
-from iqlib.io import inputs
+from iqlib.io import inputs, reference
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts, tables
 from iqlib.presentation.text import text
@@ -231,6 +231,31 @@ def regions(params: Params, run: RunFolder) -> pd.DataFrame:
     if params.methodology.regions is not None:
         run.write_csv("regions.csv", table, float_format=f"%.{params.methodology.scoring.decimals}f")
     return table
+
+
+@dataclass
+class Official:
+    cities: pd.DataFrame       # each published city: official place and score beside this calculation's
+    average: pd.DataFrame      # the official national average beside this calculation's
+    conflicts: pd.DataFrame    # published facts of the year that contradict others, and the resolution
+
+
+def official(params: Params, run: RunFolder) -> Official | None:
+    """The data year's official figures (the edition's ``inputs.published_results``) beside
+    this calculation, written to results/official.csv, results/official_average.csv and
+    results/official_conflicts.csv; None when the edition names none."""
+    cities = run.read_csv("cities.csv")
+    published = reference.read_published(params, cities)
+    if published is None:
+        return None
+    scores = run.read_csv("scores.csv")
+    code, decimals = params.methodology.framework.index_code, params.methodology.scoring.decimals
+    out = Official(reference.official_table(published, scores, code),
+                   reference.national_average(published, scores, code, decimals), published.conflicts)
+    run.write_csv("official.csv", out.cities, float_format=f"%.{decimals}f")
+    run.write_csv("official_average.csv", out.average, float_format=f"%.{decimals}f")
+    run.write_csv("official_conflicts.csv", out.conflicts)
+    return out
 
 
 def profile_chart(params: Params, run: RunFolder, out: Normalised) -> str:

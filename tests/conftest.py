@@ -41,6 +41,8 @@ def make_project_copy(dest: Path) -> Path:
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "e2e: runs the iq command or the notebooks in other processes (iq run, "
                                        "iq validate, nbval, iq verify); left out of `make check`")
+    config.addinivalue_line("markers", "slow: in-process but several seconds each (the demo calibration); "
+                                       "left out of `make check`")
 
 
 # the longest end-to-end tests, longest first; the second and third may not need the fixture run

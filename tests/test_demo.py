@@ -1,4 +1,4 @@
-"""The synthetic demo data of the three editions: reproducible from seeds, labelled
+"""The synthetic demo data of the four editions: reproducible from seeds, labelled
 synthetic, realistic in shape, and the rosters in the published groups."""
 
 import numpy as np
@@ -8,18 +8,19 @@ from conftest import ROOT
 
 from iqlib.config.params import load_params
 from iqlib.core import engine
-from iqlib.io import demo, inputs
+from iqlib.io import calibrate, demo, inputs
 
-EDITIONS = {year: ROOT / "params" / "editions" / f"{year}.yaml" for year in (2018, 2019, 2020)}
+EDITIONS = {year: ROOT / "params" / "editions" / f"{year}.yaml" for year in (2018, 2019, 2020, 2021)}
 REFERENCE_ROSTER = ROOT / "tests" / "fixtures" / "reference" / "iq2018_roster.csv"
 SHARED_ROSTER = ROOT.parent / "shared" / "reference" / "iq2018_roster.csv"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year", EDITIONS)
 def test_committed_demo_values_regenerate_byte_for_byte(tmp_path, year):
     params = load_params(EDITIONS[year])
     cities, _ = inputs.load_cities(params)
-    frame = demo.generate(cities, params.methodology, params.edition.seed, params.edition.data_year)
+    frame = calibrate.demo_values(params, cities)     # what `iq demo-data` writes: calibrated
     out = tmp_path / "values.csv"
     demo.write_values(frame, out, params.edition.seed, params.methodology)
     assert out.read_bytes() == params.input_paths["values"].read_bytes()
@@ -43,6 +44,7 @@ def test_rosters_hold_the_published_cities_and_group_sizes():
     assert sizes[2018] == [15, 63, 93, 20]
     assert sum(sizes[2019]) == 203
     assert sizes[2020] == [16, 65, 92, 30]
+    assert sizes[2021] == [16, 63, 94, 30]                 # 63 and 94 published; 16 and 30 reconstructed
     # the published 2018 list (city and group, in list order), committed as a fixture so that
     # this check runs in every clone; a copy of two columns of ../shared/reference
     ref = pd.read_csv(REFERENCE_ROSTER, comment="#")
@@ -83,7 +85,7 @@ def test_missingness_trend_and_sub_criteria():
         means[year] = v["I05"].mean()
         shares[year] = v["I01"].dropna()
     # cities digitalise: shares rise year on year; presence from sub-criteria earns partial credit
-    assert means[2018] < means[2019] < means[2020]
+    assert means[2018] < means[2019] < means[2020] < means[2021]
     assert ((shares[2019] > 0) & (shares[2019] < 1)).any()
     raw = pd.read_csv(ROOT / "data/demo/2019/values.csv", comment="#", dtype=str, keep_default_na=False)
     assert set(raw["I01_1"]) <= {"да", "нет", ""} and "I01" not in raw.columns
@@ -94,7 +96,7 @@ def test_latent_maturity_is_stable_across_editions_and_correlates_indicators():
     # never on the edition or on the rest of the roster: a city keeps it from year to year
     rosters = {year: inputs.load_cities(load_params(path))[0] for year, path in EDITIONS.items()}
     mat = {year: pd.Series(demo.maturity(c), index=c["city_id"]) for year, c in rosters.items()}
-    for a, b in [(2018, 2019), (2018, 2020), (2019, 2020)]:
+    for a, b in [(2018, 2019), (2018, 2020), (2019, 2020), (2020, 2021)]:
         common = mat[a].index.intersection(mat[b].index)
         assert len(common) >= 191, (a, b)                  # the 191 cities of 2018 are in every edition
         assert (mat[a][common] == mat[b][common]).all(), (a, b)

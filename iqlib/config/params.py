@@ -269,6 +269,11 @@ class Group(Strict):
 class Inputs(Strict):
     cities: str
     values: str
+    published_results: str | None = Field(None, description="official (data year, group, rank, city, score) "
+                                          "figures shown beside the computed ones (data/reference/)")
+    published_averages: str | None = Field(None, description="official national averages by data year")
+    published_conflicts: str | None = Field(None, description="published facts that contradict each other, "
+                                            "with both sources and how the calculation resolves them")
 
 
 class Edition(Strict):
@@ -286,6 +291,10 @@ class Edition(Strict):
     base_edition: str | None = Field(None, description="edition whose data fixes goalposts "
                                      "(upper: base_group_max); default: this edition")
     groups: list[Group] = Field(min_length=1)
+    published_groups: dict[str, str] = Field(default_factory=dict, description="group code of the "
+                                             "published figures → this edition's group code (e.g. adm_centres: lt100k)")
+    demo_average: float | None = Field(None, ge=0, description="synthetic editions only: the national average "
+                                       "the demo generator aims at when none is published for the year")
     stage_timeout_seconds: int = Field(600, gt=0, le=86_400, description="at most a day")
     uncertainty: Uncertainty | None = Field(None, description="uncertainty and sensitivity analysis "
                                             "of the ranks (run by the rank stage)")
@@ -303,6 +312,19 @@ class Edition(Strict):
             raise ValueError(f"the last group ({groups[-1].code}) must start at min_population 0 "
                              f"so that every city has a group, not {groups[-1].min_population}")
         return groups
+
+    @model_validator(mode="after")
+    def _published(self) -> Edition:
+        codes = [g.code for g in self.groups]
+        for published, ours in self.published_groups.items():
+            if ours not in codes:
+                raise ValueError(f"published_groups: {published} → {ours!r}: not a group of this edition "
+                                 f"(expected one of {', '.join(codes)})")
+        if self.published_groups and not self.inputs.published_results:
+            raise ValueError("published_groups needs inputs.published_results (the file whose codes it maps)")
+        if self.demo_average is not None and not self.synthetic:
+            raise ValueError("demo_average is for synthetic editions only (it steers the demo generator)")
+        return self
 
 
 class Scenario(Strict):
@@ -336,7 +358,7 @@ class Params:
 
     @property
     def input_paths(self) -> dict[str, Path]:
-        return {k: resolve(v) for k, v in self.edition.inputs.model_dump().items()}
+        return {k: resolve(v) for k, v in self.edition.inputs.model_dump().items() if v is not None}
 
     @property
     def group_codes(self) -> list[str]:

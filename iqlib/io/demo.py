@@ -7,7 +7,8 @@ edition to the next, while each edition's seed draws that year's noise and missi
 every year adds ``TREND`` to the signal (cities digitalise: presence and shares rise,
 crimes and accidents fall). Presence indicators with questionnaire sub-criteria are written
 as yes/no answers (да/нет) per sub-criterion, which the methodology turns into the share
-met. Missing values: ``MISSING_RATE`` of the values (more in cities below 100 000).
+met. Missing values: about ``MISSING_RATE`` of the values (more in cities below 100 000 and
+in less mature ones).
 
 To extend, add a kind to ``_DRAW`` or a code to ``TYPICAL`` — the draw order (indicators
 in methodology order, cities in roster order) is what keeps a seed's output stable.
@@ -85,12 +86,15 @@ _DRAW = {"presence": _presence, "share": _share, "percent": _percent,
          "rate_per_10k": _per_unit, "density_per_km2": _per_unit}
 
 
-def generate(cities: pd.DataFrame, methodology: Methodology, seed: int, data_year: int = BASE_YEAR) -> pd.DataFrame:
+def generate(cities: pd.DataFrame, methodology: Methodology, seed: int, data_year: int = BASE_YEAR,
+             boost: np.ndarray | None = None) -> pd.DataFrame:
     """Synthetic values: one row per city (``city_id``), one column per indicator, or per
-    questionnaire sub-criterion (да/нет) for presence indicators derived from sub-criteria."""
+    questionnaire sub-criterion (да/нет) for presence indicators derived from sub-criteria.
+    ``boost`` (per city) is added to the latent maturity; every random draw stays the same,
+    so a city's values move smoothly with it (the calibration's lever)."""
     panel = np.random.default_rng(PANEL_SEED)
     rng = np.random.default_rng(seed)
-    m = maturity(cities)
+    m = maturity(cities) + (0.0 if boost is None else boost)
     size = _size(cities)
     small = cities["population"].to_numpy() < 100_000
     n = len(cities)
@@ -99,7 +103,8 @@ def generate(cities: pd.DataFrame, methodology: Methodology, seed: int, data_yea
     for ind in methodology.indicators:
         loading, intercept = panel.uniform(0.5, 1.2), panel.normal(0.0, 0.8)
         signal = intercept + ind.polarity * (loading * m + trend) + rng.normal(0.0, 0.7, n)
-        p_missing = np.where(small, MISSING_RATE * SMALL_CITY_MISSING, MISSING_RATE)
+        # mature cities leave fewer gaps (the factor averages about 1 over the roster)
+        p_missing = np.where(small, MISSING_RATE * SMALL_CITY_MISSING, MISSING_RATE) * 2 * _sigmoid(-m)
         sub = getattr(ind.derive, "subcriteria", None)
         if ind.kind == "presence" and sub:
             unanswered = rng.uniform(size=n) < p_missing   # the whole block left empty
@@ -127,11 +132,13 @@ def write_values(frame: pd.DataFrame, path: Path, seed: int, methodology: Method
 
 
 def make_demo_values(params: Params) -> Path:
-    """Regenerate the values file of a synthetic edition from its roster and seed."""
+    """Regenerate the values file of a synthetic edition from its roster and seed,
+    calibrated to the edition's published figures when it names them."""
+    from iqlib.io import calibrate
     from iqlib.io.inputs import load_cities
 
     cities, _ = load_cities(params)
-    frame = generate(cities, params.methodology, params.edition.seed, params.edition.data_year)
+    frame = calibrate.demo_values(params, cities)
     path = params.input_paths["values"]
     write_values(frame, path, params.edition.seed, params.methodology)
     return path

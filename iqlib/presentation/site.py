@@ -42,6 +42,13 @@ WORDS: dict[str, dict[str, str]] = {
         "choice": "Решение", "how": "Как считается", "node_reconstructed": "реконструировано",
         "assignment_inferred": "направление выведено, не подтверждено",
         "regions": "Регионы", "best_city": "Лучший город",
+        "official": "Официальные данные и этот расчёт",
+        "official_note": "Места и баллы, опубликованные за этот год данных, рядом с этим расчётом: совпадает {matched} из "
+                         "{total} опубликованных цифр. Официальные цифры — справка, на баллы они не влияют.",
+        "official_average": "Средний IQ (официально)", "calc_average": "Средний IQ (этот расчёт)",
+        "official_rank": "Место (офиц.)", "official_score": "Балл (офиц.)", "calc_rank": "Место (расчёт)",
+        "calc_score": "Балл (расчёт)", "match": "Совпадает", "how_published": "Как опубликовано (источник)",
+        "conflicts": "Противоречия в опубликованных данных", "no_official_average": "Официальный средний IQ за этот год не опубликован.",
         "regions_note": "Субъекты РФ по баллам своих городов ({rule}); первые десять из {count} (все — в загрузках, "
                         "таблица «Регионы»).",
         "compare": "Сравнение расчётов", "run_a": "Расчёт А", "run_b": "Расчёт Б", "side_a": "А", "side_b": "Б",
@@ -91,6 +98,13 @@ WORDS: dict[str, dict[str, str]] = {
         "choice": "Choice", "how": "How it is computed", "node_reconstructed": "reconstructed",
         "assignment_inferred": "direction inferred, not confirmed",
         "regions": "Regions", "best_city": "Best city",
+        "official": "Official figures and this calculation",
+        "official_note": "Places and scores published for this data year beside this calculation: {matched} of {total} "
+                         "published figures match. The official figures are context; they do not enter the scores.",
+        "official_average": "Average (official)", "calc_average": "Average (this calculation)",
+        "official_rank": "Rank (official)", "official_score": "Score (official)", "calc_rank": "Rank (calculation)",
+        "calc_score": "Score (calculation)", "match": "Matches", "how_published": "How published (source)",
+        "conflicts": "Conflicts among the published figures", "no_official_average": "No official average was published for this year.",
         "regions_note": "Regions by the scores of their cities ({rule}); the first ten of {count} (all in the "
                         "downloads, table 'Regions').",
         "compare": "Comparison of two runs", "run_a": "Run A", "run_b": "Run B", "side_a": "A", "side_b": "B",
@@ -218,6 +232,20 @@ EDITION = """{% extends "base" %}{% block content %}
 <td class="num">{{ r.value }}</td><td>{{ r.best }}</td></tr>{% endfor %}
 </tbody></table>
 {{ regions.chart | safe }}{% endif %}
+{% if official %}<h2 id="official">{{ w.official }}</h2>
+<p>{{ w.official_note.format(matched=official.matched, total=official.total) }}</p>
+<div class="kpi"><div>{{ w.official_average }}<b>{{ official.average_official }}</b></div>
+<div>{{ w.calc_average }}<b>{{ official.average }}</b></div></div>
+{% if official.average_note %}<p>{{ official.average_note }}</p>{% endif %}
+<div class="wide"><table><thead><tr><th>{{ w.group }}</th><th class="num">{{ w.official_rank }}</th><th>{{ w.city }}</th>
+<th class="num">{{ w.official_score }}</th><th class="num">{{ w.calc_rank }}</th><th class="num">{{ w.calc_score }}</th>
+<th>{{ w.match }}</th><th>{{ w.how_published }}</th></tr></thead><tbody>
+{% for r in official.rows %}<tr><td>{{ r.group }}</td><td class="num">{{ r.official_rank }}</td><td><a href="{{ r.href }}">{{ r.city }}</a></td>
+<td class="num">{{ r.official_score }}</td><td class="num">{{ r.rank }}</td><td class="num">{{ r.score }}</td>
+<td>{{ r.match }}</td><td><a href="{{ r.source }}" rel="noopener">{{ r.flag }}</a></td></tr>{% endfor %}
+</tbody></table></div>
+{% if official.conflicts %}<h3>{{ w.conflicts }}</h3><ul>{% for c in official.conflicts %}<li>{{ c }}</li>{% endfor %}</ul>{% endif %}
+{% endif %}
 <h2>{{ w.downloads }}</h2>
 <ul><li><a href="{{ downloads.xlsx }}">{{ w.xlsx }}</a></li>
 <li>{{ w.csv_excel }}: {% for d in downloads.excel %}<a href="{{ d.href }}">{{ d.name }}</a>{% if not loop.last %}, {% endif %}{% endfor %}</li>

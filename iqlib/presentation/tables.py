@@ -7,6 +7,7 @@ import functools
 import numbers
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from iqlib.core import ranking, roster
 from iqlib.core.registry import describe
 from iqlib.presentation import method_words as words
 from iqlib.presentation.method_words import method_words
-from iqlib.presentation.text import column_label, flag_words, input_name, level_word, number, text
+from iqlib.presentation.text import PUBLISHED_FLAGS, column_label, flag_words, input_name, level_word, number, text
 
 
 def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2,
@@ -232,6 +233,8 @@ def value_words(params: Params, column: str, value: str | bool | np.bool_) -> st
         return method_words(params, "aggregation", value)
     if column == "weights" and value in words.METHODS["weights"]:
         return method_words(params, "weights", value)
+    if column == "flag" and value in PUBLISHED_FLAGS:
+        return PUBLISHED_FLAGS[value][0 if ru else 1]
     if column == "nonpositive":
         return words.OPTION_VALUES.get(("nonpositive", value), words.VALUES.get(value, (value, value)))[0 if ru else 1]
     return value
@@ -247,6 +250,17 @@ def in_words(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
             out[column] = series.map(lambda v, c=column: value_words(params, c, v)
                                      if isinstance(v, (str, bool, np.bool_)) else v)
     return out
+
+
+def official(official: Any, params: Params) -> list[Table | str]:
+    """What the report shows of ``stages.official``: the national averages, each published
+    city beside this calculation, and the year's conflicts among published facts; a line
+    saying so when the edition names no official figures."""
+    if official is None:
+        return [text(params, "no_official")]
+    return [show(official.average.drop(columns=["source"]), params),
+            show(official.cities.drop(columns=["city_id", "source"]), params),
+            show(official.conflicts[["conflict", "resolution"]], params)]
 
 
 def robustness_inputs(params: Params, inputs: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "manifest": "Манифест запуска (параметры, хеши входных файлов, версии пакетов)",
         "top": "Лидеры групп",
         "none": "Нет.",
+        "no_official": "Издание не называет официальных данных (ключ inputs.published_results).",
         "banner": "Издание {edition}, сценарий «{scenario}», методика {method}.",
         "edition_line": "{method}. Издание {edition}, сценарий «{scenario}».",
         "warning": "ВНИМАНИЕ: синтетические демонстрационные данные, не официальные значения.",
@@ -62,6 +63,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "manifest": "Run manifest (parameters, input hashes, package versions)",
         "top": "Group leaders",
         "none": "None.",
+        "no_official": "The edition names no official figures (key inputs.published_results).",
         "banner": "Edition {edition}, scenario '{scenario}', methodology {method}.",
         "edition_line": "{method}. Edition {edition}, scenario '{scenario}'.",
         "warning": "WARNING: synthetic demonstration data, not official values.",
@@ -202,6 +204,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "name": ("Название", "Name"), "share_pct": ("Доля в индексе, %", "Share of the index, %"),
     "width": ("Ширина интервала", "Interval width"), "key": ("Поле", "Field"),
     "rank": ("Место", "Rank"), "region": ("Субъект РФ", "Region"), "best_city": ("Лучший город", "Best city"),
+    # official figures beside this calculation
+    "official_rank": ("Место (официально)", "Rank (official)"), "official_score": ("Балл (официально)", "Score (official)"),
+    "score": ("Балл (этот расчёт)", "Score (this calculation)"), "rank_matches": ("Место совпадает", "Rank matches"),
+    "score_matches": ("Балл совпадает", "Score matches"), "flag": ("Как опубликовано", "How published"),
+    "source": ("Источник", "Source"), "official_average": ("Средний IQ (официально)", "Average (official)"),
+    "average": ("Средний IQ (этот расчёт)", "Average (this calculation)"), "matches": ("Совпадает", "Matches"),
+    "official_growth_pct": ("Рост к базе 2018 г., % (официально)", "Growth on the 2018 base, % (official)"),
+    "conflict": ("Противоречие", "Conflict"), "resolution": ("Как решено", "Resolution"),
+    "fact_a": ("Факт А", "Fact A"), "source_a": ("Источник А", "Source A"), "fact_b": ("Факт Б", "Fact B"),
+    "source_b": ("Источник Б", "Source B"),
     # comparisons of two runs (A and B)
     "group_a": ("Группа в А", "Group in A"), "group_b": ("Группа в Б", "Group in B"),
     "rank_a": ("Место в А", "Rank in A"), "rank_b": ("Место в Б", "Rank in B"),
@@ -218,6 +230,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
 TABLES: dict[str, tuple[str, str]] = {
     "scores": ("Рейтинг", "Ranking"), "group_summary": ("Итоги по группам", "Summary by group"),
     "regions": ("Регионы", "Regions"),
+    "official": ("Официальные данные и этот расчёт", "Official figures and this calculation"),
+    "official_average": ("Средний IQ: официально и в этом расчёте", "National average: official and this calculation"),
+    "official_conflicts": ("Противоречия в опубликованных данных", "Conflicts among the published figures"),
     "uncertainty": ("Интервалы мест", "Rank intervals"), "uncertainty_inputs": ("Что варьируется в анализе неопределённости",
                                                                                "Inputs of the uncertainty analysis"),
     "sensitivity": ("Индексы Соболя", "Sobol indices"),
@@ -247,6 +262,13 @@ def table_name(params: Params, name: str) -> str:
     """A results table's name for readers ('scores' → 'Рейтинг'); an unknown one as it is."""
     return TABLES.get(name, (name, name))[0 if params.language == "ru" else 1]
 
+
+# how a published figure was found (data/reference/published_results.csv, column flag)
+PUBLISHED_FLAGS: dict[str, tuple[str, str]] = {
+    "C": ("названо в источнике", "stated in the source"),
+    "L": ("по порядку списка лучших", "from the order of a top-N list"),
+    "I": ("выведено", "inferred"),
+}
 
 # the status of a city in a comparison of two runs
 STATUS: dict[str, tuple[str, str]] = {

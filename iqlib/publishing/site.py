@@ -29,7 +29,7 @@ from iqlib.core.registry import describe
 from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import site as pages
-from iqlib.presentation import svg
+from iqlib.presentation import svg, tables
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
@@ -251,7 +251,34 @@ class SiteRun:
             comparison = "comparison/index.html"
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
                                                      notebooks=notebooks, comparison=comparison, regions=self._regions(),
+                                                     official=self._official(),
                                                      **self.ctx(self.r.title)))
+
+    def _official(self) -> dict | None:
+        """Each published place and score of the data year beside this calculation
+        (results/official*.csv), the national averages and the year's conflicts."""
+        folder = RunFolder(self.r.folder)
+        if not folder.has("official.csv"):
+            return None
+        table = folder.read_csv("official.csv")
+        average = folder.read_csv("official_average.csv").iloc[0]
+        conflicts = folder.read_csv("official_conflicts.csv")
+        yes, no = ("да", "нет") if self.lang == "ru" else ("yes", "no")
+        rows, matched, total = [], 0, 0
+        for _, r in table.iterrows():
+            checks = [r["rank_matches"]] + ([] if pd.isna(r["score_matches"]) else [r["score_matches"]])
+            matched, total = matched + sum(bool(c) for c in checks), total + len(checks)
+            rows.append({"group": self.p.group_name(r["group"]), "official_rank": self.rank(r["official_rank"]),
+                         "city": r["city_ru"], "href": f"city/{r['city_id']}.html",
+                         "official_score": self.num(r["official_score"]), "rank": self.rank(r["rank"]),
+                         "score": self.num(r["score"]), "match": yes if all(bool(c) for c in checks) else no,
+                         "flag": tables.value_words(self.p, "flag", r["flag"]), "source": r["source"]})
+        note = self.w["no_official_average"]
+        if pd.notna(average["official_average"]):      # the national average is a published figure too
+            note, matched, total = "", matched + bool(average["matches"]), total + 1
+        return {"rows": rows, "matched": matched, "total": total, "average_official": self.num(average["official_average"]),
+                "average": self.num(average["average"]), "average_note": note,
+                "conflicts": [f"{c['conflict']} {c['resolution']}" for _, c in conflicts.iterrows()]}
 
     def _regions(self) -> dict | None:
         """The ten first regions of results/regions.csv and a chart of the fifteen first."""
