@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 EDITION ?= params/editions/2019.yaml
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run publish publish-all site screenshots templates lint browser check test bench lab demo-data validate constraints clean
+.PHONY: help venv run publish publish-all series site screenshots templates lint browser check test bench lab demo-data validate constraints clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,9 +30,13 @@ run: venv ## Run the demo edition into runs/<edition>/<scenario> (scratch, git-i
 publish: venv ## Re-publish outputs/<edition>/<scenario> (replaces the published run)
 	$(BIN)/iq run $(EDITION) --publish --force
 
-publish-all: venv ## Re-publish every published run (editions 2018–2021 and the 2019 scenarios)
+publish-all: venv ## Re-publish every published run (editions 2018–2021, the 2019 scenarios, the series)
 	for p in params/editions/2018.yaml params/editions/2019.yaml params/editions/2020.yaml params/editions/2021.yaml \
 	         params/scenarios/reference_bounds.yaml; do $(BIN)/iq run $$p --publish --force || exit 1; done
+	$(BIN)/iq series params/series/iq_v1.yaml --publish --force
+
+series: venv ## The series across the published editions into runs/series/<name> (SERIES=params/series/iq_v1.yaml)
+	$(BIN)/iq series $(or $(SERIES),params/series/iq_v1.yaml) --force
 
 site: venv ## Build the static site of every published run into site/ (open site/index.html)
 	$(BIN)/iq site

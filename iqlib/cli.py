@@ -103,6 +103,17 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _series(args: argparse.Namespace) -> int:
+    from iqlib.publishing import series
+
+    t0 = time.perf_counter()
+    dest = series.run(args.series, publish=args.publish, out=args.out, force=args.force)
+    print(f"done in {time.perf_counter() - t0:.1f} s")
+    print(f"Series folder: {display(dest)}")
+    print(f"Page: {display(dest / 'index.html')}")
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -157,6 +168,13 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="compare runs of different frameworks (the index only)")
     c.add_argument("--language", choices=["ru", "en"], help="language of the page and tables (default: B's)")
     c.set_defaults(func=_compare)
+    e = sub.add_parser("series", help="the index across published editions: averages against the official series, "
+                                      "growth, city changes, fixed goalposts (runs notebooks/series.ipynb)")
+    e.add_argument("series", help="series YAML, e.g. params/series/iq_v1.yaml")
+    e.add_argument("--out", help="folder (default runs/series/<name>, or outputs/series/<name> with --publish)")
+    e.add_argument("--publish", action="store_true", help="write to outputs/series/<name>")
+    e.add_argument("--force", action="store_true", help="replace an existing folder")
+    e.set_defaults(func=_series)
     return p
 
 

@@ -553,3 +553,44 @@ def check_uncertainty_levels(u: Uncertainty, meth: Methodology, where: str) -> N
         if level not in aggregating:
             raise UserError(f"{where}: key 'uncertainty.aggregation.{level}': not an aggregating level; "
                             f"levels: {', '.join(aggregating)}")
+
+
+# --------------------------------------------------------------------------- series
+class SeriesEdition(Strict):
+    params: str = Field(description="the edition's params file")
+    run: str = Field(description="its published run folder (outputs/<edition>/<scenario>)")
+
+
+class Series(Strict):
+    """The index across editions (``iq series``): published runs on one line."""
+
+    series: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title_ru: str
+    title_en: str
+    language: Literal["ru", "en"] = "ru"
+    synthetic: bool
+    editions: list[SeriesEdition] = Field(min_length=2)
+    base_year: int = Field(description="growth is measured against this edition's average")
+    goalposts: str = Field(description="a scenario file whose normalisation and base_edition score every edition "
+                                       "against fixed goalposts (comparable across years)")
+    official_averages: str
+    conflicts: str | None = None
+    target_growth_pct: float | None = None
+    target_year: int | None = None
+    methods_differ: Literal["refuse", "show"] = Field(
+        "refuse", description="runs of different method versions: refuse (default), or show them as separate lines")
+
+
+def load_series(series_file: str | Path) -> Series:
+    """A validated series YAML; every file it names must exist."""
+    path = resolve(series_file)
+    series = _validated(Series, read_yaml(path), display(path))
+    for key, value in [("goalposts", series.goalposts), ("official_averages", series.official_averages),
+                       ("conflicts", series.conflicts)] + \
+            [(f"editions[{i}].params", e.params) for i, e in enumerate(series.editions)]:
+        if value is not None and not resolve(value).is_file():
+            raise UserError(f"{display(path)}: key {key!r}: file not found: {value}")
+    for i, e in enumerate(series.editions):
+        if not (resolve(e.run) / "manifest.json").is_file():
+            raise UserError(f"{display(path)}: key 'editions[{i}].run': not a run folder (no manifest.json): {e.run}")
+    return series

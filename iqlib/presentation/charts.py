@@ -251,3 +251,39 @@ def formula_svg(tex: str, size: float = 13.0) -> str:
     svg = re.sub(r'^<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg)    # sized in em below
     size_em = f"height:{height / size:.2f}em;width:{width / size:.2f}em;vertical-align:-{depth / size:.2f}em"
     return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(tex)}" style="{size_em}" ', 1)
+
+
+def series_lines(lines: list[tuple[str, list, list]], title: str, ylabel: str, language: str,
+                 target: tuple[str, int, float] | None = None, synthetic: bool = True) -> Figure:
+    """Values by year, one line per series (missing years left as gaps, never drawn as 0),
+    each point labelled with its value; ``target``: (label, year, value) drawn as a marker."""
+    plt, _ = _charting()
+    setup_matplotlib()
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    colours = palette(len(lines) + 1)
+    years: set[int] = set()
+    for (label, xs, ys), colour in zip(lines, colours):
+        y = np.array([np.nan if v is None else float(v) for v in ys])
+        ok = np.isfinite(y)
+        ax.plot(np.array(xs)[ok], y[ok], marker="o", color=colour, label=label)
+        for x, v in zip(np.array(xs)[ok], y[ok]):
+            ax.annotate(number(float(v), 2, language), (x, v), textcoords="offset points", xytext=(0, 6),
+                        ha="center", fontsize=8, color=colour)
+        years |= {int(x) for x in np.array(xs)[ok]}
+    if target is not None:
+        label, year, value = target
+        ax.scatter([year], [value], marker="*", s=160, color=colours[-1], label=label, zorder=3)
+        years.add(int(year))
+    ax.set_xticks(sorted(years))
+    ax.set_xticklabels([str(y) for y in sorted(years)])
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
+    ax.yaxis.set_major_formatter(lambda v, _: number(v, 0, language))
+    handles, _ = ax.get_legend_handles_labels()
+    fig.legend(handles=handles, loc="outside upper left", ncol=2, fontsize=8, frameon=False, title=title,
+               alignment="left", title_fontproperties={"weight": "bold", "size": 12})
+    if synthetic:
+        note = ("Синтетические демонстрационные данные — не официальные значения" if language == "ru"
+                else "Synthetic demonstration data — not official values")
+        fig.supxlabel(note, color="#b00020", fontsize=10, x=0.01, ha="left")
+    return fig

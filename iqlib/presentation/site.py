@@ -43,6 +43,17 @@ WORDS: dict[str, dict[str, str]] = {
         "assignment_inferred": "направление выведено, не подтверждено",
         "regions": "Регионы", "best_city": "Лучший город",
         "official": "Официальные данные и этот расчёт",
+        "series_intro": "Средний IQ всех городов, рост к базовому {base} году и изменения городов от издания к изданию "
+                        "по опубликованным расчётам каждого издания (методика {methods}).",
+        "series_averages": "Средний IQ: официально и в этом расчёте", "year": "Год",
+        "official_growth": "Рост к {base} г., % (офиц.)", "calc_growth": "Рост к {base} г., % (расчёт)",
+        "fixed_average": "Средний IQ, фиксированные границы", "fixed_growth": "Рост к {base} г., %, фикс. границы",
+        "series_note": "Мин–макс внутри группы каждого года — подвижная шкала: балл города зависит от лучшего и худшего "
+                       "города группы в этом году, и рост среднего отчасти отражает шкалу. Фиксированные границы "
+                       "(от данных базового года) — одна шкала на все годы: их рост — реальное улучшение показателей. "
+                       "Годы без издания — только официальная справка.",
+        "series_groups": "Средний IQ по группам", "series_notebook": "Все таблицы ряда (изменения городов, лидеры роста "
+                        "и падения, вошедшие и выбывшие города, смена групп, регионы) — в исполненном блокноте:",
         "official_note": "Места и баллы, опубликованные за этот год данных, рядом с этим расчётом: совпадает {matched} из "
                          "{total} опубликованных цифр. Официальные цифры — справка, на баллы они не влияют.",
         "official_average": "Средний IQ (официально)", "calc_average": "Средний IQ (этот расчёт)",
@@ -99,6 +110,17 @@ WORDS: dict[str, dict[str, str]] = {
         "assignment_inferred": "direction inferred, not confirmed",
         "regions": "Regions", "best_city": "Best city",
         "official": "Official figures and this calculation",
+        "series_intro": "The national average, its growth on the base year {base}, and the cities' changes from "
+                        "edition to edition, from each edition's published calculation (method {methods}).",
+        "series_averages": "National average: official and this calculation", "year": "Year",
+        "official_growth": "Growth on {base}, % (official)", "calc_growth": "Growth on {base}, % (calculation)",
+        "fixed_average": "Average, fixed goalposts", "fixed_growth": "Growth on {base}, %, fixed goalposts",
+        "series_note": "Min–max within each year's group is a moving scale: a city's score depends on that year's best "
+                       "and worst city of its group, so part of the growth is the scale. Fixed goalposts (from the base "
+                       "year's data) are one scale for every year: their growth is real improvement. Years without an "
+                       "edition are official context only.",
+        "series_groups": "Average by group", "series_notebook": "Every table of the series (city changes, biggest "
+                        "climbers and fallers, cities entering and leaving, group changes, regions) is in the executed notebook:",
         "official_note": "Places and scores published for this data year beside this calculation: {matched} of {total} "
                          "published figures match. The official figures are context; they do not enter the scores.",
         "official_average": "Average (official)", "calc_average": "Average (this calculation)",
@@ -343,8 +365,35 @@ COMPARE = """{% extends "base" %}{% block content %}
 <ul>{% for d in downloads %}<li><a href="{{ d.href }}">{{ d.text }}</a></li>{% endfor %}</ul>
 {% endblock %}"""
 
+SERIES = """{% extends "base" %}{% block content %}
+<p>{{ w.series_intro.format(base=base_year, methods=", ".join(methods)) }}</p>
+<h2>{{ w.series_averages }}</h2>
+<div class="wide"><table><thead><tr><th class="num">{{ w.year }}</th><th class="num">{{ w.cities }}</th>
+<th class="num">{{ w.official_average }}</th><th class="num">{{ w.calc_average }}</th>
+<th class="num">{{ w.official_growth.format(base=base_year) }}</th><th class="num">{{ w.calc_growth.format(base=base_year) }}</th>
+<th class="num">{{ w.fixed_average }}</th><th class="num">{{ w.fixed_growth.format(base=base_year) }}</th></tr></thead><tbody>
+{% for r in rows %}<tr><td class="num">{{ r.year }}</td><td class="num">{{ r.cities }}</td><td class="num">{{ r.official }}</td>
+<td class="num">{{ r.average }}</td><td class="num">{{ r.official_growth }}</td><td class="num">{{ r.growth }}</td>
+<td class="num">{{ r.fixed }}</td><td class="num">{{ r.growth_fixed }}</td></tr>{% endfor %}
+</tbody></table></div>
+<p>{{ w.series_note }}</p>
+{{ chart | safe }}
+<h2>{{ w.series_groups }}</h2>
+<table><thead><tr><th class="num">{{ w.year }}</th><th>{{ w.group }}</th><th class="num">{{ w.cities }}</th>
+<th class="num">{{ w.calc_average }}</th><th class="num">{{ w.fixed_average }}</th></tr></thead><tbody>
+{% for g in groups %}<tr><td class="num">{{ g.year }}</td><td>{{ g.group }}</td><td class="num">{{ g.cities }}</td>
+<td class="num">{{ g.average }}</td><td class="num">{{ g.fixed }}</td></tr>{% endfor %}
+</tbody></table>
+{% if conflicts %}<h2>{{ w.conflicts }}</h2><ul>{% for c in conflicts %}<li>{{ c }}</li>{% endfor %}</ul>{% endif %}
+<h2>{{ w.notebooks }}</h2>
+<p>{{ w.series_notebook }} <a href="html/series.html">{{ w.reader }}</a> · <a href="html/series-code.html">{{ w.auditor }}</a></p>
+<h2>{{ w.downloads }}</h2>
+<ul>{% for c in csvs %}<li><a href="results/{{ c }}">{{ c }}</a></li>{% endfor %}</ul>
+{% endblock %}"""
+
 _ENV = Environment(loader=DictLoader({"base": BASE, "home": HOME, "edition": EDITION, "group": GROUP, "city": CITY,
-                                      "method": METHOD, "robustness": ROBUSTNESS, "compare": COMPARE}),
+                                      "method": METHOD, "robustness": ROBUSTNESS, "compare": COMPARE,
+                                      "series": SERIES}),
                    autoescape=select_autoescape(default=True, default_for_string=True), undefined=StrictUndefined,
                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 

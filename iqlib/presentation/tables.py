@@ -18,7 +18,7 @@ from iqlib.core import ranking, roster
 from iqlib.core.registry import describe
 from iqlib.presentation import method_words as words
 from iqlib.presentation.method_words import method_words
-from iqlib.presentation.text import PUBLISHED_FLAGS, column_label, flag_words, input_name, level_word, number, text
+from iqlib.presentation.text import PUBLISHED_FLAGS, STATUS, column_label, flag_words, input_name, level_word, number, text
 
 
 def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2,
@@ -217,8 +217,10 @@ def value_words(params: Params, column: str, value: str | bool | np.bool_) -> st
     ru = params.language == "ru"
     if isinstance(value, (bool, np.bool_)):
         return ("да" if value else "нет") if ru else ("yes" if value else "no")
-    if column == "group" and value in params.group_codes:
+    if column in ("group", "group_from", "group_to") and value in params.group_codes:
         return params.group_name(value)
+    if column in ("status", "direction") and value in STATUS:
+        return STATUS[value][0 if ru else 1]
     if column == "group" and value == "all":
         return "Все города" if ru else "All cities"
     if column == "level":

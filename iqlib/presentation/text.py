@@ -211,6 +211,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "source": ("Источник", "Source"), "official_average": ("Средний IQ (официально)", "Average (official)"),
     "average": ("Средний IQ (этот расчёт)", "Average (this calculation)"), "matches": ("Совпадает", "Matches"),
     "official_growth_pct": ("Рост к базе 2018 г., % (официально)", "Growth on the 2018 base, % (official)"),
+    "year": ("Год", "Year"), "year_from": ("Год (было)", "Year (from)"), "year_to": ("Год (стало)", "Year (to)"),
+    "growth_pct": ("Рост к базовому году, % (расчёт)", "Growth on the base year, % (calculation)"),
+    "implied_base": ("База, следующая из офиц. цифр", "Base implied by the official figures"),
+    "average_fixed": ("Средний IQ, фикс. границы", "Average, fixed goalposts"),
+    "growth_fixed_pct": ("Рост, %, фикс. границы", "Growth, %, fixed goalposts"),
+    "direction": ("Направление", "Direction"), "rank_from": ("Место (было)", "Rank (from)"),
+    "rank_to": ("Место (стало)", "Rank (to)"), "group_from": ("Группа (было)", "Group (from)"),
+    "group_to": ("Группа (стало)", "Group (to)"), "score_from": ("Балл (было)", "Score (from)"),
+    "score_to": ("Балл (стало)", "Score (to)"), "delta": ("Изменение балла", "Score change"),
+    "delta_fixed": ("Реальное изменение (фикс. границы)", "Real change (fixed goalposts)"),
+    "delta_scale": ("Эффект подвижной шкалы", "Moving-scale effect"),
     "conflict": ("Противоречие", "Conflict"), "resolution": ("Как решено", "Resolution"),
     "fact_a": ("Факт А", "Fact A"), "source_a": ("Источник А", "Source A"), "fact_b": ("Факт Б", "Fact B"),
     "source_b": ("Источник Б", "Source B"),
@@ -275,6 +286,10 @@ STATUS: dict[str, tuple[str, str]] = {
     "both": ("в обоих расчётах", "in both runs"), "only_a": ("только в А", "only in A"),
     "only_b": ("только в Б", "only in B"), "group_changed": ("в другой группе", "in another group"),
     "unranked": ("без места в одном из расчётов", "unranked in one run"),
+    # a city from one edition to the next (the series)
+    "entered": ("вошёл в индекс", "entered the index"), "left": ("выбыл из индекса", "left the index"),
+    "changed_group": ("сменил группу", "changed group"), "same_group": ("в той же группе", "in the same group"),
+    "up": ("рост", "climbed"), "down": ("падение", "fell"),
 }
 
 

@@ -1,0 +1,261 @@
+"""``iq series``: the index across published editions, as a chained step of its own.
+
+``compute`` reads each edition's published run (scores, regions, the method it used),
+scores every edition again against fixed goalposts (the series' ``goalposts`` scenario,
+in memory) and builds the tables of ``iqlib.analysis.series``; ``build`` writes them and
+the charts into a folder (what ``notebooks/series.ipynb`` calls); ``run`` executes that
+notebook with papermill into a staging folder, adds the page and the manifest, and moves
+the whole folder into place (``outputs/series/<name>`` with ``--publish``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from iqlib.analysis import series as tables
+from iqlib.config.params import Params, Series, load_params, load_series
+from iqlib.config.paths import display, project_root, resolve
+from iqlib.config.yamlfile import read_yaml
+from iqlib.core.errors import UserError
+from iqlib.io.hashing import sha256
+from iqlib.io.runfolder import RunFolder
+from iqlib.presentation import charts
+from iqlib.presentation import site as pages
+from iqlib.presentation.site import fmt
+from iqlib.publishing import execute, notebook_html
+from iqlib.scenarios import scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+NOTEBOOK = "notebooks/series.ipynb"
+
+
+@dataclass
+class SeriesTables:
+    series: Series
+    methods: pd.DataFrame       # year, run, method id, method title
+    panel: pd.DataFrame
+    averages: pd.DataFrame
+    groups: pd.DataFrame
+    changes: pd.DataFrame
+    movers: pd.DataFrame
+    regions: pd.DataFrame
+    conflicts: pd.DataFrame
+    group_names: dict[str, str]
+    index_code: str
+    decimals: int
+
+
+def _manifest(run: Path) -> dict:
+    return json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _methods(s: Series) -> pd.DataFrame:
+    rows = []
+    for e in s.editions:
+        man = _manifest(resolve(e.run))
+        meth = man["params"]["resolved"]["methodology"]
+        if man.get("draft"):
+            raise UserError(f"{e.run}: a draft run cannot enter a series (run it without --draft)")
+        rows.append({"year": man["params"]["resolved"]["edition"]["data_year"], "run": e.run, "method": meth["id"],
+                     "levels": len(meth["levels"]), "max_score": meth["scoring"].get("max_score")})
+    frame = pd.DataFrame(rows)
+    if frame["year"].duplicated().any():
+        raise UserError(f"series {s.series}: two runs of the same data year: "
+                        f"{', '.join(frame.loc[frame['year'].duplicated(keep=False), 'run'])}")
+    if frame["method"].nunique() > 1 and s.methods_differ == "refuse":
+        listed = "; ".join(f"{r.run}: {r.method}" for r in frame.itertuples())
+        raise UserError(f"series {s.series}: the runs use different method versions ({listed}); their scores are "
+                        f"not on one scale. Set methods_differ: show to draw each method as its own line")
+    return frame.sort_values("year", kind="stable").reset_index(drop=True)
+
+
+def _fixed(s: Series, params_file: str) -> pd.Series:
+    """An edition's published-precision index against the series' fixed goalposts."""
+    gp = read_yaml(resolve(s.goalposts))
+    base = gp.get("edition", {}).get("base_edition")
+    computed = scenario(params_file, "fixed-goalposts", methodology=gp.get("methodology", {}),
+                        edition={"base_edition": base} if base else {}).compute()
+    code = load_params(params_file, check_inputs=False).methodology.framework.index_code
+    return computed.set_index("city_id")[code]
+
+
+def compute(series_file: str | Path) -> SeriesTables:
+    """Every table of the series from its published runs (nothing written)."""
+    s = load_series(series_file)
+    methods = _methods(s)
+    last = load_params(s.editions[-1].params, check_inputs=False)
+    code, decimals = last.methodology.framework.index_code, last.methodology.scoring.decimals
+    scores, fixed, regions = {}, {}, {}
+    for e in s.editions:
+        run = RunFolder(resolve(e.run))
+        year = int(_manifest(resolve(e.run))["params"]["resolved"]["edition"]["data_year"])
+        scores[year] = run.read_csv("scores.csv")
+        if run.has("regions.csv"):
+            regions[year] = run.read_csv("regions.csv")
+        fixed[year] = _fixed(s, e.params)
+    panel = tables.panel(scores, code, fixed)
+    official = pd.read_csv(resolve(s.official_averages))
+    groups = list(dict.fromkeys(g.code for e in s.editions for g in load_params(e.params, check_inputs=False).edition.groups))
+    names = {g.code: last.local(g, "name") for g in last.edition.groups}
+    changes = tables.changes(panel, decimals)
+    conflicts = pd.read_csv(resolve(s.conflicts)) if s.conflicts else pd.DataFrame()
+    return SeriesTables(s, methods, panel, tables.averages(panel, official, s.base_year, decimals),
+                        tables.group_averages(panel, groups, decimals), changes, tables.movers(changes, groups),
+                        tables.regions(regions, code), conflicts, names, code, decimals)
+
+
+def average_chart(t: SeriesTables) -> Figure:
+    """The national average by year: this calculation (min–max and fixed goalposts) beside
+    the official series, and the growth target."""
+    a = t.averages
+    ru = t.series.language == "ru"
+    base = a.loc[a["year"] == t.series.base_year, "average"].iloc[0]
+    lines = [("Официально" if ru else "Official", a["year"].tolist(), a["official_average"].tolist()),
+             ("Этот расчёт (мин–макс в группе)" if ru else "This calculation (min–max in group)",
+              a["year"].tolist(), a["average"].tolist()),
+             ("Этот расчёт (фиксированные границы)" if ru else "This calculation (fixed goalposts)",
+              a["year"].tolist(), a["average_fixed"].tolist())]
+    target = None
+    if t.series.target_growth_pct is not None and t.series.target_year is not None:
+        label = (f"Цель: +{fmt(t.series.target_growth_pct, 0, 'ru')} % к {t.series.base_year} г. к {t.series.target_year} г."
+                 if ru else f"Target: +{t.series.target_growth_pct:g} % on {t.series.base_year} by {t.series.target_year}")
+        target = (label, t.series.target_year, base * (1 + t.series.target_growth_pct / 100))
+    title = "Средний IQ всех городов по годам" if ru else "National average by year"
+    return charts.series_lines(lines, title, "Средний IQ" if ru else "Average", t.series.language, target)
+
+
+def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
+    """Compute the series and write its tables (results/*.csv) and chart (figures/) into
+    ``out_dir``; what the series notebook runs."""
+    t = compute(series_file)
+    folder = RunFolder(out_dir)
+    fl = f"%.{t.decimals}f"
+    folder.write_csv("methods.csv", t.methods)
+    folder.write_csv("panel.csv", t.panel, float_format=fl)
+    folder.write_csv("averages.csv", t.averages, float_format=fl)
+    folder.write_csv("group_averages.csv", t.groups, float_format=fl)
+    folder.write_csv("changes.csv", t.changes, float_format=fl)
+    folder.write_csv("movers.csv", t.movers, float_format=fl)
+    folder.write_csv("regions.csv", t.regions, float_format=fl)
+    folder.save_figure(average_chart(t), "national_average.png")
+    return t
+
+
+def params_of(t: SeriesTables) -> Params:
+    """The last edition's params: the language, group names and index the tables are shown with."""
+    return load_params(t.series.editions[-1].params, check_inputs=False)
+
+
+def banner(t: SeriesTables) -> str:
+    years = ", ".join(str(y) for y in t.methods["year"])
+    ru = t.series.language == "ru"
+    line = (f"Ряд «{t.series.series}»: издания {years}; методика {', '.join(sorted(set(t.methods['method'])))}; "
+            f"база роста — {t.series.base_year} г." if ru else
+            f"Series '{t.series.series}': editions {years}; method {', '.join(sorted(set(t.methods['method'])))}; "
+            f"growth on {t.series.base_year}.")
+    if t.series.synthetic:
+        line += (" ВНИМАНИЕ: синтетические демонстрационные данные, не официальные значения." if ru else
+                 " WARNING: synthetic demonstration data, not official values.")
+    return line
+
+
+def chart_path(out_dir: str | Path) -> Path:
+    return Path(out_dir) / "figures" / "national_average.png"
+
+
+def scale_summary(t: SeriesTables) -> pd.DataFrame:
+    """Per pair of consecutive editions: cities in the same group both years, their mean
+    score change, the mean real change (fixed goalposts) and the mean moving-scale effect."""
+    same = t.changes[t.changes["status"] == "same_group"]
+    g = same.groupby(["year_from", "year_to"])
+    return pd.DataFrame({"cities": g.size(), "delta": g["delta"].mean(), "delta_fixed": g["delta_fixed"].mean(),
+                         "delta_scale": g["delta_scale"].mean()}).reset_index()
+
+
+def conflicts_table(t: SeriesTables) -> pd.DataFrame:
+    """The conflicts among published facts, in the series' language."""
+    lang = t.series.language
+    if t.conflicts.empty:
+        return pd.DataFrame(columns=["conflict", "resolution"])
+    return pd.DataFrame({"conflict": t.conflicts[f"conflict_{lang}"], "resolution": t.conflicts[f"resolution_{lang}"]})
+
+
+# --------------------------------------------------------------------------- the step
+def run(series_file: str, publish: bool = False, out: str | None = None, force: bool = False) -> Path:
+    """Execute the series notebook into a staging folder, add its pages and manifest, and
+    move it to ``out`` (default runs/series/<name>, or outputs/series/<name> to publish)."""
+    s = load_series(series_file)
+    compute(series_file)                         # every user error before anything is written
+    root = project_root()
+    dest = resolve(out) if out else root / ("outputs" if publish else "runs") / "series" / s.series
+    if dest.exists() and not force:
+        raise UserError(f"{display(dest)} exists; pass --force to replace it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{s.series}-", dir=dest.parent))   # same disk: the rename is atomic
+    try:
+        (staging / "notebooks").mkdir()
+        nb = staging / "notebooks" / "series.ipynb"
+        execute.execute(str(root / NOTEBOOK), str(nb), str(root / "notebooks"),
+                        {"series_file": display(resolve(series_file)), "out_dir": str(staging)})
+        title = s.title_ru if s.language == "ru" else s.title_en
+        top = notebook_html.header([("../index.html", title)])
+        notebook_html.write_pages({staging / "html" / "series.html": notebook_html.export(nb, title, s.language, code=False),
+                                   staging / "html" / "series-code.html": notebook_html.export(nb, title, s.language)},
+                                  staging / "html", "", top)
+        t = compute(series_file)
+        (staging / "index.html").write_text(page(t, staging), encoding="utf-8")
+        (staging / "assets").mkdir(exist_ok=True)
+        for name, content in pages.ASSETS.values():
+            (staging / "assets" / name).write_text(content, encoding="utf-8")
+        manifest = {"series": s.series, "synthetic": s.synthetic, "params": _entry(resolve(series_file)),
+                    "runs": {e.run: _entry(resolve(e.run) / "manifest.json") for e in s.editions},
+                    "inputs": {k: _entry(resolve(v)) for k, v in [("goalposts", s.goalposts),
+                               ("official_averages", s.official_averages), ("conflicts", s.conflicts)] if v},
+                    "notebook": _entry(root / NOTEBOOK),
+                    "outputs": {p.relative_to(staging).as_posix(): _entry(p) for p in sorted(staging.rglob("*"))
+                                if p.is_file()}}
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        if dest.exists():
+            shutil.rmtree(dest)
+        staging.rename(dest)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return dest
+
+
+def _entry(path: Path) -> dict:
+    return {"path": display(path), "sha256": sha256(path)}
+
+
+def page(t: SeriesTables, folder: Path) -> str:
+    """The series' page: the national averages, official and computed, side by side, with
+    growth against the base year; the chart; links to the notebook and the tables."""
+    lang = t.series.language
+    d = t.decimals
+
+    def num(x: object, decimals: int = d) -> str:
+        return fmt(None if x is None or pd.isna(x) else x, decimals, lang)
+    rows = [{"year": int(r.year), "cities": "—" if pd.isna(r.cities) else int(r.cities),
+             "official": num(r.official_average), "average": num(r.average),
+             "official_growth": num(r.official_growth_pct), "growth": num(r.growth_pct),
+             "fixed": num(r.average_fixed), "growth_fixed": num(r.growth_fixed_pct)} for r in t.averages.itertuples()]
+    groups = [{"year": int(r.year), "group": t.group_names.get(r.group, r.group), "cities": int(r.cities),
+               "average": num(r.average), "fixed": num(r.average_fixed)} for r in t.groups.itertuples()]
+    svg = (folder / "figures" / "national_average.svg").read_text(encoding="utf-8")
+    conflicts = [] if t.conflicts.empty else [f"{c[f'conflict_{lang}']} {c[f'resolution_{lang}']}"
+                                              for _, c in t.conflicts.iterrows()]
+    csvs = sorted(p.name for p in (folder / "results").glob("*.csv"))
+    title = t.series.title_ru if lang == "ru" else t.series.title_en
+    return pages.render("series", lang, "", standalone=True, title=title, heading=title, synthetic=t.series.synthetic,
+                        rows=rows, groups=groups, chart=svg, conflicts=conflicts, csvs=csvs,
+                        methods=sorted(set(t.methods["method"])), base_year=t.series.base_year)

@@ -1,0 +1,76 @@
+"""The series across editions: tables by hand, refusal of mixed method versions, and the
+published series (official and computed national averages side by side)."""
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from iqlib.analysis import series as S
+from iqlib.core.errors import UserError
+
+
+def _scores(rows):
+    return pd.DataFrame(rows, columns=["city_id", "city_ru", "region_ru", "group", "rank_in_group", "IQ"])
+
+
+def test_series_tables_by_hand():
+    y18 = _scores([("a", "А", "R1", "g", 1, 60.0), ("b", "Б", "R1", "g", 2, 40.0), ("c", "В", "R2", "h", 1, 20.0)])
+    y19 = _scores([("a", "А", "R1", "g", 2, 62.0), ("b", "Б", "R1", "g", 1, 70.0), ("d", "Г", "R2", "g", 3, 30.0)])
+    fixed = {2018: pd.Series({"a": 50.0, "b": 30.0, "c": 10.0}), 2019: pd.Series({"a": 55.0, "b": 45.0, "d": 20.0})}
+    p = S.panel({2018: y18, 2019: y19}, "IQ", fixed)
+    official = pd.DataFrame({"data_year": [2019, 2022], "national_average": [54.0, 70.0],
+                             "change_vs_2018_base_pct": [35.0, 40.0]})
+    a = S.averages(p, official, 2018, 2).set_index("year")
+    assert a.at[2018, "average"] == 40.0 and a.at[2019, "average"] == 54.0       # (60+40+20)/3, (62+70+30)/3
+    assert a.at[2019, "growth_pct"] == 35.0                                       # 54/40 − 1
+    assert a.at[2019, "average_fixed"] == 40.0 and a.at[2019, "growth_fixed_pct"] == 33.33   # 40/30 − 1
+    assert a.at[2019, "implied_base"] == 40.0                                     # 54 / 1.35
+    assert pd.isna(a.at[2022, "average"]) and a.at[2022, "official_average"] == 70.0   # context only
+    ch = S.changes(p, 2).set_index("city_id")
+    assert ch.at["a", "status"] == "same_group" and ch.at["a", "shift"] == -1 and ch.at["a", "delta"] == 2.0
+    assert ch.at["a", "delta_fixed"] == 5.0 and ch.at["a", "delta_scale"] == -3.0  # the scale took 3 points
+    assert ch.at["b", "shift"] == 1 and ch.at["c", "status"] == "left" and ch.at["d", "status"] == "entered"
+    m = S.movers(S.changes(p, 2), ["g", "h"], n=1)
+    assert m[["direction", "city_id", "shift"]].values.tolist() == [["up", "b", 1], ["down", "a", -1]]
+    g = S.group_averages(p, ["g", "h"], 2)
+    assert g.values.tolist()[:2] == [[2018, "g", 2, 50.0, 40.0], [2018, "h", 1, 20.0, 10.0]]
+
+
+def test_runs_of_different_method_versions_are_refused(tmp_path):
+    from iqlib.publishing import series
+
+    runs = []
+    for year, method in [(2018, "iq_v1"), (2019, "iq_v2")]:
+        run = tmp_path / str(year)
+        run.mkdir()
+        man = json.loads((ROOT / "outputs" / str(year) / "base" / "manifest.json").read_text(encoding="utf-8"))
+        man["params"]["resolved"]["methodology"]["id"] = method
+        (run / "manifest.json").write_text(json.dumps(man), encoding="utf-8")
+        runs.append(run)
+    text = (ROOT / "params/series/iq_v1.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - {params: params/editions/2020.yaml, run: outputs/2020/base}\n", "")
+    text = text.replace("  - {params: params/editions/2021.yaml, run: outputs/2021/base}\n", "")
+    text = text.replace("run: outputs/2018/base", f"run: {runs[0]}").replace("run: outputs/2019/base", f"run: {runs[1]}")
+    path = tmp_path / "series.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=r"different method versions .*iq_v1.*iq_v2.*methods_differ: show"):
+        series.compute(path)
+
+
+@pytest.mark.e2e
+def test_the_published_series_puts_official_and_computed_averages_side_by_side():
+    folder = ROOT / "outputs" / "series" / "iq_v1"
+    a = pd.read_csv(folder / "results" / "averages.csv").set_index("year")
+    for year in (2019, 2020, 2021):
+        assert a.at[year, "average"] == a.at[year, "official_average"]
+    assert a.at[2018, "average"] == 34.47 and a.at[2019, "growth_pct"] == 17.99
+    assert a.at[2020, "growth_pct"] == 28.14 and a.at[2020, "official_growth_pct"] == 33.35   # the conflict
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Средний IQ (официально)" in page and "40,67" in page and "синтетические" in page.lower()
+    assert (folder / "notebooks" / "series.ipynb").is_file() and (folder / "html" / "series.html").is_file()
+    # the executed notebook shows the same averages table
+    nb = json.loads((folder / "notebooks" / "series.ipynb").read_text(encoding="utf-8"))
+    shown = "".join("".join(o.get("data", {}).get("text/plain", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    assert "40.67" in shown and "28.14" in shown and "33.35" in shown
