@@ -29,13 +29,20 @@ def test_the_corpus_is_large_enough():
 
 
 def edition_with(tmp_path: Path, name: str) -> Path:
-    """The mini edition with one input replaced by the malformed file."""
-    kind = "values" if ".values." in name else "cities"
+    """The mini edition with one input replaced by the malformed file; a '.scenario.yaml'
+    file is a scenario of (a copy of) the mini edition, and the file to run."""
     target = tmp_path / name
     shutil.copy(CORPUS / name, target)
     text = (FIXTURE / "edition.yaml").read_text(encoding="utf-8")
-    text = text.replace(f"tests/fixtures/mini/{kind}.csv", str(target))
     path = tmp_path / "edition.yaml"
+    if name.endswith(".scenario.yaml"):
+        path.write_text(text, encoding="utf-8")
+        scenario = target.read_text(encoding="utf-8")
+        assert "extends: tests/fixtures/mini/edition.yaml\n" in scenario
+        target.write_text(scenario.replace("tests/fixtures/mini/edition.yaml", str(path)), encoding="utf-8")
+        return target
+    kind = "values" if ".values." in name else "cities"
+    text = text.replace(f"tests/fixtures/mini/{kind}.csv", str(target))
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -35,13 +35,19 @@ from iqlib.core.treat import NoTreatment, Treatment, TreatmentChoice
 class Kind(Strict):
     unit_ru: str
     unit_en: str
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(None, allow_inf_nan=False, description="lowest valid value (none: unbounded)")
+    max: float | None = Field(None, allow_inf_nan=False, description="highest valid value (none: unbounded)")
     warn_above_group_median: float | None = Field(
         None, gt=0, description="list a value above this many times its group's median as suspicious")
     missing: MissingRule = "exclude"
     treatment: TreatmentChoice | None = None
     normalisation: NormalisationChoice | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}: no value could be valid")
+        return self
 
 
 class Aggregate(Strict):

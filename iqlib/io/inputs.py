@@ -339,11 +339,25 @@ def _header_codes(columns: pd.Index, meth: Methodology) -> dict[str, str]:
 
 def _out_of_range(table: Table, code: str, text: pd.Series, num: pd.Series,
                   low: float | None, high: float | None, unit: str) -> list[str]:
-    below = num < low if low is not None else pd.Series(False, index=num.index)
-    above = num > high if high is not None else pd.Series(False, index=num.index)
-    rng = f"[{_fmt(low)}, {_fmt(high)}]" if high is not None else f"[{_fmt(low)}, ∞)"
-    return [f"{table.where(row, code)}: {text.iloc[row]!r} is outside {rng} ({unit})"
-            for row in np.flatnonzero((below | above).to_numpy())]
+    bad = _outside(num, low, high)
+    return [f"{table.where(row, code)}: {text.iloc[row]!r} is outside {_range(low, high)} ({unit})"
+            for row in np.flatnonzero(bad)]
+
+
+def _outside(num: pd.Series, low: float | None, high: float | None) -> np.ndarray:
+    """Mask of values below ``low`` or above ``high`` (either bound may be absent)."""
+    x = num.to_numpy(dtype="float64")
+    bad = np.zeros(len(x), dtype=bool)
+    if low is not None:
+        bad |= x < low
+    if high is not None:
+        bad |= x > high
+    return bad
+
+
+def _range(low: float | None, high: float | None) -> str:
+    return (f"[{_fmt(low)}" if low is not None else "(−∞") + ", " + \
+        (f"{_fmt(high)}]" if high is not None else "∞)")
 
 
 def _check_derived(values: pd.DataFrame, meth: Methodology, params: Params) -> None:
@@ -353,10 +367,9 @@ def _check_derived(values: pd.DataFrame, meth: Methodology, params: Params) -> N
             continue
         kind = meth.kinds[ind.kind]
         col = values[ind.code]
-        bad = ((col < kind.min) if kind.min is not None else False) | ((col > kind.max) if kind.max is not None else False)
-        for city in col.index[bad]:
+        for city in col.index[_outside(col, kind.min, kind.max)]:  # a kind may have neither bound
             problems.append(f"derived indicator {ind.code} for city {city!r}: {col[city]:g} is outside "
-                            f"[{_fmt(kind.min)}, {_fmt(kind.max) if kind.max is not None else '∞'}] ({kind.unit_en})")
+                            f"{_range(kind.min, kind.max)} ({kind.unit_en})")
     if problems:
         raise ProblemsError(f"{display(params.input_paths['values'])}: derived indicators out of range", problems)
 
