@@ -255,3 +255,15 @@ def test_a_kind_without_bounds_validates(tmp_path, capsys):
     assert cli.main(["validate", str(scenario)]) == 0, capsys.readouterr().err
     assert ": valid" in capsys.readouterr().out
     assert inputs.load(load_params(scenario)).values.equals(inputs.load(load_params(FIXTURE / "edition.yaml")).values)
+
+
+def test_look_alike_codes_in_one_alphabet_each_are_refused():
+    """'хохо' in Cyrillic and 'xoxo' in Latin: neither mixes alphabets, yet no reader can
+    tell them apart."""
+    import pandas as pd
+
+    table = inputs.Table(pd.DataFrame({"city_id": ["xoxo", "ufa", "хохо", "уфа", ""]}), Path("r.csv"), 2)
+    found: list[str] = []
+    inputs._look_alikes(table, found)
+    assert len(found) == 1 and "line 4, column city_id: city_id 'хохо' differs from 'xoxo' (line 2)" in found[0]
+    assert "position 4: Cyrillic 'о' (U+043E) where it has Latin 'o' (U+006F)" in found[0]

@@ -187,6 +187,54 @@ def _duplicates(table: Table, column: str, problems: list[str]) -> None:
         problems.append(f"{table.where(row, column)}: {what} (first at line {table.first_line + first})")
 
 
+# Cyrillic letters that look like Latin ones: a city code typed with one of them is a
+# different code that nobody can tell apart on a page or in a spreadsheet
+LOOK_ALIKE = str.maketrans("аеосрхукмтнвіјѕАВЕКМНОРСТХУІЈЅ", "aeocpxykmthbijsABEKMHOPCTXYIJS")
+
+
+def _is_latin(c: str) -> bool:
+    return "a" <= c.lower() <= "z"
+
+
+def _is_cyrillic(c: str) -> bool:
+    return "\u0400" <= c <= "\u04ff"
+
+
+def _letter(c: str) -> str:
+    return f"{'Cyrillic' if _is_cyrillic(c) else 'Latin' if _is_latin(c) else 'character'} {c!r} (U+{ord(c):04X})"
+
+
+def _look_alikes(table: Table, problems: list[str]) -> None:
+    """Two city codes that differ only by a Cyrillic/Latin look-alike letter ('kazan' and
+    'kаzan' with a Cyrillic 'а') are refused, and so is a code that mixes the two alphabets:
+    both are a keyboard-layout slip that would make two cities of one, or a city without values."""
+    col = table.frame["city_id"]
+    first: dict[str, int] = {}
+    for row, code in enumerate(col):
+        if not code:
+            continue
+        key = code.translate(LOOK_ALIKE)
+        j = first.setdefault(key, row)
+        if j != row and col.iloc[j] != code:
+            other = col.iloc[j]
+            diff = [(k, a, b) for k, (a, b) in enumerate(zip(code, other)) if a != b]
+            where = "; ".join(f"position {k + 1}: {_letter(a)} where it has {_letter(b)}" for k, a, b in diff)
+            problems.append(f"{table.where(row, 'city_id')}: city_id {code!r} differs from {other!r} "
+                            f"(line {table.first_line + j}) only by look-alike Cyrillic and Latin letters "
+                            f"({where}); type each code in one alphabet")
+        elif any(map(_is_latin, code)) and any(map(_is_cyrillic, code)):
+            cyr = [f"{_letter(c)} at position {k + 1}" for k, c in enumerate(code) if _is_cyrillic(c)]
+            problems.append(f"{table.where(row, 'city_id')}: city_id {code!r} mixes Latin and Cyrillic letters "
+                            f"({', '.join(cyr)}; the other letters Latin); type each code in one alphabet")
+
+
+def look_alike_hint(code: str, known: pd.Series) -> str:
+    """' (looks like 'kazan' …)' when ``code`` is a known code typed with look-alike letters."""
+    key = code.translate(LOOK_ALIKE)
+    match = [k for k in known if k != code and k.translate(LOOK_ALIKE) == key]
+    return f"; it looks like {match[0]!r} typed with look-alike Cyrillic/Latin letters" if match else ""
+
+
 def assign_groups(population: pd.Series, params: Params) -> pd.Series:
     """Population group of each city from the edition's thresholds (≥ min_population)."""
     groups = params.edition.groups
@@ -209,6 +257,7 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     for row in np.flatnonzero((df["city_id"] == "").to_numpy()):
         problems.append(f"{table.where(row, 'city_id')}: empty city_id")
     _duplicates(table, "city_id", problems)
+    _look_alikes(table, problems)
     population = to_number(df["population"])
     bad = population.isna() | (population <= 0) | (population % 1 != 0)
     for row in np.flatnonzero(bad.to_numpy()):
@@ -292,7 +341,8 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     known = df["city_id"].isin(cities["city_id"])
     for row in np.flatnonzero(~known.to_numpy()):
         problems.append(f"{table.where(row, 'city_id')}: unknown city {df['city_id'].iloc[row]!r} "
-                        f"(not in {display(params.input_paths['cities'])})")
+                        f"(not in {display(params.input_paths['cities'])}"
+                        f"{look_alike_hint(df['city_id'].iloc[row], cities['city_id'])})")
     for city in cities.loc[~cities["city_id"].isin(df["city_id"]), "city_id"]:
         problems.append(f"{display(table.path)}: no row for city {city!r} of the roster")
 
