@@ -20,7 +20,7 @@ from typing import Any, Literal, Self, TypeVar, Union
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from iqlib.analysis.uncertainty import Uncertainty
-from iqlib.config.paths import display, resolve
+from iqlib.config.paths import display, file_problem, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
@@ -463,8 +463,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
     if "extends" in data:
         scenario = _validated(Scenario, data, where)
         base_path = resolve(scenario.extends)
-        if not base_path.is_file():
-            raise UserError(f"{where}: key 'extends': file not found: {scenario.extends}")
+        if problem := file_problem(base_path):
+            raise UserError(f"{where}: key 'extends': {problem}: {scenario.extends}")
         base = read_yaml(base_path)
         if "extends" in base:
             raise UserError(f"{where}: key 'extends': {scenario.extends} is itself a scenario; "
@@ -484,8 +484,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         where = f"{where} (extending {display(base_path)})"
     edition = _validated(Edition, data, where)
     methodology_path = resolve(edition.methodology)
-    if not methodology_path.is_file():
-        raise UserError(f"{where}: key 'methodology': file not found: {edition.methodology}")
+    if problem := file_problem(methodology_path):
+        raise UserError(f"{where}: key 'methodology': {problem}: {edition.methodology}")
     files.append(methodology_path)
     meth_data = read_yaml(methodology_path)
     meth_where = display(methodology_path)
@@ -500,8 +500,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         check_uncertainty_levels(edition.uncertainty, methodology, where)
     params = Params(edition, methodology, path, methodology_path, files, extends)
     if edition.base_edition:
-        if not resolve(edition.base_edition).is_file():
-            raise UserError(f"{where}: key 'base_edition': file not found: {edition.base_edition}")
+        if problem := file_problem(resolve(edition.base_edition)):
+            raise UserError(f"{where}: key 'base_edition': {problem}: {edition.base_edition}")
         try:      # what iq run reads for the goalposts must be an edition (validate checks what run checks)
             base_params = load_params(edition.base_edition, check_inputs)
         except UserError as exc:
@@ -510,8 +510,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         if base_params.extends is not None:
             raise UserError(f"{where}: key 'base_edition': {edition.base_edition} is a scenario; name an edition")
     for key, p in params.input_paths.items():
-        if check_inputs and not p.is_file():
-            raise UserError(f"{where}: key 'inputs.{key}': file not found: {getattr(edition.inputs, key)}")
+        if check_inputs and (problem := file_problem(p)):
+            raise UserError(f"{where}: key 'inputs.{key}': {problem}: {getattr(edition.inputs, key)}")
     return params
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from iqlib.config.params import Methodology, Params, load_params
-from iqlib.config.paths import display, resolve
+from iqlib.config.paths import display, file_problem, read_bytes, resolve
 from iqlib.core import engine, roster
 from iqlib.core.errors import ProblemsError, UserError
 from iqlib.core.normalise import Bounds
@@ -46,7 +46,7 @@ class Table:
 def decode(path: Path) -> tuple[str, str]:
     """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1251 (what Excel in
     Russian saves as "CSV"); anything else is one clear error."""
-    data = path.read_bytes()
+    data = read_bytes(path)
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -120,6 +120,8 @@ def read_table(path: Path) -> Table:
     """Read an input table as text (validation sees what the user wrote): CSV in UTF-8
     (BOM or not) or Windows-1251, separated by , ; or tab, or the first sheet of an XLSX
     workbook. Leading rows starting with # are comments (e.g. the synthetic-data notice)."""
+    if problem := file_problem(path):   # params checked it, but a file can go between validation and reading
+        raise UserError(f"{display(path)}: {problem}")
     reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
     frame, first, encoding = reader(path)
     frame.columns = [str(c).strip() for c in frame.columns]
