@@ -35,8 +35,8 @@ from iqlib.core.treat import NoTreatment, Treatment, TreatmentChoice
 class Kind(Strict):
     unit_ru: str
     unit_en: str
-    min: float | None = Field(None, allow_inf_nan=False, description="lowest valid value (none: unbounded)")
-    max: float | None = Field(None, allow_inf_nan=False, description="highest valid value (none: unbounded)")
+    min: float | None = Field(None, description="lowest valid value (none: unbounded)")
+    max: float | None = Field(None, description="highest valid value (none: unbounded)")
     warn_above_group_median: float | None = Field(
         None, gt=0, description="list a value above this many times its group's median as suspicious")
     missing: MissingRule = "exclude"
@@ -60,7 +60,8 @@ class Aggregate(Strict):
     name_en: str
     short_ru: str | None = Field(None, description="short name for chart labels (default: the code)")
     short_en: str | None = None
-    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    weight: float = Field(1.0, ge=0, le=1e9, description="relative weight among its siblings (at most 10⁹: "
+                                                          "larger weights overflow the weighted sums)")
     status: Literal["confirmed", "reconstructed"] = "confirmed"
 
 
@@ -87,7 +88,8 @@ class Indicator(Strict):
     kind: str
     unit: str
     polarity: Literal[1, -1]
-    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    weight: float = Field(1.0, ge=0, le=1e9, description="relative weight among its siblings (at most 10⁹: "
+                                                          "larger weights overflow the weighted sums)")
     direction_assignment: Literal["questionnaire", "inferred"] = "questionnaire"
     note: str = ""
     missing: MissingRule | None = None
