@@ -19,7 +19,7 @@ from typing import Any, Literal, Self, TypeVar, Union
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from iqlib.analysis.uncertainty import Uncertainty
+from iqlib.analysis.uncertainty import LinkedAggregation, Uncertainty
 from iqlib.config.paths import display, file_problem, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.aggregate import Aggregation
@@ -535,6 +535,13 @@ def check_uncertainty_levels(u: Uncertainty, meth: Methodology, where: str) -> N
         if level not in weighted:
             raise UserError(f"{where}: key 'uncertainty.weights.{level}': not a level with weights; "
                             f"levels: {', '.join(weighted)}")
+    if isinstance(u.aggregation, LinkedAggregation):
+        linked = u.aggregation.levels if isinstance(u.aggregation.levels, list) else []
+        for level in linked:
+            if level not in aggregating:
+                raise UserError(f"{where}: key 'uncertainty.aggregation.levels': {level!r} is not an aggregating "
+                                f"level; levels: {', '.join(aggregating)} (or 'all')")
+        return
     for level in u.aggregation:
         if level not in aggregating:
             raise UserError(f"{where}: key 'uncertainty.aggregation.{level}': not an aggregating level; "
