@@ -88,7 +88,7 @@ class Explorer:
             for family in FAMILIES:
                 if getattr(u, family):
                     found[family] = getattr(u, family)
-            for level, alternatives in u.aggregation.items():
+            for level, alternatives in u.aggregation_levels(self.params.methodology.levels[1:]).items():
                 found[f"aggregation.{level}"] = alternatives
         self._options = {key: ["nominal", *[a for a in alts if a != "nominal"]] for key, alts in found.items()}
         return {key: [(method_words(self.params, key.split(".")[0], a), k) for k, a in enumerate(alts)]

@@ -110,3 +110,18 @@ def test_the_whatif_notebook_runs_headless_and_shows_the_explorer(tmp_path):
     shown = next(o for o in outputs if o.output_type == "execute_result")
     assert "application/vnd.jupyter.widget-view+json" in shown["data"]
     assert "VBox" in shown["data"]["text/plain"]
+
+
+def test_a_linked_aggregation_draw_offers_its_alternatives_on_every_level(tmp_path):
+    """Linked in the uncertainty analysis, the alternatives are still set level by level
+    in the explorer (a what-if of one level is legitimate)."""
+    path = tmp_path / "linked.yaml"
+    path.write_text("extends: tests/fixtures/mini/edition.yaml\nscenario: linked\nedition:\n  uncertainty:\n"
+                    "    aggregation: {levels: all, alternatives: [nominal, {method: geometric_mean, nonpositive: shift}]}\n",
+                    encoding="utf-8")
+    explorer = Explorer(str(path), folder=tmp_path)
+    assert sorted(explorer.choices) == ["aggregation.direction", "aggregation.index", "normalisation"]
+    assert all(len(d.options) == 2 for d in explorer.choices.values())
+    explorer.choices["aggregation.index"].value = 1
+    assert list(explorer.overrides()["aggregation"]) == ["index"]
+    assert explorer.overrides()["aggregation"]["index"]["method"] == "geometric_mean"

@@ -215,3 +215,55 @@ def test_derived_indicators_from_raw_questionnaire_fields(edition):
         inputs.load(load_params(scenario))
     assert "column(s) I12 are given both directly and as the raw fields they are derived from" in str(err.value)
     assert "column I01_a: 'может быть' is not recognised (expected 1/0, yes/no, да/нет)" in str(err.value)
+
+
+@pytest.mark.parametrize("bounds,message", [
+    ({"min": None, "max": None}, None),  # neither bound: valid (was a traceback, issue 15)
+    ({"min": None, "max": 0.5}, "derived indicator I01 for city 'moskva': 1 is outside (−∞, 0.5] (yes share)"),
+    ({"min": 0.75, "max": None}, "derived indicator I01 for city 'kazan': 0.5 is outside [0.75, ∞) (yes share)"),
+])
+def test_a_derived_indicator_whose_kind_has_one_bound_or_none(edition, bounds, message):
+    import pandas as pd
+    import yaml
+
+    values = edition.parent / "values.csv"
+    frame = pd.read_csv(values, comment="#", dtype=str, keep_default_na=False)
+    frame["I01_a"] = ["да", "нет", "yes", "no", "1", "0", "", "Да", "НЕТ", "1", "1", "0"]
+    frame["I01_b"] = ["да", "да", "no", "no", "1", "1", "", "нет", "нет", "0", "1", "0"]
+    frame.drop(columns=["I01"]).to_csv(values, index=False)
+    scenario = edition.parent / "unbounded.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "extends": str(edition), "scenario": "unbounded",
+        "methodology": {"kinds": {"yes_share": {"unit_ru": "доля «да»", "unit_en": "yes share", **bounds}},
+                        "indicators": {"I01": {"kind": "yes_share",
+                                               "derive": {"subcriteria": ["I01_a", "I01_b"]}}}}}),
+        encoding="utf-8")
+    if message is None:
+        assert inputs.load(load_params(scenario)).values["I01"].tolist()[:6] == [1.0, 0.5, 0.5, 0.0, 1.0, 0.5]
+    else:
+        assert message in problems(scenario)
+
+
+def test_a_kind_without_bounds_validates(tmp_path, capsys):
+    """The case of issue 15 (``kinds: {presence: {min: null, max: null}}`` on the mini
+    edition) ended in a traceback: it is valid, and the values are the edition's."""
+    from iqlib import cli
+
+    scenario = tmp_path / "unbounded.yaml"
+    scenario.write_text(f"extends: {FIXTURE / 'edition.yaml'}\nscenario: unbounded\n"
+                        "methodology: {kinds: {presence: {min: null, max: null}}}\n", encoding="utf-8")
+    assert cli.main(["validate", str(scenario)]) == 0, capsys.readouterr().err
+    assert ": valid" in capsys.readouterr().out
+    assert inputs.load(load_params(scenario)).values.equals(inputs.load(load_params(FIXTURE / "edition.yaml")).values)
+
+
+def test_look_alike_codes_in_one_alphabet_each_are_refused():
+    """'хохо' in Cyrillic and 'xoxo' in Latin: neither mixes alphabets, yet no reader can
+    tell them apart."""
+    import pandas as pd
+
+    table = inputs.Table(pd.DataFrame({"city_id": ["xoxo", "ufa", "хохо", "уфа", ""]}), Path("r.csv"), 2)
+    found: list[str] = []
+    inputs._look_alikes(table, found)
+    assert len(found) == 1 and "line 4, column city_id: city_id 'хохо' differs from 'xoxo' (line 2)" in found[0]
+    assert "position 4: Cyrillic 'о' (U+043E) where it has Latin 'o' (U+006F)" in found[0]

@@ -29,13 +29,20 @@ def test_the_corpus_is_large_enough():
 
 
 def edition_with(tmp_path: Path, name: str) -> Path:
-    """The mini edition with one input replaced by the malformed file."""
-    kind = "values" if ".values." in name else "cities"
+    """The mini edition with one input replaced by the malformed file; a '.scenario.yaml'
+    file is a scenario of (a copy of) the mini edition, and the file to run."""
     target = tmp_path / name
     shutil.copy(CORPUS / name, target)
     text = (FIXTURE / "edition.yaml").read_text(encoding="utf-8")
-    text = text.replace(f"tests/fixtures/mini/{kind}.csv", str(target))
     path = tmp_path / "edition.yaml"
+    if name.endswith(".scenario.yaml"):
+        path.write_text(text, encoding="utf-8")
+        scenario = target.read_text(encoding="utf-8")
+        assert "extends: tests/fixtures/mini/edition.yaml\n" in scenario
+        target.write_text(scenario.replace("tests/fixtures/mini/edition.yaml", str(path)), encoding="utf-8")
+        return target
+    kind = "values" if ".values." in name else "cities"
+    text = text.replace(f"tests/fixtures/mini/{kind}.csv", str(target))
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -119,3 +126,46 @@ def test_template_round_trip_gives_the_same_scores(tmp_path):
         pd.testing.assert_frame_equal(expected.scores, b.scores)
     header = pd.read_excel(paths[1], header=None, nrows=2).iloc[1].tolist()
     assert header[0] == "city_id" and header[2].startswith("I01_1 Наличие цифровой платформы")
+
+
+LONG = "/tmp/" + "я" * 200 + ".csv"  # 400 bytes in one name: ENAMETOOLONG on every common file system
+
+
+@pytest.mark.parametrize("where,path,message", [
+    ("values", LONG, "key 'inputs.values': cannot be read: the path is too long for the file system "
+                     "(its longest name has 404 bytes"),
+    ("cities", "/" + "d/" * 2100 + "c.csv", "key 'inputs.cities': cannot be read: the path is too long"),
+    ("values", "tests/fixtures", "key 'inputs.values': is a folder, not a file: tests/fixtures"),
+    ("values", "/dev/zero", "key 'inputs.values': is not a regular file (a device, pipe or socket): /dev/zero"),
+    ("methodology", LONG, "key 'methodology': cannot be read: the path is too long"),
+    ("params", LONG, "cannot be read: the path is too long for the file system"),
+])
+def test_an_unreadable_input_path_is_one_message(tmp_path, capsys, where, path, message):
+    """ENAMETOOLONG, a folder or a device where a file is expected: exit 2, the file named,
+    no traceback, nothing written (iq validate and iq run)."""
+    edition = tmp_path / "edition.yaml"
+    text = (FIXTURE / "edition.yaml").read_text(encoding="utf-8")
+    old = {"values": "tests/fixtures/mini/values.csv", "cities": "tests/fixtures/mini/cities.csv",
+           "methodology": "params/methodology/iq_v1.yaml"}.get(where)
+    edition.write_text(text.replace(old, path) if old else text, encoding="utf-8")
+    target = path if where == "params" else str(edition)
+    for command in (["validate", target], ["run", target, "--out", str(tmp_path / "run")]):
+        code = cli.main(command)
+        stderr = capsys.readouterr().err
+        assert code == 2 and stderr.startswith("error: ") and "Traceback" not in stderr, stderr
+        assert message in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edition.yaml"]
+
+
+def test_a_file_that_fails_while_being_read_is_one_message(tmp_path, monkeypatch):
+    """An OSError while reading (an I/O error, a file removed or locked after validation)."""
+    import errno
+
+    from iqlib.core.errors import UserError
+
+    def fail(self):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    with pytest.raises(UserError, match=r"values.csv: cannot be read: Input/output error"):
+        inputs.read_table(FIXTURE / "values.csv")

@@ -314,6 +314,97 @@ def test_batches_do_not_change_the_results(mini):
     assert np.array_equal(whole, pieces)
 
 
+# ----------------------------------------------------------------------------- linked alternatives
+GEO = {"method": "geometric_mean", "nonpositive": "shift", "shift": 1}
+PCTRANK = {"method": "pctrank", "within": "group", "scale": 12}
+
+
+@pytest.mark.parametrize("aggregation, normalisation, inputs, columns, combinations", [
+    # per level: two levels × two alternatives each = 2 × 2 = 4 combinations, one column each
+    ({"direction": ["nominal", GEO], "index": ["nominal", GEO]}, None,
+     ["aggregation.direction", "aggregation.index"], 2, 4),
+    # linked: one draw for both levels = 2 combinations, one column
+    ({"levels": "all", "alternatives": ["nominal", GEO]}, None, ["aggregation.direction+index"], 1, 2),
+    ({"levels": ["index", "direction"], "alternatives": ["nominal", GEO, {"method": "harmonic_mean"}]}, None,
+     ["aggregation.direction+index"], 1, 3),
+    ({"levels": ["index"], "alternatives": ["nominal", GEO]}, None, ["aggregation.index"], 1, 2),
+    # with a normalisation alternative: per level 2 × 2 × 2 = 8, linked 2 × 2 = 4
+    ({"direction": ["nominal", GEO], "index": ["nominal", GEO]}, ["nominal", PCTRANK],
+     ["normalisation", "aggregation.direction", "aggregation.index"], 3, 8),
+    ({"levels": "all", "alternatives": ["nominal", GEO]}, ["nominal", PCTRANK],
+     ["normalisation", "aggregation.direction+index"], 2, 4),
+])
+def test_linked_aggregation_counts_one_draw(mini, aggregation, normalisation, inputs, columns, combinations):
+    spec = {"aggregation": aggregation, **({"normalisation": normalisation} if normalisation else {})}
+    model = model_of(mini, **spec)
+    assert [i.name for i in model.inputs] == inputs and model.columns == columns
+    assert model.check() == combinations == len(set(model.combinations()))
+    drawn = {tuple(k) for k in model.choices(uncertainty.sample(model, 400, seed=1))}
+    assert drawn == set(model.combinations())   # 400 replications draw every combination, and only those
+
+
+def test_a_linked_draw_uses_one_method_at_every_level(mini):
+    """Every replication of a linked draw aggregates both levels with the same method and
+    its index is exactly that of the nominal run with that method at both levels; the
+    per-level draw also gives the two mixed combinations."""
+    meth, values, cities = mini
+    geo = Aggregation.model_validate(GEO)
+
+    def index_with(direction, index) -> np.ndarray:
+        agg = {"direction": direction or meth.scoring.aggregation["direction"],
+               "index": index or meth.scoring.aggregation["index"]}
+        return engine.compute(values, cities, meth.framework.with_aggregation(agg)).scores[meth.index_code].to_numpy()
+
+    linked = model_of(mini, aggregation={"levels": "all", "alternatives": ["nominal", GEO]}, replications=60)
+    U = uncertainty.sample(linked, 60, seed=3)
+    keys, scores = linked.choices(U), linked.scores(U)
+    level = [n for n, _ in linked.discrete].index
+    assert (keys[:, level("aggregation.direction")] == keys[:, level("aggregation.index")]).all()
+    picked = np.minimum((U[:, 0] * 2).astype(int), 1)
+    assert set(picked) == {0, 1} and (keys[:, level("aggregation.index")] == picked).all()
+    expected = {0: index_with(None, None), 1: index_with(geo, geo)}
+    for r in range(len(U)):
+        assert np.array_equal(scores[r], expected[picked[r]])
+    # per level, the same sample's first two columns draw the levels separately: mixed combinations too
+    separate = model_of(mini, aggregation={"direction": ["nominal", GEO], "index": ["nominal", GEO]})
+    U2 = uncertainty.sample(separate, 60, seed=3)
+    both = np.minimum((U2[:, :2] * 2).astype(int), 1)
+    assert {tuple(b) for b in both} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    scores2 = separate.scores(U2)
+    for r in range(len(U2)):
+        d, i = both[r]
+        assert np.array_equal(scores2[r], index_with(geo if d else None, geo if i else None))
+    assert not np.allclose(index_with(geo, None), index_with(geo, geo))
+
+
+def test_a_linked_draw_is_one_input_of_the_sensitivity_analysis(mini):
+    model = model_of(mini, weights={"direction": 0.5}, aggregation={"levels": "all", "alternatives": ["nominal", GEO]},
+                     sensitivity={"samples": 64, "bootstrap": 20})
+    sens = sensitivity.analyse(model, seed=1)["sensitivity"]
+    assert list(sens.loc[sens["output"] == "mean_abs_rank_shift", "input"]) == \
+        ["weights.direction", "aggregation.direction+index"]
+    table = uncertainty.inputs_table(model.inputs)
+    assert table.loc[table["input"] == "aggregation.direction+index", "alternative"].tolist() == [0, 1]
+
+
+def test_a_linked_draw_in_an_edition_validates_and_is_named_in_words(tmp_path):
+    from iqlib.presentation import tables, text
+
+    edition = tmp_path / "e.yaml"
+    data = yaml.safe_load(open(FIXTURE_EDITION, encoding="utf-8"))
+    data["uncertainty"] = {"replications": 50, "aggregation": {"levels": "all", "alternatives": ["nominal", GEO]}}
+    edition.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    params = load_params(edition)
+    d = inputs.load(params)
+    assert params.edition.uncertainty is not None
+    model = uncertainty.Model(d.values, d.cities, params.methodology.framework, params.edition.uncertainty)
+    assert model.check() == 2
+    assert text.input_name(params, "aggregation.direction+index") == \
+        "Aggregation: directions, index (one draw for all)"
+    words = tables.robustness_inputs(params, uncertainty.inputs_table(model.inputs))
+    assert len(words) == 2 and words["setting"].iloc[1] != words["setting"].iloc[0]
+
+
 # ----------------------------------------------------------------------------- errors
 def test_a_combination_that_cannot_be_computed_is_named(mini):
     model = model_of(mini, normalisation=["nominal", {"method": "zscore"}],
@@ -332,6 +423,13 @@ def test_a_combination_that_cannot_be_computed_is_named(mini):
     ({"normalisation": ["nominal", {"method": "zscor"}]}, "uncertainty.normalisation.1"),
     ({"sensitivity": {"samples": 1000}}, "samples must be a power of two"),
     ({"replications": 100}, "name at least one uncertain input"),
+    ({"aggregation": {"levels": ["direction", "pillar"], "alternatives": ["nominal"]}},
+     "key 'uncertainty.aggregation.levels': 'pillar' is not an aggregating level; levels: direction, index (or 'all')"),
+    ({"aggregation": {"levels": "all", "alternatives": []}}, "key 'uncertainty.aggregation.alternatives': List should "
+                                                             "have at least 1 item"),
+    ({"aggregation": {"levels": ["index", "index"], "alternatives": ["nominal"]}}, "name each level once"),
+    ({"aggregation": {"levels": "all", "alternatives": ["nominal"], "index": ["nominal"]}},
+     "unknown key 'uncertainty.aggregation.index'"),
 ])
 def test_bad_uncertainty_params_name_the_key(tmp_path, change, message):
     edition = tmp_path / "e.yaml"

@@ -1,9 +1,11 @@
 """Uncertainty analysis of the ranks, vectorised over replications.
 
 The uncertain inputs (``edition.uncertainty``) are weight noise per level and discrete
-alternatives for imputation, treatment, normalisation and each level's aggregation. A
-replication is one row u of a sample matrix U with values in [0, 1): a discrete input
-takes alternative ⌊u·k⌋ of its k; a weight w of a noisy level becomes w·(1 + f·(2u − 1)).
+alternatives for imputation, treatment, normalisation and the aggregation: drawn per level
+(``{direction: [...], index: [...]}``) or linked, one draw for several levels
+(``{levels: all, alternatives: [...]}``). A replication is one row u of a sample matrix U
+with values in [0, 1): a discrete input takes alternative ⌊u·k⌋ of its k; a weight w of a
+noisy level becomes w·(1 + f·(2u − 1)).
 
 Nothing re-runs the pipeline per replication. Each combination of discrete alternatives
 is prepared once (imputed, treated, normalised; its nominal weights and its
@@ -18,11 +20,11 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Self, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, Union
 
 import numpy as np
 import pandas as pd
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from iqlib.analysis.sensitivity import Sensitivity
 from iqlib.core import aggregate, engine, roster
@@ -44,6 +46,40 @@ def _or_nominal(choice: Any) -> Any:
                      Discriminator(lambda v: "nominal" if v == "nominal" else "choice")]
 
 
+class LinkedAggregation(Strict):
+    """One draw of the aggregation for several levels at once: alternative j is used on
+    every level named (``nominal``: each level's own method), as COINr's ``f_ag``."""
+
+    levels: Literal["all"] | list[str] = Field("all", description="the aggregating levels the draw applies to")
+    alternatives: list[_or_nominal(Aggregation)] = Field(min_length=1)  # type: ignore[valid-type]
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct(cls, levels: str | list[str]) -> str | list[str]:
+        if isinstance(levels, list) and (not levels or len(set(levels)) < len(levels)):
+            raise ValueError("name each level once (or 'all')")
+        return levels
+
+    def of(self, aggregating: list[str] | tuple[str, ...]) -> list[str]:
+        """The levels linked, in the framework's order."""
+        return list(aggregating) if self.levels == "all" else [lv for lv in aggregating if lv in self.levels]
+
+
+def _aggregation_form(v: Any) -> str:
+    """A mapping with ``levels`` or ``alternatives`` is the linked form; else per level."""
+    linked = isinstance(v, LinkedAggregation) or (isinstance(v, dict) and bool({"levels", "alternatives"} & set(v)))
+    return "linked" if linked else "per_level"
+
+
+if TYPE_CHECKING:  # what the code sees: a mapping level → alternatives, or the linked form
+    AggregationInputs = dict[str, list[Any]] | LinkedAggregation
+else:             # what pydantic validates: the form chosen by its keys, each reporting its own errors
+    AggregationInputs = Annotated[
+        Union[Annotated[dict[str, list[_or_nominal(Aggregation)]], Tag("per_level")],
+              Annotated[LinkedAggregation, Tag("linked")]],
+        Discriminator(_aggregation_form)]
+
+
 class Uncertainty(Strict):
     """The uncertain inputs of the ranking and how many replications to draw.
 
@@ -51,7 +87,7 @@ class Uncertainty(Strict):
     factor f: each weight becomes w·(1 + f·(2u − 1)), u uniform on [0, 1). The discrete
     inputs are lists of alternatives drawn with equal probability; ``nominal`` is the
     methodology's own choice, any other entry replaces the choice for every indicator
-    (or, for ``aggregation``, for the level named)."""
+    (or, for ``aggregation``, for the level named; or, linked, for every level it names)."""
 
     replications: int = Field(2000, ge=10, le=1_000_000)
     seed: int | None = Field(None, ge=0, description="default: the edition's seed")
@@ -61,7 +97,7 @@ class Uncertainty(Strict):
     imputation: list[_or_nominal(MissingRule)] | None = Field(None, min_length=1)  # type: ignore[valid-type]
     treatment: list[_or_nominal(TreatmentChoice)] | None = Field(None, min_length=1)  # type: ignore[valid-type]
     normalisation: list[_or_nominal(NormalisationChoice)] | None = Field(None, min_length=1)  # type: ignore[valid-type]
-    aggregation: dict[str, list[_or_nominal(Aggregation)]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    aggregation: AggregationInputs = Field(default_factory=dict)
     sensitivity: Sensitivity | None = None
 
     @model_validator(mode="after")
@@ -72,13 +108,27 @@ class Uncertainty(Strict):
         for level, f in self.weights.items():
             if not 0 <= f < 1:
                 raise ValueError(f"weights.{level}: the noise factor must be in [0, 1), not {f}")
-        for level, alts in self.aggregation.items():
-            if not alts:
-                raise ValueError(f"aggregation.{level}: give at least one alternative")
+        if isinstance(self.aggregation, dict):
+            for level, alts in self.aggregation.items():
+                if not alts:
+                    raise ValueError(f"aggregation.{level}: give at least one alternative")
         if not (self.weights or self.imputation or self.treatment or self.normalisation or self.aggregation):
             raise ValueError("name at least one uncertain input (weights, imputation, treatment, "
                              "normalisation or aggregation)")
         return self
+
+    def aggregation_levels(self, aggregating: list[str] | tuple[str, ...]) -> dict[str, list]:
+        """Per aggregating level, its alternatives (per level or linked)."""
+        if isinstance(self.aggregation, LinkedAggregation):
+            return {lv: self.aggregation.alternatives for lv in self.aggregation.of(aggregating)}
+        return {lv: alts for lv, alts in self.aggregation.items()}
+
+    def aggregation_alternatives(self, name: str) -> list:
+        """The alternatives of the input ``aggregation.<name>``: a level, or the linked
+        levels joined by '+'."""
+        if isinstance(self.aggregation, LinkedAggregation):
+            return self.aggregation.alternatives
+        return self.aggregation[name]
 
 
 @dataclass(frozen=True)
@@ -101,7 +151,10 @@ def inputs_of(u: Uncertainty, fw: Framework) -> list[Input]:
             out.append(Input(f"weights.{level}", start, n, noise=u.weights[level]))
             start += n
     named = [(name, getattr(u, name)) for name in DISCRETE]
-    named += [(f"aggregation.{level}", u.aggregation.get(level)) for level in fw.levels[1:]]
+    if isinstance(u.aggregation, LinkedAggregation):
+        named.append((f"aggregation.{'+'.join(u.aggregation.of(fw.levels[1:]))}", u.aggregation.alternatives))
+    else:
+        named += [(f"aggregation.{level}", u.aggregation.get(level)) for level in fw.levels[1:]]
     for name, alts in named:
         if alts:
             out.append(Input(name, start, 1, alternatives=tuple(alts)))
@@ -133,6 +186,9 @@ class Model:
         self.inputs = inputs_of(u, fw)
         self.columns = sum(i.columns for i in self.inputs)
         by_name = {i.name: i for i in self.inputs}
+        if isinstance(u.aggregation, LinkedAggregation):  # one input, one column, read by each level it links
+            linked = next(i for i in self.inputs if i.name.startswith("aggregation."))
+            by_name.update({f"aggregation.{lv}": linked for lv in u.aggregation.of(fw.levels[1:])})
         # every discrete choice in a fixed order, with its input (None: not varied, always nominal)
         self.discrete = [(n, by_name.get(n)) for n in DISCRETE + [f"aggregation.{lv}" for lv in fw.levels[1:]]]
         self.noise = {i.name.removeprefix("weights."): i for i in self.inputs if not i.alternatives}  # level → input
@@ -222,13 +278,23 @@ class Model:
         """The methodology's own index scores (1 × cities)."""
         return self._evaluate((None,) * len(self.discrete), None).copy()
 
+    def combinations(self) -> list[tuple[int, ...]]:
+        """Every combination of discrete alternatives a replication can draw (as ``choices``
+        gives them): the product over the discrete inputs, a linked input counted once."""
+        drawn = list({inp.start: inp for _, inp in self.discrete if inp}.values())
+        keys = []
+        for pick in itertools.product(*(range(len(inp.alternatives)) for inp in drawn)):
+            at = {inp.start: k for inp, k in zip(drawn, pick)}
+            keys.append(tuple(at[inp.start] if inp else 0 for _, inp in self.discrete))
+        return keys
+
     def check(self) -> int:
         """Compute every combination of discrete alternatives once (nominal weights), so a
         combination that cannot be computed is found before any replication; returns how many."""
-        sizes = [len(inp.alternatives) if inp else 1 for _, inp in self.discrete]
-        for key in itertools.product(*map(range, sizes)):
+        keys = self.combinations()
+        for key in keys:
             self._evaluate(self._chosen(key), None)
-        return int(np.prod(sizes))
+        return len(keys)
 
     def scores(self, U: np.ndarray) -> np.ndarray:
         """Index scores (replications × cities) for every row of U."""

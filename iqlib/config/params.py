@@ -19,8 +19,8 @@ from typing import Any, Literal, Self, TypeVar, Union
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from iqlib.analysis.uncertainty import Uncertainty
-from iqlib.config.paths import display, resolve
+from iqlib.analysis.uncertainty import LinkedAggregation, Uncertainty
+from iqlib.config.paths import display, file_problem, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
@@ -35,13 +35,19 @@ from iqlib.core.treat import NoTreatment, Treatment, TreatmentChoice
 class Kind(Strict):
     unit_ru: str
     unit_en: str
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(None, description="lowest valid value (none: unbounded)")
+    max: float | None = Field(None, description="highest valid value (none: unbounded)")
     warn_above_group_median: float | None = Field(
         None, gt=0, description="list a value above this many times its group's median as suspicious")
     missing: MissingRule = "exclude"
     treatment: TreatmentChoice | None = None
     normalisation: NormalisationChoice | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}: no value could be valid")
+        return self
 
 
 class Aggregate(Strict):
@@ -54,7 +60,8 @@ class Aggregate(Strict):
     name_en: str
     short_ru: str | None = Field(None, description="short name for chart labels (default: the code)")
     short_en: str | None = None
-    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    weight: float = Field(1.0, ge=0, le=1e9, description="relative weight among its siblings (at most 10⁹: "
+                                                          "larger weights overflow the weighted sums)")
     status: Literal["confirmed", "reconstructed"] = "confirmed"
 
 
@@ -81,7 +88,8 @@ class Indicator(Strict):
     kind: str
     unit: str
     polarity: Literal[1, -1]
-    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    weight: float = Field(1.0, ge=0, le=1e9, description="relative weight among its siblings (at most 10⁹: "
+                                                          "larger weights overflow the weighted sums)")
     direction_assignment: Literal["questionnaire", "inferred"] = "questionnaire"
     note: str = ""
     missing: MissingRule | None = None
@@ -479,8 +487,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
     if "extends" in data:
         scenario = _validated(Scenario, data, where)
         base_path = resolve(scenario.extends)
-        if not base_path.is_file():
-            raise UserError(f"{where}: key 'extends': file not found: {scenario.extends}")
+        if problem := file_problem(base_path):
+            raise UserError(f"{where}: key 'extends': {problem}: {scenario.extends}")
         base = read_yaml(base_path)
         if "extends" in base:
             raise UserError(f"{where}: key 'extends': {scenario.extends} is itself a scenario; "
@@ -500,8 +508,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         where = f"{where} (extending {display(base_path)})"
     edition = _validated(Edition, data, where)
     methodology_path = resolve(edition.methodology)
-    if not methodology_path.is_file():
-        raise UserError(f"{where}: key 'methodology': file not found: {edition.methodology}")
+    if problem := file_problem(methodology_path):
+        raise UserError(f"{where}: key 'methodology': {problem}: {edition.methodology}")
     files.append(methodology_path)
     meth_data = read_yaml(methodology_path)
     meth_where = display(methodology_path)
@@ -516,8 +524,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         check_uncertainty_levels(edition.uncertainty, methodology, where)
     params = Params(edition, methodology, path, methodology_path, files, extends)
     if edition.base_edition:
-        if not resolve(edition.base_edition).is_file():
-            raise UserError(f"{where}: key 'base_edition': file not found: {edition.base_edition}")
+        if problem := file_problem(resolve(edition.base_edition)):
+            raise UserError(f"{where}: key 'base_edition': {problem}: {edition.base_edition}")
         try:      # what iq run reads for the goalposts must be an edition (validate checks what run checks)
             base_params = load_params(edition.base_edition, check_inputs)
         except UserError as exc:
@@ -526,8 +534,8 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         if base_params.extends is not None:
             raise UserError(f"{where}: key 'base_edition': {edition.base_edition} is a scenario; name an edition")
     for key, p in params.input_paths.items():
-        if check_inputs and not p.is_file():
-            raise UserError(f"{where}: key 'inputs.{key}': file not found: {getattr(edition.inputs, key)}")
+        if check_inputs and (problem := file_problem(p)):
+            raise UserError(f"{where}: key 'inputs.{key}': {problem}: {getattr(edition.inputs, key)}")
     return params
 
 
@@ -549,6 +557,13 @@ def check_uncertainty_levels(u: Uncertainty, meth: Methodology, where: str) -> N
         if level not in weighted:
             raise UserError(f"{where}: key 'uncertainty.weights.{level}': not a level with weights; "
                             f"levels: {', '.join(weighted)}")
+    if isinstance(u.aggregation, LinkedAggregation):
+        linked = u.aggregation.levels if isinstance(u.aggregation.levels, list) else []
+        for level in linked:
+            if level not in aggregating:
+                raise UserError(f"{where}: key 'uncertainty.aggregation.levels': {level!r} is not an aggregating "
+                                f"level; levels: {', '.join(aggregating)} (or 'all')")
+        return
     for level in u.aggregation:
         if level not in aggregating:
             raise UserError(f"{where}: key 'uncertainty.aggregation.{level}': not an aggregating level; "

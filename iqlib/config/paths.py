@@ -6,8 +6,12 @@ path in params is relative to the project root found here.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
+
+from iqlib.core.errors import UserError
 
 
 def _is_root(path: Path) -> bool:
@@ -44,3 +48,38 @@ def display(path: str | os.PathLike) -> str:
         return p.relative_to(project_root()).as_posix()
     except ValueError:
         return p.as_posix()
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file ('file not found', 'is a folder, not
+    a file', the system's reason such as a name too long for the file system), or None."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "file not found"
+    except OSError as exc:
+        return _reason(exc, path)
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(mode):  # a device, pipe or socket: reading it may never end
+        return "is not a regular file (a device, pipe or socket)"
+    return None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of an input file; any reason it cannot be read is one ``UserError`` naming it."""
+    problem = file_problem(path)
+    if problem:
+        raise UserError(f"{display(path)}: {problem}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{display(path)}: {_reason(exc, path)}") from None
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        longest = max((len(part.encode()) for part in path.parts), default=0)
+        return (f"cannot be read: the path is too long for the file system (its longest name has {longest} bytes, "
+                f"the whole path {len(str(path).encode())}; file systems commonly allow 255 and 4096)")
+    return f"cannot be read: {exc.strerror or type(exc).__name__}"

@@ -10,16 +10,14 @@ from pathlib import Path
 
 import yaml
 
-from iqlib.config.paths import display
+from iqlib.config.paths import display, read_bytes
 from iqlib.core.errors import UserError
 
 
 def read_yaml(path: Path) -> dict:
     """Parse a YAML mapping with the safe loader; errors name the file and line."""
     shown = display(path)
-    if not path.is_file():
-        raise UserError(f"{shown}: file not found")
-    raw = path.read_bytes()
+    raw = read_bytes(path)
     key = hashlib.sha256(raw).digest()
     if key not in _PARSED:
         if len(_PARSED) > 64:

@@ -24,9 +24,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Strict(BaseModel):
-    """A method's options: unknown keys are errors, not silently ignored."""
+    """A method's options: unknown keys are errors, not silently ignored; a number is
+    finite (.inf or .nan in YAML is refused: no option means anything with them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)

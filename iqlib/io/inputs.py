@@ -9,6 +9,7 @@ leading ``#`` comment lines).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from iqlib.config.params import Methodology, Params, load_params
-from iqlib.config.paths import display, resolve
+from iqlib.config.paths import display, file_problem, read_bytes, resolve
 from iqlib.core import engine, roster
 from iqlib.core.errors import ProblemsError, UserError
 from iqlib.core.normalise import Bounds
@@ -25,6 +26,7 @@ from iqlib.io import derive
 CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
 OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018"]
 FLAGS = ["regional_capital", "pilot"]
+MAX_POPULATION = 10**10  # more than the world's: a typo (and beyond it int64 would overflow)
 
 
 @dataclass
@@ -46,7 +48,16 @@ class Table:
 def decode(path: Path) -> tuple[str, str]:
     """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1251 (what Excel in
     Russian saves as "CSV"); anything else is one clear error."""
-    data = path.read_bytes()
+    data = read_bytes(path)
+    if data.startswith(b"PK\x03\x04"):
+        raise UserError(f"{display(path)}: the file is a ZIP archive (an XLSX workbook?), not CSV text; "
+                        f"give a workbook a name ending in .xlsx")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UserError(f"{display(path)}: the text is UTF-16 (Excel's \"Unicode text\"), not UTF-8 or "
+                        f"Windows-1251; save the file as UTF-8 CSV")
+    if b"\x00" in data:
+        raise UserError(f"{display(path)}: the file holds NUL bytes (first at byte {data.index(0)}): it is binary, "
+                        f"not CSV text")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -120,6 +131,8 @@ def read_table(path: Path) -> Table:
     """Read an input table as text (validation sees what the user wrote): CSV in UTF-8
     (BOM or not) or Windows-1251, separated by , ; or tab, or the first sheet of an XLSX
     workbook. Leading rows starting with # are comments (e.g. the synthetic-data notice)."""
+    if problem := file_problem(path):   # params checked it, but a file can go between validation and reading
+        raise UserError(f"{display(path)}: {problem}")
     reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
     frame, first, encoding = reader(path)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -133,11 +146,19 @@ def read_table(path: Path) -> Table:
 
 def to_number(text: pd.Series) -> pd.Series:
     """Numbers as people type them: decimal comma (12,5), spaces as thousands separators
-    (1 234 567); anything else that is not a number becomes NaN."""
+    (1 234 567); anything else that is not a number becomes NaN, and so do infinite values
+    ('inf', 'Infinity', '1e400'): no indicator or population is infinite."""
     cleaned = text.str.replace(r"(?<=\d)[ \u202f](?=\d{3}\b)", "", regex=True)
     comma = cleaned.str.fullmatch(r"[-+]?\d+,\d+")
     cleaned = cleaned.where(~comma, cleaned.str.replace(",", ".", regex=False))
-    return pd.to_numeric(cleaned, errors="coerce")
+    number = pd.to_numeric(cleaned, errors="coerce")
+    return number.where(~np.isinf(number.to_numpy(dtype="float64")))
+
+
+def _not_a_number(text: str) -> str:
+    """Why a cell is not a number ('…' is not a number / not a finite number)."""
+    infinite = np.isinf(pd.to_numeric(pd.Series([text.replace(",", ".")]), errors="coerce").to_numpy(dtype="float64"))
+    return f"{text!r} is not a finite number" if infinite[0] else f"{text!r} is not a number"
 
 
 LONG_COLUMNS = ["city_id", "indicator", "value"]
@@ -187,6 +208,73 @@ def _duplicates(table: Table, column: str, problems: list[str]) -> None:
         problems.append(f"{table.where(row, column)}: {what} (first at line {table.first_line + first})")
 
 
+# Cyrillic letters that look like Latin ones: a city code typed with one of them is a
+# different code that nobody can tell apart on a page or in a spreadsheet
+LOOK_ALIKE = str.maketrans("аеосрхукмтнвіјѕАВЕКМНОРСТХУІЈЅ", "aeocpxykmthbijsABEKMHOPCTXYIJS")
+
+
+def _is_latin(c: str) -> bool:
+    return "a" <= c.lower() <= "z"
+
+
+def _is_cyrillic(c: str) -> bool:
+    return "\u0400" <= c <= "\u04ff"
+
+
+def _letter(c: str) -> str:
+    return f"{'Cyrillic' if _is_cyrillic(c) else 'Latin' if _is_latin(c) else 'character'} {c!r} (U+{ord(c):04X})"
+
+
+CITY_CODE = re.compile(r"\w[\w.-]*")  # letters of any alphabet, digits, _ . - (it names city/<city_id>.html)
+MAX_CODE_LENGTH = 100
+
+
+def _same_code(code: str) -> str:
+    """What a reader sees of a code: look-alike letters and case do not count."""
+    return code.translate(LOOK_ALIKE).casefold()
+
+
+def _look_alikes(table: Table, problems: list[str]) -> None:
+    """A city code is a name for a file and a link: letters, digits, '-', '_', '.', at most
+    100 characters. Two codes that differ only by a Cyrillic/Latin look-alike letter ('kazan'
+    and 'kаzan' with a Cyrillic 'а') or by case are refused, and so is a code that mixes the
+    two alphabets: a keyboard-layout slip that would make two cities of one, or a city
+    without values (and two pages of one name on a case-insensitive disk)."""
+    col = table.frame["city_id"]
+    first: dict[str, int] = {}
+    for row, code in enumerate(col):
+        if not code:
+            continue
+        if not CITY_CODE.fullmatch(code) or len(code) > MAX_CODE_LENGTH:
+            problems.append(f"{table.where(row, 'city_id')}: city_id {code[:MAX_CODE_LENGTH]!r}"
+                            f"{'…' if len(code) > MAX_CODE_LENGTH else ''} is not a code: use at most "
+                            f"{MAX_CODE_LENGTH} letters, digits, '-', '_' and '.', starting with a letter or digit "
+                            f"(no spaces, slashes or invisible characters; it names the page city/<city_id>.html)")
+            continue
+        j = first.setdefault(_same_code(code), row)
+        if j != row and col.iloc[j] != code:
+            other = col.iloc[j]
+            diff = [(k, a, b) for k, (a, b) in enumerate(zip(code, other)) if a != b]
+            case = all(a.casefold() == b.casefold() for _, a, b in diff)
+            where = "; ".join(f"position {k + 1}: {_letter(a)} where it has {_letter(b)}" for k, a, b in diff)
+            how = "case" if case else "look-alike Cyrillic and Latin letters" + \
+                ("" if all(a.casefold() != b.casefold() for _, a, b in diff) else " and case")
+            problems.append(f"{table.where(row, 'city_id')}: city_id {code!r} differs from {other!r} "
+                            f"(line {table.first_line + j}) only by {how} ({where}); "
+                            f"{'use one spelling for one city' if case else 'type each code in one alphabet'}")
+        elif any(map(_is_latin, code)) and any(map(_is_cyrillic, code)):
+            cyr = [f"{_letter(c)} at position {k + 1}" for k, c in enumerate(code) if _is_cyrillic(c)]
+            problems.append(f"{table.where(row, 'city_id')}: city_id {code!r} mixes Latin and Cyrillic letters "
+                            f"({', '.join(cyr)}; the other letters Latin); type each code in one alphabet")
+
+
+def look_alike_hint(code: str, known: pd.Series) -> str:
+    """' (looks like 'kazan' …)' when ``code`` is a known code typed with look-alike letters."""
+    key = _same_code(code)
+    match = [k for k in known if k != code and _same_code(k) == key]
+    return f"; it looks like {match[0]!r} typed with look-alike letters or another case" if match else ""
+
+
 def assign_groups(population: pd.Series, params: Params) -> pd.Series:
     """Population group of each city from the edition's thresholds (≥ min_population)."""
     groups = params.edition.groups
@@ -209,11 +297,16 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     for row in np.flatnonzero((df["city_id"] == "").to_numpy()):
         problems.append(f"{table.where(row, 'city_id')}: empty city_id")
     _duplicates(table, "city_id", problems)
+    _look_alikes(table, problems)
     population = to_number(df["population"])
     bad = population.isna() | (population <= 0) | (population % 1 != 0)
     for row in np.flatnonzero(bad.to_numpy()):
         problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} "
                         f"is not a positive whole number")
+    for row in np.flatnonzero((population > MAX_POPULATION).to_numpy()):
+        limit = f"{MAX_POPULATION:_}".replace("_", " ")
+        problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} is more than "
+                        f"{limit} (more people than on Earth)")
     if "oktmo" in df:
         bad_code = (df["oktmo"] != "") & ~df["oktmo"].str.fullmatch(r"\d{8}|\d{11}")
         for row in np.flatnonzero(bad_code.to_numpy()):
@@ -292,7 +385,8 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     known = df["city_id"].isin(cities["city_id"])
     for row in np.flatnonzero(~known.to_numpy()):
         problems.append(f"{table.where(row, 'city_id')}: unknown city {df['city_id'].iloc[row]!r} "
-                        f"(not in {display(params.input_paths['cities'])})")
+                        f"(not in {display(params.input_paths['cities'])}"
+                        f"{look_alike_hint(df['city_id'].iloc[row], cities['city_id'])})")
     for city in cities.loc[~cities["city_id"].isin(df["city_id"]), "city_id"]:
         problems.append(f"{display(table.path)}: no row for city {city!r} of the roster")
 
@@ -311,7 +405,7 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
         else:
             num = to_number(text)
             for row in np.flatnonzero((num.isna() & (text != "")).to_numpy()):
-                problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not a number")
+                problems.append(f"{table.where(row, code)}: {_not_a_number(text.iloc[row])}")
         rng = (kinds[code].min, kinds[code].max, kinds[code].unit_en) if code in kinds else (0.0, None, "count")
         problems += _out_of_range(table, code, text, num, *rng)
         raw_cols[code] = num.astype("float64")
@@ -339,11 +433,25 @@ def _header_codes(columns: pd.Index, meth: Methodology) -> dict[str, str]:
 
 def _out_of_range(table: Table, code: str, text: pd.Series, num: pd.Series,
                   low: float | None, high: float | None, unit: str) -> list[str]:
-    below = num < low if low is not None else pd.Series(False, index=num.index)
-    above = num > high if high is not None else pd.Series(False, index=num.index)
-    rng = f"[{_fmt(low)}, {_fmt(high)}]" if high is not None else f"[{_fmt(low)}, ∞)"
-    return [f"{table.where(row, code)}: {text.iloc[row]!r} is outside {rng} ({unit})"
-            for row in np.flatnonzero((below | above).to_numpy())]
+    bad = _outside(num, low, high)
+    return [f"{table.where(row, code)}: {text.iloc[row]!r} is outside {_range(low, high)} ({unit})"
+            for row in np.flatnonzero(bad)]
+
+
+def _outside(num: pd.Series, low: float | None, high: float | None) -> np.ndarray:
+    """Mask of values below ``low`` or above ``high`` (either bound may be absent)."""
+    x = num.to_numpy(dtype="float64")
+    bad = np.zeros(len(x), dtype=bool)
+    if low is not None:
+        bad |= x < low
+    if high is not None:
+        bad |= x > high
+    return bad
+
+
+def _range(low: float | None, high: float | None) -> str:
+    return (f"[{_fmt(low)}" if low is not None else "(−∞") + ", " + \
+        (f"{_fmt(high)}]" if high is not None else "∞)")
 
 
 def _check_derived(values: pd.DataFrame, meth: Methodology, params: Params) -> None:
@@ -353,10 +461,9 @@ def _check_derived(values: pd.DataFrame, meth: Methodology, params: Params) -> N
             continue
         kind = meth.kinds[ind.kind]
         col = values[ind.code]
-        bad = ((col < kind.min) if kind.min is not None else False) | ((col > kind.max) if kind.max is not None else False)
-        for city in col.index[bad]:
+        for city in col.index[_outside(col, kind.min, kind.max)]:  # a kind may have neither bound
             problems.append(f"derived indicator {ind.code} for city {city!r}: {col[city]:g} is outside "
-                            f"[{_fmt(kind.min)}, {_fmt(kind.max) if kind.max is not None else '∞'}] ({kind.unit_en})")
+                            f"{_range(kind.min, kind.max)} ({kind.unit_en})")
     if problems:
         raise ProblemsError(f"{display(params.input_paths['values'])}: derived indicators out of range", problems)
 

@@ -280,7 +280,7 @@ def robustness_inputs(params: Params, inputs: pd.DataFrame) -> pd.DataFrame:
             settings.append(f"w·(1 + {number(u.weights[level], 2, params.language)}·(2u − 1)), "
                             + (f"весов: {n}" if ru else f"{n} weights"))
         else:
-            options = u.aggregation[level] if family == "aggregation" else getattr(u, family)
+            options = u.aggregation_alternatives(level) if family == "aggregation" else getattr(u, family)
             choice = options[int(alt)]
             settings.append(method_words(params, family, choice))
     return inputs.assign(setting=settings)

@@ -370,4 +370,7 @@ def input_name(params: Params, name: str) -> str:
     'Веса: направления'."""
     family, _, level = name.partition(".")
     label = INPUTS.get(family, (family, family))[0 if params.language == "ru" else 1]
+    if "+" in level:  # a linked aggregation: one draw for every level named
+        levels = ", ".join(level_name(params, lv) for lv in level.split("+"))
+        return f"{label}: {levels} ({'один выбор для всех' if params.language == 'ru' else 'one draw for all'})"
     return f"{label}: {level_name(params, level)}" if level else label
