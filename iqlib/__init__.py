@@ -9,7 +9,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``ranking``, ``roster`` (the roster columns by city), ``engine`` (the steps chained in
   one call), ``errors``;
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
-  leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``compare`` (two
+  leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index across
+  editions), ``compare`` (two
   rankings: shifts, correlations, leaders);
 * ``config`` — ``params`` (edition, methodology and scenario YAML as validated models),
   ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
