@@ -58,6 +58,7 @@ def read_published(params: Params, cities: pd.DataFrame) -> Published | None:
     year = str(params.edition.data_year)
     mapping = params.edition.published_groups
     sizes = cities["group"].value_counts()
+    group_of = cities.set_index("city_id")["group"]
     by_name = cities.groupby("city_ru")["city_id"].agg(list)
     rows = []
     for row in np.flatnonzero((df["data_year"] == year).to_numpy()):
@@ -68,7 +69,7 @@ def read_published(params: Params, cities: pd.DataFrame) -> Published | None:
                             f"(map it with the edition's key 'published_groups')")
             continue
         ids = by_name.get(rec["city"], [])
-        in_group = [c for c in ids if cities.set_index("city_id").at[c, "group"] == group]
+        in_group = [c for c in ids if group_of[c] == group]
         if len(in_group) != 1:
             where = "is not in the roster" if not ids else f"is not in group {group} of the roster"
             problems.append(f"{table.where(row, 'city')}: {rec['city']!r} {where}")

@@ -66,16 +66,21 @@ def score_axis_end(params: Params, values: np.ndarray) -> float:
 
 
 def _title(fig: Figure, ax: Axes, params: Params, title: str, handles: list | None = None) -> None:
+    """The edition's chart heading (``_heading``), with the synthetic-data notice when the
+    edition is synthetic (every chart says so)."""
+    _heading(fig, ax, title, handles, text(params, "synthetic") if params.edition.synthetic else None)
+
+
+def _heading(fig: Figure, ax: Axes, title: str, handles: list | None, notice: str | None) -> None:
     """Bold title at the top left; with legend ``handles`` the title heads the figure's
-    legend, both above the axes (so they cannot overlap). On synthetic data a red notice at
-    the foot of the figure (every chart says so)."""
+    legend, both above the axes (so they cannot overlap); ``notice`` in red at the foot."""
     if handles:
         fig.legend(handles=handles, loc="outside upper left", ncol=2, fontsize=8, frameon=False, title=title,
                    alignment="left", title_fontproperties={"weight": "bold", "size": 12})
     else:
         ax.set_title(title, loc="left", fontweight="bold")
-    if params.edition.synthetic:
-        fig.supxlabel(text(params, "synthetic"), color="#b00020", fontsize=10, x=0.01, ha="left")
+    if notice:
+        fig.supxlabel(notice, color="#b00020", fontsize=10, x=0.01, ha="left")
 
 
 def rank_interval(intervals: pd.DataFrame | None, city_id: str) -> str | None:
@@ -254,9 +259,10 @@ def formula_svg(tex: str, size: float = 13.0) -> str:
 
 
 def series_lines(lines: list[tuple[str, list, list]], title: str, ylabel: str, language: str,
-                 target: tuple[str, int, float] | None = None, synthetic: bool = True) -> Figure:
+                 target: tuple[str, int, float] | None = None, synthetic_notice: str | None = None) -> Figure:
     """Values by year, one line per series (missing years left as gaps, never drawn as 0),
-    each point labelled with its value; ``target``: (label, year, value) drawn as a marker."""
+    each point labelled with its value; ``target``: (label, year, value) drawn as a marker;
+    ``synthetic_notice``: the red notice at the foot (on synthetic data)."""
     plt, _ = _charting()
     setup_matplotlib()
     fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
@@ -280,10 +286,5 @@ def series_lines(lines: list[tuple[str, list, list]], title: str, ylabel: str, l
     ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
     ax.yaxis.set_major_formatter(lambda v, _: number(v, 0, language))
     handles, _ = ax.get_legend_handles_labels()
-    fig.legend(handles=handles, loc="outside upper left", ncol=2, fontsize=8, frameon=False, title=title,
-               alignment="left", title_fontproperties={"weight": "bold", "size": 12})
-    if synthetic:
-        note = ("Синтетические демонстрационные данные — не официальные значения" if language == "ru"
-                else "Synthetic demonstration data — not official values")
-        fig.supxlabel(note, color="#b00020", fontsize=10, x=0.01, ha="left")
+    _heading(fig, ax, title, handles, synthetic_notice)
     return fig
