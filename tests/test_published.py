@@ -17,10 +17,11 @@ from conftest import ROOT, iq
 from iqlib.config.params import load_params
 from iqlib.publishing.contract import tolerance_files
 from iqlib.stages import STAGES
+from iqlib.publishing.series import is_series
 
 pytestmark = pytest.mark.e2e  # checks of the published runs: `make test`, not the fast loop
 
-PUBLISHED = sorted(p.parent for p in (ROOT / "outputs").glob("*/*/manifest.json") if p.parts[-3] != "series")
+PUBLISHED = sorted(p.parent for p in (ROOT / "outputs").glob("*/*/manifest.json") if not is_series(p.parent))
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 
 

@@ -2,10 +2,12 @@
 published series (official and computed national averages side by side)."""
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 from conftest import ROOT
+from test_published import nbval
 
 from iqlib.analysis import series as S
 from iqlib.core.errors import UserError
@@ -60,7 +62,7 @@ def test_runs_of_different_method_versions_are_refused(tmp_path):
 
 
 @pytest.mark.e2e
-def test_the_published_series_puts_official_and_computed_averages_side_by_side():
+def test_the_published_series_puts_official_and_computed_averages_side_by_side(tmp_path):
     folder = ROOT / "outputs" / "series" / "iq_v1"
     a = pd.read_csv(folder / "results" / "averages.csv").set_index("year")
     for year in (2019, 2020, 2021):
@@ -70,7 +72,32 @@ def test_the_published_series_puts_official_and_computed_averages_side_by_side()
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "Средний IQ (официально)" in page and "40,67" in page and "синтетические" in page.lower()
     assert (folder / "notebooks" / "series.ipynb").is_file() and (folder / "html" / "series.html").is_file()
-    # the executed notebook shows the same averages table
+    # the executed notebook shows the same averages table, and re-executes to the same
+    # printed tables under nbval (on a copy: it writes into its own folder, out_dir "..")
     nb = json.loads((folder / "notebooks" / "series.ipynb").read_text(encoding="utf-8"))
     shown = "".join("".join(o.get("data", {}).get("text/plain", "")) for c in nb["cells"] for o in c.get("outputs", []))
     assert "40.67" in shown and "28.14" in shown and "33.35" in shown
+    copy = tmp_path / "iq_v1"
+    shutil.copytree(folder, copy)
+    result = nbval(copy / "notebooks" / "series.ipynb")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "/".join(sorted(p.name for p in (copy / "results").iterdir())) == \
+        "/".join(sorted(p.name for p in (folder / "results").iterdir()))
+    assert not list(folder.parent.glob(".iq_v1-*"))            # nothing left beside the published folder
+
+
+@pytest.mark.e2e
+def test_verify_names_a_series_folder_instead_of_failing(tmp_path):
+    from conftest import iq
+    result = iq("verify", "outputs/series/iq_v1", "--quick")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is a series (iq series), not a run: verify each run it reads" in result.stderr
+
+
+def test_the_site_links_the_published_series(tmp_path):
+    from iqlib.publishing import site
+    from iqlib.publishing.series import is_series, series_folders
+
+    folders = series_folders(ROOT / "outputs")
+    assert [f.name for f in folders] == ["iq_v1"] and is_series(folders[0])
+    assert all(not is_series(r.folder) for r in site.published_runs(ROOT / "outputs"))

@@ -18,6 +18,7 @@ from iqlib.presentation.text import number
 
 WORDS: dict[str, dict[str, str]] = {
     "ru": {
+        "series_heading": "Ряды по годам",
         "site": "IQ городов: опубликованные расчёты", "editions": "Опубликованные расчёты", "edition": "Издание",
         "scenario": "сценарий", "synthetic": "Синтетические демонстрационные данные — не официальные значения",
         "cities": "Городов", "groups": "Группы", "average": "Среднее по всем городам", "group": "Группа",
@@ -84,6 +85,7 @@ WORDS: dict[str, dict[str, str]] = {
         "status_of_method": "Подтверждённое и реконструированное — о методике; что меняет сценарий, сказано ниже.",
     },
     "en": {
+        "series_heading": "Series across the years",
         "site": "IQ of Cities: published calculations", "editions": "Published calculations", "edition": "Edition",
         "scenario": "scenario", "synthetic": "Synthetic demonstration data — not official values",
         "cities": "Cities", "groups": "Groups", "average": "Average over all cities", "group": "Group",
@@ -226,6 +228,8 @@ HOME = """{% extends "base" %}{% block content %}
 <table><thead><tr><th>{{ w.calculation }}</th><th class="num">{{ w.cities }}</th></tr></thead><tbody>
 {% for r in runs %}<tr><td><a href="{{ r.href }}">{{ r.title }}</a>{% if r.comparison %} · <a href="{{ r.comparison }}">{{ w.with_base }}</a>{% endif %}</td><td class="num">{{ r.cities }}</td></tr>
 {% endfor %}</tbody></table>
+{% if series %}<h2>{{ w.series_heading }}</h2>
+<ul>{% for r in series %}<li><a href="{{ r.href }}">{{ r.title }}</a></li>{% endfor %}</ul>{% endif %}
 {% endblock %}"""
 
 EDITION = """{% extends "base" %}{% block content %}
@@ -410,6 +414,7 @@ def render(page: str, language: str, root: str, **context: Any) -> str:
     """One page: ``page`` is home, edition, group, city, method or robustness."""
     return _ENV.get_template(page).render(lang=language, w=WORDS[language], root=root, css=ASSETS["css"][0],
                                           js=ASSETS["js"][0], **{"run": None, "synthetic": False, "runroot": "", "standalone": False, "links": [],
+                                                                "series": [],
                                                                 **context})
 
 

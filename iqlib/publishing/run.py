@@ -115,7 +115,7 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
         err.seek(0)
         stderr = err.read().decode("utf-8", errors="replace")
     if proc.returncode != 0 or done != STAGES:
-        message = _stage_failure(stage, stderr)
+        message = stage_failure(stage, stderr)
         executed = staging / "notebooks" / f"{stage}.ipynb"
         if executed.is_file():  # keep the notebook up to the failing cell for debugging
             kept = project_root() / "runs" / "failed" / f"{params.edition.edition}-{params.edition.scenario}-{stage}.ipynb"
@@ -185,7 +185,8 @@ def recover(dest: Path) -> None:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def _stage_failure(stage: str, stderr: str) -> str:
+def stage_failure(stage: str, stderr: str) -> str:
+    """What failed in a stage's notebook, from the child's stderr (the error line execute prints)."""
     for line in stderr.splitlines():
         if line.startswith(ERROR_PREFIX) and json.loads(line[len(ERROR_PREFIX):]).get("stage") == stage:
             info = json.loads(line[len(ERROR_PREFIX):])

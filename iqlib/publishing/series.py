@@ -11,7 +11,10 @@ the whole folder into place (``outputs/series/<name>`` with ``--publish``).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +32,9 @@ from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
-from iqlib.publishing import execute, notebook_html
+from iqlib.presentation.text import text
+from iqlib.publishing import notebook_html
+from iqlib.publishing.run import StageError, normalise_notebook, stage_failure
 from iqlib.scenarios import scenario
 
 if TYPE_CHECKING:
@@ -52,6 +57,23 @@ class SeriesTables:
     group_names: dict[str, str]
     index_code: str
     decimals: int
+
+
+def is_series(folder: Path) -> bool:
+    """A published series folder (outputs/series/<name>), not a run."""
+    man = folder / "manifest.json"
+    return man.is_file() and "series" in json.loads(man.read_text(encoding="utf-8"))
+
+
+def series_folders(outputs: Path) -> list[Path]:
+    """The published series under ``outputs``."""
+    return sorted(p.parent for p in outputs.glob("series/*/manifest.json") if is_series(p.parent))
+
+
+def series_title(folder: Path) -> str:
+    """A published series' title in its own language (from the params its manifest records)."""
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return str(man["title"])
 
 
 def _manifest(run: Path) -> dict:
@@ -95,9 +117,10 @@ def compute(series_file: str | Path) -> SeriesTables:
     last = load_params(s.editions[-1].params, check_inputs=False)
     code, decimals = last.methodology.framework.index_code, last.methodology.scoring.decimals
     scores, fixed, regions = {}, {}, {}
+    year_of = dict(zip(methods["run"], methods["year"]))
     for e in s.editions:
         run = RunFolder(resolve(e.run))
-        year = int(_manifest(resolve(e.run))["params"]["resolved"]["edition"]["data_year"])
+        year = int(year_of[e.run])
         scores[year] = run.read_csv("scores.csv")
         if run.has("regions.csv"):
             regions[year] = run.read_csv("regions.csv")
@@ -130,7 +153,8 @@ def average_chart(t: SeriesTables) -> Figure:
                  if ru else f"Target: +{t.series.target_growth_pct:g} % on {t.series.base_year} by {t.series.target_year}")
         target = (label, t.series.target_year, base * (1 + t.series.target_growth_pct / 100))
     title = "Средний IQ всех городов по годам" if ru else "National average by year"
-    return charts.series_lines(lines, title, "Средний IQ" if ru else "Average", t.series.language, target)
+    notice = text(params_of(t), "synthetic") if t.series.synthetic else None
+    return charts.series_lines(lines, title, "Средний IQ" if ru else "Average", t.series.language, target, notice)
 
 
 def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
@@ -151,8 +175,11 @@ def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
 
 
 def params_of(t: SeriesTables) -> Params:
-    """The last edition's params: the language, group names and index the tables are shown with."""
-    return load_params(t.series.editions[-1].params, check_inputs=False)
+    """The last edition's params in the series' language: the language, group names and
+    index the tables and charts are shown with."""
+    p = load_params(t.series.editions[-1].params, check_inputs=False)
+    return Params(p.edition.model_copy(update={"language": t.series.language}), p.methodology, p.edition_path,
+                  p.methodology_path, p.files)
 
 
 def banner(t: SeriesTables) -> str:
@@ -194,7 +221,7 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
     """Execute the series notebook into a staging folder, add its pages and manifest, and
     move it to ``out`` (default runs/series/<name>, or outputs/series/<name> to publish)."""
     s = load_series(series_file)
-    compute(series_file)                         # every user error before anything is written
+    t = compute(series_file)                     # every user error before anything is written
     root = project_root()
     dest = resolve(out) if out else root / ("outputs" if publish else "runs") / "series" / s.series
     if dest.exists() and not force:
@@ -204,19 +231,17 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
     try:
         (staging / "notebooks").mkdir()
         nb = staging / "notebooks" / "series.ipynb"
-        execute.execute(str(root / NOTEBOOK), str(nb), str(root / "notebooks"),
-                        {"series_file": display(resolve(series_file)), "out_dir": str(staging)})
+        _execute(series_file, nb)
         title = s.title_ru if s.language == "ru" else s.title_en
         top = notebook_html.header([("../index.html", title)])
         notebook_html.write_pages({staging / "html" / "series.html": notebook_html.export(nb, title, s.language, code=False),
                                    staging / "html" / "series-code.html": notebook_html.export(nb, title, s.language)},
                                   staging / "html", "", top)
-        t = compute(series_file)
         (staging / "index.html").write_text(page(t, staging), encoding="utf-8")
         (staging / "assets").mkdir(exist_ok=True)
         for name, content in pages.ASSETS.values():
             (staging / "assets" / name).write_text(content, encoding="utf-8")
-        manifest = {"series": s.series, "synthetic": s.synthetic, "params": _entry(resolve(series_file)),
+        manifest = {"series": s.series, "title": title, "synthetic": s.synthetic, "params": _entry(resolve(series_file)),
                     "runs": {e.run: _entry(resolve(e.run) / "manifest.json") for e in s.editions},
                     "inputs": {k: _entry(resolve(v)) for k, v in [("goalposts", s.goalposts),
                                ("official_averages", s.official_averages), ("conflicts", s.conflicts)] if v},
@@ -231,6 +256,20 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
         if staging.exists():
             shutil.rmtree(staging)
     return dest
+
+
+def _execute(series_file: str, nb: Path) -> None:
+    """The series notebook with papermill in a child process, as ``iq run`` runs a stage:
+    cwd the folder's notebooks/ and ``out_dir`` "..", so the executed notebook re-runs
+    wherever the folder is copied; the kernel's chatter stays out of the terminal."""
+    jobs = [{"stage": "series", "source": str(project_root() / NOTEBOOK), "output": str(nb), "cwd": str(nb.parent),
+             "parameters": {"series_file": display(resolve(series_file)), "out_dir": ".."}}]
+    env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
+    done = subprocess.run([sys.executable, "-m", "iqlib.publishing.execute", json.dumps(jobs)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StageError(stage_failure("series", done.stderr))
+    normalise_notebook(nb, "series")
 
 
 def _entry(path: Path) -> dict:
@@ -252,8 +291,7 @@ def page(t: SeriesTables, folder: Path) -> str:
     groups = [{"year": int(r.year), "group": t.group_names.get(r.group, r.group), "cities": int(r.cities),
                "average": num(r.average), "fixed": num(r.average_fixed)} for r in t.groups.itertuples()]
     svg = (folder / "figures" / "national_average.svg").read_text(encoding="utf-8")
-    conflicts = [] if t.conflicts.empty else [f"{c[f'conflict_{lang}']} {c[f'resolution_{lang}']}"
-                                              for _, c in t.conflicts.iterrows()]
+    conflicts = [f"{c.conflict} {c.resolution}" for c in conflicts_table(t).itertuples()]
     csvs = sorted(p.name for p in (folder / "results").glob("*.csv"))
     title = t.series.title_ru if lang == "ru" else t.series.title_en
     return pages.render("series", lang, "", standalone=True, title=title, heading=title, synthetic=t.series.synthetic,

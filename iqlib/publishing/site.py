@@ -36,6 +36,7 @@ from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import Where, compare_runs
+from iqlib.publishing.series import is_series, series_folders, series_title
 from iqlib.stages import STAGES
 
 EXCEL_TABLES = ["scores", "group_summary", "regions", "uncertainty", "methods", "values", "normalised", "weights",
@@ -87,7 +88,7 @@ def load_run(folder: Path) -> Run:
 
 
 def published_runs(outputs: Path) -> list[Run]:
-    folders = sorted(p.parent for p in outputs.glob("*/*/manifest.json"))
+    folders = sorted(p.parent for p in outputs.glob("*/*/manifest.json") if not is_series(p.parent))
     if not folders:
         raise UserError(f"{display(outputs)}: no published runs (outputs/<edition>/<scenario>/manifest.json)")
     return [load_run(f) for f in folders]
@@ -111,8 +112,12 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     home = [{"href": f"{r.key}/index.html", "title": r.title, "cities": len(r.scores),
              "comparison": f"{r.key}/comparison/index.html" if base_of(r, runs) else None}
             for r in runs]
+    series = []
+    for folder in series_folders(outputs):          # self-contained pages: copied as published
+        shutil.copytree(folder, staging / "series" / folder.name, ignore=shutil.ignore_patterns("notebooks"))
+        series.append({"href": f"series/{folder.name}/index.html", "title": series_title(folder)})
     _write(staging / "index.html", pages.render("home", language, "", title=pages.WORDS[language]["site"],
-                                                heading=pages.WORDS[language]["editions"], runs=home))
+                                                heading=pages.WORDS[language]["editions"], runs=home, series=series))
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
         SiteRun(r, runs, staging / r.key).write()

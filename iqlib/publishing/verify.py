@@ -193,6 +193,9 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log: Ca
     compares with an existing re-run folder instead of re-running."""
     run = Path(run_dir).resolve()
     man = read_manifest(run)
+    if "series" in man:
+        raise UserError(f"{display(run)} is a series (iq series), not a run: verify each run it reads "
+                        f"({', '.join(man.get('runs', {}))}) and re-make the series with iq series")
     if man.get("draft"):
         raise UserError(f"{display(run)} is a draft (iq run --draft): drafts leave out the robustness analysis and "
                         f"are never published; verify the full run of its params instead")
