@@ -44,9 +44,11 @@ def _numeric(raw: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.Data
     """Indicator values (cities × indicators) of a generator frame."""
     meth = params.methodology
     frame = raw.set_index("city_id")
-    yesno = {f for f, t in derive.fields(meth).items() if t == "yesno"}
-    num = frame.apply(lambda c: c.map({"да": 1.0, "нет": 0.0, "": np.nan}) if c.name in yesno else c)
-    return derive.derive(num.astype("float64"), cities, meth)[meth.indicator_codes()]
+    yesno = [f for f, t in derive.fields(meth).items() if t == "yesno" and f in frame.columns]
+    answers = frame[yesno].to_numpy()
+    num = frame.drop(columns=yesno).astype("float64")
+    num[yesno] = np.where(answers == "да", 1.0, np.where(answers == "нет", 0.0, np.nan))   # "" = unanswered
+    return derive.derive(num, cities, meth)[meth.indicator_codes()]
 
 
 def _score(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> np.ndarray:
