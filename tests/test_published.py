@@ -16,8 +16,8 @@ from conftest import ROOT, iq
 
 from iqlib.config.params import load_params
 from iqlib.publishing.contract import tolerance_files
-from iqlib.stages import STAGES
 from iqlib.publishing.series import is_series
+from iqlib.stages import STAGES
 
 pytestmark = pytest.mark.e2e  # checks of the published runs: `make test`, not the fast loop
 
