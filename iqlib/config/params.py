@@ -28,6 +28,7 @@ from iqlib.core.framework import Framework
 from iqlib.core.impute import Imputation, MissingRule
 from iqlib.core.normalise import Normalisation, NormalisationChoice
 from iqlib.core.registry import Strict
+from iqlib.core.screen import Screening
 from iqlib.core.treat import NoTreatment, Treatment, TreatmentChoice
 
 
@@ -100,6 +101,8 @@ class Indicator(Strict):
 
 class Scoring(Strict):
     imputation: Imputation = Imputation()
+    screening: Screening | None = Field(None, description="units (or indicators) left out for lack of data, "
+                                        "as COINr's Screen() (none: every city is scored)")
     treatment: TreatmentChoice = NoTreatment()
     normalisation: NormalisationChoice
     aggregation: dict[str, Aggregation]
@@ -197,7 +200,7 @@ class Methodology(Strict):
             treatment={c: self.treatment_of(c) for c in codes[self.levels[0]]},
             normalisation={c: self.normalisation_of(c) for c in codes[self.levels[0]]},
             aggregation=dict(self.scoring.aggregation), imputation_by=self.scoring.imputation.by,
-            decimals=self.scoring.decimals)
+            decimals=self.scoring.decimals, screening=self.scoring.screening)
 
 
 def check_framework(m: Methodology) -> None:
@@ -522,6 +525,11 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
     methodology = _validated(Methodology, meth_data, meth_where)
     if edition.uncertainty:
         check_uncertainty_levels(edition.uncertainty, methodology, where)
+        screening = methodology.scoring.screening
+        if screening is not None and screening.by == "units" and screening.when == "after_imputation":
+            raise UserError(f"{meth_where}: key 'scoring.screening.when': units screened after imputation cannot be "
+                            f"combined with the uncertainty analysis of {where} (its replications impute over the "
+                            f"units kept); screen before_imputation, or leave out uncertainty")
     params = Params(edition, methodology, path, methodology_path, files, extends)
     if edition.base_edition:
         if problem := file_problem(resolve(edition.base_edition)):

@@ -19,7 +19,7 @@ import pandas as pd
 from iqlib.config.params import Methodology, Params, load_params
 from iqlib.config.paths import display, file_problem, read_bytes, resolve
 from iqlib.core import engine, roster
-from iqlib.core.errors import ProblemsError, UserError
+from iqlib.core.errors import MethodError, ProblemsError, UserError
 from iqlib.core.normalise import Bounds
 from iqlib.io import derive
 
@@ -544,6 +544,12 @@ def load(params: Params) -> InputData:
         raise UserError(f"{display(params.methodology_path)}: key 'scoring.imputation.by': the roster has no "
                         f"column {by!r} (it has {', '.join(cities.columns)})")
     values = load_values(params, cities)
+    if params.methodology.scoring.screening is not None:  # pre-flight: screening must leave something to score
+        try:
+            engine.screened_and_imputed(values, cities, params.methodology.framework)
+        except MethodError as exc:
+            overrides = f" with the overrides of {display(params.edition_path)}" if params.extends else ""
+            raise UserError(f"{display(params.methodology_path)}{overrides}: key 'scoring.screening': {exc}") from None
     missing = missing_table(values, params)
     return InputData(cities, values, disagree, missing, accounting(values, missing),
                      warnings_table(values, cities, params))
