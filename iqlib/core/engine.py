@@ -70,8 +70,10 @@ def prepare(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, bounds: B
     if key not in cache:
         cache[key] = treat.treat(imputed, {c: treatment or fw.treatment[c] for c in imputed.columns}, group)
     treated, treatment_table, points = cache[key]
-    normalised = normalise.normalise(treated, fw.polarities(),
-                                     {c: normalisation or fw.normalisation[c] for c in treated.columns}, group, bounds)
+    configs = {c: normalisation or fw.normalisation[c] for c in treated.columns}
+    scopes = {cfg.within: roster.column(cities, treated.index, cfg.within) for cfg in configs.values()
+              if cfg.within not in ("group", "all") and cfg.within in cities.columns}
+    normalised = normalise.normalise(treated, fw.polarities(), configs, group, bounds, scopes)
     return Prepared(imputed, imputation_table, treated, treatment_table, points, normalised, screened)
 
 
