@@ -5,8 +5,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 
 * ``core`` — the numerical core, pure functions on arrays and frames: ``registry`` (one
   registry per method family), ``framework`` (the tree and per-node choices the core
-  computes with), ``impute``, ``treat``, ``normalise``, ``aggregate``, ``weighting``,
-  ``ranking``, ``roster`` (the roster columns by city), ``engine`` (the steps chained in
+  computes with), ``screen`` (screening by data availability), ``impute``, ``treat``,
+  ``normalise``, ``aggregate``, ``weighting``, ``ranking``, ``roster`` (the roster columns by city), ``engine`` (the steps chained in
   one call), ``errors``;
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index across

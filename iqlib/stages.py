@@ -8,7 +8,7 @@ files and returns what the notebook shows.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 from iqlib.analysis import audit, diagnostics, sensitivity, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.core import aggregate, engine, ranking, roster
+from iqlib.core.framework import Framework
 from iqlib.io import inputs, reference
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts, tables
@@ -73,7 +74,7 @@ def normalise(params: Params, run: RunFolder) -> Normalised:
     fw = params.methodology.framework
     cities, values = _inputs(params, run)
     prepared = engine.prepare(values, cities, fw, inputs.goalpost_bounds(params, values, cities))
-    groups = roster.column(cities, values.index)
+    groups = roster.column(cities, prepared.normalised.index)
     out = Normalised(prepared, groups, diagnostics.constant_indicators(prepared.treated, groups, params.group_codes),
                      tables.methods_table(params), audit.distribution(prepared.imputed))
     for name, frame in [("imputation", prepared.imputation), ("treatment", prepared.treatment),
@@ -81,7 +82,25 @@ def normalise(params: Params, run: RunFolder) -> Normalised:
                         ("methods", out.methods), ("audit_distribution", out.distribution)]:
         run.write_csv(f"{name}.csv", frame)
     run.write_csv("normalised.csv", prepared.normalised.reset_index())
+    if fw.screening is not None:
+        run.write_csv("screened.csv", prepared.screened)
     return out
+
+
+def screened(params: Params, run: RunFolder, out: Normalised) -> pd.DataFrame | str:
+    """What screening left out, with city names (the normalise notebook shows it), or the
+    sentence saying that the methodology screens nothing."""
+    if params.methodology.scoring.screening is None:
+        return text(params, "no_screening")
+    table = out.prepared.screened
+    return tables.with_city_names(table, run.read_csv("cities.csv")) if "city_id" in table else table
+
+
+def screened_framework(params: Params, normalised: pd.DataFrame) -> Framework:
+    """The methodology's framework without the indicators that screening left out of
+    ``normalised`` (itself when none was)."""
+    fw = params.methodology.framework
+    return fw.without_indicators(set(fw.indicator_codes()) - set(normalised.columns))
 
 
 # --------------------------------------------------------------------------- 03 weight
@@ -95,8 +114,8 @@ class Weighted:
 
 
 def weight(params: Params, run: RunFolder) -> Weighted:
-    fw = params.methodology.framework
     normalised = run.read_csv("normalised.csv", index=True)
+    fw = screened_framework(params, normalised)
     agg = aggregate.aggregate_all(normalised, fw)
     out = Weighted(agg, diagnostics.effective_weights(normalised, agg.scores, fw),
                    audit.correlations(normalised, agg.scores, fw), audit.collinear_pairs(normalised, fw),
@@ -125,8 +144,10 @@ class Ranked:
 def published_scores(params: Params, cities: pd.DataFrame, aggregates: pd.DataFrame) -> pd.DataFrame:
     """results/scores.csv from the full-precision aggregates (city_id → node): city, region,
     group, every aggregate rounded as published, the rank in group and overall (ranked on
-    full precision), in the edition's group order."""
+    full precision), in the edition's group order. A city without an index (screened out,
+    or its index missing) keeps its row, with no scores and no rank: not ranked."""
     fw = params.methodology.framework
+    aggregates = aggregates.reindex(cities["city_id"])
     index = aggregates[fw.index_code]
     groups = roster.column(cities, aggregates.index)
     published = ranking.round_half_up(aggregates[fw.aggregate_codes()], fw.decimals)
@@ -143,7 +164,8 @@ def rank(params: Params, run: RunFolder) -> Ranked:
     index = aggregates[fw.index_code]
     groups = roster.column(cities, aggregates.index)
     scores = published_scores(params, cities, aggregates)
-    loo, shifts = diagnostics.leave_one_out(run.read_csv("normalised.csv", index=True), groups, fw)
+    normalised = run.read_csv("normalised.csv", index=True)
+    loo, shifts = diagnostics.leave_one_out(normalised, groups, screened_framework(params, normalised))
     out = Ranked(scores, ranking.published_ties(scores, index, fw.index_code),
                  ranking.fragile(aggregates[fw.aggregate_codes()], fw.index_code, groups, fw.decimals), loo, shifts)
     run.write_csv("scores.csv", scores, float_format=f"%.{fw.decimals}f")
@@ -160,8 +182,13 @@ def rank(params: Params, run: RunFolder) -> Ranked:
 def uncertainty_model(params: Params, values: pd.DataFrame, cities: pd.DataFrame) -> uncertainty.Model:
     """The ranking as a function of the edition's uncertain inputs."""
     assert params.edition.uncertainty is not None
-    return uncertainty.Model(values[params.methodology.indicator_codes()], cities, params.methodology.framework,
-                             params.edition.uncertainty, inputs.goalpost_bounds(params, values, cities))
+    fw, bounds = params.methodology.framework, inputs.goalpost_bounds(params, values, cities)
+    values = values[fw.indicator_codes()]
+    if fw.screening is not None:  # the nominal screening holds in every replication
+        kept = engine.prepare(values, cities, fw, bounds).normalised
+        fw = replace(fw.without_indicators(set(values.columns) - set(kept.columns)), screening=None)
+        values = values.loc[kept.index, kept.columns]
+    return uncertainty.Model(values, cities, fw, params.edition.uncertainty, bounds)
 
 
 def check_uncertainty(params: Params, data: inputs.InputData) -> int:
@@ -189,7 +216,7 @@ def robustness(params: Params, run: RunFolder) -> Robustness:
     cities, values = _inputs(params, run)
     model = uncertainty_model(params, values, cities)
     scores = run.read_csv("scores.csv", index=True)  # in published order: group, rank, city
-    published = scores.loc[values.index, "rank_in_group"].astype("Float64").to_numpy(float, na_value=np.nan)
+    published = scores.loc[model.values.index, "rank_in_group"].astype("Float64").to_numpy(float, na_value=np.nan)
     if not np.array_equal(model.nominal_in_group, published, equal_nan=True):
         raise RuntimeError("uncertainty: the nominal ranks differ from the published ones")
     seed = params.edition.seed if u.seed is None else u.seed
@@ -200,7 +227,8 @@ def robustness(params: Params, run: RunFolder) -> Robustness:
         table["moved_most_by"] = out.pop("moved_most_by").reindex(table["city_id"]).to_numpy()
         run.write_csv("sensitivity.csv", out["sensitivity"])
         run.write_csv("sensitivity_convergence.csv", out["convergence"])
-    table = table.set_index("city_id").loc[scores.index].reset_index()
+    table = table.set_index("city_id")
+    table = table.loc[scores.index.intersection(table.index, sort=False)].reset_index()  # screened: not ranked
     run.write_csv("uncertainty.csv", table)
     run.write_csv("uncertainty_inputs.csv", out["inputs"])
     return Robustness(uncertainty=table, **out)

@@ -28,6 +28,7 @@ from iqlib.core.framework import Framework
 from iqlib.core.impute import Imputation, MissingRule
 from iqlib.core.normalise import Normalisation, NormalisationChoice
 from iqlib.core.registry import Strict
+from iqlib.core.screen import Screening
 from iqlib.core.treat import NoTreatment, Treatment, TreatmentChoice
 
 
@@ -100,6 +101,8 @@ class Indicator(Strict):
 
 class Scoring(Strict):
     imputation: Imputation = Imputation()
+    screening: Screening | None = Field(None, description="units (or indicators) left out for lack of data, "
+                                        "as COINr's Screen() (none: every city is scored)")
     treatment: TreatmentChoice = NoTreatment()
     normalisation: NormalisationChoice
     aggregation: dict[str, Aggregation]
@@ -197,7 +200,7 @@ class Methodology(Strict):
             treatment={c: self.treatment_of(c) for c in codes[self.levels[0]]},
             normalisation={c: self.normalisation_of(c) for c in codes[self.levels[0]]},
             aggregation=dict(self.scoring.aggregation), imputation_by=self.scoring.imputation.by,
-            decimals=self.scoring.decimals)
+            decimals=self.scoring.decimals, screening=self.scoring.screening)
 
 
 def check_framework(m: Methodology) -> None:
@@ -274,6 +277,27 @@ class Group(Strict):
         description="roster flags of which a city of this group must have at least one")
 
 
+ROSTER_RESERVED = ("city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot", "oktmo",
+                   "group_official", "list_order_2018", "group", "group_computed")
+
+
+class RosterColumn(Strict):
+    """An extra column of the roster (cities.csv): a grouping the methods can use
+    (``scoring.imputation.by``, normalisation ``within``)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the column's header: small Latin letters, "
+                                                                 "digits and _")
+    type: Literal["text", "integer", "number"] = "text"
+    values: list[str | int | float] | None = Field(None, min_length=1, description="the values allowed "
+                                                   "(none: any value of the type)")
+
+    @model_validator(mode="after")
+    def _reserved(self) -> Self:
+        if self.name in ROSTER_RESERVED:
+            raise ValueError(f"{self.name!r} is a column the roster always has; name the extra column otherwise")
+        return self
+
+
 class Inputs(Strict):
     cities: str
     values: str
@@ -299,6 +323,8 @@ class Edition(Strict):
     base_edition: str | None = Field(None, description="edition whose data fixes goalposts "
                                      "(upper: base_group_max); default: this edition")
     groups: list[Group] = Field(min_length=1)
+    roster_columns: list[RosterColumn] = Field(default_factory=list, description="extra columns of the roster, "
+                                               "declared with their type and allowed values")
     published_groups: dict[str, str] = Field(default_factory=dict, description="group code of the "
                                              "published figures → this edition's group code (e.g. adm_centres: lt100k)")
     demo_average: float | None = Field(None, ge=0, description="synthetic editions only: the national average "
@@ -320,6 +346,12 @@ class Edition(Strict):
             raise ValueError(f"the last group ({groups[-1].code}) must start at min_population 0 "
                              f"so that every city has a group, not {groups[-1].min_population}")
         return groups
+
+    @field_validator("roster_columns")
+    @classmethod
+    def _columns(cls, columns: list[RosterColumn]) -> list[RosterColumn]:
+        _unique("roster column", [c.name for c in columns])
+        return columns
 
     @model_validator(mode="after")
     def _published(self) -> Edition:
@@ -520,8 +552,14 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
             raise UserError(f"{display(path)}: methodology {exc}") from None
         meth_where = f"{meth_where} with the overrides of {display(path)}"
     methodology = _validated(Methodology, meth_data, meth_where)
+    check_scopes(edition, methodology, meth_where)
     if edition.uncertainty:
         check_uncertainty_levels(edition.uncertainty, methodology, where)
+        screening = methodology.scoring.screening
+        if screening is not None and screening.by == "units" and screening.when == "after_imputation":
+            raise UserError(f"{meth_where}: key 'scoring.screening.when': units screened after imputation cannot be "
+                            f"combined with the uncertainty analysis of {where} (its replications impute over the "
+                            f"units kept); screen before_imputation, or leave out uncertainty")
     params = Params(edition, methodology, path, methodology_path, files, extends)
     if edition.base_edition:
         if problem := file_problem(resolve(edition.base_edition)):
@@ -548,6 +586,24 @@ def params_from_resolved(resolved: dict, path: str) -> Params:
     except (KeyError, ValueError) as exc:
         raise UserError(f"manifest of {path}: key 'params.resolved' is not valid params: {exc}") from None
     return Params(edition, methodology, resolve(path), resolve(edition.methodology), [])
+
+
+def check_scopes(edition: Edition, meth: Methodology, where: str) -> None:
+    """Every normalisation ``within`` is ``group``, ``all`` or a roster column the edition
+    declares (``roster_columns``); so is every normalisation alternative of the uncertainty analysis."""
+    known = ["group", "all", *(c.name for c in edition.roster_columns)]
+    scopes: dict[str, list[str]] = {}
+    for code, cfg in meth.framework.normalisation.items():
+        scopes.setdefault(cfg.within, []).append(code)
+    for alt in ((edition.uncertainty.normalisation or []) if edition.uncertainty else []):
+        if isinstance(alt, Normalisation):
+            scopes.setdefault(alt.within, []).append("uncertainty.normalisation")
+    for within, codes in scopes.items():
+        if within not in known:
+            shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+            raise UserError(f"{where}: normalisation within {within!r} ({shown}): expected group, all or a roster "
+                            f"column declared in the edition's roster_columns (declared: "
+                            f"{', '.join(known[2:]) or 'none'}), e.g. roster_columns: [{{name: {within}, type: text}}]")
 
 
 def check_uncertainty_levels(u: Uncertainty, meth: Methodology, where: str) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from iqlib.core.aggregate import Aggregation
 from iqlib.core.normalise import Normalisation
+from iqlib.core.screen import Screening
 from iqlib.core.treat import Treatment
 
 
@@ -29,6 +30,7 @@ class Framework:
     aggregation: dict[str, Aggregation]       # level above the indicators → aggregation
     imputation_by: str = "group"              # roster column of the group_* rules
     decimals: int = 2                         # published rounding
+    screening: Screening | None = None        # units or indicators left out for lack of data
 
     # --- the tree
     def indicator_codes(self) -> list[str]:
@@ -78,6 +80,20 @@ class Framework:
 
     def missing_rules(self) -> pd.Series:
         return pd.Series(self.missing, dtype=object)[self.indicator_codes()]
+
+    def without_indicators(self, drop: set[str] | frozenset[str]) -> Framework:
+        """The framework without the indicators ``drop`` (screened out: their parents
+        aggregate the rest) and without screening (already done); itself when none is dropped."""
+        if not drop:
+            return self
+        keep = {c for c in self.indicator_codes() if c not in drop}
+        return replace(self, codes={**self.codes, self.levels[0]: tuple(c for c in self.indicator_codes() if c in keep)},
+                       parent={c: p for c, p in self.parent.items() if c not in drop},
+                       weight={c: w for c, w in self.weight.items() if c not in drop},
+                       polarity={c: v for c, v in self.polarity.items() if c in keep},
+                       missing={c: v for c, v in self.missing.items() if c in keep},
+                       treatment={c: v for c, v in self.treatment.items() if c in keep},
+                       normalisation={c: v for c, v in self.normalisation.items() if c in keep}, screening=None)
 
     def with_aggregation(self, aggregation: dict[str, Aggregation]) -> Framework:
         """The same framework with other aggregation methods (an uncertainty alternative)."""

@@ -45,7 +45,8 @@ class Bounds:
 class Normalisation(Strict):
     """Options every normalisation has: the scope (each subclass names its ``method``)."""
 
-    within: Literal["group", "all"] = "group"
+    within: str = Field("group", pattern=r"^[a-z][a-z0-9_]*$",
+                        description="group (the population group), all, or a roster column declared in the edition")
     if TYPE_CHECKING:
         method: str
 
@@ -259,16 +260,19 @@ def logistic(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: Log
 
 
 def normalise(values: pd.DataFrame, polarity: pd.Series, configs: dict[str, Normalisation], groups: pd.Series,
-              bounds: Bounds | None = None) -> pd.DataFrame:
+              bounds: Bounds | None = None, scopes: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     """Normalise every indicator by its configuration; indicators sharing a configuration
-    are normalised together (vectorised over cities and indicators)."""
+    are normalised together (vectorised over cities and indicators). ``within`` other than
+    ``group`` and ``all`` names a roster column, given in ``scopes`` (column → key per city)."""
     out = pd.DataFrame(index=values.index, columns=values.columns, dtype=float)
     by_cfg: dict = {}
     for code in values.columns:
         by_cfg.setdefault(configs[code], []).append(code)
     for cfg, cols in by_cfg.items():
         pol = pd.Series(polarity[cols].to_numpy(), index=cols)
-        scope = groups if cfg.within == "group" else None
+        if cfg.within not in ("group", "all") and cfg.within not in (scopes or {}):
+            raise MethodError(f"normalisation within {cfg.within!r}: the roster has no such column")
+        scope = groups if cfg.within == "group" else None if cfg.within == "all" else (scopes or {})[cfg.within]
         out[cols] = NORMALISATIONS[cfg.method](values[cols], pol, scope, cfg, bounds)
     return out
 

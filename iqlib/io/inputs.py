@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqlib.config.params import Methodology, Params, load_params
+from iqlib.config.params import Methodology, Params, RosterColumn, load_params
 from iqlib.config.paths import display, file_problem, read_bytes, resolve
 from iqlib.core import engine, roster
-from iqlib.core.errors import ProblemsError, UserError
+from iqlib.core.errors import MethodError, ProblemsError, UserError
 from iqlib.core.normalise import Bounds
 from iqlib.io import derive
 
@@ -290,10 +290,17 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = read_table(params.input_paths["cities"])
     _require_columns(table, CITY_COLUMNS)
     df, problems = table.frame, []
-    unknown = [c for c in df.columns if c not in CITY_COLUMNS + OPTIONAL_CITY_COLUMNS]
+    declared = {c.name: c for c in params.edition.roster_columns}
+    unknown = [c for c in df.columns if c not in CITY_COLUMNS + OPTIONAL_CITY_COLUMNS and c not in declared]
     if unknown:
         problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
-                        f"(expected {', '.join(CITY_COLUMNS + OPTIONAL_CITY_COLUMNS)})")
+                        f"(expected {', '.join(CITY_COLUMNS + OPTIONAL_CITY_COLUMNS)}; declare an extra column in "
+                        f"the edition, e.g. roster_columns: [{{name: {unknown[0]}, type: text}}])")
+    absent = [c for c in declared if c not in df.columns]
+    if absent:
+        problems.append(f"{display(table.path)}: column(s) {', '.join(absent)} declared in the edition's "
+                        f"roster_columns are missing")
+    extra = {name: _roster_column(table, col, problems) for name, col in declared.items() if name in df.columns}
     for row in np.flatnonzero((df["city_id"] == "").to_numpy()):
         problems.append(f"{table.where(row, 'city_id')}: empty city_id")
     _duplicates(table, "city_id", problems)
@@ -332,6 +339,8 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     official = df["group_official"] if "group_official" in df else pd.Series("", index=df.index)
     cities["group_official"] = official
     cities["group"] = official.where(official != "", cities["group_computed"])
+    for name, column in extra.items():
+        cities[name] = column
 
     for g in params.edition.groups:
         if g.eligible_if_any:
@@ -345,6 +354,32 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     disagree = cities.loc[(official != "") & (official != cities["group_computed"]),
                           ["city_id", "city_ru", "population", "group_computed", "group_official"]]
     return cities.reset_index(drop=True), disagree.reset_index(drop=True)
+
+
+def _roster_column(table: Table, cfg: RosterColumn, problems: list[str]) -> pd.Series:
+    """A declared roster column, typed (text, integer or number), every value present and,
+    when the edition lists them, one of its ``values``."""
+    text = table.frame[cfg.name]
+    if cfg.type == "text":
+        column: pd.Series = text.astype(object)
+        bad = text == ""
+        what = "is empty (every city needs a value)"
+    else:
+        column = to_number(text)
+        bad = column.isna() | ((column % 1 != 0) if cfg.type == "integer" else False)
+        what = f"is not {'a whole number' if cfg.type == 'integer' else 'a number'}"
+        if cfg.type == "integer":
+            column = column.where(~bad, 0).astype("int64")
+    for row in np.flatnonzero(bad.to_numpy()):
+        problems.append(f"{table.where(row, cfg.name)}: {text.iloc[row]!r} {what}")
+    if cfg.values is not None:
+        allowed = [str(v) for v in cfg.values] if cfg.type == "text" else [float(v) for v in cfg.values]
+        outside = ~bad & ~column.isin(allowed)
+        shown = ", ".join(str(v) for v in cfg.values)
+        for row in np.flatnonzero(outside.to_numpy()):
+            problems.append(f"{table.where(row, cfg.name)}: {text.iloc[row]!r} is not one of the values declared for "
+                            f"{cfg.name} in the edition's roster_columns ({shown})")
+    return column
 
 
 def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
@@ -542,8 +577,15 @@ def load(params: Params) -> InputData:
     by = params.methodology.scoring.imputation.by
     if by not in cities.columns:
         raise UserError(f"{display(params.methodology_path)}: key 'scoring.imputation.by': the roster has no "
-                        f"column {by!r} (it has {', '.join(cities.columns)})")
+                        f"column {by!r} (it has {', '.join(cities.columns)}; an extra column is declared in the "
+                        f"edition's roster_columns)")
     values = load_values(params, cities)
+    if params.methodology.scoring.screening is not None:  # pre-flight: screening must leave something to score
+        try:
+            engine.screened_and_imputed(values, cities, params.methodology.framework)
+        except MethodError as exc:
+            overrides = f" with the overrides of {display(params.edition_path)}" if params.extends else ""
+            raise UserError(f"{display(params.methodology_path)}{overrides}: key 'scoring.screening': {exc}") from None
     missing = missing_table(values, params)
     return InputData(cities, values, disagree, missing, accounting(values, missing),
                      warnings_table(values, cities, params))

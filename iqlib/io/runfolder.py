@@ -10,7 +10,8 @@ Run-folder files (``results/``) and the stage that writes each:
   01 load       cities.csv, values.csv, group_disagreements.csv, missing.csv, accounting.csv,
                 warnings.csv
   02 normalise  imputation.csv, treatment.csv, treated_points.csv, normalised.csv,
-                constant_indicators.csv, methods.csv, audit_distribution.csv
+                constant_indicators.csv, methods.csv, audit_distribution.csv (screened.csv
+                with ``scoring.screening`` in the methodology)
   03 weight     aggregates.csv (full precision), weights.csv, missing_aggregates.csv,
                 effective_weights.csv (pca.csv when PCA weights are used),
                 audit_correlations.csv, audit_collinear.csv, audit_consistency.csv

@@ -319,18 +319,23 @@ def regions(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 
 def group_summary(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Per group and overall: cities, mean, median, min, max of the published index, leader."""
+    """Per group and overall: cities (and ``not_ranked`` when some have no index), mean,
+    median, min, max of the published index, leader."""
     code = params.methodology.index_code
 
     def summary(frame: pd.DataFrame, label: str) -> dict:
         """One row; a declared group without a city gets a row of 0 cities and no figures."""
-        first = frame.sort_values([code, "city_id"], ascending=[False, True]).head(1)
-        return {"group": label, "cities": len(frame), "mean": frame[code].mean(), "median": frame[code].median(),
+        ranked = frame[frame[code].notna()]
+        first = ranked.sort_values([code, "city_id"], ascending=[False, True]).head(1)
+        return {"group": label, "cities": len(frame), "not_ranked": len(frame) - len(ranked),
+                "mean": frame[code].mean(), "median": frame[code].median(),
                 "min": frame[code].min(), "max": frame[code].max(),
                 "leader": first["city_ru"].iloc[0] if len(first) else "—"}
     rows = [summary(scores[scores["group"] == g], g) for g in params.group_codes]
     rows.append(summary(scores, "all"))
     table = pd.DataFrame(rows)
+    if not table["not_ranked"].any():  # the column only when some city is not ranked (screened, or no index)
+        table = table.drop(columns="not_ranked")
     stats = ["mean", "median", "min", "max"]
     table[stats] = ranking.round_half_up(table[stats], params.methodology.scoring.decimals)
     return table
