@@ -39,8 +39,8 @@ from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.series import is_series, series_folders, series_title
 from iqlib.stages import STAGES
 
-EXCEL_TABLES = ["scores", "group_summary", "regions", "uncertainty", "methods", "values", "normalised", "weights",
-                "effective_weights", "imputation", "missing"]
+EXCEL_TABLES = ["scores", "group_summary", "regions", "official", "uncertainty", "methods", "values", "normalised",
+                "weights", "effective_weights", "imputation", "missing"]
 
 
 @dataclass
