@@ -2,6 +2,8 @@
 COINr's documented semantics of Screen(): availability = 1 − missing/k, a unit is dropped
 when availability < dat_thresh (strict: a unit exactly at the threshold is kept)."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ from iqlib.core.normalise import MinMax
 from iqlib.core.screen import Screening
 from iqlib.core.treat import NoTreatment
 from iqlib.io.runfolder import RunFolder
+from iqlib.publishing import site
 
 NAN = np.nan
 
@@ -129,6 +132,18 @@ def test_screened_cities_are_listed_and_not_ranked(tmp_path):
     assert summary.loc["all", ["cities", "not_ranked"]].tolist() == [12, 7]
     robust = stages.robustness(params, run)
     assert sorted(robust.uncertainty["city_id"]) == sorted(set(scores.index) - set(screened["city_id"]))
+
+    # the site: a screened city keeps its page and its group says why it has no rank
+    folder = tmp_path / "run"
+    (folder / "manifest.json").write_text(json.dumps({"params": {"path": str(tmp_path / "screened.yaml")}}),
+                                          encoding="utf-8")
+    r = site.load_run(folder)
+    assert r.intervals is not None and r.intervals.loc["moskva"].isna().all()
+    pages = site.SiteRun(r, [r], tmp_path / "site" / "2019" / "screened")
+    pages.city_page("moskva")
+    pages.group_page("krupnye")
+    group = (tmp_path / "site" / "2019" / "screened" / "group-krupnye.html").read_text(encoding="utf-8")
+    assert "3 cities whose data availability is below the screening threshold (0.96" in group
 
 
 def test_without_screening_nothing_changes(tmp_path):

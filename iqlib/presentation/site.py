@@ -80,6 +80,8 @@ WORDS: dict[str, dict[str, str]] = {
         "interval_short": "Интервал", "change_short": "Изм. к", "place_all_short": "Место (все)",
         "empty_direction": "нет данных: у направления нет ни одного значения показателей (в сумме — 0)",
         "empty_note": "«—» в столбце направления — у города нет ни одного значения его показателей: в сумме оно дало 0.",
+        "screened_note": "Без места и баллов — {count} гор. с полнотой данных ниже порога отбора ({threshold}; "
+                         "scoring.screening методики): {names}.",
         "unit": "Единица", "as_yaml": "То же в файле сценария (YAML)", "calculation": "Расчёт",
         "base_run": "базовый расчёт",
         "status_of_method": "Подтверждённое и реконструированное — о методике; что меняет сценарий, сказано ниже.",
@@ -148,6 +150,8 @@ WORDS: dict[str, dict[str, str]] = {
         "interval_short": "Interval", "change_short": "Change since", "place_all_short": "Rank (all)",
         "empty_direction": "no data: the direction has no indicator value (0 in the sum)",
         "empty_note": "'—' in a direction column: the city has no value of its indicators; it added 0 to the sum.",
+        "screened_note": "No rank or scores: {count} cities whose data availability is below the screening threshold "
+                         "({threshold}; the methodology's scoring.screening): {names}.",
         "unit": "Unit", "as_yaml": "The same in the scenario file (YAML)", "calculation": "Calculation",
         "base_run": "base run",
         "status_of_method": "Confirmed and reconstructed refer to the methodology; what the scenario changes is below.",
@@ -290,6 +294,7 @@ GROUP = """{% extends "base" %}{% block content %}
 {% endfor %}</tbody></table></div>
 <p class="muted">{{ w.mark_note }}</p>
 <p class="muted">{{ w.empty_note }}</p>
+{% if screened %}<p class="muted">{{ w.screened_note.format(count=screened.count, names=screened.names, threshold=screened.threshold) }}</p>{% endif %}
 {% if legend %}<p class="muted">{{ legend | join("; ") }}.</p>{% endif %}
 {% endblock %}"""
 

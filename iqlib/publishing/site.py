@@ -81,8 +81,9 @@ def load_run(folder: Path) -> Run:
     if params.edition.uncertainty is not None and run.has("uncertainty.csv"):
         lo, hi = uncertainty.interval_columns(params.edition.uncertainty.interval)
         intervals = run.read_csv("uncertainty.csv", index=True)[[lo, hi]].set_axis(["low", "high"], axis=1)
+        intervals = intervals.reindex(scores.index)   # a row per city: empty for one not ranked (screened)
     return Run(folder.relative_to(folder.parents[1]).as_posix(), folder, params, scores, run.read_csv("group_summary.csv"),
-               run.read_csv("values.csv", index=True), run.read_csv("normalised.csv", index=True),
+               run.read_csv("values.csv", index=True), run.read_csv("normalised.csv", index=True).reindex(scores.index),
                run.read_csv("imputation.csv"), run.read_csv("effective_weights.csv"), intervals,
                run.read_csv("sensitivity.csv") if run.has("sensitivity.csv") else pd.DataFrame())
 
@@ -344,7 +345,21 @@ class SiteRun:
         legend = [f"{d} — {self.p.name(d)}" for d in self.directions]
         name = self.p.group_name(g)
         _write(self.out / f"group-{g}.html", pages.render("group", self.lang, "../../", header=header, rows=rows,
-                                                          legend=legend, **self.ctx(name)))
+                                                          legend=legend, screened=self._screened(g), **self.ctx(name)))
+
+    def _screened(self, g: str) -> dict | None:
+        """The cities of group ``g`` screened out for data availability (results/screened.csv)."""
+        folder = RunFolder(self.r.folder)
+        if not folder.has("screened.csv"):
+            return None
+        table = folder.read_csv("screened.csv")
+        if "city_id" not in table.columns:          # indicators screened, not cities
+            return None
+        ids = [c for c in table["city_id"] if c in self.r.scores.index and self.r.scores.at[c, "group"] == g]
+        if not ids:
+            return None
+        return {"count": len(ids), "names": ", ".join(self.r.scores.loc[ids, "city_ru"]),
+                "threshold": self.num(float(table["threshold"].iloc[0]))}
 
     def city_page(self, cid: str) -> None:
         c = self.r.scores.loc[cid]
