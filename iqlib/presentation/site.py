@@ -53,6 +53,8 @@ WORDS: dict[str, dict[str, str]] = {
                        "города группы в этом году, и рост среднего отчасти отражает шкалу. Фиксированные границы "
                        "(от данных базового года) — одна шкала на все годы: их рост — реальное улучшение показателей. "
                        "Годы без издания — только официальная справка.",
+        "series_regions": "Первые десять субъектов РФ последнего издания по среднему IQ их городов (правило regions: "
+                          "методики) и их значения в прежних изданиях; пустая клетка — субъекта не было в рейтинге.",
         "series_groups": "Средний IQ по группам", "series_notebook": "Все таблицы ряда (изменения городов, лидеры роста "
                         "и падения, вошедшие и выбывшие города, смена групп, регионы) — в исполненном блокноте:",
         "official_note": "Места и баллы, опубликованные за этот год данных, рядом с этим расчётом: совпадает {matched} из "
@@ -123,6 +125,8 @@ WORDS: dict[str, dict[str, str]] = {
                        "and worst city of its group, so part of the growth is the scale. Fixed goalposts (from the base "
                        "year's data) are one scale for every year: their growth is real improvement. Years without an "
                        "edition are official context only.",
+        "series_regions": "The last edition's first ten regions by the average of their cities (the methodology's "
+                          "regions: rule) and their figures in earlier editions; an empty cell: not in that ranking.",
         "series_groups": "Average by group", "series_notebook": "Every table of the series (city changes, biggest "
                         "climbers and fallers, cities entering and leaving, group changes, regions) is in the executed notebook:",
         "official_note": "Places and scores published for this data year beside this calculation: {matched} of {total} "
@@ -393,11 +397,17 @@ SERIES = """{% extends "base" %}{% block content %}
 {% for g in groups %}<tr><td class="num">{{ g.year }}</td><td>{{ g.group }}</td><td class="num">{{ g.cities }}</td>
 <td class="num">{{ g.average }}</td><td class="num">{{ g.fixed }}</td></tr>{% endfor %}
 </tbody></table>
+{% if regions %}<h2>{{ w.regions }}</h2>
+<p>{{ w.series_regions }}</p>
+<table><thead><tr><th>{{ w.region }}</th>{% for y in regions.years %}<th class="num">{{ y }}</th>{% endfor %}</tr></thead><tbody>
+{% for r in regions.rows %}<tr><td>{{ r.region }}</td>{% for v in r["values"] %}<td class="num">{{ v }}</td>{% endfor %}</tr>{% endfor %}
+</tbody></table>
+{{ regions.chart | safe }}{% endif %}
 {% if conflicts %}<h2>{{ w.conflicts }}</h2><ul>{% for c in conflicts %}<li>{{ c }}</li>{% endfor %}</ul>{% endif %}
 <h2>{{ w.notebooks }}</h2>
 <p>{{ w.series_notebook }} <a href="html/series.html">{{ w.reader }}</a> · <a href="html/series-code.html">{{ w.auditor }}</a></p>
 <h2>{{ w.downloads }}</h2>
-<ul>{% for c in csvs %}<li><a href="results/{{ c }}">{{ c }}</a></li>{% endfor %}</ul>
+<ul>{% for c in csvs %}<li><a href="results/{{ c.file }}" title="{{ c.file }}">{{ c.name }}</a> (CSV)</li>{% endfor %}</ul>
 {% endblock %}"""
 
 _ENV = Environment(loader=DictLoader({"base": BASE, "home": HOME, "edition": EDITION, "group": GROUP, "city": CITY,

@@ -250,6 +250,13 @@ TABLES: dict[str, tuple[str, str]] = {
     "official": ("Официальные данные и этот расчёт", "Official figures and this calculation"),
     "official_average": ("Средний IQ: официально и в этом расчёте", "National average: official and this calculation"),
     "official_conflicts": ("Противоречия в опубликованных данных", "Conflicts among the published figures"),
+    # the series across editions (outputs/series/<name>/results)
+    "averages": ("Средний IQ по годам", "National average by year"),
+    "group_averages": ("Средний IQ по группам и годам", "Average by group and year"),
+    "changes": ("Изменения городов от издания к изданию", "City changes from edition to edition"),
+    "movers": ("Лидеры роста и падения", "Biggest climbers and fallers"),
+    "panel": ("Баллы и места городов по годам", "City scores and ranks by year"),
+    "editions": ("Издания ряда", "Editions of the series"),
     "uncertainty": ("Интервалы мест", "Rank intervals"), "uncertainty_inputs": ("Что варьируется в анализе неопределённости",
                                                                                "Inputs of the uncertainty analysis"),
     "sensitivity": ("Индексы Соболя", "Sobol indices"),

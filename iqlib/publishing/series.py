@@ -29,10 +29,10 @@ from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
 from iqlib.io.hashing import sha256
 from iqlib.io.runfolder import RunFolder
-from iqlib.presentation import charts
+from iqlib.presentation import charts, svg
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import text
+from iqlib.presentation.text import TABLES, text
 from iqlib.publishing import notebook_html
 from iqlib.publishing.run import StageError, normalise_notebook, stage_failure
 from iqlib.scenarios import scenario
@@ -163,7 +163,7 @@ def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
     t = compute(series_file)
     folder = RunFolder(out_dir)
     fl = f"%.{t.decimals}f"
-    folder.write_csv("methods.csv", t.methods)
+    folder.write_csv("editions.csv", t.methods)
     folder.write_csv("panel.csv", t.panel, float_format=fl)
     folder.write_csv("averages.csv", t.averages, float_format=fl)
     folder.write_csv("group_averages.csv", t.groups, float_format=fl)
@@ -272,6 +272,28 @@ def _execute(series_file: str, nb: Path) -> None:
     normalise_notebook(nb, "series")
 
 
+def region_rows(t: SeriesTables, n: int = 10) -> dict | None:
+    """The last edition's ``n`` first regions with their figure in every edition: rows for
+    the page's table and a grouped bar chart (a region absent from an edition is a gap)."""
+    if t.regions.empty:
+        return None
+    last = int(t.regions["year"].max())
+    top = t.regions[(t.regions["year"] == last)].sort_values("rank", kind="stable").head(n)["region"].tolist()
+    wide = t.regions.pivot(index="region", columns="year", values=t.index_code).reindex(top)
+    years = [int(y) for y in wide.columns]
+    lang = t.series.language
+
+    def num(x: object) -> str:
+        return fmt(None if pd.isna(x) else x, t.decimals, lang)
+    rows = [{"region": r, "values": [num(wide.at[r, y]) for y in years]} for r in top]
+    series = [(str(y), [None if pd.isna(v) else float(v) for v in wide[y]]) for y in years]
+    title = (f"Регионы: первые {len(top)} в {last} г., по годам" if lang == "ru" else
+             f"Regions: the first {len(top)} of {last}, by year")
+    top_value = float(params_of(t).methodology.scoring.max_score or wide.max().max())
+    return {"years": years, "rows": rows, "chart": svg.grouped_bars(top, series, top_value, title, lang,
+                                                                    "нет данных" if lang == "ru" else "no data")}
+
+
 def _entry(path: Path) -> dict:
     return {"path": display(path), "sha256": sha256(path)}
 
@@ -292,8 +314,10 @@ def page(t: SeriesTables, folder: Path) -> str:
                "average": num(r.average), "fixed": num(r.average_fixed)} for r in t.groups.itertuples()]
     svg = (folder / "figures" / "national_average.svg").read_text(encoding="utf-8")
     conflicts = [f"{c.conflict} {c.resolution}" for c in conflicts_table(t).itertuples()]
-    csvs = sorted(p.name for p in (folder / "results").glob("*.csv"))
+    csvs = [{"file": p.name, "name": TABLES.get(p.stem, (p.stem, p.stem))[0 if lang == "ru" else 1]}
+            for p in sorted((folder / "results").glob("*.csv"))]
+    regions = region_rows(t)
     title = t.series.title_ru if lang == "ru" else t.series.title_en
     return pages.render("series", lang, "", standalone=True, title=title, heading=title, synthetic=t.series.synthetic,
                         rows=rows, groups=groups, chart=svg, conflicts=conflicts, csvs=csvs,
-                        methods=sorted(set(t.methods["method"])), base_year=t.series.base_year)
+                        methods=sorted(set(t.methods["method"])), base_year=t.series.base_year, regions=regions)
