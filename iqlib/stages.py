@@ -151,9 +151,12 @@ def published_scores(params: Params, cities: pd.DataFrame, aggregates: pd.DataFr
     index = aggregates[fw.index_code]
     groups = roster.column(cities, aggregates.index)
     published = ranking.round_half_up(aggregates[fw.aggregate_codes()], fw.decimals)
-    scores = cities.set_index("city_id")[["city_ru", "region_ru", "group"]].join(published)
+    extra = params.summarised_columns
+    scores = cities.set_index("city_id")[["city_ru", "region_ru", "group", *extra]].join(published)
     scores["rank_in_group"] = ranking.rank_within(index, groups).to_numpy()
     scores["rank_overall"] = ranking.rank_overall(index).to_numpy()
+    for name in extra:       # the same ranking within each value of a declared roster column
+        scores[f"rank_in_{name}"] = ranking.rank_within(index, roster.column(cities, aggregates.index, name)).to_numpy()
     return roster.sorted_by_group(scores.reset_index(), params.group_codes, ["rank_in_group", "city_id"])
 
 
@@ -246,10 +249,20 @@ def rank_intervals(params: Params, run: RunFolder) -> pd.DataFrame | None:
 
 # --------------------------------------------------------------------------- 05 report
 def summarise(params: Params, run: RunFolder) -> pd.DataFrame:
-    """The group summary of the published scores, written to results/group_summary.csv."""
-    summary = tables.group_summary(run.read_csv("scores.csv"), params)
-    run.write_csv("group_summary.csv", summary, float_format=f"%.{params.methodology.scoring.decimals}f")
+    """The group summary of the published scores, written to results/group_summary.csv, and
+    one per declared roster column to summarise (results/summary_<column>.csv)."""
+    scores = run.read_csv("scores.csv")
+    fl = f"%.{params.methodology.scoring.decimals}f"
+    summary = tables.group_summary(scores, params)
+    run.write_csv("group_summary.csv", summary, float_format=fl)
+    for name in params.summarised_columns:
+        run.write_csv(f"summary_{name}.csv", tables.group_summary(scores, params, by=name), float_format=fl)
     return summary
+
+
+def column_summaries(params: Params, run: RunFolder) -> list[tables.Table]:
+    """The summaries by declared roster columns (``summarise`` wrote them), for the report."""
+    return [tables.show(run.read_csv(f"summary_{name}.csv"), params) for name in params.summarised_columns]
 
 
 def regions(params: Params, run: RunFolder) -> pd.DataFrame:

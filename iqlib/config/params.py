@@ -290,6 +290,10 @@ class RosterColumn(Strict):
     type: Literal["text", "integer", "number"] = "text"
     values: list[str | int | float] | None = Field(None, min_length=1, description="the values allowed "
                                                    "(none: any value of the type)")
+    name_ru: str | None = Field(None, description="the column's name for readers (default: its header)")
+    name_en: str | None = None
+    rank_and_summarise: bool = Field(False, description="also rank the cities within each value of the column "
+                                     "(scores.csv: rank_in_<name>) and summarise them (results/summary_<name>.csv)")
 
     @model_validator(mode="after")
     def _reserved(self) -> Self:
@@ -399,6 +403,11 @@ class Params:
     @property
     def input_paths(self) -> dict[str, Path]:
         return {k: resolve(v) for k, v in self.edition.inputs.model_dump().items() if v is not None}
+
+    @property
+    def summarised_columns(self) -> list[str]:
+        """Declared roster columns whose values the cities are also ranked and summarised within."""
+        return [c.name for c in self.edition.roster_columns if c.rank_and_summarise]
 
     @property
     def group_codes(self) -> list[str]:

@@ -221,7 +221,7 @@ def value_words(params: Params, column: str, value: str | bool | np.bool_) -> st
         return params.group_name(value)
     if column in ("status", "direction") and value in STATUS:
         return STATUS[value][0 if ru else 1]
-    if column == "group" and value == "all":
+    if (column == "group" or column in params.summarised_columns) and value == "all":
         return "Все города" if ru else "All cities"
     if column == "level":
         return level_word(params, value)
@@ -318,20 +318,27 @@ def regions(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 
 
-def group_summary(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
+def group_summary(scores: pd.DataFrame, params: Params, by: str = "group") -> pd.DataFrame:
     """Per group and overall: cities (and ``not_ranked`` when some have no index), mean,
-    median, min, max of the published index, leader."""
+    median, min, max of the published index, leader. ``by``: a declared roster column
+    instead of the population group (its declared values in order, else those present)."""
     code = params.methodology.index_code
 
-    def summary(frame: pd.DataFrame, label: str) -> dict:
+    def summary(frame: pd.DataFrame, label: object) -> dict:
         """One row; a declared group without a city gets a row of 0 cities and no figures."""
         ranked = frame[frame[code].notna()]
         first = ranked.sort_values([code, "city_id"], ascending=[False, True]).head(1)
-        return {"group": label, "cities": len(frame), "not_ranked": len(frame) - len(ranked),
+        return {by: label, "cities": len(frame), "not_ranked": len(frame) - len(ranked),
                 "mean": frame[code].mean(), "median": frame[code].median(),
                 "min": frame[code].min(), "max": frame[code].max(),
                 "leader": first["city_ru"].iloc[0] if len(first) else "—"}
-    rows = [summary(scores[scores["group"] == g], g) for g in params.group_codes]
+    labels: list
+    if by == "group":
+        labels = list(params.group_codes)
+    else:
+        declared = next(c for c in params.edition.roster_columns if c.name == by).values
+        labels = list(declared) if declared else sorted(scores[by].dropna().unique())
+    rows = [summary(scores[scores[by] == g], g) for g in labels]
     rows.append(summary(scores, "all"))
     table = pd.DataFrame(rows)
     if not table["not_ranked"].any():  # the column only when some city is not ranked (screened, or no index)

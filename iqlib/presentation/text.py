@@ -322,6 +322,12 @@ def column_label(params: Params, column: str) -> str:
         node = column.removesuffix(suffix)
         if column.endswith(suffix) and (node in meth.indicator_codes() or any(a.code == node for a in meth.aggregates)):
             return f"{column_label(params, node)}, {ru_side if ru else en_side}"
+    for declared in params.edition.roster_columns:      # an extra roster column and the ranks within it
+        name = (declared.name_ru if ru else declared.name_en) or declared.name
+        if column == declared.name:
+            return name
+        if column == f"rank_in_{declared.name}":
+            return f"Место внутри «{name}»" if ru else f"Rank within '{name}'"
     if column.endswith("_full") and column[:-5] == meth.index_code:
         return f"{column_label(params, column[:-5])}, {'полная точность' if ru else 'full precision'}"
     for scope, ru_scope, en_scope in (("_in_group", "места в группе", "rank in group"),
