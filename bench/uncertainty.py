@@ -62,7 +62,7 @@ def coin51(replications: int, seed: int = 51):
              "unit": "u", "polarity": 1 if i % 7 else -1}
             for p, size in enumerate(sizes) for i in range(sum(sizes[:p]), sum(sizes[:p]) + size)]
     meth = Methodology.model_validate({
-        "id": "coin51", "title_ru": "t", "title_en": "t", "status": {"confirmed": [], "reconstructed": []},
+        "id": "coin51", "title_ru": "t", "title_en": "t", "status": {"confirmed_ru": [], "confirmed_en": [], "reconstructed_ru": [], "reconstructed_en": []},
         "sources": [], "kinds": {"value": {"unit_ru": "u", "unit_en": "u", "missing": "exclude"}},
         "levels": ["indicator", "pillar", "subindex", "index"],
         "scoring": {"normalisation": {"method": "minmax", "within": "all", "lower": 0, "upper": 100},

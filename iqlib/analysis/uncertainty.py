@@ -35,12 +35,12 @@ import pandas as pd
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from iqlib.analysis.sensitivity import Sensitivity
-from iqlib.core import aggregate, impute, normalise, roster, treat
+from iqlib.core import aggregate, roster, treat
 from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
 from iqlib.core.framework import Framework
-from iqlib.core.impute import MissingRule
-from iqlib.core.normalise import Bounds, NormalisationChoice
+from iqlib.core.impute import IMPUTATIONS, MissingRule
+from iqlib.core.normalise import NORMALISATIONS, Bounds, NormalisationChoice
 from iqlib.core.ranking import tie_ranks, tie_ranks_within
 from iqlib.core.registry import Strict, describe
 from iqlib.core.treat import TREATMENTS, Treatment, TreatmentChoice
@@ -225,6 +225,8 @@ class Model:
         self._normalised: dict[tuple[Any, int], np.ndarray] = {}  # (normalisation, version) → values
         self._prepared: dict[tuple[str, ...], np.ndarray] = {}    # (imputation, treatment, normalisation) → array
         self._combos: dict = {}
+        self._yaml_weights = {level: fw.nominal_weights[children].to_numpy(dtype=float)
+                              for level, children, _, _ in self.levels}
 
     # --- discrete combinations, each prepared once
     def choices(self, U: np.ndarray) -> np.ndarray:
@@ -248,10 +250,14 @@ class Model:
     # --- the indicator-level steps, on arrays, for the combinations drawn only
     def _impute(self, name: str, rule: str | None) -> np.ndarray:
         """Imputed values (cities × indicators) under one rule (None: the methodology's)."""
-        if name not in self._imputed:
+        if name not in self._imputed:  # each rule on its columns, as ``impute.impute`` applies it
             rules = self.fw.missing_rules() if rule is None else pd.Series(rule, index=self._codes)
-            by = roster.column(self.cities, self.values.index, self.fw.imputation_by)
-            self._imputed[name] = impute.impute(self.values, rules, by)[0].to_numpy(dtype=float)
+            key = roster.column(self.cities, self.values.index, self.fw.imputation_by).reindex(self.values.index)
+            out = self.values.to_numpy(dtype=float, copy=True)
+            for r in sorted(set(rules)):
+                cols = np.flatnonzero((rules == r).to_numpy())
+                out[:, cols] = IMPUTATIONS[r](self.values.iloc[:, cols], key.to_numpy()).to_numpy(dtype=float)
+            self._imputed[name] = out
         return self._imputed[name]
 
     def _version(self, j: int, x: np.ndarray) -> int:
@@ -309,17 +315,22 @@ class Model:
             seen[j] = seen.get(j, 0) + 1
             codes.append(self._codes[j])
             labels.append(self._codes[j] if seen[j] == 1 else f"{self._codes[j]}\x00{seen[j]}")
-        frame = pd.DataFrame(np.array([self._columns[v][1] for _, v in todo]).T, index=self.values.index,
-                             columns=labels)
         polarity = pd.Series(self._polarity.reindex(codes).to_numpy(), index=labels)
         bounds = self.bounds
         if bounds is not None and labels != codes:
             bounds = Bounds(bounds.group_max.reindex(columns=codes).set_axis(labels, axis=1),
                             bounds.max.reindex(codes).set_axis(labels))
-        configs = {label: cfg for label, (cfg, _) in zip(labels, todo)}
-        out = normalise.normalise(frame, polarity, configs, self._group, bounds).to_numpy(dtype=float)
-        for k, t in enumerate(todo):
-            self._normalised[t] = out[:, k]
+        by_cfg: dict[Any, list[int]] = {}
+        for k, (cfg, _) in enumerate(todo):
+            by_cfg.setdefault(cfg, []).append(k)
+        for cfg, ks in by_cfg.items():  # each configuration on its columns, as ``normalise.normalise`` applies it
+            cols = [labels[k] for k in ks]
+            frame = pd.DataFrame(np.array([self._columns[todo[k][1]][1] for k in ks]).T, index=self.values.index,
+                                 columns=cols)
+            scope = self._group if cfg.within == "group" else None
+            out = NORMALISATIONS[cfg.method](frame, polarity[cols], scope, cfg, bounds).to_numpy(dtype=float)
+            for i, k in enumerate(ks):
+                self._normalised[todo[k]] = out[:, i]
 
     def _prepare(self, combos: list[tuple[tuple[str, ...], tuple]]) -> None:
         """Normalised values of the (imputation, treatment, normalisation) part of each
@@ -349,7 +360,7 @@ class Model:
         weights, table = {}, None
         for level, children, _, _ in self.levels:
             if cfgs[level].weights == "yaml":
-                weights[level] = fw.nominal_weights[children].to_numpy(dtype=float)
+                weights[level] = self._yaml_weights[level]
                 continue
             if table is None:  # equal, PCA or any other rule: as the nominal run of this combination
                 frame = pd.DataFrame(normalised, index=self.values.index, columns=self._codes)
