@@ -219,7 +219,7 @@ class Model:
         self._imputed: dict[str, np.ndarray] = {}                 # imputation key → cities × indicators
         self._treated: dict[tuple[str, str], list[int]] = {}      # (imputation, treatment) → column versions
         self._treatments: dict[tuple[bytes, Treatment], np.ndarray] = {}  # (values, treatment) → treated
-        self._passes: dict[tuple[bytes, float, float], bool] = {}  # (values, skew, kurt) → passes the JRC rule
+        self._jrc_runs: dict[tuple, list[tuple[int, Any, str, np.ndarray]]] = {}  # JRC rule runs by values, limits
         self._versions: dict[tuple[int, bytes], int] = {}         # (indicator, values) → version
         self._columns: list[tuple[int, np.ndarray]] = []          # version → (indicator, values)
         self._normalised: dict[tuple[Any, int], np.ndarray] = {}  # (normalisation, version) → values
@@ -289,19 +289,32 @@ class Model:
 
     def _treat_vector(self, x: np.ndarray, cfg: Treatment) -> np.ndarray:
         """One scope of one column treated, once per values and treatment (the same values
-        under two imputation rules are treated once). The JRC rule leaves values that pass
-        it unchanged whatever its ``winmax``: that test is made once per values and limits."""
+        under two imputation rules are treated once)."""
         values = x.tobytes()
         if isinstance(cfg, treat.JRCTreatment):
-            test = (values, cfg.skew, cfg.kurt)
-            if test not in self._passes:
-                self._passes[test] = not treat.fails(x, cfg)
-            if self._passes[test]:
-                return x
+            return self._jrc(x, values, cfg)
         key = (values, cfg)
         if key not in self._treatments:
             self._treatments[key] = TREATMENTS[cfg.method](x, cfg)[0]
         return self._treatments[key]
+
+    def _jrc(self, x: np.ndarray, values: bytes, cfg: treat.JRCTreatment) -> np.ndarray:
+        """The JRC rule with the results of other ``winmax`` on the same values and limits
+        reused where the rule makes them equal: values that pass are left unchanged for
+        any winmax; winsorising that passed after m points gives the same values for any
+        winmax ≥ m (the same points are changed, then the test passes); a log transform
+        after winsorising up to k points failed is the same for any winmax ≤ k (the rule
+        failed at every point before k, and the log is of the original values)."""
+        family = (values, cfg.skew, cfg.kurt, cfg.within)
+        known = self._jrc_runs.setdefault(family, [])
+        if not known and not treat.fails(x, cfg):
+            known.append((0, None, "winsorised", x))  # passes: any winmax, no point changed
+        for points, limit, action, out in known:
+            if (action == "winsorised" and cfg.winmax >= points) or (action == "log" and cfg.winmax <= limit):
+                return out
+        out, summary, _ = TREATMENTS[cfg.method](x, cfg)
+        known.append((summary["points"], cfg.winmax, summary["action"], out))
+        return out
 
     def _normalise(self, todo: list[tuple[Any, int]]) -> None:
         """Normalise, in one call, every (configuration, column version) not yet normalised."""
@@ -489,9 +502,14 @@ def intervals(ranks: np.ndarray, nominal: np.ndarray, interval: tuple[float, flo
     rank r such that the given share of replications ranks the city r or better), and
     whether the nominal rank lies outside the interval."""
     lo, hi = interval
-    with warnings.catch_warnings():  # a city never ranked (its index always missing) stays NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        q = np.nanquantile(ranks, [0.5, lo / 100, hi / 100], axis=0, method="inverted_cdf")
+    levels = [0.5, lo / 100, hi / 100]
+    gaps = np.isnan(ranks).any(axis=0)  # np.quantile on the columns without NaN: the same values, faster
+    q = np.full((3, ranks.shape[1]), np.nan)
+    q[:, ~gaps] = np.quantile(ranks[:, ~gaps], levels, axis=0, method="inverted_cdf")
+    if gaps.any():
+        with warnings.catch_warnings():  # a city never ranked (its index always missing) stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            q[:, gaps] = np.nanquantile(ranks[:, gaps], levels, axis=0, method="inverted_cdf")
     return {"median": q[0], "low": q[1], "high": q[2], "outside": (nominal < q[1]) | (nominal > q[2])}
 
 
