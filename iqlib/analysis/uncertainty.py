@@ -8,18 +8,20 @@ with values in [0, 1): a discrete input takes alternative ⌊u·k⌋ of its k; a
 noisy level becomes w·(1 + f·(2u − 1)).
 
 Nothing re-runs the pipeline per replication. Only the combinations of discrete
-alternatives that a sample actually draws are prepared, once each, on arrays: each
-imputation rule drawn is applied once (``impute.impute``); each treatment drawn is
-applied column by column to the imputed arrays (the registered treatment function on
-numpy vectors, as ``treat.treat`` applies it, once per distinct column); and one call of
-``normalise.normalise`` normalises every distinct treated column the drawn combinations
-need, under every normalisation drawn, side by side (it works column by column, so a
-column's result does not depend on its neighbours; a column that a treatment leaves
-unchanged is normalised once for all treatments). Then all replications drawing a combination are aggregated together as
+alternatives that a sample actually draws are prepared, once each, on arrays, by the
+registered method functions the nominal run uses: each imputation rule drawn once; each
+treatment drawn column by column on the imputed arrays, once per distinct column (the
+JRC rule's runs shared between ``winmax`` values where the rule makes them equal); and
+every distinct treated column under every normalisation drawn in one call per
+normalisation (a normalisation works column by column: a column's result does not depend
+on its neighbours, and a column that a treatment leaves unchanged is normalised once for
+all treatments). Then the replications drawing a combination are aggregated together as
 (replications × cities × children) arrays, ``batch`` replications at a time, by the same
-arithmetic as the nominal run (``aggregate.combine``). With no noise and the nominal
-alternatives a replication reproduces the nominal scores bit for bit, and every
-combination gives exactly the scores of ``engine.prepare`` with its alternatives.
+arithmetic as the nominal run (``aggregate.combine``); combinations drawn by fewer than
+``STACK`` replications are aggregated together with the others of the same aggregation
+methods, each replication with its own combination's values. With no noise and the
+nominal alternatives a replication reproduces the nominal scores bit for bit, and every
+combination gives exactly the scores of ``engine.compute`` with its alternatives.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from iqlib.core.registry import Strict, describe
 from iqlib.core.treat import TREATMENTS, Treatment, TreatmentChoice
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
+STACK = 32  # combinations drawn by fewer replications are aggregated together
 
 
 def _or_nominal(choice: Any) -> Any:
@@ -225,8 +228,8 @@ class Model:
         self._normalised: dict[tuple[Any, int], np.ndarray] = {}  # (normalisation, version) → values
         self._prepared: dict[tuple[str, ...], np.ndarray] = {}    # (imputation, treatment, normalisation) → array
         self._combos: dict = {}
-        self._yaml_weights = {level: fw.nominal_weights[children].to_numpy(dtype=float)
-                              for level, children, _, _ in self.levels}
+        self._yaml_weights = {level: np.array([fw.weight[c] for c in children], dtype=float)
+                              for level, children, _, _ in self.levels}  # fw.nominal_weights[children]
 
     # --- discrete combinations, each prepared once
     def choices(self, U: np.ndarray) -> np.ndarray:
@@ -464,12 +467,50 @@ class Model:
         nominal, _, name = self._nominal_combo()
         self._prepare_together([*drawn, (name, nominal)])
         out = np.empty((len(U), len(self.values)))
+        counts = np.bincount(which, minlength=len(drawn))
+        few = [j for j in range(len(drawn)) if counts[j] < STACK]
+        try:
+            self._evaluate_stacked(drawn, few, which, U, out)
+        except UserError:
+            few = []  # evaluated one by one below, in order: the error names the first that fails
         for j, (key, chosen) in enumerate(drawn):
+            if few and j in few:
+                continue
             rows = np.flatnonzero(which == j)
             for start in range(0, len(rows), self.u.batch):
                 part = rows[start:start + self.u.batch]
                 out[part] = self._evaluate(chosen, U[part], key)
         return out
+
+    def _evaluate_stacked(self, drawn: list, few: list[int], which: np.ndarray, U: np.ndarray,
+                          out: np.ndarray) -> None:
+        """The combinations drawn by few replications, aggregated together: those sharing
+        their aggregation methods and weights in one (replications × cities × children)
+        array, each replication with its combination's normalised values. Every element
+        is computed as for that combination alone (the same values, weights and order)."""
+        groups: dict[tuple, list[int]] = {}
+        for j in few:
+            key, chosen = drawn[j]
+            _, cfgs, weights = self._combo(chosen, key)
+            same = tuple(id(weights[level]) for level, _, _, _ in self.levels)
+            groups.setdefault((key[len(DISCRETE):], same), []).append(j)
+        for js in groups.values():
+            combos = [self._combo(drawn[j][1], drawn[j][0]) for j in js]
+            _, cfgs, weights = combos[0]
+            rows = np.flatnonzero(np.isin(which, js))
+            pick = np.searchsorted(js, which[rows])
+            for start in range(0, len(rows), self.u.batch):
+                part, at = rows[start:start + self.u.batch], pick[start:start + self.u.batch]
+                n, k = combos[0][0].shape
+                x = np.empty((len(part), k, n)).transpose(0, 2, 1)  # each replication's values column-major
+                for i, (values, _, _) in enumerate(combos):
+                    x[at == i] = values
+                current, below = x, self.fw.levels[0]
+                for level, children, members, order in self.levels:
+                    w = self._noisy(below, weights[level], U[part])
+                    result, _ = aggregate.combine(current, w, cfgs[level], members, level, children)
+                    current, below = result[..., order], level
+                out[part] = current[..., 0]
 
     def _prepare_together(self, combos: list[tuple[tuple[str, ...], tuple]]) -> None:
         """Prepare the combinations drawn together (one normalisation call). If one of
