@@ -192,7 +192,7 @@ class Model:
     def __init__(self, values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, u: Uncertainty,
                  bounds: Bounds | None = None):
         self.fw, self.u, self.bounds = fw, u, bounds
-        self.values = values[fw.indicator_codes()]
+        self.values = values[fw.indicator_codes()].copy()  # one block: a frame built column by column is slow
         self.cities = cities
         self.inputs = inputs_of(u, fw)
         self.columns = sum(i.columns for i in self.inputs)
