@@ -7,12 +7,21 @@ alternatives for imputation, treatment, normalisation and the aggregation: drawn
 with values in [0, 1): a discrete input takes alternative ⌊u·k⌋ of its k; a weight w of a
 noisy level becomes w·(1 + f·(2u − 1)).
 
-Nothing re-runs the pipeline per replication. Each combination of discrete alternatives
-is prepared once (imputed, treated, normalised; its nominal weights and its
-aggregation methods), then all replications drawing that combination are aggregated
-together as (replications × cities × children) arrays, ``batch`` replications at a time,
-by the same arithmetic as the nominal run (``aggregate.combine``). With no noise and
-the nominal alternatives a replication reproduces the nominal scores bit for bit.
+Nothing re-runs the pipeline per replication. Only the combinations of discrete
+alternatives that a sample actually draws are prepared, once each, on arrays, by the
+registered method functions the nominal run uses: each imputation rule drawn once; each
+treatment drawn column by column on the imputed arrays, once per distinct column (the
+JRC rule's runs shared between ``winmax`` values where the rule makes them equal); and
+every distinct treated column under every normalisation drawn in one call per
+normalisation (a normalisation works column by column: a column's result does not depend
+on its neighbours, and a column that a treatment leaves unchanged is normalised once for
+all treatments). Then the replications drawing a combination are aggregated together as
+(replications × cities × children) arrays, ``batch`` replications at a time, by the same
+arithmetic as the nominal run (``aggregate.combine``); combinations drawn by fewer than
+``STACK`` replications are aggregated together with the others of the same aggregation
+methods, each replication with its own combination's values. With no noise and the
+nominal alternatives a replication reproduces the nominal scores bit for bit, and every
+combination gives exactly the scores of ``engine.compute`` with its alternatives.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, Union
 
 import numpy as np
@@ -27,17 +37,18 @@ import pandas as pd
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from iqlib.analysis.sensitivity import Sensitivity
-from iqlib.core import aggregate, engine, roster
+from iqlib.core import aggregate, roster, treat
 from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
 from iqlib.core.framework import Framework
-from iqlib.core.impute import MissingRule
-from iqlib.core.normalise import Bounds, NormalisationChoice
+from iqlib.core.impute import IMPUTATIONS, MissingRule
+from iqlib.core.normalise import NORMALISATIONS, Bounds, NormalisationChoice
 from iqlib.core.ranking import tie_ranks, tie_ranks_within
 from iqlib.core.registry import Strict, describe
-from iqlib.core.treat import TreatmentChoice
+from iqlib.core.treat import TREATMENTS, Treatment, TreatmentChoice
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
+STACK = 32  # combinations drawn by fewer replications are aggregated together
 
 
 def _or_nominal(choice: Any) -> Any:
@@ -181,7 +192,7 @@ class Model:
     def __init__(self, values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, u: Uncertainty,
                  bounds: Bounds | None = None):
         self.fw, self.u, self.bounds = fw, u, bounds
-        self.values = values[fw.indicator_codes()]
+        self.values = values[fw.indicator_codes()].copy()  # one block: a frame built column by column is slow
         self.cities = cities
         self.inputs = inputs_of(u, fw)
         self.columns = sum(i.columns for i in self.inputs)
@@ -200,12 +211,25 @@ class Model:
             order = fw.level_codes(level)
             self.levels.append((level, children, members, np.array([members.parents.index(c) for c in order])))
             children = order
-        self._prepared: dict = {}
-        self._steps: dict = {}  # imputed and treated values per alternative
+        # per discrete choice, each alternative's key (its one-line description), computed once
+        self._keys = [[describe(a) for a in inp.alternatives] if inp else ["nominal"] for _, inp in self.discrete]
+        self._codes = fw.indicator_codes()
+        self._polarity = fw.polarities()
+        self._group = roster.column(cities, values.index)
+        key = self._group.reindex(values.index).to_numpy()
+        self._scopes: dict[str, list[Any]] = {"all": [slice(None)],
+                                              "group": [np.flatnonzero(key == g) for g in pd.unique(key)]}
+        self._imputed: dict[str, np.ndarray] = {}                 # imputation key → cities × indicators
+        self._treated: dict[tuple[str, str], list[int]] = {}      # (imputation, treatment) → column versions
+        self._treatments: dict[tuple[bytes, Treatment], np.ndarray] = {}  # (values, treatment) → treated
+        self._jrc_runs: dict[tuple, list[tuple[int, Any, str, np.ndarray]]] = {}  # JRC rule runs by values, limits
+        self._versions: dict[tuple[int, bytes], int] = {}         # (indicator, values) → version
+        self._columns: list[tuple[int, np.ndarray]] = []          # version → (indicator, values)
+        self._normalised: dict[tuple[Any, int], np.ndarray] = {}  # (normalisation, version) → values
+        self._prepared: dict[tuple[str, ...], np.ndarray] = {}    # (imputation, treatment, normalisation) → array
         self._combos: dict = {}
-        nominal = self.nominal()
-        self.nominal_scores = nominal[0]
-        self.nominal_in_group, self.nominal_overall = (r[0] for r in self.ranks(nominal))
+        self._yaml_weights = {level: np.array([fw.weight[c] for c in children], dtype=float)
+                              for level, children, _, _ in self.levels}  # fw.nominal_weights[children]
 
     # --- discrete combinations, each prepared once
     def choices(self, U: np.ndarray) -> np.ndarray:
@@ -222,29 +246,143 @@ class Model:
         alts = [inp.alternatives[k] if inp else "nominal" for (_, inp), k in zip(self.discrete, key)]
         return tuple(None if a == "nominal" else a for a in alts)
 
-    def _combo(self, chosen: tuple) -> tuple[np.ndarray, dict[str, Aggregation], dict[str, np.ndarray]]:
+    def _key(self, key: tuple[int, ...]) -> tuple[str, ...]:
+        """A combination by the description of its alternatives (equal alternatives, equal keys)."""
+        return tuple(keys[k] for keys, k in zip(self._keys, key))
+
+    # --- the indicator-level steps, on arrays, for the combinations drawn only
+    def _impute(self, name: str, rule: str | None) -> np.ndarray:
+        """Imputed values (cities × indicators) under one rule (None: the methodology's)."""
+        if name not in self._imputed:  # each rule on its columns, as ``impute.impute`` applies it
+            rules = self.fw.missing_rules() if rule is None else pd.Series(rule, index=self._codes)
+            key = roster.column(self.cities, self.values.index, self.fw.imputation_by).reindex(self.values.index)
+            out = self.values.to_numpy(dtype=float, copy=True)
+            for r in sorted(set(rules)):
+                cols = np.flatnonzero((rules == r).to_numpy())
+                out[:, cols] = IMPUTATIONS[r](self.values.iloc[:, cols], key.to_numpy()).to_numpy(dtype=float)
+            self._imputed[name] = out
+        return self._imputed[name]
+
+    def _version(self, j: int, x: np.ndarray) -> int:
+        """The version number of indicator j's values x (equal values, one version)."""
+        key = (j, x.tobytes())
+        if key not in self._versions:
+            self._versions[key] = len(self._columns)
+            self._columns.append((j, x))
+        return self._versions[key]
+
+    def _treat(self, names: tuple[str, str], imputation: str | None, treatment: Treatment | None) -> list[int]:
+        """The version of every indicator after imputation and treatment: each column
+        treated by the registered function over all cities or within each group, as
+        ``treat.treat`` does (its summary tables are not needed here)."""
+        if names not in self._treated:
+            imputed = self._impute(names[0], imputation)
+            versions = []
+            for j, code in enumerate(self._codes):
+                cfg = treatment or self.fw.treatment[code]
+                x = imputed[:, j]
+                if cfg.method != "none":
+                    new = x.copy()
+                    for pos in self._scopes[getattr(cfg, "within", "all")]:
+                        new[pos] = self._treat_vector(x[pos], cfg)
+                    x = new
+                versions.append(self._version(j, x))
+            self._treated[names] = versions
+        return self._treated[names]
+
+    def _treat_vector(self, x: np.ndarray, cfg: Treatment) -> np.ndarray:
+        """One scope of one column treated, once per values and treatment (the same values
+        under two imputation rules are treated once)."""
+        values = x.tobytes()
+        if isinstance(cfg, treat.JRCTreatment):
+            return self._jrc(x, values, cfg)
+        key = (values, cfg)
+        if key not in self._treatments:
+            self._treatments[key] = TREATMENTS[cfg.method](x, cfg)[0]
+        return self._treatments[key]
+
+    def _jrc(self, x: np.ndarray, values: bytes, cfg: treat.JRCTreatment) -> np.ndarray:
+        """The JRC rule with the results of other ``winmax`` on the same values and limits
+        reused where the rule makes them equal: values that pass are left unchanged for
+        any winmax; winsorising that passed after m points gives the same values for any
+        winmax ≥ m (the same points are changed, then the test passes); a log transform
+        after winsorising up to k points failed is the same for any winmax ≤ k (the rule
+        failed at every point before k, and the log is of the original values)."""
+        family = (values, cfg.skew, cfg.kurt, cfg.within)
+        known = self._jrc_runs.setdefault(family, [])
+        if not known and not treat.fails(x, cfg):
+            known.append((0, None, "winsorised", x))  # passes: any winmax, no point changed
+        for points, limit, action, out in known:
+            if (action == "winsorised" and cfg.winmax >= points) or (action == "log" and cfg.winmax <= limit):
+                return out
+        out, summary, _ = TREATMENTS[cfg.method](x, cfg)
+        known.append((summary["points"], cfg.winmax, summary["action"], out))
+        return out
+
+    def _normalise(self, todo: list[tuple[Any, int]]) -> None:
+        """Normalise, in one call, every (configuration, column version) not yet normalised."""
+        todo = [t for t in dict.fromkeys(todo) if t not in self._normalised]
+        if not todo:
+            return
+        seen: dict[int, int] = {}
+        codes, labels = [], []
+        for _, v in todo:  # an indicator's first column keeps its code (error messages name it)
+            j = self._columns[v][0]
+            seen[j] = seen.get(j, 0) + 1
+            codes.append(self._codes[j])
+            labels.append(self._codes[j] if seen[j] == 1 else f"{self._codes[j]}\x00{seen[j]}")
+        polarity = pd.Series(self._polarity.reindex(codes).to_numpy(), index=labels)
+        bounds = self.bounds
+        if bounds is not None and labels != codes:
+            bounds = Bounds(bounds.group_max.reindex(columns=codes).set_axis(labels, axis=1),
+                            bounds.max.reindex(codes).set_axis(labels))
+        by_cfg: dict[Any, list[int]] = {}
+        for k, (cfg, _) in enumerate(todo):
+            by_cfg.setdefault(cfg, []).append(k)
+        for cfg, ks in by_cfg.items():  # each configuration on its columns, as ``normalise.normalise`` applies it
+            cols = [labels[k] for k in ks]
+            frame = pd.DataFrame(np.array([self._columns[todo[k][1]][1] for k in ks]).T, index=self.values.index,
+                                 columns=cols)
+            scope = self._group if cfg.within == "group" else None
+            out = NORMALISATIONS[cfg.method](frame, polarity[cols], scope, cfg, bounds).to_numpy(dtype=float)
+            for i, k in enumerate(ks):
+                self._normalised[todo[k]] = out[:, i]
+
+    def _prepare(self, combos: list[tuple[tuple[str, ...], tuple]]) -> None:
+        """Normalised values of the (imputation, treatment, normalisation) part of each
+        combination (key, alternatives); every column of every normalisation in one call."""
+        todo = {key[:3]: chosen[:3] for key, chosen in combos if key[:3] not in self._prepared}
+        columns = {}
+        for names, chosen in todo.items():
+            versions = self._treat((names[0], names[1]), *chosen[:2])
+            columns[names] = [(chosen[2] or self.fw.normalisation[code], v) for code, v in zip(self._codes, versions)]
+        self._normalise([c for cs in columns.values() for c in cs])
+        for names, cs in columns.items():  # column-major, as a normalised DataFrame's array: numpy adds
+            # a row's weighted children in an order that depends on the layout (the last bit)
+            self._prepared[names] = np.array([self._normalised[c] for c in cs]).T
+
+    def _combo(self, chosen: tuple, key: tuple[str, ...] | None = None) -> tuple[np.ndarray, dict[str, Aggregation],
+                                                                                dict[str, np.ndarray]]:
         """Normalised values, aggregation methods and nominal weights of a combination,
         computed once. Weights are the methodology's (``yaml``), equal, or — for ``pca`` —
         those of the combination's own nominal run."""
-        key = tuple(describe(c or "nominal") for c in chosen)
+        key = key or tuple(describe(c or "nominal") for c in chosen)
         if key in self._combos:
             return self._combos[key]
         fw, by = self.fw, dict(zip([n for n, _ in self.discrete], chosen))
-        if key[:3] not in self._prepared:
-            imputation, treatment, normalisation = chosen[:3]
-            self._prepared[key[:3]] = engine.prepare(self.values, self.cities, fw, self.bounds, imputation,
-                                                     treatment, normalisation, cache=self._steps).normalised
+        self._prepare([(key, chosen)])
         normalised = self._prepared[key[:3]]
         cfgs = {lv: by[f"aggregation.{lv}"] or fw.aggregation[lv] for lv in fw.levels[1:]}
         weights, table = {}, None
         for level, children, _, _ in self.levels:
             if cfgs[level].weights == "yaml":
-                weights[level] = fw.nominal_weights[children].to_numpy(dtype=float)
+                weights[level] = self._yaml_weights[level]
                 continue
             if table is None:  # equal, PCA or any other rule: as the nominal run of this combination
-                table = aggregate.aggregate_all(normalised, fw.with_aggregation(cfgs)).weights
+                frame = pd.DataFrame(normalised, index=self.values.index, columns=self._codes)
+                table = aggregate.aggregate_all(frame, fw.with_aggregation(cfgs)).weights
             weights[level] = table.loc[table["level"] == level].set_index("child")["weight"][children].to_numpy()
-        self._combos[key] = (normalised.to_numpy(dtype=float), cfgs, weights)
+        self._combos[key] = (normalised, cfgs, weights)
         return self._combos[key]
 
     def _describe_combo(self, chosen: tuple) -> str:
@@ -259,10 +397,10 @@ class Model:
         u = Ub[:, inp.start:inp.start + inp.columns]
         return (w * (1.0 + inp.noise * (2.0 * u - 1.0)))[:, None, :]
 
-    def _evaluate(self, chosen: tuple, Ub: np.ndarray | None) -> np.ndarray:
+    def _evaluate(self, chosen: tuple, Ub: np.ndarray | None, key: tuple[str, ...] | None = None) -> np.ndarray:
         """Index scores (replications × cities) of one combination; Ub None: no noise."""
         try:
-            x, cfgs, weights = self._combo(chosen)
+            x, cfgs, weights = self._combo(chosen, key)
             current, below = x, self.fw.levels[0]
             for level, children, members, order in self.levels:
                 w = self._noisy(below, weights[level], Ub)
@@ -276,7 +414,29 @@ class Model:
 
     def nominal(self) -> np.ndarray:
         """The methodology's own index scores (1 × cities)."""
-        return self._evaluate((None,) * len(self.discrete), None).copy()
+        return self._evaluate(*self._nominal_combo()).copy()
+
+    def _nominal_combo(self) -> tuple[tuple, None, tuple[str, ...]]:
+        return (None,) * len(self.discrete), None, ("nominal",) * len(self.discrete)
+
+    @cached_property
+    def nominal_scores(self) -> np.ndarray:
+        """The nominal index scores (cities), computed when first needed (after a sample's
+        combinations, it is prepared with them)."""
+        return self.nominal()[0]
+
+    @cached_property
+    def _nominal_ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        in_group, overall = self.ranks(self.nominal_scores[None, :])
+        return in_group[0], overall[0]
+
+    @property
+    def nominal_in_group(self) -> np.ndarray:
+        return self._nominal_ranks[0]
+
+    @property
+    def nominal_overall(self) -> np.ndarray:
+        return self._nominal_ranks[1]
 
     def combinations(self) -> list[tuple[int, ...]]:
         """Every combination of discrete alternatives a replication can draw (as ``choices``
@@ -292,8 +452,10 @@ class Model:
         """Compute every combination of discrete alternatives once (nominal weights), so a
         combination that cannot be computed is found before any replication; returns how many."""
         keys = self.combinations()
-        for key in keys:
-            self._evaluate(self._chosen(key), None)
+        combos = [(self._key(key), self._chosen(key)) for key in keys]
+        self._prepare_together(combos)
+        for key, chosen in combos:
+            self._evaluate(chosen, None, key)
         return len(keys)
 
     def scores(self, U: np.ndarray) -> np.ndarray:
@@ -301,13 +463,63 @@ class Model:
         keys = self.choices(U)
         combos, which = np.unique(keys, axis=0, return_inverse=True)
         which = which.ravel()
+        drawn = [(self._key(key), self._chosen(key)) for key in map(tuple, combos)]
+        nominal, _, name = self._nominal_combo()
+        self._prepare_together([*drawn, (name, nominal)])
         out = np.empty((len(U), len(self.values)))
-        for j, key in enumerate(map(tuple, combos)):
+        counts = np.bincount(which, minlength=len(drawn))
+        few = [j for j in range(len(drawn)) if counts[j] < STACK]
+        try:
+            self._evaluate_stacked(drawn, few, which, U, out)
+        except UserError:
+            few = []  # evaluated one by one below, in order: the error names the first that fails
+        for j, (key, chosen) in enumerate(drawn):
+            if few and j in few:
+                continue
             rows = np.flatnonzero(which == j)
             for start in range(0, len(rows), self.u.batch):
                 part = rows[start:start + self.u.batch]
-                out[part] = self._evaluate(self._chosen(key), U[part])
+                out[part] = self._evaluate(chosen, U[part], key)
         return out
+
+    def _evaluate_stacked(self, drawn: list, few: list[int], which: np.ndarray, U: np.ndarray,
+                          out: np.ndarray) -> None:
+        """The combinations drawn by few replications, aggregated together: those sharing
+        their aggregation methods and weights in one (replications × cities × children)
+        array, each replication with its combination's normalised values. Every element
+        is computed as for that combination alone (the same values, weights and order)."""
+        groups: dict[tuple, list[int]] = {}
+        for j in few:
+            key, chosen = drawn[j]
+            _, cfgs, weights = self._combo(chosen, key)
+            same = tuple(id(weights[level]) for level, _, _, _ in self.levels)
+            groups.setdefault((key[len(DISCRETE):], same), []).append(j)
+        for js in groups.values():
+            combos = [self._combo(drawn[j][1], drawn[j][0]) for j in js]
+            _, cfgs, weights = combos[0]
+            rows = np.flatnonzero(np.isin(which, js))
+            pick = np.searchsorted(js, which[rows])
+            for start in range(0, len(rows), self.u.batch):
+                part, at = rows[start:start + self.u.batch], pick[start:start + self.u.batch]
+                n, k = combos[0][0].shape
+                x = np.empty((len(part), k, n)).transpose(0, 2, 1)  # each replication's values column-major
+                for i, (values, _, _) in enumerate(combos):
+                    x[at == i] = values
+                current, below = x, self.fw.levels[0]
+                for level, children, members, order in self.levels:
+                    w = self._noisy(below, weights[level], U[part])
+                    result, _ = aggregate.combine(current, w, cfgs[level], members, level, children)
+                    current, below = result[..., order], level
+                out[part] = current[..., 0]
+
+    def _prepare_together(self, combos: list[tuple[tuple[str, ...], tuple]]) -> None:
+        """Prepare the combinations drawn together (one normalisation call). If one of
+        them cannot be computed, those left unprepared are prepared one by one when
+        evaluated, in order, so the error names the first that fails."""
+        try:
+            self._prepare(combos)
+        except UserError:
+            pass
 
     def ranks(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ranks within group and overall (1 = best, ties within ranking.TIE_RTOL share the lowest
@@ -331,9 +543,14 @@ def intervals(ranks: np.ndarray, nominal: np.ndarray, interval: tuple[float, flo
     rank r such that the given share of replications ranks the city r or better), and
     whether the nominal rank lies outside the interval."""
     lo, hi = interval
-    with warnings.catch_warnings():  # a city never ranked (its index always missing) stays NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        q = np.nanquantile(ranks, [0.5, lo / 100, hi / 100], axis=0, method="inverted_cdf")
+    levels = [0.5, lo / 100, hi / 100]
+    gaps = np.isnan(ranks).any(axis=0)  # np.quantile on the columns without NaN: the same values, faster
+    q = np.full((3, ranks.shape[1]), np.nan)
+    q[:, ~gaps] = np.quantile(ranks[:, ~gaps], levels, axis=0, method="inverted_cdf")
+    if gaps.any():
+        with warnings.catch_warnings():  # a city never ranked (its index always missing) stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            q[:, gaps] = np.nanquantile(ranks[:, gaps], levels, axis=0, method="inverted_cdf")
     return {"median": q[0], "low": q[1], "high": q[2], "outside": (nominal < q[1]) | (nominal > q[2])}
 
 
