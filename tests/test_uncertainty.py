@@ -95,6 +95,7 @@ def rows_for(model, keys) -> np.ndarray:
     return U
 
 
+@pytest.mark.slow                 # 4 × 288 pipeline runs: in make test, not in the fast loop
 @pytest.mark.parametrize("order", [1, -1], ids=["winmax-ascending", "winmax-descending"])
 @pytest.mark.parametrize("stack", [0, 10_000], ids=["one-by-one", "stacked"])
 def test_every_combination_gives_exactly_the_pipeline_scores(data, monkeypatch, order, stack):
