@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from iqlib.config.params import Params
-from iqlib.core import engine, ranking
+from iqlib.core import aggregate, engine, ranking
 from iqlib.core.errors import UserError
 from iqlib.io import demo, derive
 from iqlib.io.reference import Published, read_published
@@ -44,16 +44,19 @@ def _numeric(raw: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.Data
     """Indicator values (cities × indicators) of a generator frame."""
     meth = params.methodology
     frame = raw.set_index("city_id")
-    yesno = [f for f, t in derive.fields(meth).items() if t == "yesno" and f in frame.columns]
+    kinds = derive.fields(meth)
+    yesno = [c for c in frame.columns if kinds.get(c) == "yesno"]
+    other = [c for c in frame.columns if kinds.get(c) != "yesno"]
     answers = frame[yesno].to_numpy()
-    num = frame.drop(columns=yesno).astype("float64")
-    num[yesno] = np.where(answers == "да", 1.0, np.where(answers == "нет", 0.0, np.nan))   # "" = unanswered
+    block = np.hstack([frame[other].to_numpy(dtype="float64"),
+                       np.where(answers == "да", 1.0, np.where(answers == "нет", 0.0, np.nan))])   # "" = unanswered
+    num = pd.DataFrame(block, index=frame.index, columns=other + yesno)   # one block, not a column at a time
     return derive.derive(num, cities, meth)[meth.indicator_codes()]
 
 
 def _score(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> np.ndarray:
-    fw = params.methodology.framework
-    return engine.compute(values, cities, fw).scores[fw.index_code].to_numpy()
+    fw = params.methodology.framework     # the nominal computation without the ranks (not needed here)
+    return aggregate.aggregate_all(engine.prepare(values, cities, fw).normalised, fw).scores[fw.index_code].to_numpy()
 
 
 def _fit(segment: np.ndarray, upper: float, lower: float) -> np.ndarray:
