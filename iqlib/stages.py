@@ -128,6 +128,10 @@ def weight(params: Params, run: RunFolder) -> Weighted:
     run.write_csv("effective_weights.csv", out.effective)
     if len(agg.pca):
         run.write_csv("pca.csv", agg.pca)
+    zero = [c for c, w in fw.weight.items() if w == 0 and c != fw.index_code]
+    if zero:      # legitimate (a node switched off), but a reader should know it counts for nothing
+        warnings.warn(f"weight 0: {', '.join(zero)} count(s) for nothing in the index (results/weights.csv)",
+                      stacklevel=2)
     return out
 
 

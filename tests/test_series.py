@@ -40,6 +40,20 @@ def test_series_tables_by_hand():
     assert g.values.tolist()[:2] == [[2018, "g", 2, 50.0, 40.0], [2018, "h", 1, 20.0, 10.0]]
 
 
+def test_another_method_version_is_shown_apart_not_joined():
+    """methods_differ: show — each year names its method; growth only within the base
+    year's method (another scale is not 'growth'); the chart draws each method as its own line."""
+    y18 = _scores([("a", "А", "R1", "g", 1, 60.0), ("b", "Б", "R1", "g", 2, 40.0)])
+    y22 = _scores([("a", "А", "R1", "g", 1, 200.0), ("b", "Б", "R1", "g", 2, 100.0)])   # a 260-point scale
+    p = S.panel({2018: y18, 2022: y22}, "IQ")
+    official = pd.DataFrame({"data_year": [2022], "national_average": [55.0], "change_vs_2018_base_pct": [39.78]})
+    a = S.averages(p, official, 2018, 2, pd.Series({2018: "iq_v1", 2022: "iq_v2"})).set_index("year")
+    assert a.at[2022, "average"] == 150.0 and a.at[2022, "method"] == "iq_v2"
+    assert pd.isna(a.at[2022, "growth_pct"]) and a.at[2018, "growth_pct"] == 0.0
+    one = S.averages(p, official, 2018, 2, pd.Series({2018: "iq_v1", 2022: "iq_v1"}))
+    assert "method" not in one.columns and one.set_index("year").at[2022, "growth_pct"] == 200.0
+
+
 def test_runs_of_different_method_versions_are_refused(tmp_path):
     from iqlib.publishing import series
 
@@ -59,6 +73,9 @@ def test_runs_of_different_method_versions_are_refused(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UserError, match=r"different method versions .*iq_v1.*iq_v2.*methods_differ: show"):
         series.compute(path)
+    path.write_text(text.replace("methods_differ: refuse", "methods_differ: show"), encoding="utf-8")
+    shown = series._methods(series.load_series(path))             # accepted, each run with its method
+    assert shown["method"].tolist() == ["iq_v1", "iq_v2"]
 
 
 @pytest.mark.e2e

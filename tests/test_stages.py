@@ -52,3 +52,18 @@ def test_a_run_folder_refuses_to_write_outside_itself(tmp_path):
         run.write_text("../../index.html", "x")
     assert not (tmp_path / "escaped.csv").exists() and not (tmp_path / "index.html").exists()
     assert run.write_csv("ok.csv", pd.DataFrame({"a": ["=1+1", "x"]})).read_text(encoding="utf-8") == "a\n'=1+1\nx\n"
+
+
+def test_a_single_zero_weight_is_legitimate_but_noted(tmp_path):
+    """A node weighted 0 is switched off, not an error; the weight stage says so (issue 15)."""
+    scenario = tmp_path / "zero.yaml"
+    scenario.write_text(f"extends: {FIXTURE_EDITION}\nscenario: zero-weight\nmethodology:\n"
+                        "  indicators:\n    I05: {weight: 0}\n", encoding="utf-8")
+    params = load_params(scenario)
+    folder = RunFolder(tmp_path / "run")
+    stages.load(params, folder)
+    stages.normalise(params, folder)
+    with pytest.warns(UserWarning, match=r"weight 0: I05 count\(s\) for nothing in the index"):
+        out = stages.weight(params, folder)
+    weights = out.aggregated.weights.set_index("child")["weight"]
+    assert weights["I05"] == 0 and weights.drop("I05").gt(0).all()

@@ -35,11 +35,14 @@ def _round(x: pd.Series | pd.DataFrame, decimals: int) -> pd.Series | pd.DataFra
     return ranking.round_half_up(x, decimals)
 
 
-def averages(p: pd.DataFrame, official: pd.DataFrame, base_year: int, decimals: int) -> pd.DataFrame:
+def averages(p: pd.DataFrame, official: pd.DataFrame, base_year: int, decimals: int,
+             methods: pd.Series | None = None) -> pd.DataFrame:
     """Per year: cities, the national average of this calculation (min–max and fixed
     goalposts) and its growth against ``base_year`` in %, beside the official average and
     growth (``official``: data_year, national_average, change_vs_2018_base_pct). Official
-    years without an edition are kept as context (computed columns empty)."""
+    years without an edition are kept as context (computed columns empty). ``methods``
+    (year → method version): growth only within the base year's method, and a column
+    naming each year's method."""
     g = p.groupby("year")
     out = pd.DataFrame({"cities": g.size(), "average": _round(g["score"].mean(), decimals),
                         "average_fixed": _round(g["score_fixed"].mean(), decimals)})
@@ -48,6 +51,10 @@ def averages(p: pd.DataFrame, official: pd.DataFrame, base_year: int, decimals: 
     base = out.loc[base_year]
     out["growth_pct"] = _round(100 * (out["average"] / base["average"] - 1), decimals)
     out["growth_fixed_pct"] = _round(100 * (out["average_fixed"] / base["average_fixed"] - 1), decimals)
+    if methods is not None and methods.nunique() > 1:     # another scale: no growth against the base
+        out["method"] = methods.reindex(out.index)
+        other = out["method"] != methods[base_year]
+        out.loc[other, ["growth_pct", "growth_fixed_pct"]] = np.nan
     off = official.set_index("data_year")[["national_average", "change_vs_2018_base_pct"]].rename(
         columns={"national_average": "official_average", "change_vs_2018_base_pct": "official_growth_pct"})
     out = out.join(off, how="outer")
@@ -55,8 +62,9 @@ def averages(p: pd.DataFrame, official: pd.DataFrame, base_year: int, decimals: 
     out.index.name = "year"
     out = out.reset_index()
     out["cities"] = out["cities"].astype("Int64")
-    return out[["year", "cities", "official_average", "average", "official_growth_pct", "growth_pct", "implied_base",
-                "average_fixed", "growth_fixed_pct"]]
+    columns = ["year", "cities", "official_average", "average", "official_growth_pct", "growth_pct", "implied_base",
+               "average_fixed", "growth_fixed_pct"]
+    return out[columns + (["method"] if "method" in out else [])]
 
 
 def group_averages(p: pd.DataFrame, groups: list[str], decimals: int) -> pd.DataFrame:

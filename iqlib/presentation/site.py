@@ -55,6 +55,9 @@ WORDS: dict[str, dict[str, str]] = {
                        "Годы без издания — только официальная справка.",
         "series_regions": "Первые десять субъектов РФ последнего издания по среднему IQ их городов (правило regions: "
                           "методики) и их значения в прежних изданиях; пустая клетка — субъекта не было в рейтинге.",
+        "series_methods": "В ряду издания разных методик ({methods}): их баллы в разных шкалах. Каждая методика — своя "
+                          "линия на графике; рост к базовому году считается только внутри методики базового года.",
+        "method_version": "Методика",
         "series_groups": "Средний IQ по группам", "series_notebook": "Все таблицы ряда (изменения городов, лидеры роста "
                         "и падения, вошедшие и выбывшие города, смена групп, регионы) — в исполненном блокноте:",
         "official_note": "Места и баллы, опубликованные за этот год данных, рядом с этим расчётом: совпадает {matched} из "
@@ -127,6 +130,9 @@ WORDS: dict[str, dict[str, str]] = {
                        "edition are official context only.",
         "series_regions": "The last edition's first ten regions by the average of their cities (the methodology's "
                           "regions: rule) and their figures in earlier editions; an empty cell: not in that ranking.",
+        "series_methods": "The series holds editions of different methods ({methods}): their scores are on different "
+                          "scales. Each method is its own line; growth on the base year only within the base year's method.",
+        "method_version": "Method",
         "series_groups": "Average by group", "series_notebook": "Every table of the series (city changes, biggest "
                         "climbers and fallers, cities entering and leaving, group changes, regions) is in the executed notebook:",
         "official_note": "Places and scores published for this data year beside this calculation: {matched} of {total} "
@@ -384,11 +390,12 @@ SERIES = """{% extends "base" %}{% block content %}
 <div class="wide"><table><thead><tr><th class="num">{{ w.year }}</th><th class="num">{{ w.cities }}</th>
 <th class="num">{{ w.official_average }}</th><th class="num">{{ w.calc_average }}</th>
 <th class="num">{{ w.official_growth.format(base=base_year) }}</th><th class="num">{{ w.calc_growth.format(base=base_year) }}</th>
-<th class="num">{{ w.fixed_average }}</th><th class="num">{{ w.fixed_growth.format(base=base_year) }}</th></tr></thead><tbody>
+<th class="num">{{ w.fixed_average }}</th><th class="num">{{ w.fixed_growth.format(base=base_year) }}</th>{% if methods | length > 1 %}<th>{{ w.method_version }}</th>{% endif %}</tr></thead><tbody>
 {% for r in rows %}<tr><td class="num">{{ r.year }}</td><td class="num">{{ r.cities }}</td><td class="num">{{ r.official }}</td>
 <td class="num">{{ r.average }}</td><td class="num">{{ r.official_growth }}</td><td class="num">{{ r.growth }}</td>
-<td class="num">{{ r.fixed }}</td><td class="num">{{ r.growth_fixed }}</td></tr>{% endfor %}
+<td class="num">{{ r.fixed }}</td><td class="num">{{ r.growth_fixed }}</td>{% if methods | length > 1 %}<td>{{ r.method }}</td>{% endif %}</tr>{% endfor %}
 </tbody></table></div>
+{% if methods | length > 1 %}<p class="synthetic">{{ w.series_methods.format(methods=", ".join(methods)) }}</p>{% endif %}
 <p>{{ w.series_note }}</p>
 {{ chart | safe }}
 <h2>{{ w.series_groups }}</h2>

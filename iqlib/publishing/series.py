@@ -131,7 +131,8 @@ def compute(series_file: str | Path) -> SeriesTables:
     names = {g.code: last.local(g, "name") for g in last.edition.groups}
     changes = tables.changes(panel, decimals)
     conflicts = pd.read_csv(resolve(s.conflicts)) if s.conflicts else pd.DataFrame()
-    return SeriesTables(s, methods, panel, tables.averages(panel, official, s.base_year, decimals),
+    by_year = methods.set_index("year")["method"]
+    return SeriesTables(s, methods, panel, tables.averages(panel, official, s.base_year, decimals, by_year),
                         tables.group_averages(panel, groups, decimals), changes, tables.movers(changes, groups),
                         tables.regions(regions, code), conflicts, names, code, decimals)
 
@@ -142,11 +143,15 @@ def average_chart(t: SeriesTables) -> Figure:
     a = t.averages
     ru = t.series.language == "ru"
     base = a.loc[a["year"] == t.series.base_year, "average"].iloc[0]
-    lines = [("Официально" if ru else "Official", a["year"].tolist(), a["official_average"].tolist()),
-             ("Этот расчёт (мин–макс в группе)" if ru else "This calculation (min–max in group)",
-              a["year"].tolist(), a["average"].tolist()),
-             ("Этот расчёт (фиксированные границы)" if ru else "This calculation (fixed goalposts)",
-              a["year"].tolist(), a["average_fixed"].tolist())]
+    lines = [("Официально" if ru else "Official", a["year"].tolist(), a["official_average"].tolist())]
+    versions = a["method"] if "method" in a else pd.Series("", index=a.index)
+    for version in dict.fromkeys(versions.dropna()):      # another method version: its own line, never joined
+        part = a[versions == version]
+        suffix = f", {version}" if version else ""
+        lines += [((f"Этот расчёт (мин–макс в группе{suffix})" if ru else f"This calculation (min–max in group{suffix})"),
+                   part["year"].tolist(), part["average"].tolist()),
+                  ((f"Этот расчёт (фиксированные границы{suffix})" if ru else
+                    f"This calculation (fixed goalposts{suffix})"), part["year"].tolist(), part["average_fixed"].tolist())]
     target = None
     if t.series.target_growth_pct is not None and t.series.target_year is not None:
         label = (f"Цель: +{fmt(t.series.target_growth_pct, 0, 'ru')} % к {t.series.base_year} г. к {t.series.target_year} г."
@@ -309,7 +314,8 @@ def page(t: SeriesTables, folder: Path) -> str:
     rows = [{"year": int(r.year), "cities": "—" if pd.isna(r.cities) else int(r.cities),
              "official": num(r.official_average), "average": num(r.average),
              "official_growth": num(r.official_growth_pct), "growth": num(r.growth_pct),
-             "fixed": num(r.average_fixed), "growth_fixed": num(r.growth_fixed_pct)} for r in t.averages.itertuples()]
+             "fixed": num(r.average_fixed), "growth_fixed": num(r.growth_fixed_pct),
+             "method": getattr(r, "method", "")} for r in t.averages.itertuples()]
     groups = [{"year": int(r.year), "group": t.group_names.get(r.group, r.group), "cities": int(r.cities),
                "average": num(r.average), "fixed": num(r.average_fixed)} for r in t.groups.itertuples()]
     svg = (folder / "figures" / "national_average.svg").read_text(encoding="utf-8")
