@@ -118,3 +118,14 @@ def test_the_site_links_the_published_series(tmp_path):
     folders = series_folders(ROOT / "outputs")
     assert [f.name for f in folders] == ["iq_v1"] and is_series(folders[0])
     assert all(not is_series(r.folder) for r in site.published_runs(ROOT / "outputs"))
+
+
+def test_a_base_year_without_a_run_is_one_message(tmp_path):
+    from iqlib.publishing import series
+
+    text = (ROOT / "params/series/iq_v1.yaml").read_text(encoding="utf-8").replace("base_year: 2018", "base_year: 2015")
+    path = tmp_path / "series.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=r"series.yaml: key 'base_year': 2015 is not the data year of one of the "
+                                        r"series' runs \(2018, 2019, 2020, 2021\)"):
+        series.compute(path)

@@ -114,6 +114,9 @@ def compute(series_file: str | Path) -> SeriesTables:
     """Every table of the series from its published runs (nothing written)."""
     s = load_series(series_file)
     methods = _methods(s)
+    if s.base_year not in set(methods["year"]):
+        raise UserError(f"{display(resolve(series_file))}: key 'base_year': {s.base_year} is not the data year of one of "
+                        f"the series' runs ({', '.join(map(str, methods['year']))})")
     last = load_params(s.editions[-1].params, check_inputs=False)
     code, decimals = last.methodology.framework.index_code, last.methodology.scoring.decimals
     scores, fixed, regions = {}, {}, {}
