@@ -72,9 +72,20 @@ def test_the_fixture_exercises_the_jrc_rule_as_described(data):
     assert not any(treat.fails(values[c].to_numpy(), treat.JRCTreatment(method="jrc")) for c in "CDEFGHIJKL")
 
 
+_REFERENCE: dict[str, np.ndarray] = {}   # the pipeline's index per method combination (the data are the module's)
+
+
 def reference(values, cities, fw, model, key) -> np.ndarray:
-    """The index of one combination (alternative numbers ``key``) by the pipeline itself."""
+    """The index of one combination (alternative numbers ``key``) by the pipeline itself
+    (computed once per combination of methods: the four orderings below share them)."""
     chosen = dict(zip([n for n, _ in model.discrete], model._chosen(key)))
+    memo = repr(sorted(chosen.items()))
+    if memo not in _REFERENCE:
+        _REFERENCE[memo] = _pipeline(values, cities, fw, chosen)
+    return _REFERENCE[memo]
+
+
+def _pipeline(values, cities, fw, chosen: dict) -> np.ndarray:
     codes = fw.indicator_codes()
     alt = replace(
         fw,
