@@ -49,7 +49,7 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
     parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ul>")
     for s in stages:
         page = "" if params.draft else f"<a href=\"html/{s}.html\">{t['page']}</a>, "
-        parts.append(f"<li>{esc(t['stage_names'][s])}: {page}<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
+        parts.append(f"<li>{esc(t[f'stage_names.{s}'])}: {page}<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
     parts.append("</ul>")
     shown = intervals is not None
     head = f"<th>{esc(t['rank_interval'])}</th>" if shown else ""
