@@ -150,11 +150,13 @@ def method_choices(params: Params) -> pd.DataFrame:
                          for k, v in rows.items()])
 
 
-def known_methods(params: Params, family: str, names: tuple[str, ...]) -> str:
+def known_methods(params: Params, family: str, names: tuple[str, ...], titled: bool = False) -> str:
     """The registered methods of a family in words, each with its YAML name:
-    'взвешенное среднее (weighted_mean), …'."""
+    'взвешенное среднее (weighted_mean), …'; ``titled``: after the family's name
+    ('Агрегирование: …')."""
     known = method_names(params.language, family)
-    return ", ".join(f"{known[n]} ({n})" for n in names)
+    listed = ", ".join(f"{known[n]} ({n})" for n in names)
+    return f"{word(params.language, f'methods.families.{family}')}: {listed}" if titled else listed
 
 
 def with_city_names(frame: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
