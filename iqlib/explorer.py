@@ -135,12 +135,15 @@ class Explorer:
         self.update()
 
     def update(self, change: dict | None = None) -> None:
-        """Recompute the ranking for the current settings and redraw the output."""
+        """Recompute the ranking for the current settings and redraw the output; settings
+        that cannot be computed (every weight 0) show why and clear the output, so that no
+        ranking of earlier settings stays on screen as if it were theirs."""
         started = time.perf_counter()
         try:
             scores = self.current().compute()
         except UserError as exc:
             self.status.value = f'<span style="color:#b00020">{escape(str(exc))}</span>'
+            self.output.value = ""
             return
         self.output.value = self.render(scores)
         self.last_update_ms = 1000 * (time.perf_counter() - started)
