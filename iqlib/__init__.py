@@ -18,9 +18,10 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``runfolder`` (the run folder: reading, writing, the write guard, figures),
   ``template``, ``demo`` (the synthetic generator), ``calibrate`` (steers it to the published
   figures), ``reference`` (official figures beside a run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
-* ``presentation`` — ``words`` (the reader's words: one catalogue per language), ``text`` (the language of a run), ``method_words`` (method choices
-  in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
-  site), ``svg`` (its inline charts);
+* ``presentation`` — ``words`` (every word a reader sees, by key, from one catalogue per
+  language), ``text`` (the run's words through it), ``method_words`` (method choices in words),
+  ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication site), ``svg`` (its
+  inline charts);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;

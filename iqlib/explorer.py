@@ -23,6 +23,7 @@ from iqlib.config.paths import display
 from iqlib.core.errors import UserError
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.text import input_name, number, shift_arrow
+from iqlib.presentation.words import word
 from iqlib.scenarios import SCENARIOS, Scenario, scenario
 
 FAMILIES = ("imputation", "treatment", "normalisation")   # per-indicator choices, as in ``uncertainty:``
@@ -41,7 +42,8 @@ class Explorer:
         self.base_scores = self.base.compute()
         meth = self.params.methodology
         self.index = meth.index_code
-        self.ru = self.params.language == "ru"
+        self.language = self.params.language
+        say = self.say
         words = self.params.name
         layout = w.Layout(width="34em")
         style = {"description_width": "16em"}
@@ -50,9 +52,9 @@ class Explorer:
                                          continuous_update=False, readout_format=".2f")
                         for c in meth.children(self.index)}
         self.indicator = w.Dropdown(options=[(f"{i.code} {words(i.code)}"[:70], i.code) for i in meth.indicators],
-                                    description="Показатель" if self.ru else "Indicator", layout=w.Layout(width="46em"))
+                                    description=say("indicator"), layout=w.Layout(width="46em"))
         self.indicator_weight = w.FloatSlider(value=meth.indicator(meth.indicators[0].code).weight, min=0.0, max=3.0,
-                                              step=0.05, description="его вес" if self.ru else "its weight",
+                                              step=0.05, description=say("its_weight"),
                                               continuous_update=False, readout_format=".2f")
         self.indicator_weights: dict[str, float] = {}
         self.choices: dict[str, Any] = {}
@@ -60,10 +62,10 @@ class Explorer:
             self.choices[key] = w.Dropdown(options=options, value=0, description=input_name(self.params, key)[:30],
                                            style={"description_width": "16em"}, layout=w.Layout(width="60em"))
         self.group = w.Dropdown(options=[(self.params.group_name(g), g) for g in self.params.group_codes],
-                                description="Группа" if self.ru else "Group", layout=w.Layout(width="40em"))
-        self.name = w.Text(value="whatif-1", description="Имя сценария" if self.ru else "Scenario name")
-        self.save_button = w.Button(description="Записать сценарий" if self.ru else "Save scenario", icon="save")
-        self.reset_button = w.Button(description="Как в издании" if self.ru else "Reset", icon="undo")
+                                description=say("group"), layout=w.Layout(width="40em"))
+        self.name = w.Text(value="whatif-1", description=say("scenario_name"))
+        self.save_button = w.Button(description=say("save"), icon="save")
+        self.reset_button = w.Button(description=say("reset"), icon="undo")
         self.status = w.HTML()
         self.output = w.HTML()
         self.last_update_ms = 0.0
@@ -77,6 +79,10 @@ class Explorer:
         self.save_button.on_click(self.save)
         self.reset_button.on_click(self.reset)
         self.update()
+
+    def say(self, key: str, **fields: Any) -> str:
+        """The explorer's word ``key`` (catalogue section ``explorer``) in the edition's language."""
+        return word(self.language, f"explorer.{key}", **fields)
 
     # ------------------------------------------------------------------ settings
     def _alternatives(self) -> dict[str, list[tuple[str, int]]]:
@@ -129,17 +135,19 @@ class Explorer:
         self.update()
 
     def update(self, change: dict | None = None) -> None:
-        """Recompute the ranking for the current settings and redraw the output."""
+        """Recompute the ranking for the current settings and redraw the output; settings
+        that cannot be computed (every weight 0) show why and clear the output, so that no
+        ranking of earlier settings stays on screen as if it were theirs."""
         started = time.perf_counter()
         try:
             scores = self.current().compute()
         except UserError as exc:
             self.status.value = f'<span style="color:#b00020">{escape(str(exc))}</span>'
+            self.output.value = ""
             return
         self.output.value = self.render(scores)
         self.last_update_ms = 1000 * (time.perf_counter() - started)
-        self.status.value = (f"пересчитано за {number(self.last_update_ms, 0)} мс" if self.ru else
-                             f"recomputed in {self.last_update_ms:.0f} ms")
+        self.status.value = escape(self.say("recomputed", ms=number(self.last_update_ms, 0, self.language)))
 
     def reset(self, button: Any = None) -> None:
         """Every setting back to the edition's."""
@@ -160,10 +168,7 @@ class Explorer:
         except UserError as exc:
             self.status.value = f'<span style="color:#b00020">{escape(str(exc))}</span>'
             return None
-        self.status.value = (f"записано: <code>{escape(display(path))}</code>; расчёт: "
-                             f"<code>iq run {escape(display(path))} --draft</code>" if self.ru else
-                             f"saved: <code>{escape(display(path))}</code>; run: "
-                             f"<code>iq run {escape(display(path))} --draft</code>")
+        self.status.value = self.say("saved", path=escape(display(path)))
         return path
 
     # ------------------------------------------------------------------ output
@@ -171,31 +176,27 @@ class Explorer:
         """The selected group's ranking beside the base's, and the biggest moves overall."""
         result = compare(self.base_scores, scores, self.params.group_codes, [self.index])
         table, summary = result.cities, result.summary.set_index("group")
-        ru, dec = self.ru, self.params.methodology.scoring.decimals
+        lang, dec = self.language, self.params.methodology.scoring.decimals
         g = self.group.value
         s = summary.loc[g]
         head = (f"<p><b>{escape(self.params.group_name(g))}</b>: "
-                + (f"сдвинулись {s['moved']} из {s['compared']}, наибольший сдвиг {s['max_abs_shift']}; "
-                   f"лидер: {escape(s['leader_b'])}" if ru else
-                   f"{s['moved']} of {s['compared']} moved, largest shift {s['max_abs_shift']}; "
-                   f"leader: {escape(s['leader_b'])}")
-                + (f" (было: {escape(s['leader_a'])})" if ru and s["leader_changed"] else "") + "</p>")
+                + escape(self.say("moved_in_group", moved=s["moved"], compared=s["compared"], largest=s["max_abs_shift"],
+                                  leader=s["leader_b"]))
+                + (escape(self.say("leader_was", leader=s["leader_a"])) if s["leader_changed"] else "") + "</p>")
         rows = table[(table["group"] == g) & (table["status"] == BOTH)]
-        cols = (["Место", "Город", "Балл", "Место в издании", "Сдвиг"] if ru else
-                ["Rank", "City", "Score", "Rank in the edition", "Shift"])
+        cols = [self.say(f"columns.{c}") for c in ("rank", "city", "score", "base_rank", "shift")]
         body = "".join(f"<tr><td>{r.rank_b}</td><td>{escape(r.city_ru)}</td>"
-                       f"<td>{number(getattr(r, f'{self.index}_b'), dec)}</td><td>{r.rank_a}</td>{_shift(r.shift)}</tr>"
+                       f"<td>{number(getattr(r, f'{self.index}_b'), dec, lang)}</td><td>{r.rank_a}</td>{_shift(r.shift)}</tr>"
                        for r in rows.itertuples())
-        group_table = (f"<table><thead><tr>{''.join(f'<th>{c}</th>' for c in cols)}</tr></thead>"
+        group_table = (f"<table><thead><tr>{''.join(f'<th>{escape(c)}</th>' for c in cols)}</tr></thead>"
                        f"<tbody>{body}</tbody></table>")
         moved = table[table["status"] == BOTH].assign(size=lambda t: t["shift"].abs())
         moved = moved[moved["size"] > 0].sort_values(["size", "city_id"], ascending=[False, True]).head(10)
         movers = "".join(f"<li>{escape(r.city_ru)} ({escape(self.params.group_name(r.group))}): {r.rank_a} → {r.rank_b} "
                          f"{_shift(r.shift, 'span')}</li>" for r in moved.itertuples())
-        title = "Сильнее всего сдвинулись" if ru else "Moved most"
+        title = escape(self.say("moved_most"))
         overall = summary.loc["all"]
-        total = (f"<p>Всего сдвинулись {overall['moved']} из {overall['compared']} городов.</p>" if ru else
-                 f"<p>{overall['moved']} of {overall['compared']} cities moved.</p>")
+        total = f"<p>{escape(self.say('moved_total', moved=overall['moved'], compared=overall['compared']))}</p>"
         return (f'<div style="display:flex;gap:2em;flex-wrap:wrap"><div>{head}{group_table}</div>'
                 f"<div><h4>{title}</h4>{total}<ol>{movers}</ol></div></div>")
 
@@ -203,8 +204,7 @@ class Explorer:
         """The explorer as one widget for ``display``."""
         import ipywidgets as w
 
-        heading = "Веса направлений" if self.ru else "Direction weights"
-        methods = "Методы" if self.ru else "Methods"
+        heading, methods = escape(self.say("weights")), escape(self.say("methods"))
         return w.VBox([w.HTML(f"<b>{heading}</b>"), *self.weights.values(), w.HBox([self.indicator, self.indicator_weight]),
                        w.HTML(f"<b>{methods}</b>"), *self.choices.values(), self.group,
                        w.HBox([self.name, self.save_button, self.reset_button]), self.status, self.output])

@@ -1,16 +1,23 @@
 """The what-if explorer, driven through its widgets' callbacks (no browser): every change
-recomputes the ranking as ``iqlib.scenario`` does, and the save button writes a scenario
-file the schema accepts."""
+recomputes the ranking, checked against rankings and scores worked out by hand from the
+fixture's published directions, against what a method must give, and against golden
+figures of the 2019 demo; settings that cannot be computed leave no stale ranking on
+screen; the save button writes a scenario file the schema accepts."""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
+from conftest import ROOT
 
 from iqlib.config.params import load_params
 from iqlib.explorer import Explorer
-from iqlib.scenarios import scenario
+
+MINI = "tests/fixtures/mini/edition.yaml"       # 12 cities, 3 per group, English
+GOLDEN = ROOT / "tests" / "fixtures" / "mini" / "scores.golden.csv"   # its published scores, kept by hand
 
 
 @pytest.fixture
@@ -18,10 +25,19 @@ def explorer(tmp_path):
     return Explorer("params/editions/2019.yaml", folder=tmp_path)
 
 
+@pytest.fixture
+def mini(tmp_path):
+    return Explorer(MINI, folder=tmp_path)
+
+
 def rows(html: str) -> list[tuple[str, str, str]]:
     """(rank, city, shift) of the group table in the output."""
-    return [(r, c, re.sub("<[^>]+>", "", s)) for r, c, s in
-            re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>[^<]+</td><td>\d+</td>(<td[^>]*>[^<]*</td>)", html)]
+    return [(r, c, re.sub("<[^>]+>", "", s)) for r, c, _, s in scored(html)]
+
+
+def scored(html: str) -> list[tuple[str, str, str, str]]:
+    """(rank, city, score, shift) of the group table in the output."""
+    return re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td><td>\d+</td>(<td[^>]*>[^<]*</td>)", html)
 
 
 def test_the_base_ranking_is_shown_unchanged(explorer):
@@ -40,9 +56,7 @@ def test_a_direction_weight_slider_recomputes_the_ranking(explorer):
     shown = rows(explorer.output.value)
     assert shown[2:4] == [("3", "Санкт-Петербург", "▲ 1"), ("4", "Казань", "▼ 1")]
     assert "Всего сдвинулись 108 из 203 городов" in explorer.output.value
-    expected = scenario("params/editions/2019.yaml", weights={"D4": 2}).compute()
-    assert explorer.current().compute().equals(expected)
-    assert explorer.status.value.startswith("пересчитано за")
+    assert re.fullmatch(r"пересчитано за \d+ мс", explorer.status.value)
 
 
 def test_an_indicator_weight_and_a_method_choice(explorer):
@@ -54,9 +68,9 @@ def test_an_indicator_weight_and_a_method_choice(explorer):
     normalisation.value = 1
     assert explorer.overrides() == {"weights": {"I12": 0.0},
                                     "normalisation": {"method": "pctrank", "within": "group", "scale": 12.0}}
-    expected = scenario("params/editions/2019.yaml", weights={"I12": 0},
-                        normalisation={"method": "pctrank", "within": "group", "scale": 12}).compute()
-    assert explorer.current().compute().equals(expected)
+    explorer.group.value = "krupneyshie"     # golden (demo 2019): percentile ranks, I12 left out
+    assert "сдвинулись 5 из 15, наибольший сдвиг 2; лидер: Москва" in explorer.output.value
+    assert scored(explorer.output.value)[0][:3] == ("1", "Москва", "91,22")
     explorer.indicator.value = "I13"
     assert explorer.indicator_weight.value == 1.0
     explorer.indicator.value = "I12"
@@ -125,3 +139,88 @@ def test_a_linked_aggregation_draw_offers_its_alternatives_on_every_level(tmp_pa
     explorer.choices["aggregation.index"].value = 1
     assert list(explorer.overrides()["aggregation"]) == ["index"]
     assert explorer.overrides()["aggregation"]["index"]["method"] == "geometric_mean"
+
+
+# --------------------------------------------------------------------------- by hand, on the fixture
+def test_the_groups_are_offered_in_the_editions_order(mini):
+    assert [code for _, code in mini.group.options] == ["krupneyshie", "krupnye", "bolshie", "lt100k"]
+    assert [label for label, _ in mini.group.options][2] == "Big cities (100 000 – 249 999)"
+    mini.group.value = "bolshie"
+    assert "<b>Big cities (100 000 – 249 999)</b>: 0 of 3 moved" in mini.output.value
+    assert [c for _, c, _ in rows(mini.output.value)] == ["Серпухов", "Электросталь", "Реутов"]
+
+
+def test_a_direction_at_weight_zero_ranks_the_cities_by_the_other_nine(mini):
+    """The index is the sum of the ten directions (iq_v1): with D10 at 0 each city scores
+    the sum of D1…D9 of the fixture's published scores, and the group is ranked by it."""
+    golden = pd.read_csv(GOLDEN, comment="#")
+    by_hand = golden.assign(score=golden[[f"D{i}" for i in range(1, 10)]].sum(axis=1))
+    mini.weights["D10"].value = 0.0
+    assert mini.overrides() == {"weights": {"D10": 0.0}}
+    for group in ("krupneyshie", "krupnye", "bolshie", "lt100k"):
+        mini.group.value = group
+        shown = scored(mini.output.value)
+        expected = by_hand[by_hand["group"] == group].sort_values("score", ascending=False, kind="stable")
+        assert [c for _, c, _, _ in shown] == expected["city_ru"].tolist(), group
+        # nine published values of two decimals each: within 9 × 0.005 of the shown score
+        assert np.allclose([float(s) for _, _, s, _ in shown], expected["score"], atol=0.046), group
+    mini.group.value = "bolshie"        # 46.11 + 0 > 46.44 − 4.76: Reutov passes Elektrostal
+    assert rows(mini.output.value) == [("1", "Серпухов", "—"), ("2", "Реутов", "▲ 1"), ("3", "Электросталь", "▼ 1")]
+    assert "2 of 12 cities moved." in mini.output.value
+
+
+def test_an_indicator_at_weight_zero_leaves_its_direction(mini):
+    """D5 is the weighted mean of its indicators' normalised scores: with I12 at 0 it is
+    the mean of I13–I16 alone, each city's by hand from the normalised table."""
+    meth = mini.params.methodology
+    siblings = [c for c in meth.children("D5") if c != "I12"]
+    assert siblings == ["I13", "I14", "I15", "I16"]
+    before = mini.current().result()
+    mini.indicator.value = "I12"
+    mini.indicator_weight.value = 0.0
+    assert mini.overrides() == {"weights": {"I12": 0.0}}
+    after = mini.current().result()
+    normalised = after.normalised[siblings].to_numpy()
+    weights = np.array([meth.node(c).weight for c in siblings])
+    present = ~np.isnan(normalised)
+    by_hand = np.nansum(normalised * weights, axis=1) / (present * weights).sum(axis=1)
+    assert np.allclose(after.aggregates["D5"].to_numpy(), by_hand, rtol=0, atol=1e-12)
+    assert not np.allclose(before.aggregates["D5"].to_numpy(), by_hand)      # I12 counted before
+    others = [d for d in meth.children("IQ") if d != "D5"]
+    assert after.aggregates[others].equals(before.aggregates[others])        # no other direction moves
+
+
+def test_a_percentile_rank_choice_gives_percentile_ranks(mini):
+    """pctrank within the group, scale 12, over groups of three cities: every normalised
+    score is 12·(rank − 1)/(n − 1) — 0, 6 or 12 for three values, 0 or 12 for two, 6 for
+    one — and a group's highest value of a positive indicator, when no other city shares
+    it, gets 12."""
+    def scores(explorer: Explorer) -> set[float]:
+        values = explorer.current().result().normalised.to_numpy()
+        return set(values[~np.isnan(values)].tolist())
+
+    normalisation = mini.choices["normalisation"]
+    assert [label for label, _ in normalisation.options] == [
+        "as in the methodology", "percentile rank (within: the group; scale up to: 12)"]
+    assert scores(mini) - {0.0, 6.0, 12.0}        # min–max: other values
+    normalisation.value = 1
+    assert scores(mini) <= {0.0, 6.0, 12.0}
+    normalised = mini.current().result().normalised
+    assert mini.params.methodology.indicator("I07").polarity == 1
+    values = pd.read_csv(ROOT / "tests/fixtures/mini/values.csv", comment="#").set_index("city_id")["I07"]
+    group = mini.base_scores.set_index("city_id")["group"].reindex(values.index)
+    best = [values[group == g].idxmax() for g in mini.params.group_codes
+            if (values[group == g] == values[group == g].max()).sum() == 1]
+    assert len(best) == 4 and (normalised.loc[best, "I07"] == 12.0).all()
+
+
+def test_settings_that_cannot_be_computed_leave_no_stale_ranking(mini):
+    mini.group.value = "bolshie"
+    for slider in mini.weights.values():
+        slider.value = 0.0                       # the last one makes every weight of the index 0
+    assert "every child of IQ has weight 0" in mini.status.value
+    assert mini.output.value == ""               # not the ranking of the settings before
+    mini.weights["D10"].value = 1.0              # only D10 counts: ranked by it
+    assert [c for _, c, _ in rows(mini.output.value)] == ["Серпухов", "Электросталь", "Реутов"]
+    assert [s for _, _, s, _ in scored(mini.output.value)] == ["12.00", "4.76", "0.00"]
+    assert re.fullmatch(r"recomputed in \d+ ms", mini.status.value)

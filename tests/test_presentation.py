@@ -33,7 +33,10 @@ def test_a_notebook_table_is_text_for_nbval_and_russian_html_for_readers(ru):
     frame = pd.DataFrame({"group": ["krupneyshie", "all"], "city_ru": ["Казань", None], "IQ": [71.574, -2.0],
                           "cities": [12, 1234], "outside_in_group": [True, False], "input": ["weights.direction", "imputation"]})
     shown = tables.show(frame, ru)
-    assert repr(shown) == tables.text_table(frame)        # what nbval compares is unchanged
+    text = ("      group city_ru    IQ  cities  outside_in_group             input\n"   # what nbval compares:
+            "krupneyshie  Казань 71.57      12              True weights.direction\n"   # codes, decimal point,
+            "        all       — -2.00    1234             False        imputation")    # columns right-aligned
+    assert repr(shown) == text
     page = shown._repr_html_()
     headers = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", page)
     assert headers == ["Группа", "Город", "IQ городов", "Городов", "Место вне интервала", "Решение методики"]
@@ -42,7 +45,23 @@ def test_a_notebook_table_is_text_for_nbval_and_russian_html_for_readers(ru):
         "Крупнейшие города (от 1 млн)", "Казань", "71,57", "12", "да", "Веса: направления"]
     assert re.findall(r"<td[^>]*>(.*?)</td>", second) == [
         "Все города", "—", "\u22122,00", f"1{THIN}234", "нет", "Правило пропусков"]
-    assert "<details><summary>" in page and "krupneyshie" in page.split("<details>")[1]   # the text, collapsed
+    assert page.endswith(f"<details><summary>Та же таблица текстом</summary><pre>{text}</pre></details>")
+
+
+def test_a_notebook_table_in_english_and_with_its_own_decimals(ru):
+    en = type(ru)(ru.edition.model_copy(update={"language": "en"}), ru.methodology, ru.edition_path, ru.methodology_path,
+                  ru.files)
+    frame = pd.DataFrame({"group": ["krupnye"], "mean": [55.123], "p_index": [0.0004], "share_pct": [1234.5],
+                          "missing_rule": ["group_mean"]})
+    shown = tables.show(frame, en, decimals=3, column_decimals={"share_pct": 1})
+    assert repr(shown) == ("  group   mean  p_index share_pct missing_rule\n"    # pandas' widths: a float
+                           "krupnye 55.123    0.000    1234.5   group_mean")    # column may get a space more
+    page = shown._repr_html_()
+    assert re.findall(r"<th(?: [^>]*)?>(.*?)</th>", page) == ["Group", "Mean", "p (index)", "Share of the index, %",
+                                                             "Missing-data rule"]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", page) == [
+        "Large cities (250 000 – 999 999)", "55.123", "&lt; 0.001", "1,234.5", "mean of the city&#x27;s group"]
+    assert "<summary>The same table as text</summary>" in page
 
 
 def test_an_empty_table_says_none_in_the_editions_language(ru):

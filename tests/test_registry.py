@@ -16,6 +16,7 @@ from iqlib.core.normalise import NORMALISATIONS
 from iqlib.core.registry import Registry, Strict
 from iqlib.core.treat import TREATMENTS
 from iqlib.core.weighting import WEIGHTS
+from iqlib.presentation import words
 from iqlib.publishing.contract import arithmetic
 
 DOCS = (ROOT / "docs" / "methods.md").read_text(encoding="utf-8")
@@ -105,13 +106,17 @@ def test_the_contract_reads_exactness_from_the_registry(tmp_path):
 @pytest.mark.parametrize("family,registry", [("imputation", IMPUTATIONS), ("treatment", TREATMENTS),
                                              ("normalisation", NORMALISATIONS), ("aggregation", AGGREGATIONS),
                                              ("weights", WEIGHTS)])
-def test_every_method_option_and_named_value_has_words_for_the_method_page(family, registry):
+@pytest.mark.parametrize("language", words.languages())
+def test_every_method_option_and_named_value_has_words_for_the_method_page(family, registry, language):
+    """In every language's catalogue (section ``methods``): each registered method, each
+    option of its config and each named value an option takes."""
     from typing import get_args, get_origin
 
     from iqlib.core.aggregate import Aggregation
-    from iqlib.presentation import method_words as words
 
-    assert set(words.METHODS[family]) == set(registry.names), f"method_words.METHODS[{family!r}]"
+    where = f"catalogue/{language}.yaml, methods"
+    assert set(words.words(language, f"methods.{family}")) == set(registry.names), f"{where}.{family}"
+    options, values = words.words(language, "methods.options"), words.words(language, "methods.values")
     configs = {registry.config(n) for n in registry.names} - {None}
     if family == "aggregation":
         configs.add(Aggregation)
@@ -119,11 +124,11 @@ def test_every_method_option_and_named_value_has_words_for_the_method_page(famil
         for option, field in config.model_fields.items():
             if option in ("method", registry.key):
                 continue
-            assert option in words.OPTIONS, f"method_words.OPTIONS lacks {option!r} ({config.__name__})"
+            assert option in options, f"{where}.options lacks {option!r} ({config.__name__})"
             kinds = [field.annotation, *get_args(field.annotation)]
             for value in (v for k in kinds if get_origin(k) is Literal for v in get_args(k)):
-                assert value in words.VALUES or (option, value) in words.OPTION_VALUES, \
-                    f"method_words.VALUES lacks {value!r} ({config.__name__}.{option})"
+                assert value in values or value in words.words(language, f"methods.option_values.{option}"), \
+                    f"{where}.values lacks {value!r} ({config.__name__}.{option})"
 
 
 def test_a_method_choice_reads_as_words():
@@ -145,3 +150,9 @@ def test_a_method_choice_reads_as_words():
     assert method_words(ru, "imputation", "group_median") == "медиана по группе города"
     agg = ru.methodology.scoring.aggregation["direction"]
     assert method_words(ru, "aggregation", agg).startswith("взвешенн")
+    en = type(ru)(ru.edition.model_copy(update={"language": "en"}), ru.methodology, ru.edition_path, ru.methodology_path,
+                  ru.files)
+    assert method_words(en, "normalisation", Goalposts(method="goalposts", lower=0, upper="base_group_max",
+                                                       scale=12.5)) == \
+        "fixed goalposts (within: the group; lower bound: 0; upper bound: the group's maximum in the base edition; " \
+        "scale up to: 12.5; truncate outside the bounds: yes)"

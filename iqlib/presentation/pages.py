@@ -11,7 +11,7 @@ import pandas as pd
 from iqlib.config.params import Params
 from iqlib.config.paths import display
 from iqlib.presentation.charts import rank_interval
-from iqlib.presentation.text import TEXT, interval_note, number
+from iqlib.presentation.text import entry, interval_note, number
 
 
 def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results: list[str], figures: list[str],
@@ -24,7 +24,7 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
     no notebook pages."""
     ed = params.edition
     lang = ed.language
-    t = TEXT[lang]
+    t = entry(lang, "text")                 # the run's words (catalogue section text)
     title = params.title
     esc = html.escape
     parts = [f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">",
@@ -49,7 +49,7 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
     parts.append(f"<h2>{esc(t['stages'])}</h2>\n<ul>")
     for s in stages:
         page = "" if params.draft else f"<a href=\"html/{s}.html\">{t['page']}</a>, "
-        parts.append(f"<li>{esc(t['stage_names'][s])}: {page}<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
+        parts.append(f"<li>{esc(t[f'stage_names.{s}'])}: {page}<a href=\"notebooks/{s}.ipynb\">{t['notebook']}</a></li>")
     parts.append("</ul>")
     shown = intervals is not None
     head = f"<th>{esc(t['rank_interval'])}</th>" if shown else ""

@@ -16,9 +16,10 @@ from iqlib.analysis import diagnostics, uncertainty
 from iqlib.config.params import Params
 from iqlib.core import ranking, roster
 from iqlib.core.registry import describe
-from iqlib.presentation import method_words as words
-from iqlib.presentation.method_words import method_words
-from iqlib.presentation.text import PUBLISHED_FLAGS, STATUS, column_label, flag_words, input_name, level_word, number, text
+from iqlib.presentation.method_words import method_names, method_words
+from iqlib.presentation.method_words import value_words as option_words
+from iqlib.presentation.text import column_label, flag_words, input_name, level_word, number, section, text
+from iqlib.presentation.words import word
 
 
 def table_or_none(frame: pd.DataFrame, params: Params, decimals: int = 2,
@@ -63,7 +64,7 @@ class Table:
             cells = "".join(f'<td{" class=num" if n else ""}>{escape(self._cell(c, v))}</td>'
                             for c, v, n in zip(cols, values, numeric))
             rows.append(f"<tr>{cells}</tr>")
-        plain = "Та же таблица текстом" if self.params.language == "ru" else "The same table as text"
+        plain = word(self.params.language, "cells.as_text")
         return (f'<div style="overflow-x:auto"><table class="iq-table"><thead><tr>{head}</tr></thead>'
                 f'<tbody>{"".join(rows)}</tbody></table></div>'
                 f"<details><summary>{plain}</summary><pre>{escape(repr(self))}</pre></details>")
@@ -126,8 +127,7 @@ def methods_table(params: Params, in_words: bool = False) -> pd.DataFrame:
         return pd.DataFrame([{"indicator": i.code, "kind": i.kind, "polarity": i.polarity,
                               "missing": meth.missing_rule(i.code), "treatment": describe(meth.treatment_of(i.code)),
                               "normalisation": describe(meth.normalisation_of(i.code))} for i in meth.indicators])
-    ru = params.language == "ru"
-    better = {1: "больше — лучше" if ru else "higher is better", -1: "меньше — лучше" if ru else "lower is better"}
+    better = {1: word(params.language, "cells.higher_is_better"), -1: word(params.language, "cells.lower_is_better")}
     return pd.DataFrame([{"indicator": f"{i.code} {params.name(i.code)}", "kind": params.local(meth.kinds[i.kind], "unit"),
                           "polarity": better[i.polarity],
                           "missing": method_words(params, "imputation", meth.missing_rule(i.code)),
@@ -150,10 +150,13 @@ def method_choices(params: Params) -> pd.DataFrame:
                          for k, v in rows.items()])
 
 
-def known_methods(params: Params, family: str, names: tuple[str, ...]) -> str:
+def known_methods(params: Params, family: str, names: tuple[str, ...], titled: bool = False) -> str:
     """The registered methods of a family in words, each with its YAML name:
-    'взвешенное среднее (weighted_mean), …'."""
-    return ", ".join(f"{words.METHODS[family][n][0 if params.language == 'ru' else 1]} ({n})" for n in names)
+    'взвешенное среднее (weighted_mean), …'; ``titled``: after the family's name
+    ('Агрегирование: …')."""
+    known = method_names(params.language, family)
+    listed = ", ".join(f"{known[n]} ({n})" for n in names)
+    return f"{word(params.language, f'methods.families.{family}')}: {listed}" if titled else listed
 
 
 def with_city_names(frame: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
@@ -214,31 +217,31 @@ def value_words(params: Params, column: str, value: str | bool | np.bool_) -> st
     """A text or yes/no value of a table in the edition's language, by its column: group
     names, levels, uncertain inputs, audit flags, rules and methods in words; any other
     text as it is. The one translation the notebooks' tables and the downloads share."""
-    ru = params.language == "ru"
+    lang = params.language
     if isinstance(value, (bool, np.bool_)):
-        return ("да" if value else "нет") if ru else ("yes" if value else "no")
+        return word(lang, f"cells.{'yes' if value else 'no'}")
     if column in ("group", "group_from", "group_to") and value in params.group_codes:
         return params.group_name(value)
-    if column in ("status", "direction") and value in STATUS:
-        return STATUS[value][0 if ru else 1]
+    if column in ("status", "direction") and value in section(lang, "status"):
+        return section(lang, "status")[value]
     if (column == "group" or column in params.summarised_columns) and value == "all":
-        return "Все города" if ru else "All cities"
+        return word(lang, "cells.all_cities")
     if column == "level":
         return level_word(params, value)
     if column in ("input", "moved_most_by"):
         return input_name(params, value)
     if column == "flags":
         return flag_words(params, value)
-    if column in ("missing", "rule") and value in words.METHODS["imputation"]:
+    if column in ("missing", "rule", "missing_rule") and value in method_names(lang, "imputation"):
         return method_words(params, "imputation", value)
-    if column == "method" and value in words.METHODS["aggregation"]:
+    if column == "method" and value in method_names(lang, "aggregation"):
         return method_words(params, "aggregation", value)
-    if column == "weights" and value in words.METHODS["weights"]:
+    if column == "weights" and value in method_names(lang, "weights"):
         return method_words(params, "weights", value)
-    if column == "flag" and value in PUBLISHED_FLAGS:
-        return PUBLISHED_FLAGS[value][0 if ru else 1]
+    if column == "flag" and value in section(lang, "flags"):
+        return section(lang, "flags")[value]
     if column == "nonpositive":
-        return words.OPTION_VALUES.get(("nonpositive", value), words.VALUES.get(value, (value, value)))[0 if ru else 1]
+        return option_words("nonpositive", value, lang)
     return value
 
 
@@ -271,14 +274,13 @@ def robustness_inputs(params: Params, inputs: pd.DataFrame) -> pd.DataFrame:
     u = params.edition.uncertainty
     if u is None or not len(inputs):
         return inputs
-    ru = params.language == "ru"
     settings = []
     for name, alt, setting in zip(inputs["input"], inputs["alternative"], inputs["setting"]):
         family, _, level = name.partition(".")
         if family == "weights":
             n = setting.rsplit(", ", 1)[-1].split()[0]
-            settings.append(f"w·(1 + {number(u.weights[level], 2, params.language)}·(2u − 1)), "
-                            + (f"весов: {n}" if ru else f"{n} weights"))
+            settings.append(word(params.language, "inputs.weights_setting", noise=number(u.weights[level], 2, params.language),
+                                 n=n))
         else:
             options = u.aggregation_alternatives(level) if family == "aggregation" else getattr(u, family)
             choice = options[int(alt)]

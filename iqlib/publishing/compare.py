@@ -29,7 +29,7 @@ from iqlib.io.runfolder import RunFolder, escape_formulas
 from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import STATUS, column_label, shift_arrow
+from iqlib.presentation.text import column_label, shift_arrow, status_word
 
 MARKER = "comparison.csv"   # a folder holding this file may be replaced by a new comparison
 
@@ -114,7 +114,7 @@ def _labelled(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
         if column in out:
             out[column] = out[column].map(lambda g: names.get(g, g))
     if "status" in out:
-        out["status"] = out["status"].map(lambda s: STATUS[s][i])
+        out["status"] = out["status"].map(lambda s: status_word(params.language, s))
     return out.rename(columns=lambda c: column_label(params, c))
 
 
@@ -217,9 +217,8 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
         chart = svg.rank_slopes([(r.city_ru, int(r.rank_a), int(r.rank_b)) for r in part.itertuples()],
                                 (w["run_a"], w["run_b"]), f"{w['slopes']}: {group_name.get(g, g)}")
         groups.append({"code": g, "name": group_name.get(g, g), "line": line, "chart": chart, "rows": rows})
-    i = 0 if lang == "ru" else 1
     others = [{"city": r.city_ru, "a": _where(r.group_a, r.rank_a, group_name), "b": _where(r.group_b, r.rank_b, group_name),
-               "status": STATUS[r.status][i]} for r in cities[cities["status"] != BOTH].itertuples()]
+               "status": status_word(lang, r.status)} for r in cities[cities["status"] != BOTH].itertuples()]
     downloads = [{"href": "comparison.xlsx", "text": w["comparison_xlsx"]},
                  {"href": "comparison_excel.csv", "text": w["comparison_excel"]},
                  {"href": "comparison.csv", "text": w["comparison_csv"]}, {"href": "summary.csv", "text": w["summary_csv"]}]

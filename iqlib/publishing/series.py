@@ -32,7 +32,7 @@ from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts, svg
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import TABLES, text
+from iqlib.presentation.text import table_title, text
 from iqlib.publishing import notebook_html
 from iqlib.publishing.run import StageError, normalise_notebook, stage_failure
 from iqlib.scenarios import scenario
@@ -323,7 +323,7 @@ def page(t: SeriesTables, folder: Path) -> str:
                "average": num(r.average), "fixed": num(r.average_fixed)} for r in t.groups.itertuples()]
     svg = (folder / "figures" / "national_average.svg").read_text(encoding="utf-8")
     conflicts = [f"{c.conflict} {c.resolution}" for c in conflicts_table(t).itertuples()]
-    csvs = [{"file": p.name, "name": TABLES.get(p.stem, (p.stem, p.stem))[0 if lang == "ru" else 1]}
+    csvs = [{"file": p.name, "name": table_title(lang, p.stem)}
             for p in sorted((folder / "results").glob("*.csv"))]
     regions = region_rows(t)
     title = t.series.title_ru if lang == "ru" else t.series.title_en
