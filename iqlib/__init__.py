@@ -12,13 +12,17 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index across
   editions), ``compare`` (two
   rankings: shifts, correlations, leaders);
-* ``config`` — ``params`` (edition, methodology and scenario YAML as validated models),
-  ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
+* ``config`` — ``params`` (the params of a run: an edition or scenario with its methodology, loaded
+  across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
+  edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
+  ``series`` (``iq series``), ``errors`` (validation errors in the user's words), ``yamlfile``
+  (safe YAML reading), ``paths`` (files from the project root);
 * ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
   ``runfolder`` (the run folder: reading, writing, the write guard, figures),
   ``template``, ``demo`` (the synthetic generator), ``calibrate`` (steers it to the published
   figures), ``reference`` (official figures beside a run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
-* ``presentation`` — ``text`` (the language of a run), ``method_words`` (method choices
+* ``presentation`` — ``words`` (the reader's words: one catalogue per language), ``titles``
+  (a run's title), ``text`` (the language of a run), ``method_words`` (method choices
   in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
   site), ``svg`` (its inline charts);
 * ``stages`` — one function per stage notebook;

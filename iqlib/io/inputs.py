@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqlib.config.params import Methodology, Params, RosterColumn, load_params
+from iqlib.config.edition import RosterColumn
+from iqlib.config.methodology import Methodology
+from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, file_problem, read_bytes, resolve
 from iqlib.core import engine, roster
 from iqlib.core.errors import MethodError, ProblemsError, UserError
