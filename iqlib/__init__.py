@@ -17,7 +17,10 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
   ``series`` (``iq series``), ``errors`` (validation errors in the user's words), ``yamlfile``
   (safe YAML reading), ``paths`` (files from the project root);
-* ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
+* ``io`` — ``inputs`` (an edition's inputs, read and validated), ``encoding`` (the text of a CSV
+  file), ``tables`` (CSV and XLSX read as text, with the line of every cell), ``codes`` (look-alike
+  city codes), ``roster`` (the cities and their groups), ``values`` (the indicator values and
+  their accounting), ``derive`` (derived indicators),
   ``runfolder`` (the run folder: reading, writing, the write guard, figures),
   ``template``, ``demo`` (the synthetic generator), ``calibrate`` (steers it to the published
   figures), ``reference`` (official figures beside a run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);

@@ -67,7 +67,7 @@ def _template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from iqlib.config.params import load_params
-    from iqlib.io.inputs import load_cities
+    from iqlib.io.roster import load_cities
     from iqlib.io.template import write_templates
 
     params = load_params(args.params, check_inputs=False)

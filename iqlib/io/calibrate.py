@@ -33,8 +33,8 @@ from iqlib.config.params import Params
 from iqlib.core import aggregate, engine, ranking
 from iqlib.core.errors import UserError
 from iqlib.io import demo, derive
-from iqlib.io.inputs import load_cities
 from iqlib.io.reference import Published, read_published
+from iqlib.io.roster import load_cities
 
 GAP = 0.05          # least distance between the targets of neighbouring places
 COARSE_ROUNDS = 80
