@@ -14,18 +14,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iqlib.config.edition import Edition, check_with_methodology
+from iqlib.config.edition import Edition, Group, Inputs, RosterColumn, check_with_methodology
 from iqlib.config.errors import validated
-from iqlib.config.methodology import Methodology
+from iqlib.config.methodology import Aggregate, Indicator, Kind, Methodology, Ratio, Regions, Scoring, Status, Subcriteria
 from iqlib.config.paths import display, file_problem, resolve
 from iqlib.config.scenario import Scenario, extend, merge
-from iqlib.config.series import Series, load_series
+from iqlib.config.series import Series, SeriesEdition, load_series
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
 
-# also importable from here, as before the schema was split by job
-__all__ = ["Edition", "Methodology", "Params", "Scenario", "Series", "load_params", "load_series", "merge",
-           "params_from", "params_from_resolved"]
+# the schema's models stay importable from here, as before the schema was split by job
+__all__ = ["Aggregate", "Edition", "Group", "Indicator", "Inputs", "Kind", "Methodology", "Params", "Ratio", "Regions",
+           "RosterColumn", "Scenario", "Scoring", "Series", "SeriesEdition", "Status", "Subcriteria", "load_params",
+           "load_series", "merge", "params_from", "params_from_resolved"]
 
 
 class Params:
