@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from iqlib.analysis.uncertainty import Uncertainty
-from iqlib.config.params import Methodology
+from iqlib.config.methodology import Methodology
 from iqlib.core.framework import Framework
 
 UNITS = 51

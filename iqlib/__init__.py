@@ -6,22 +6,27 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``core`` — the numerical core, pure functions on arrays and frames: ``registry`` (one
   registry per method family), ``framework`` (the tree and per-node choices the core
   computes with), ``screen`` (screening by data availability), ``impute``, ``treat``,
-  ``normalise``, ``aggregate``, ``weighting``, ``ranking``, ``roster`` (the roster columns by city), ``engine`` (the steps chained in
-  one call), ``errors``;
+  ``normalise``, ``aggregate``, ``weighting``, ``ranking``, ``roster`` (the roster columns by
+  city), ``engine`` (the steps chained in one call), ``errors``;
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
-  leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index across
-  editions), ``compare`` (two
-  rankings: shifts, correlations, leaders);
-* ``config`` — ``params`` (edition, methodology and scenario YAML as validated models),
-  ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
-* ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
-  ``runfolder`` (the run folder: reading, writing, the write guard, figures),
-  ``template``, ``demo`` (the synthetic generator), ``calibrate`` (steers it to the published
-  figures), ``reference`` (official figures beside a run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
+  leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index
+  across editions), ``compare`` (two rankings: shifts, correlations, leaders);
+* ``config`` — ``params`` (the params of a run: an edition or scenario with its methodology, loaded
+  across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
+  edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
+  ``series`` (``iq series``), ``errors`` (validation errors in the user's words), ``yamlfile``
+  (safe YAML reading), ``paths`` (files from the project root);
+* ``io`` — ``inputs`` (an edition's inputs, read and validated), ``encoding`` (the text of a CSV
+  file), ``tables`` (CSV and XLSX read as text, with the line of every cell), ``codes`` (look-alike
+  city codes), ``roster`` (the cities and their groups), ``values`` (the indicator values and
+  their accounting), ``derive`` (derived indicators), ``runfolder`` (the run folder: reading,
+  writing, the write guard, figures), ``template``, ``demo`` (the synthetic generator),
+  ``calibrate`` (steers it to the published figures), ``reference`` (official figures beside a
+  run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
 * ``presentation`` — ``words`` (every word a reader sees, by key, from one catalogue per
-  language), ``text`` (the run's words through it), ``method_words`` (method choices in words),
-  ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication site), ``svg`` (its
-  inline charts);
+  language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words`` (method choices
+  in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
+  site), ``svg`` (its inline charts);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;
@@ -29,7 +34,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   stage notebooks in a child process), ``manifest``, ``contract`` (what a re-run must
   reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
   (``iq site``: the static site of every published run), ``compare`` (``iq compare``: two
-  runs side by side); ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
+  runs side by side), ``series`` (``iq series``: the index across editions);
+  ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
 * ``cli`` — the ``iq`` command.
 """
 

@@ -25,7 +25,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _demo_data(args: argparse.Namespace) -> int:
     from iqlib.config.params import load_params
-    from iqlib.io.demo import make_demo_values
+    from iqlib.io.calibrate import make_demo_values
 
     params = load_params(args.params, check_inputs=False)
     if not params.edition.synthetic:
@@ -67,7 +67,7 @@ def _template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from iqlib.config.params import load_params
-    from iqlib.io.inputs import load_cities
+    from iqlib.io.roster import load_cities
     from iqlib.io.template import write_templates
 
     params = load_params(args.params, check_inputs=False)

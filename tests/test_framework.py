@@ -73,7 +73,7 @@ def edit(change) -> dict:
     (lambda m: m["indicators"][1].update(kind="ratio"), "indicator B: kind 'ratio' is not among the kinds"),
 ])
 def test_framework_mistakes_name_the_code(change, message):
-    from iqlib.config.params import _validated
+    from iqlib.config.errors import validated as _validated
 
     with pytest.raises(UserError) as err:
         _validated(Methodology, edit(change), "m.yaml")

@@ -10,7 +10,7 @@ from conftest import FIXTURE, iq
 from iqlib.config.params import load_params
 from iqlib.core import engine
 from iqlib.core.errors import ProblemsError, UserError
-from iqlib.io import inputs
+from iqlib.io import codes, inputs, tables
 
 
 @pytest.fixture
@@ -262,8 +262,8 @@ def test_look_alike_codes_in_one_alphabet_each_are_refused():
     tell them apart."""
     import pandas as pd
 
-    table = inputs.Table(pd.DataFrame({"city_id": ["xoxo", "ufa", "хохо", "уфа", ""]}), Path("r.csv"), 2)
+    table = tables.Table(pd.DataFrame({"city_id": ["xoxo", "ufa", "хохо", "уфа", ""]}), Path("r.csv"), 2)
     found: list[str] = []
-    inputs._look_alikes(table, found)
+    codes.check_codes(table, found)
     assert len(found) == 1 and "line 4, column city_id: city_id 'хохо' differs from 'xoxo' (line 2)" in found[0]
     assert "position 4: Cyrillic 'о' (U+043E) where it has Latin 'o' (U+006F)" in found[0]

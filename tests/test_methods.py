@@ -219,7 +219,7 @@ def test_pca_weights_sign_rule_and_negative_loadings():
 
 # ----------------------------------------------------------------------------- derived indicators
 def test_ratio_and_subcriteria():
-    from iqlib.config.params import Ratio, Subcriteria
+    from iqlib.config.methodology import Ratio, Subcriteria
 
     class Ind:
         def __init__(self, code, d):

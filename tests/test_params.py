@@ -165,3 +165,46 @@ def test_names_reach_the_index_page_escaped(tmp_path):
     scores.loc[0, "city_ru"] = hostile
     page = index_html(params, ["01_load"], scores, ["scores.csv"], [f"leaderboard_{hostile}.png"])
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def _scenario(tmp_path: Path, **edition) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump({"extends": "params/editions/2019.yaml", "scenario": "d4-double",
+                                    "edition": edition, "methodology": {"aggregates": {"D4": {"weight": 2}}}},
+                                   allow_unicode=True), encoding="utf-8")
+    return path
+
+
+TITLE_RU = "IQ городов — 2019 (демонстрационный расчёт на синтетических данных)"
+TITLE_EN = "IQ of Cities — 2019 (demonstration on synthetic data)"
+
+
+def test_params_hold_the_raw_title_and_the_reader_title_comes_from_the_catalogue(tmp_path):
+    """Config keeps data (the edition's title, which languages a scenario left untitled, the
+    draft flag); presentation.titles composes the words, as before the words left config."""
+    from iqlib.config.params import params_from_resolved
+    from iqlib.presentation.titles import run_title
+
+    edition = load_params(EDITION)
+    assert (edition.edition.title_ru, edition.edition.title_en) == (TITLE_RU, TITLE_EN)
+    assert edition.inherited_title == () and run_title(edition) == TITLE_RU
+    assert run_title(edition.as_draft()) == "ЧЕРНОВИК — " + TITLE_RU
+
+    untitled = load_params(_scenario(tmp_path))
+    assert untitled.edition.title_ru == TITLE_RU and untitled.inherited_title == ("ru", "en")
+    assert run_title(untitled) == TITLE_RU + " — сценарий «d4-double» на основе издания 2019"
+    assert run_title(untitled.as_draft()) == "ЧЕРНОВИК — " + TITLE_RU + " — сценарий «d4-double» на основе издания 2019"
+    english = untitled.as_draft()
+    english.edition = english.edition.model_copy(update={"language": "en"})
+    assert run_title(english) == "DRAFT — " + TITLE_EN + " — scenario 'd4-double' of edition 2019"
+
+    # the manifest's params.resolved keeps what a comparison page needs to name the scenario
+    resolved = untitled.resolved()
+    assert resolved["inherited_title"] == ["ru", "en"]
+    assert run_title(params_from_resolved(resolved, "scenario.yaml")) == run_title(untitled)
+    assert "inherited_title" not in edition.resolved()   # an edition's record is as before
+
+    titled = load_params(_scenario(tmp_path, title_ru="Двойной вес D4"))
+    assert titled.inherited_title == ("en",) and run_title(titled) == "Двойной вес D4"
+    titled.edition = titled.edition.model_copy(update={"language": "en"})
+    assert run_title(titled) == TITLE_EN + " — scenario 'd4-double' of edition 2019"

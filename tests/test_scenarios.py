@@ -15,6 +15,7 @@ from iqlib.config.params import load_params
 from iqlib.core import aggregate, engine
 from iqlib.core.errors import UserError
 from iqlib.io import inputs
+from iqlib.presentation.titles import run_title
 from iqlib.scenarios import scenario
 
 GROUPS = ["krupneyshie", "krupnye", "bolshie", "lt100k"]
@@ -92,7 +93,7 @@ def test_a_scenario_of_a_scenario_keeps_its_changes():
 
 def test_a_scenarios_title_names_it_and_its_base():
     s = scenario("params/editions/2019.yaml", "d4-double", weights={"D4": 2})
-    assert s.params.title == ("IQ городов — 2019 (демонстрационный расчёт на синтетических данных) — "
+    assert run_title(s.params) == ("IQ городов — 2019 (демонстрационный расчёт на синтетических данных) — "
                               "сценарий «d4-double» на основе издания 2019")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from iqlib.analysis import uncertainty
 from iqlib.analysis.uncertainty import Uncertainty
-from iqlib.config.params import Methodology
+from iqlib.config.methodology import Methodology
 from iqlib.core import engine, ranking, treat
 
 # 16 units in two groups, 12 indicators in two pillars (9 and 3: numpy adds 8 or more terms

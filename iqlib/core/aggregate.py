@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import Annotated, Literal, Protocol, Self
 
 import numpy as np
 import pandas as pd
@@ -28,9 +28,6 @@ from pydantic import AfterValidator, Field, model_validator
 from iqlib.core.errors import MethodError
 from iqlib.core.registry import F, Registry, Strict
 from iqlib.core.weighting import WEIGHTS
-
-if TYPE_CHECKING:
-    from iqlib.core.framework import Framework
 
 AGGREGATIONS: Registry = Registry("aggregation")
 POSITIVE: set[str] = set()        # means defined on values ≥ 0 (``nonpositive`` applies)
@@ -183,6 +180,28 @@ def aggregate(values: pd.DataFrame, parent_of: pd.Series, weights: pd.Series, cf
             pd.DataFrame(coverage, index=values.index, columns=m.parents))
 
 
+class Tree(Protocol):
+    """What ``aggregate_all`` needs of a framework: the levels, each node's parent and nominal
+    weight, and each level's aggregation. ``core.framework.Framework`` is one; declaring the
+    need here keeps this module below the framework (which holds ``Aggregation``)."""
+
+    @property
+    def levels(self) -> tuple[str, ...]: ...
+
+    @property
+    def aggregation(self) -> dict[str, Aggregation]: ...
+
+    @property
+    def parent_of(self) -> pd.Series: ...
+
+    @property
+    def nominal_weights(self) -> pd.Series: ...
+
+    def level_codes(self, level: str) -> list[str]: ...
+
+    def aggregate_codes(self) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Aggregated:
     """Every aggregate of the framework: scores (cities × aggregates, lowest level first),
@@ -195,7 +214,7 @@ class Aggregated:
     pca: pd.DataFrame
 
 
-def aggregate_all(normalised: pd.DataFrame, fw: Framework, drop: frozenset = frozenset()) -> Aggregated:
+def aggregate_all(normalised: pd.DataFrame, fw: Tree, drop: frozenset = frozenset()) -> Aggregated:
     """Every aggregate of the framework, level by level from the indicators up.
 
     ``drop`` leaves nodes out (their parents re-normalise over the rest): the

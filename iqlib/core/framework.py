@@ -1,6 +1,6 @@
 """The framework as the core computes with it: the tree of nodes from the indicators up to
 the index, the weights and polarities, and the method chosen for each indicator and each
-level. ``config.params.Methodology.framework`` compiles it from a methodology's YAML
+level. ``config.methodology.Methodology.framework`` compiles it from a methodology's YAML
 (resolving indicator > kind > global choices), so the core never reads a file or a
 configuration format."""
 

@@ -18,9 +18,13 @@ national average. The other cities keep the generator's order and spread.
    then stepped on the file's decimals, until every score rounds to its target.
 
 A target the method cannot reach is an error naming the city, never a silent miss.
+``make_demo_values`` (``iq demo-data``) reads the roster, generates, calibrates and writes the
+values file.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +34,7 @@ from iqlib.core import aggregate, engine, ranking
 from iqlib.core.errors import UserError
 from iqlib.io import demo, derive
 from iqlib.io.reference import Published, read_published
+from iqlib.io.roster import load_cities
 
 GAP = 0.05          # least distance between the targets of neighbouring places
 COARSE_ROUNDS = 80
@@ -251,3 +256,13 @@ def demo_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     for code in steps:
         out[code] = tuned[code]
     return out.reset_index()
+
+
+def make_demo_values(params: Params) -> Path:
+    """Regenerate the values file of a synthetic edition from its roster and seed,
+    calibrated to the edition's published figures when it names them."""
+    cities, _ = load_cities(params)
+    frame = demo_values(params, cities)
+    path = params.input_paths["values"]
+    demo.write_values(frame, path, params.edition.seed, params.methodology)
+    return path

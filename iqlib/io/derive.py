@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iqlib.config.params import Indicator, Methodology, Ratio
+from iqlib.config.methodology import Indicator, Methodology, Ratio
 
 
 def fields_of(ind: Indicator) -> dict[str, str]:

@@ -18,7 +18,7 @@ from iqlib.config.params import Params
 from iqlib.config.paths import display
 from iqlib.core import ranking
 from iqlib.core.errors import ProblemsError
-from iqlib.io.inputs import Table, read_table, to_number
+from iqlib.io.tables import Table, read_table, to_number
 
 RESULT_COLUMNS = ["data_year", "group", "rank", "city", "score", "flag", "source"]
 AVERAGE_COLUMNS = ["data_year", "national_average", "change_vs_2018_base_pct", "source"]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from iqlib.config.params import Params
 from iqlib.presentation.text import interval_note, number, score_label, short_name, text
+from iqlib.presentation.titles import run_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -157,7 +158,7 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     notes = [interval_note(params)] if intervals is not None else []
     notes += [text(params, "no_data_note")] if lacking else []
     ax.set_xlabel("\n".join([score_label(params), *(textwrap.fill(n, 90) for n in notes)]))
-    _title(fig, ax, params, f"{params.title}\n{text(params, 'leaderboard')}: {params.group_name(group)}", handles)
+    _title(fig, ax, params, f"{run_title(params)}\n{text(params, 'leaderboard')}: {params.group_name(group)}", handles)
     return fig
 
 

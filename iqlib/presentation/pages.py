@@ -12,6 +12,7 @@ from iqlib.config.params import Params
 from iqlib.config.paths import display
 from iqlib.presentation.charts import rank_interval
 from iqlib.presentation.text import entry, interval_note, number
+from iqlib.presentation.titles import run_title
 
 
 def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results: list[str], figures: list[str],
@@ -25,7 +26,7 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
     ed = params.edition
     lang = ed.language
     t = entry(lang, "text")                 # the run's words (catalogue section text)
-    title = params.title
+    title = run_title(params)
     esc = html.escape
     parts = [f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">",
              f"<title>{esc(title)}</title>",

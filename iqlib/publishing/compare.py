@@ -30,6 +30,7 @@ from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.site import fmt
 from iqlib.presentation.text import column_label, shift_arrow, status_word
+from iqlib.presentation.titles import run_title
 
 MARKER = "comparison.csv"   # a folder holding this file may be replaced by a new comparison
 
@@ -226,7 +227,7 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
     if draft:
         title = f"{'ЧЕРНОВИК' if lang == 'ru' else 'DRAFT'} — {title}"
     return {"title": title, "heading": title, "synthetic": pa.edition.synthetic or pb.edition.synthetic, "draft": draft,
-            "a": {"title": pa.title, "where": display(run_a)}, "b": {"title": pb.title, "where": display(run_b)},
+            "a": {"title": run_title(pa), "where": display(run_a)}, "b": {"title": run_title(pb), "where": display(run_b)},
             "index_only": index_only, "summary": {"header": header, "rows": summary_rows}, "scatter": scatter,
             "groups": groups, "header": table_header, "others": others, "downloads": downloads}
 

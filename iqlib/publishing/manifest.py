@@ -69,8 +69,7 @@ def _file_entry(path: Path) -> dict:
 def manifest(params: Params, staging: Path, started: str) -> dict:
     """What was run, on what, with what: the record an auditor checks a run against."""
     status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!outputs")
-    resolved = {"edition": params.edition.model_dump(mode="json"),
-                "methodology": params.methodology.model_dump(mode="json")}
+    resolved = params.resolved()
     resolved_json = json.dumps(resolved, ensure_ascii=False, sort_keys=True)
     return {
         "manifest_version": 2,

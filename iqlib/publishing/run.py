@@ -28,6 +28,7 @@ from iqlib.io.hashing import CHECKSUMS, MANIFEST, hash_tree
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation.pages import index_html
 from iqlib.presentation.text import text
+from iqlib.presentation.titles import run_title
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import compare_runs
 from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
@@ -324,11 +325,11 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             if params.draft:
                 return
             pages[staging / "html" / f"{stage}.html"] = notebook_html.export(
-                notebook, f"{text(params, 'stage_names')[stage]} — {params.title}", params.language, code=True)
+                notebook, f"{text(params, 'stage_names')[stage]} — {run_title(params)}", params.language, code=True)
 
         execute_stages(staging, params, finish, log)
         if not params.draft:
-            top = notebook_html.header([("../index.html", params.title)],
+            top = notebook_html.header([("../index.html", run_title(params))],
                                        text(params, "synthetic") if params.edition.synthetic else None)
             notebook_html.write_pages(pages, staging / "html", "", top)
         staged = RunFolder(staging)

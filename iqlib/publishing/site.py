@@ -34,6 +34,7 @@ from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
+from iqlib.presentation.titles import run_title
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.series import is_series, series_folders, series_title
@@ -65,7 +66,7 @@ class Run:
 
     @property
     def title(self) -> str:
-        return self.params.title
+        return run_title(self.params)
 
 
 

@@ -1,0 +1,128 @@
+"""The city roster (``cities.csv``): every city with its population, flags, declared extra
+columns and population group (from the edition's thresholds, or its official group), and the
+cities whose official group differs from the one their population gives. Every problem is
+collected and reported together."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from iqlib.config.edition import RosterColumn
+from iqlib.config.params import Params
+from iqlib.config.paths import display
+from iqlib.core.errors import ProblemsError
+from iqlib.io.codes import check_codes
+from iqlib.io.tables import Table, duplicates, read_table, require_columns, to_number
+
+CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
+OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018"]
+FLAGS = ["regional_capital", "pilot"]
+MAX_POPULATION = 10**10  # more than the world's: a typo (and beyond it int64 would overflow)
+
+
+def assign_groups(population: pd.Series, params: Params) -> pd.Series:
+    """Population group of each city from the edition's thresholds (≥ min_population)."""
+    groups = params.edition.groups
+    mins = np.array([g.min_population for g in groups])
+    # thresholds decrease; the group is the first whose minimum the city reaches
+    idx = (population.to_numpy()[:, None] >= mins[None, :]).argmax(axis=1)
+    return pd.Series([groups[i].code for i in idx], index=population.index, name="group")
+
+
+def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The roster with its population group, and a table of cities whose official group
+    (column ``group_official``) differs from the one their population gives."""
+    table = read_table(params.input_paths["cities"])
+    require_columns(table, CITY_COLUMNS)
+    df, problems = table.frame, []
+    declared = {c.name: c for c in params.edition.roster_columns}
+    unknown = [c for c in df.columns if c not in CITY_COLUMNS + OPTIONAL_CITY_COLUMNS and c not in declared]
+    if unknown:
+        problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
+                        f"(expected {', '.join(CITY_COLUMNS + OPTIONAL_CITY_COLUMNS)}; declare an extra column in "
+                        f"the edition, e.g. roster_columns: [{{name: {unknown[0]}, type: text}}])")
+    absent = [c for c in declared if c not in df.columns]
+    if absent:
+        problems.append(f"{display(table.path)}: column(s) {', '.join(absent)} declared in the edition's "
+                        f"roster_columns are missing")
+    extra = {name: _roster_column(table, col, problems) for name, col in declared.items() if name in df.columns}
+    for row in np.flatnonzero((df["city_id"] == "").to_numpy()):
+        problems.append(f"{table.where(row, 'city_id')}: empty city_id")
+    duplicates(table, "city_id", problems)
+    check_codes(table, problems)
+    population = to_number(df["population"])
+    bad = population.isna() | (population <= 0) | (population % 1 != 0)
+    for row in np.flatnonzero(bad.to_numpy()):
+        problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} "
+                        f"is not a positive whole number")
+    for row in np.flatnonzero((population > MAX_POPULATION).to_numpy()):
+        limit = f"{MAX_POPULATION:_}".replace("_", " ")
+        problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} is more than "
+                        f"{limit} (more people than on Earth)")
+    if "oktmo" in df:
+        bad_code = (df["oktmo"] != "") & ~df["oktmo"].str.fullmatch(r"\d{8}|\d{11}")
+        for row in np.flatnonzero(bad_code.to_numpy()):
+            problems.append(f"{table.where(row, 'oktmo')}: {df['oktmo'].iloc[row]!r} is not an OKTMO code "
+                            f"(8 or 11 digits)")
+    for flag in FLAGS:
+        for row in np.flatnonzero(~df[flag].isin(["0", "1"]).to_numpy()):
+            problems.append(f"{table.where(row, flag)}: {df[flag].iloc[row]!r} is not 0 or 1")
+    codes = params.group_codes
+    if "group_official" in df:
+        wrong = (df["group_official"] != "") & ~df["group_official"].isin(codes)
+        for row in np.flatnonzero(wrong.to_numpy()):
+            problems.append(f"{table.where(row, 'group_official')}: unknown group "
+                            f"{df['group_official'].iloc[row]!r} (expected one of {', '.join(codes)})")
+    if problems:
+        raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
+
+    cities = df[CITY_COLUMNS + (["oktmo"] if "oktmo" in df else [])].copy()
+    cities["population"] = population.astype("int64")
+    for flag in FLAGS:
+        cities[flag] = cities[flag].astype("int64")
+    cities["group_computed"] = assign_groups(cities["population"], params)
+    official = df["group_official"] if "group_official" in df else pd.Series("", index=df.index)
+    cities["group_official"] = official
+    cities["group"] = official.where(official != "", cities["group_computed"])
+    for name, column in extra.items():
+        cities[name] = column
+
+    for g in params.edition.groups:
+        if g.eligible_if_any:
+            members = cities["group"] == g.code
+            eligible = cities[g.eligible_if_any].eq(1).any(axis=1)
+            for row in np.flatnonzero((members & ~eligible).to_numpy()):
+                problems.append(f"{table.where(row)}: city {cities['city_id'].iloc[row]!r} is in group "
+                                f"{g.code} but has none of the flags {', '.join(g.eligible_if_any)} set to 1")
+    if problems:
+        raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
+    disagree = cities.loc[(official != "") & (official != cities["group_computed"]),
+                          ["city_id", "city_ru", "population", "group_computed", "group_official"]]
+    return cities.reset_index(drop=True), disagree.reset_index(drop=True)
+
+
+def _roster_column(table: Table, cfg: RosterColumn, problems: list[str]) -> pd.Series:
+    """A declared roster column, typed (text, integer or number), every value present and,
+    when the edition lists them, one of its ``values``."""
+    text = table.frame[cfg.name]
+    if cfg.type == "text":
+        column: pd.Series = text.astype(object)
+        bad = text == ""
+        what = "is empty (every city needs a value)"
+    else:
+        column = to_number(text)
+        bad = column.isna() | ((column % 1 != 0) if cfg.type == "integer" else False)
+        what = f"is not {'a whole number' if cfg.type == 'integer' else 'a number'}"
+        if cfg.type == "integer":
+            column = column.where(~bad, 0).astype("int64")
+    for row in np.flatnonzero(bad.to_numpy()):
+        problems.append(f"{table.where(row, cfg.name)}: {text.iloc[row]!r} {what}")
+    if cfg.values is not None:
+        allowed = [str(v) for v in cfg.values] if cfg.type == "text" else [float(v) for v in cfg.values]
+        outside = ~bad & ~column.isin(allowed)
+        shown = ", ".join(str(v) for v in cfg.values)
+        for row in np.flatnonzero(outside.to_numpy()):
+            problems.append(f"{table.where(row, cfg.name)}: {text.iloc[row]!r} is not one of the values declared for "
+                            f"{cfg.name} in the edition's roster_columns ({shown})")
+    return column
