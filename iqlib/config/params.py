@@ -76,6 +76,11 @@ class Params:
     def language(self) -> str:
         return self.edition.language
 
+    @property
+    def title_inherited(self) -> bool:
+        """Whether this scenario left its title, in the edition's language, to the edition it extends."""
+        return self.edition.language in self.inherited_title
+
     def local(self, obj: object, field: str) -> str:
         """``obj.<field>_ru`` or ``obj.<field>_en``, in the edition's language (the one
         place the language is chosen for a name or title)."""

@@ -12,7 +12,7 @@ def run_title(params: Params) -> str:
     """The run's title in the edition's language (figures, pages, the site, comparisons)."""
     language = params.language
     title = params.local(params.edition, "title")
-    if language in params.inherited_title:
+    if params.title_inherited:
         title = word(language, "run.scenario_title", title=title, scenario=params.edition.scenario,
                      edition=params.edition.edition)
     return word(language, "run.draft_title", title=title) if params.draft else title
