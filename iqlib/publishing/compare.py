@@ -139,7 +139,7 @@ def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path,
     (folder / "assets").mkdir()
     for name, content in pages.ASSETS.values():
         (folder / "assets" / name).write_text(content, encoding="utf-8")
-    w = pages.WORDS[lang]
+    w = pages.page_words(lang)
     context = _page(result, pa, pb, run_a, run_b, index_only, w, where, draft)
     (folder / "index.html").write_text(pages.render("compare", lang, "", standalone=True,
                                                     links=[{"href": h, "text": t} for h, t in where.links], **context),

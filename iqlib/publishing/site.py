@@ -117,8 +117,8 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     for folder in series_folders(outputs):          # self-contained pages: copied as published
         shutil.copytree(folder, staging / "series" / folder.name, ignore=shutil.ignore_patterns("notebooks"))
         series.append({"href": f"series/{folder.name}/index.html", "title": series_title(folder)})
-    _write(staging / "index.html", pages.render("home", language, "", title=pages.WORDS[language]["site"],
-                                                heading=pages.WORDS[language]["editions"], runs=home, series=series))
+    _write(staging / "index.html", pages.render("home", language, "", title=pages.page_words(language)["site"],
+                                                heading=pages.page_words(language)["editions"], runs=home, series=series))
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
         SiteRun(r, runs, staging / r.key).write()
@@ -159,7 +159,7 @@ class SiteRun:
     def __init__(self, run: Run, runs: list[Run], out: Path):
         self.r, self.runs, self.out = run, runs, out
         self.p, self.lang = run.params, run.language
-        self.w = pages.WORDS[self.lang]
+        self.w = pages.page_words(self.lang)
         self.meth = self.p.methodology
         self.code = self.meth.index_code
         self.directions = self.meth.level_codes(self.meth.levels[-2]) if len(self.meth.levels) > 2 else []
