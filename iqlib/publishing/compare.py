@@ -29,7 +29,8 @@ from iqlib.io.runfolder import RunFolder, escape_formulas
 from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import STATUS, column_label, shift_arrow
+from iqlib.presentation.tables import value_words
+from iqlib.presentation.text import column_label, shift_arrow
 
 MARKER = "comparison.csv"   # a folder holding this file may be replaced by a new comparison
 
@@ -85,8 +86,9 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
     if dest.exists() and not (dest / MARKER).is_file():
         raise UserError(f"{display(dest)} exists and holds no comparison; choose another --out")
     if where is None:
-        where = Where([(os.path.relpath(r / "index.html", dest), f"{w} {_short(p)}")
-                       for r, p, w in ((run_a, pa, "А:"), (run_b, pb, "Б:"))])
+        w = pages.page_words(pb.language, "comparison")
+        where = Where([(os.path.relpath(r / "index.html", dest), w[link].format(run=_short(p, pb.language)))
+                       for r, p, link in ((run_a, pa, "link_a"), (run_b, pb, "link_b"))])
     draft = any(json.loads((r / MANIFEST).read_text(encoding="utf-8")).get("draft") for r in (run_a, run_b))
     staging = dest.parent / f".staging-{dest.name}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -107,14 +109,13 @@ def _slug(params: Params) -> str:
 def _labelled(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     """A table with headers, group names and statuses in the run's language."""
     out = frame.copy()
-    i = 0 if params.language == "ru" else 1
     names = {g.code: params.local(g, "name") for g in params.edition.groups}
-    names["all"] = "Все группы" if i == 0 else "All groups"
+    names["all"] = pages.page_words(params.language, "comparison")["all_groups"]
     for column in ("group", "group_a", "group_b"):
         if column in out:
             out[column] = out[column].map(lambda g: names.get(g, g))
     if "status" in out:
-        out["status"] = out["status"].map(lambda s: STATUS[s][i])
+        out["status"] = out["status"].map(lambda s: value_words(params, "status", s))
     return out.rename(columns=lambda c: column_label(params, c))
 
 
@@ -130,7 +131,8 @@ def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path,
                                     kendall=result.summary["kendall"].round(6))
     escape_formulas(summary).to_csv(folder / "summary.csv", **csv)
     write_excel_csv(_labelled(result.cities, p), folder / "comparison_excel.csv", decimals=decimals)
-    sheets = {("Итоги" if lang == "ru" else "Summary"): _labelled(summary, p)}
+    w = pages.page_words(lang, "comparison")
+    sheets = {w["sheet_summary"]: _labelled(summary, p)}
     for g in result.summary["group"][:-1]:
         part = result.cities[result.cities["group"] == g]
         if len(part):      # a sheet name holds 31 characters: the group's name without its bracket
@@ -139,9 +141,8 @@ def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path,
     (folder / "assets").mkdir()
     for name, content in pages.ASSETS.values():
         (folder / "assets" / name).write_text(content, encoding="utf-8")
-    w = pages.page_words(lang)
     context = _page(result, pa, pb, run_a, run_b, index_only, w, where, draft)
-    (folder / "index.html").write_text(pages.render("compare", lang, "", standalone=True,
+    (folder / "index.html").write_text(pages.render("compare", lang, "", section="comparison", standalone=True,
                                                     links=[{"href": h, "text": t} for h, t in where.links], **context),
                                        encoding="utf-8")
 
@@ -217,15 +218,14 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
         chart = svg.rank_slopes([(r.city_ru, int(r.rank_a), int(r.rank_b)) for r in part.itertuples()],
                                 (w["run_a"], w["run_b"]), f"{w['slopes']}: {group_name.get(g, g)}")
         groups.append({"code": g, "name": group_name.get(g, g), "line": line, "chart": chart, "rows": rows})
-    i = 0 if lang == "ru" else 1
     others = [{"city": r.city_ru, "a": _where(r.group_a, r.rank_a, group_name), "b": _where(r.group_b, r.rank_b, group_name),
-               "status": STATUS[r.status][i]} for r in cities[cities["status"] != BOTH].itertuples()]
+               "status": value_words(p, "status", r.status)} for r in cities[cities["status"] != BOTH].itertuples()]
     downloads = [{"href": "comparison.xlsx", "text": w["comparison_xlsx"]},
                  {"href": "comparison_excel.csv", "text": w["comparison_excel"]},
                  {"href": "comparison.csv", "text": w["comparison_csv"]}, {"href": "summary.csv", "text": w["summary_csv"]}]
-    title = f"{w['compare']}: {_short(pa)} → {_short(pb)}"
+    title = f"{w['compare']}: {_short(pa, lang)} → {_short(pb, lang)}"
     if draft:
-        title = f"{'ЧЕРНОВИК' if lang == 'ru' else 'DRAFT'} — {title}"
+        title = w["draft_title"].format(title=title)
     return {"title": title, "heading": title, "synthetic": pa.edition.synthetic or pb.edition.synthetic, "draft": draft,
             "a": {"title": pa.title, "where": display(run_a)}, "b": {"title": pb.title, "where": display(run_b)},
             "index_only": index_only, "summary": {"header": header, "rows": summary_rows}, "scatter": scatter,
@@ -238,12 +238,13 @@ def _cell(text: str, value: object = "", num: bool = False, cls: str = "", href:
             "href": href}
 
 
-def _short(params: Params) -> str:
-    """'2019, базовый расчёт' or '2019, сценарий «reference-bounds»'."""
-    ed, ru = params.edition, params.language == "ru"
+def _short(params: Params, language: str) -> str:
+    """A run in a few words in ``language``: its edition, base run or scenario (catalogue
+    comparison.short_base, short_scenario)."""
+    ed, w = params.edition, pages.page_words(language, "comparison")
     if ed.scenario == "base":
-        return f"{ed.edition}, {'базовый расчёт' if ru else 'base run'}"
-    return f"{ed.edition}, {'сценарий' if ru else 'scenario'} «{ed.scenario}»"
+        return w["short_base"].format(edition=ed.edition)
+    return w["short_scenario"].format(edition=ed.edition, scenario=ed.scenario)
 
 
 def _where(group: object, rank: object, names: dict[str, str]) -> str:

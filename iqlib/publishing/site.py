@@ -34,6 +34,7 @@ from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
+from iqlib.presentation.words import words
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.series import is_series, series_folders, series_title
@@ -203,7 +204,7 @@ class SiteRun:
         text = self.num(x, 3)
         if text == "—":
             return text
-        sep = "," if self.lang == "ru" else "."
+        sep = self.num(0.5, 1)[1]                      # the language's decimal mark
         return text.rstrip("0").rstrip(sep) if sep in text else text
 
     def interval(self, city: str) -> str:
@@ -269,7 +270,7 @@ class SiteRun:
         table = folder.read_csv("official.csv")
         average = folder.read_csv("official_average.csv").iloc[0]
         conflicts = folder.read_csv("official_conflicts.csv")
-        yes, no = ("да", "нет") if self.lang == "ru" else ("yes", "no")
+        yes, no = self.w["yes"], self.w["no"]
         rows, matched, total = [], 0, 0
         for _, r in table.iterrows():
             checks = [r["rank_matches"]] + ([] if pd.isna(r["score_matches"]) else [r["score_matches"]])
@@ -293,10 +294,12 @@ class SiteRun:
             return None
         table = folder.read_csv("regions.csv")
         rule = self.meth.regions
-        statistic = {"mean": "среднее", "median": "медиана"} if self.lang == "ru" else {"mean": "mean", "median": "median"}
+        statistic = words(self.lang, "site.statistic")
         head = table.head(15)
-        chart = svg.grouped_bars(list(head["region"]), [(short_name(self.p), [float(v) for v in head[self.code]])],
-                                 self.meth.scoring.max_score or float(head[self.code].max()), self.w["regions"], self.lang)
+        chart = svg.grouped_bars(list(head["region"]),
+                                 [(short_name(self.p), [None if pd.isna(v) else float(v) for v in head[self.code]])],
+                                 self.meth.scoring.max_score or float(head[self.code].max()), self.w["regions"], self.lang,
+                                 self.w["missing"])
         return {"rule": f"{statistic[rule.statistic] if rule else ''}", "chart": chart,
                 "rows": [{"rank": self.rank(r["rank"]), "region": r["region"], "cities": int(r["cities"]),
                           "value": self.num(r[self.code]), "best": r["best_city"]} for _, r in table.head(10).iterrows()],
@@ -456,22 +459,22 @@ class SiteRun:
         data = read_yaml(self.p.edition_path)
         if "extends" not in data:
             return [], ""
-        ru = self.lang == "ru"
         out: list[dict] = []
         meth = self.meth
+        w = self.w
         family = {"missing": "imputation", "treatment": "treatment", "normalisation": "normalisation"}
-        label = {"missing": "Пропуски" if ru else "Missing data", "treatment": "Выбросы" if ru else "Outliers",
-                 "normalisation": "Нормирование" if ru else "Normalisation"}
+        label = words(self.lang, "site.family_label")
         changes = data.get("methodology", {}) or {}
         for key in ("aggregates", "indicators"):
             for code, change in (changes.get(key) or {}).items():
                 for field, _ in change.items():
                     if field == "weight":
-                        out.append({"words": f"{'Вес' if ru else 'Weight of'} {code} {self.p.name(code)}: "
-                                             f"{self.num(meth.node(code).weight)}"})
+                        out.append({"words": w["diff_weight"].format(code=code, name=self.p.name(code),
+                                                                     value=self.num(meth.node(code).weight))})
                     elif field in family:
                         choice = getattr(meth.indicator(code), field)
-                        out.append({"words": f"{label[field]}, {code}: {method_words(self.p, family[field], choice)}"})
+                        out.append({"words": w["diff_choice"].format(label=label[field], code=code,
+                                                                     how=method_words(self.p, family[field], choice))})
                     else:
                         out.append({"words": f"{code}.{field}: {json.dumps(change[field], ensure_ascii=False)}"})
         for kind, change in (changes.get("kinds") or {}).items():
@@ -479,8 +482,8 @@ class SiteRun:
             for field in change:
                 if field in family:
                     choice = getattr(meth.kinds[kind], field)
-                    out.append({"words": f"{label[field]} {'показателей вида' if ru else 'of indicators in'} «{unit}»: "
-                                         f"{method_words(self.p, family[field], choice)}"})
+                    out.append({"words": w["diff_kind"].format(label=label[field], unit=unit,
+                                                               how=method_words(self.p, family[field], choice))})
                 else:
                     out.append({"words": f"kinds.{kind}.{field}: {json.dumps(change[field], ensure_ascii=False)}"})
         scoring = changes.get("scoring") or {}
@@ -490,15 +493,15 @@ class SiteRun:
                     out.append({"words": f"{input_name(self.p, f'aggregation.{level}')}: "
                                          f"{method_words(self.p, 'aggregation', meth.scoring.aggregation[level])}"})
             elif field in ("treatment", "normalisation"):
-                out.append({"words": f"{label[field]} ({'по умолчанию' if ru else 'default'}): "
-                                     f"{method_words(self.p, field, getattr(meth.scoring, field))}"})
+                out.append({"words": w["diff_default"].format(
+                    label=label[field], how=method_words(self.p, field, getattr(meth.scoring, field)))})
             else:
                 out.append({"words": f"scoring.{field}: {json.dumps(scoring[field], ensure_ascii=False)}"})
         for key, value in (data.get("edition") or {}).items():
             if key.startswith("title_") or key == "description":
                 continue
             if key == "base_edition":
-                out.append({"words": f"{'Базовое издание для границ' if ru else 'Base edition of the bounds'}: {value}"})
+                out.append({"words": w["diff_base_edition"].format(value=value)})
             else:
                 out.append({"words": f"{key}: {json.dumps(value, ensure_ascii=False)}"})
         for key in changes:
@@ -526,26 +529,8 @@ class SiteRun:
             bars = [(input_name(self.p, r["input"]), r["Si"], r["Si_low"], r["Si_high"], r["STi"], r["STi_low"],
                      r["STi_high"]) for _, r in overall.iterrows()]
             sobol = svg.sobol_bars(bars, self.w["sobol"], ("Sᵢ", "STᵢ"), self.lang)
-        ru = self.lang == "ru"
         lo, hi = u.interval
-        notes = [
-            (f"Полоса — интервал от {lo:g}-го до {hi:g}-го процентиля места города в группе по {u.replications} повторам "
-             "расчёта, в каждом из которых решения методики (веса, правила пропусков, нормирование, агрегирование) "
-             "выбраны случайно в заданных изданием пределах; точка — опубликованное место. Узкая полоса — место "
-             "устойчиво к этим решениям; широкая — зависит от них. Точка вне полосы — опубликованное место "
-             "нетипично: почти при любых других разумных решениях город стоял бы иначе." if ru else
-             f"The band runs from the {lo:g}th to the {hi:g}th percentile of the city's rank in its group over "
-             f"{u.replications} replications in which the method's choices vary within the edition's limits; the dot "
-             "is the published rank. A narrow band means the rank does not depend on these choices; a dot outside its "
-             "band means the published rank is atypical: almost any other reasonable choice would place the city "
-             "elsewhere."),
-            ("Индексы Соболя: Sᵢ — доля разброса сдвигов места, которую даёт само решение; STᵢ — вместе со всеми его "
-             "взаимодействиями. Отрезки — бутстреп-интервалы. При небольшом числе строк выборки оценки могут выйти за "
-             "пределы 0–1 и быть отрицательными: это погрешность оценки, а не свойство решения." if ru else
-             "Sobol indices: Sᵢ is the share of the variance of rank shifts due to a choice alone, STᵢ with all its "
-             "interactions; whiskers are bootstrap intervals. With few samples the estimates can leave 0–1 (even be "
-             "negative): that is estimation error, not a property of the choice."),
-        ]
+        notes = [self.w["robustness_band"].format(lo=lo, hi=hi, n=u.replications), self.w["robustness_sobol"]]
         _write(self.out / "robustness.html", pages.render("robustness", self.lang, "../../", groups=groups,
                                                           sobol=sobol, notes=notes,
                                                           **self.ctx(self.w["robustness"])))
@@ -581,22 +566,19 @@ class SiteRun:
             kids = [k for k in self.meth.children(dcode) if k in normalised.columns]
             part = scores[["city_id", "city_ru", "group", dcode]].merge(normalised[["city_id", *kids]], on="city_id")
             sheets[f"{dcode} {self.p.name(dcode)}"] = self._labelled(part)
-        sheets["Показатели" if self.lang == "ru" else "Indicators"] = self._labelled(folder.read_csv("values.csv"))
-        sheets["Методы" if self.lang == "ru" else "Methods"] = self._labelled(self._table(folder, "methods"))
+        sheet = words(self.lang, "site.sheets")
+        sheets[sheet["indicators"]] = self._labelled(folder.read_csv("values.csv"))
+        sheets[sheet["methods"]] = self._labelled(self._table(folder, "methods"))
         man = json.loads((self.r.folder / "manifest.json").read_text(encoding="utf-8"))
-        ru = self.lang == "ru"
+        row = words(self.lang, "site.manifest_rows")
         summary = pd.DataFrame(
-            [("Издание" if ru else "Edition", man["edition"]), ("Сценарий" if ru else "Scenario", man["scenario"]),
-             ("Синтетические данные" if ru else "Synthetic data",
-              ("да" if ru else "yes") if man["synthetic"] else ("нет" if ru else "no")),
-             ("Файл параметров" if ru else "Params file", man["params"]["path"]),
-             ("SHA-256 файла параметров" if ru else "Params SHA-256", man["params"]["sha256"]),
-             ("SHA-256 кода" if ru else "Code SHA-256", man["code"]["content_sha256"]),
-             ("Коммит git" if ru else "Git commit", man["code"]["git_commit"]),
-             *((f"{'SHA-256 входного файла' if ru else 'Input SHA-256'}: {k}", v["sha256"])
-               for k, v in man["inputs"].items())],
+            [(row["edition"], man["edition"]), (row["scenario"], man["scenario"]),
+             (row["synthetic"], self.w["yes"] if man["synthetic"] else self.w["no"]),
+             (row["params_file"], man["params"]["path"]), (row["params_sha256"], man["params"]["sha256"]),
+             (row["code_sha256"], man["code"]["content_sha256"]), (row["git_commit"], man["code"]["git_commit"]),
+             *((row["input_sha256"].format(name=k), v["sha256"]) for k, v in man["inputs"].items())],
             columns=[column_label(self.p, "key"), column_label(self.p, "value")])
-        sheets["Манифест" if self.lang == "ru" else "Manifest"] = summary
+        sheets[sheet["manifest"]] = summary
         write_workbook(sheets, d / "tables.xlsx", decimals=self.meth.scoring.decimals)
 
     def notebook_pages(self) -> None:
