@@ -55,10 +55,19 @@ def page_words(language: str, section: str | None = None) -> dict[str, Any]:
 
 def render(page: str, language: str, root: str, section: str | None = None, **context: Any) -> str:
     """One page from ``templates/<page>.html`` (home, edition, group, city, method,
-    robustness, compare, series, run_index), its words from the catalogue."""
+    robustness, compare, series, run_index) on the base layout ``base.html``, its words
+    from the catalogue; ``inline_css`` (the stylesheet's text) puts the stylesheet in the
+    page instead of linking ``assets/`` (and leaves the script out)."""
     return _ENV.get_template(f"{page}.html").render(
         lang=language, w=page_words(language, section), root=root, css=ASSETS["css"][0], js=ASSETS["js"][0],
-        **{"run": None, "synthetic": False, "runroot": "", "standalone": False, "links": [], "series": [], **context})
+        **{"run": None, "synthetic": False, "runroot": "", "standalone": False, "links": [], "series": [], "notices": [],
+           "inline_css": "", **context})
+
+
+def fragment(name: str, **context: Any) -> str:
+    """A piece of a page from ``templates/<name>.html`` (the header of notebook pages),
+    rendered from ``context`` alone."""
+    return _ENV.get_template(f"{name}.html").render(**context).strip()
 
 
 def fmt(x: Any, decimals: int, language: str) -> str:

@@ -240,7 +240,7 @@ def lines(series: Sequence[tuple[str, Sequence[int], Sequence[float | None]]], t
           missing_note: str, language: str, target: tuple[str, int, float] | None = None) -> str:
     """Values by year, one line per series (label, years, values): a missing value is a
     gap, never joined across and never drawn as 0, and the legend names the years a line
-    has no value ('нет данных: 2022, 2023'); ``target``: (label, year, value) drawn as a
+    has no value (missing_note: 2022, 2023); ``target``: (label, year, value) drawn as a
     diamond. The value axis runs from 0 to a round number at or above every value and the
     target; every point carries its value as a tooltip (decimal comma in Russian)."""
     drawn = [(name, [(int(x), float(v)) for x, v in zip(xs, vs) if v is not None and v == v]) for name, xs, vs in series]

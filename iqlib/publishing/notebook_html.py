@@ -15,6 +15,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from iqlib.presentation import site as pages
+
 
 @functools.cache
 def _exporter(code: bool) -> Any:
@@ -42,14 +44,29 @@ def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
     return re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", body, count=1, flags=re.S)
 
 
-# the notebooks' own tables (``tables.Table``): text to the left, numbers to the right
-PAGE_CSS = (".jp-RenderedHTMLCommon .iq-table :is(th,td){text-align:left;vertical-align:top}"
-            ".jp-RenderedHTMLCommon .iq-table .num{text-align:right}"
-            ".formula{margin:.5em 0}"
-            ".iq-header{max-width:1200px;margin:0 auto;padding:.6em 1em 0;font-family:'DejaVu Sans',Arial,sans-serif}"
-            ".iq-header nav{display:flex;gap:1.2em;flex-wrap:wrap;border-bottom:1px solid #d0d7de;padding-bottom:.5em}"
-            ".iq-header a{color:#0072B2}.iq-synthetic{background:#fde7ea;color:#b00020;padding:.5em 1em;"
-            "font-weight:bold;margin:.6em 0 0}")
+def page_css() -> str:
+    """The rules of the project's one stylesheet (``presentation/static/site.css``) that a
+    notebook page can use: those whose every selector names a class (the notebooks' own
+    tables, formulas, the header and its notice) and the custom properties (``:root``).
+    Its rules for bare elements (body, table, a) are the site's and stay out, so the
+    JupyterLab page keeps its own look."""
+    import tinycss2
+
+    kept = []
+    for rule in tinycss2.parse_stylesheet(pages.static("site.css"), skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue
+        selectors, current = [], []
+        for token in [*rule.prelude, None]:           # split at the top-level commas only (not inside :is(…))
+            if token is None or (token.type == "literal" and token.value == ","):
+                selectors.append(tinycss2.serialize(current).strip())
+                current = []
+            else:
+                current.append(token)
+        chosen = [s for s in selectors if s == ":root" or "." in s]
+        if chosen:
+            kept.append(f"{','.join(chosen)}{{{tinycss2.serialize(rule.content).strip()}}}")
+    return "".join(kept)
 
 
 def _formulas(markdown: str) -> str:
@@ -70,10 +87,9 @@ def _formulas(markdown: str) -> str:
 
 def header(links: list[tuple[str, str]], banner: str | None = None) -> str:
     """A navigation bar for the top of notebook pages (``links``: href, text) and, on
-    synthetic data, the red notice every page of the site carries."""
-    nav = "".join(f'<a href="{escape(href)}">{escape(label)}</a>' for href, label in links)
-    notice = f'<p class="iq-synthetic">{escape(banner)}</p>' if banner else ""
-    return f'<header class="iq-header"><nav>{nav}</nav>{notice}</header>'
+    synthetic data, the red notice every page of the site carries
+    (``templates/notebook_header.html``)."""
+    return pages.fragment("notebook_header", links=[{"href": h, "text": t} for h, t in links], banner=banner)
 
 
 def write_pages(pages: dict[Path, str], assets: Path, prefix: str, top: str = "") -> None:
@@ -102,7 +118,7 @@ def write_pages(pages: dict[Path, str], assets: Path, prefix: str, top: str = ""
         head, sep, body = page.partition("</head>")
         first = block.search(head)
         if first:
-            styles = "\n".join([*block.findall(head), PAGE_CSS])
+            styles = "\n".join([*block.findall(head), page_css()])
             head = head[:first.start()] + stylesheet(styles) + block.sub("", head[first.start():])
         body = block.sub(lambda m: stylesheet(m.group(1)), body)
         if top:
