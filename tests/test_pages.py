@@ -81,3 +81,32 @@ def test_notebook_pages_take_only_the_class_rules_of_the_one_stylesheet():
     top = header([("../index.html", "<Run>")], "Синтетические")
     assert top == ('<header class="iq-header"><nav><a href="../index.html">&lt;Run&gt;</a></nav>'
                    '<p class="iq-synthetic">Синтетические</p></header>')
+
+
+def test_a_notebook_page_is_exported_through_the_template(tmp_path):
+    """templates/notebook.html.j2: the run's language, the given title (escaped), the
+    header first in the body, no script from a CDN; write_pages moves the stylesheets
+    to one content-addressed file that holds the notebook pages' rules of site.css."""
+    import nbformat
+
+    from iqlib.publishing.notebook_html import export, header, write_pages
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Доля $x_i$"),
+                                         nbformat.v4.new_code_cell("1 + 1", execution_count=1, outputs=[
+                                             nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                                                    execution_count=1)])])
+    source = tmp_path / "a.ipynb"
+    nbformat.write(nb, source)
+    top = header([("../index.html", "Расчёт")], "Синтетические данные")
+    page = export(source, "Этап <1>", "ru", code=True, top=top)
+    assert '<html lang="ru">' in page and "<title>Этап &lt;1&gt;</title>" in page
+    assert "<script" not in page and "mathjax" not in page.lower()
+    assert re.search(r'<body class="jp-Notebook"[^>]*>\s*<header class="iq-header">', page)
+    editor = re.compile(r'<div class="[^"]*jp-InputArea-editor')           # a code cell's input
+    assert editor.search(page) and not editor.search(export(source, "t", "ru", code=False))
+    write_pages({tmp_path / "html" / "a.html": page}, tmp_path / "html", "")
+    written = (tmp_path / "html" / "a.html").read_text(encoding="utf-8")
+    assert "<style" not in written
+    css = re.search(r'<link rel="stylesheet" href="(nb\.[0-9a-f]{12}\.css)">', written).group(1)
+    assert ".iq-header nav{" in (tmp_path / "html" / css).read_text(encoding="utf-8")
+    html5lib.HTMLParser(strict=False, namespaceHTMLElements=False).parse(written)

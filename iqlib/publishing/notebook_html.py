@@ -1,9 +1,11 @@
-"""Executed notebooks as HTML pages that work offline: nbconvert's export with the run's
+"""Executed notebooks as HTML pages that work offline: nbconvert's export through the
+project's template (``presentation/templates/notebook.html.j2``: JupyterLab's page without
+the scripts it loads from a CDN, the project's header first in the body) with the run's
 language and a real title, optionally without the code (for readers), formulas drawn as
-inline SVG, its stylesheet and
-any embedded PNG moved to files named by their content hash (stored once, however many
-pages use them; JupyterLab's stylesheet cut to the rules the pages use), and the scripts nbconvert loads from a CDN (require.js, MathJax,
-mermaid) left out — the pages are static."""
+inline SVG; then its stylesheets merged with the class rules of the project's one
+stylesheet into one file and any embedded PNG moved to a file, each named by its content
+hash (stored once, however many pages use them; JupyterLab's stylesheet cut to the rules
+the pages use)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import base64
 import functools
 import hashlib
 import re
-from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +21,21 @@ from iqlib.presentation import site as pages
 
 
 @functools.cache
-def _exporter(code: bool) -> Any:
-    """One nbconvert exporter per kind per process (loading its templates takes a while)."""
+def _exporter(code: bool, language: str) -> Any:
+    """One nbconvert exporter per kind and language per process (loading its templates
+    takes a while), exporting through ``templates/notebook.html.j2``."""
     from nbconvert import HTMLExporter
 
+    templates = str(resources.files("iqlib.presentation") / "templates")
+    common = {"template_file": "notebook.html.j2", "extra_template_paths": [templates], "language_code": language}
     if code:
-        return HTMLExporter()
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        return HTMLExporter(**common)
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, **common)
 
 
-def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
-    """The page of an executed notebook; without ``code`` the inputs and the parameters
-    cells are left out."""
+def export(notebook: Path, title: str, language: str, code: bool = True, top: str = "") -> str:
+    """The page of an executed notebook titled ``title``, with ``top`` (a ``header``)
+    first in its body; without ``code`` the inputs and the parameters cells are left out."""
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
@@ -39,9 +44,9 @@ def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
             cell.source = _formulas(cell.source)
     if not code:
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
-    body, _ = _exporter(code).from_notebook_node(nb)
-    body = re.sub(r'<html lang="[^"]*">|<html>', f'<html lang="{language}">', body, count=1)
-    return re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", body, count=1, flags=re.S)
+    nb.metadata["title"] = title
+    body, _ = _exporter(code, language).from_notebook_node(nb, resources={"iq_header": top})
+    return body
 
 
 def page_css() -> str:
@@ -92,13 +97,13 @@ def header(links: list[tuple[str, str]], banner: str | None = None) -> str:
     return pages.fragment("notebook_header", links=[{"href": h, "text": t} for h, t in links], banner=banner)
 
 
-def write_pages(pages: dict[Path, str], assets: Path, prefix: str, top: str = "") -> None:
-    """Write notebook pages with their stylesheets merged into one file without the rules
-    none of them can use (so pages exported together share it), and their data-URI PNGs,
-    moved to ``assets`` under content-hashed names (linked as ``prefix`` + name); CDN
-    scripts dropped; ``top`` (a ``header``) put first in each page's body."""
+def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
+    """Write notebook pages (``export``) with their stylesheets merged into one file
+    without the rules none of them can use (so pages exported together share it), and
+    their data-URI PNGs, moved to ``assets`` under content-hashed names (linked as
+    ``prefix`` + name)."""
     assets.mkdir(parents=True, exist_ok=True)
-    classes = {c for page in [*pages.values(), top] for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
+    classes = {c for page in pages.values() for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
     block = re.compile(r"<style[^>]*>(.*?)</style>\s*", flags=re.S)
 
     cut: dict[str, str] = {}    # every page of a notebook export carries the same stylesheet: cut it once
@@ -121,10 +126,7 @@ def write_pages(pages: dict[Path, str], assets: Path, prefix: str, top: str = ""
             styles = "\n".join([*block.findall(head), page_css()])
             head = head[:first.start()] + stylesheet(styles) + block.sub("", head[first.start():])
         body = block.sub(lambda m: stylesheet(m.group(1)), body)
-        if top:
-            body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + top, body, count=1)
-        page = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", head + sep + body, flags=re.S)
-        page = re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, page)
+        page = re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, head + sep + body)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
 

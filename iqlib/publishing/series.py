@@ -261,9 +261,9 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
         _execute(series_file, nb)
         title = series_name(s)
         top = notebook_html.header([("../index.html", title)])
-        notebook_html.write_pages({staging / "html" / "series.html": notebook_html.export(nb, title, s.language, code=False),
-                                   staging / "html" / "series-code.html": notebook_html.export(nb, title, s.language)},
-                                  staging / "html", "", top)
+        notebook_html.write_pages({staging / "html" / "series.html": notebook_html.export(nb, title, s.language, False, top),
+                                   staging / "html" / "series-code.html": notebook_html.export(nb, title, s.language, True, top)},
+                                  staging / "html", "")
         (staging / "index.html").write_text(page(t, staging), encoding="utf-8")
         (staging / "assets").mkdir(exist_ok=True)
         for name, content in pages.ASSETS.values():

@@ -587,13 +587,13 @@ class SiteRun:
         out = self.out / "notebooks"
         out.mkdir(parents=True, exist_ok=True)
         names = text(self.p, "stage_names")
-        pages = {out / f"{s}{suffix}.html": notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb",
-                                                                 f"{names[s]} — {self.r.title}", self.lang, code)
-                 for s in STAGES for suffix, code in (("-code", True), ("", False))}
         top = notebook_html.header([("../../../index.html", self.w["home"]), ("../index.html", self.r.title),
                                     ("../method.html", self.w["method"])],
                                    self.w["synthetic"] if self.p.edition.synthetic else None)
-        notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/", top)
+        pages = {out / f"{s}{suffix}.html": notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb",
+                                                                 f"{names[s]} — {self.r.title}", self.lang, code, top)
+                 for s in STAGES for suffix, code in (("-code", True), ("", False))}
+        notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/")
         shutil.copytree(self.r.folder / "figures", self.out / "figures", dirs_exist_ok=True)
 
 
