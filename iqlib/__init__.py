@@ -11,16 +11,17 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index across
   editions), ``compare`` (two
-  rankings: shifts, correlations, leaders);
+  rankings: shifts, correlations, leaders), ``summaries`` (the group summary and the regional table);
 * ``config`` — ``params`` (edition, methodology and scenario YAML as validated models),
   ``yamlfile`` (safe YAML reading), ``paths`` (files from the project root);
 * ``io`` — ``inputs`` (read and validate data), ``derive`` (derived indicators),
   ``runfolder`` (the run folder: reading, writing, the write guard, figures),
   ``template``, ``demo`` (the synthetic generator), ``calibrate`` (steers it to the published
   figures), ``reference`` (official figures beside a run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
-* ``presentation`` — ``text`` (the language of a run), ``method_words`` (method choices
-  in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
-  site), ``svg`` (its inline charts);
+* ``presentation`` — ``text`` (the language of a run), ``words`` (the catalogue of a
+  reader's words), ``method_words`` (method choices in words), ``tables``, ``charts``,
+  ``pages`` (the run's index.html), ``site`` (every page from the template files and the
+  one stylesheet), ``svg`` (the pages' inline charts);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;

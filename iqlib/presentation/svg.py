@@ -312,8 +312,8 @@ def lines(series: Sequence[tuple[str, Sequence[int], Sequence[float | None]]], t
     if target:
         label, year, value = target
         colour = PALETTE[(len(entries) - 1) % len(PALETTE)]
-        x, y = px(year), py(float(value))
-        parts.append(f'<path d="M {x:.1f} {y - 7:.1f} l 7 7 l -7 7 l -7 -7 z" fill="{colour}"><title>{escape(label)}: '
+        tx, ty = px(year), py(float(value))
+        parts.append(f'<path d="M {tx:.1f} {ty - 7:.1f} l 7 7 l -7 7 l -7 -7 z" fill="{colour}"><title>{escape(label)}: '
                      f'{escape(number(float(value), 2, language))}</title></path>')
     parts.append("</svg>")
     return "".join(parts)

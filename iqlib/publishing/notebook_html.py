@@ -61,7 +61,8 @@ def page_css() -> str:
     for rule in tinycss2.parse_stylesheet(pages.static("site.css"), skip_comments=True, skip_whitespace=True):
         if rule.type != "qualified-rule":
             continue
-        selectors, current = [], []
+        selectors: list[str] = []
+        current: list = []
         for token in [*rule.prelude, None]:           # split at the top-level commas only (not inside :is(…))
             if token is None or (token.type == "literal" and token.value == ","):
                 selectors.append(tinycss2.serialize(current).strip())
