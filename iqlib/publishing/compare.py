@@ -80,7 +80,8 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
         nodes = [index_a, *pa.methodology.children(index_a)]
     groups = list(dict.fromkeys([*pb.group_codes, *pa.group_codes]))
     result = compare(a, b, groups, nodes)
-    if language:
+    if language:        # both runs named in the page's language
+        pa.edition = pa.edition.model_copy(update={"language": language})
         pb.edition = pb.edition.model_copy(update={"language": language})
     dest = (out or project_root() / "runs" / "comparisons" / f"{_slug(pa)}__{_slug(pb)}").resolve()
     if dest.exists() and not (dest / MARKER).is_file():

@@ -318,7 +318,7 @@ class SiteRun:
             header.append({"label": self.w["interval_short"], "num": False, "title": self.w["interval"]})
         if prev is not None:
             assert self.previous is not None
-            header.append({"label": f"{self.w['change_short']} {self.previous.params.edition.edition}", "num": True,
+            header.append({"label": self.w["change_short"].format(edition=self.previous.params.edition.edition), "num": True,
                            "title": self.w["change"]})
         header.append({"label": self.w["place_all_short"], "num": True, "title": self.w["place_all"]})
         header += [{"label": d, "num": True, "title": self.p.name(d)} for d in self.directions]
@@ -406,8 +406,8 @@ class SiteRun:
                                 "href": None if o is self.r else f"../../../{o.key}/city/{cid}.html"})
         city = {"name": c["city_ru"], "region": c["region_ru"], "group": self.p.group_name(c["group"]),
                 "group_href": f"../group-{c['group']}.html", "score": self.num(c[self.code]),
-                "rank": f"{self.rank(c['rank_in_group'])} {self.w['of']} {len(group)}", "interval": self.interval(cid),
-                "rank_all": f"{self.rank(c['rank_overall'])} {self.w['of']} {len(self.r.scores)}"}
+                "rank": self.w["rank_of"].format(rank=self.rank(c["rank_in_group"]), n=len(group)), "interval": self.interval(cid),
+                "rank_all": self.w["rank_of"].format(rank=self.rank(c["rank_overall"]), n=len(self.r.scores))}
         _write(self.out / "city" / f"{cid}.html",
                pages.render("city", self.lang, "../../../", city=city, chart=chart, directions=directions,
                             strengths=strengths, weaknesses=weaknesses, indicators=indicators,
