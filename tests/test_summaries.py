@@ -52,3 +52,21 @@ def test_a_roster_column_summary_uses_the_given_labels_in_order():
     assert table["capital"].tolist() == ["yes", "no", "all"]
     assert table["cities"].tolist() == [2, 4, 6] and table["leader"].tolist() == ["Д", "В", "Д"]   # В and Г tie at 75: by code
     assert table["mean"].tolist() == [85.0, 57.5, 66.67]   # (80+90)/2; (70.01+75+75+10)/4 = 57.5025 → 57.5
+
+
+def test_a_city_is_measured_against_its_groups_median_and_leader():
+    scores = pd.DataFrame({"group": ["x", "x", "x", "y"], "rank_in_group": [2, 1, pd.NA, 1],
+                           "D1": [1.0, 3.0, 8.0, 5.0], "D2": [0.0, 2.0, 4.0, 7.0]})
+    medians, leaders = summaries.direction_profiles(scores, ["D1", "D2"])
+    assert medians.loc["x"].tolist() == [3.0, 2.0] and medians.loc["y"].tolist() == [5.0, 7.0]  # the unranked city counts
+    assert leaders.loc["x"].tolist() == [3.0, 2.0] and leaders.loc["y"].tolist() == [5.0, 7.0]  # rank 1, not the highest
+
+
+def test_strengths_and_weaknesses_by_hand():
+    deltas = pd.Series({"D1": 1.0, "D2": -2.0, "D3": float("nan"), "D4": 3.0, "D5": 1.0, "D6": 0.5, "D7": -0.1})
+    up, down = summaries.strengths_and_weaknesses(deltas)
+    assert up.to_dict() == {"D4": 3.0, "D5": 1.0, "D1": 1.0}     # largest first; D1 and D5 tie: the later first
+    assert list(up.index) == ["D4", "D5", "D1"]
+    assert list(down.index) == ["D2", "D7"]                         # only below the median; D3 (no data) is neither
+    up, down = summaries.strengths_and_weaknesses(pd.Series({"D1": -1.0, "D2": -3.0}), n=1)
+    assert up.empty and list(down.index) == ["D2"]

@@ -62,6 +62,28 @@ def regions(scores: pd.DataFrame, index_code: str, decimals: int, column: str, s
     return table[["rank", "region", "cities", "value", "best_city"]].rename(columns={"value": code})
 
 
+def direction_profiles(scores: pd.DataFrame, directions: Sequence[str], by: str = "group") -> tuple[pd.DataFrame,
+                                                                                                     pd.DataFrame]:
+    """What a city's directions are measured against on its page: per group, the median
+    of each direction over the group's cities, and the directions of the group's leader
+    (the first city by rank in group; among equal ranks the first in published order).
+    Both indexed by group, a column per direction."""
+    columns = list(directions)
+    medians = scores.groupby(by, sort=False)[columns].median()
+    leaders = scores.sort_values("rank_in_group", kind="stable").groupby(by, sort=False).head(1).set_index(by)[columns]
+    return medians, leaders
+
+
+def strengths_and_weaknesses(deltas: pd.Series, n: int = 3) -> tuple[pd.Series, pd.Series]:
+    """A city's strengths and weaknesses from its directions' distances to the group
+    median (``deltas``, by direction; NaN for a direction without data, which is
+    neither): the ``n`` largest positive distances, largest first, and the ``n`` most
+    negative, lowest first (equal distances in the given order)."""
+    ranked = deltas.dropna().sort_values(kind="stable")
+    top, bottom = ranked.iloc[len(ranked) - n:].iloc[::-1], ranked.iloc[:n]
+    return top[top > 0], bottom[bottom < 0]
+
+
 def no_regions(index_code: str) -> pd.DataFrame:
     """The regional table of a methodology without a ``regions:`` rule: its columns, no row."""
     return pd.DataFrame(columns=["rank", "region", "cities", index_code, "best_city"])

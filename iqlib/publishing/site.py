@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iqlib.analysis import diagnostics, uncertainty
+from iqlib.analysis import diagnostics, summaries, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, project_root
 from iqlib.config.yamlfile import read_yaml
@@ -174,6 +174,8 @@ class SiteRun:
             kids = [k for k in self.meth.children(d) if k in run.values.columns]
             none = run.values[kids].isna().all(axis=1) if kids else pd.Series(True, index=run.values.index)
             self.empty |= {(cid, d) for cid in run.values.index[none.to_numpy()]}
+        # what each city's directions are measured against: its group's medians and leader
+        self.medians, self.leaders = summaries.direction_profiles(run.scores, self.directions)
         self.previous = next((o for o in runs if o.params.edition.scenario == self.p.edition.scenario
                               and o.params.edition.edition == self.p.edition.edition - 1), None)
 
@@ -367,27 +369,24 @@ class SiteRun:
     def city_page(self, cid: str) -> None:
         c = self.r.scores.loc[cid]
         group = self.r.scores[self.r.scores["group"] == c["group"]]
-        leader = group.sort_values(["rank_in_group"], kind="stable").iloc[0]
-        directions: list[dict[str, Any]] = []
-        values: list[float | None] = []
-        for d in self.directions:
-            kids = self.meth.children(d)
-            empty = (cid, d) in self.empty
-            median = float(group[d].median())
-            directions.append({"name": f"{d} {self.p.name(d)}", "value": self.w["missing"] if empty else self.num(c[d]),
-                               "mark": not empty and any((cid, k) in self.missing_cells for k in kids),
-                               "median": self.num(median), "leader": self.num(leader[d]),
-                               "delta": None if empty else float(c[d]) - median})
-            values.append(None if empty else float(c[d]))
+        median, leader = self.medians.loc[c["group"]], self.leaders.loc[c["group"]]
+        empty = {d for d in self.directions if (cid, d) in self.empty}
+        values = [None if d in empty else float(c[d]) for d in self.directions]
+        deltas = pd.Series([np.nan if v is None else v - float(median[d]) for d, v in zip(self.directions, values)],
+                           index=self.directions, dtype=float)
+        directions: list[dict[str, Any]] = [
+            {"name": f"{d} {self.p.name(d)}", "value": self.w["missing"] if d in empty else self.num(c[d]),
+             "mark": d not in empty and any((cid, k) in self.missing_cells for k in self.meth.children(d)),
+             "median": self.num(median[d]), "leader": self.num(leader[d])} for d in self.directions]
         top = max(float(self.r.scores[self.directions].max().max()), 0.0) if self.directions else 1.0
         chart = svg.grouped_bars(
             [f"{d} {self.p.name(d)}" for d in self.directions],
-            [(c["city_ru"], values), (self.w["median"], [float(group[d].median()) for d in self.directions]),
+            [(c["city_ru"], values), (self.w["median"], [float(median[d]) for d in self.directions]),
              (self.w["leader"], [float(leader[d]) for d in self.directions])],
             top, f"{c['city_ru']}: {self.w['directions']}", self.lang, self.w["missing"])
-        ranked = sorted((d for d in directions if d["delta"] is not None), key=lambda d: d["delta"])
-        strengths = [{"name": d["name"], "delta": self.num(d["delta"])} for d in reversed(ranked[-3:]) if d["delta"] > 0]
-        weaknesses = [{"name": d["name"], "delta": self.num(-d["delta"])} for d in ranked[:3] if d["delta"] < 0]
+        up, down = summaries.strengths_and_weaknesses(deltas)
+        strengths = [{"name": f"{d} {self.p.name(d)}", "delta": self.num(v)} for d, v in up.items()]
+        weaknesses = [{"name": f"{d} {self.p.name(d)}", "delta": self.num(-v)} for d, v in down.items()]
         indicators = []
         for ind in self.meth.indicators:
             raw = self.r.values.at[cid, ind.code] if ind.code in self.r.values.columns else np.nan
