@@ -10,7 +10,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   city), ``engine`` (the steps chained in one call), ``errors``;
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index
-  across editions), ``compare`` (two rankings: shifts, correlations, leaders);
+  across editions), ``compare`` (two rankings: shifts, correlations, leaders), ``summaries``
+  (the published summaries: by group, by region, a city's profile);
 * ``config`` — ``params`` (the params of a run: an edition or scenario with its methodology, loaded
   across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
@@ -24,9 +25,9 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``calibrate`` (steers it to the published figures), ``reference`` (official figures beside a
   run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
 * ``presentation`` — ``words`` (every word a reader sees, by key, from one catalogue per
-  language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words`` (method choices
-  in words), ``tables``, ``charts``, ``pages``, ``site`` (the pages of the publication
-  site), ``svg`` (its inline charts);
+  language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words``
+  (method choices in words), ``tables``, ``charts``, ``pages`` (the run's index.html), ``site``
+  (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqlib.analysis import audit, diagnostics, sensitivity, uncertainty
+from iqlib.analysis import audit, diagnostics, sensitivity, summaries, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.core import aggregate, engine, ranking, roster
 from iqlib.core.framework import Framework
@@ -257,10 +257,14 @@ def summarise(params: Params, run: RunFolder) -> pd.DataFrame:
     one per declared roster column to summarise (results/summary_<column>.csv)."""
     scores = run.read_csv("scores.csv")
     fl = f"%.{params.methodology.scoring.decimals}f"
-    summary = tables.group_summary(scores, params)
+    code, decimals = params.methodology.index_code, params.methodology.scoring.decimals
+    summary = summaries.group_summary(scores, code, decimals, params.group_codes)
     run.write_csv("group_summary.csv", summary, float_format=fl)
     for name in params.summarised_columns:
-        run.write_csv(f"summary_{name}.csv", tables.group_summary(scores, params, by=name), float_format=fl)
+        declared = next(c for c in params.edition.roster_columns if c.name == name).values
+        labels = list(declared) if declared else sorted(scores[name].dropna().unique())
+        run.write_csv(f"summary_{name}.csv", summaries.group_summary(scores, code, decimals, labels, by=name),
+                      float_format=fl)
     return summary
 
 
@@ -270,11 +274,15 @@ def column_summaries(params: Params, run: RunFolder) -> list[tables.Table]:
 
 
 def regions(params: Params, run: RunFolder) -> pd.DataFrame:
-    """The regional table (``tables.regions``), written to results/regions.csv when the
-    methodology has a ``regions:`` rule."""
-    table = tables.regions(run.read_csv("scores.csv"), params)
-    if params.methodology.regions is not None:
-        run.write_csv("regions.csv", table, float_format=f"%.{params.methodology.scoring.decimals}f")
+    """The regional table (``summaries.regions``), written to results/regions.csv when the
+    methodology has a ``regions:`` rule (without one: no row)."""
+    meth = params.methodology
+    rule = meth.regions
+    if rule is None:
+        return summaries.no_regions(meth.index_code)
+    table = summaries.regions(run.read_csv("scores.csv"), meth.index_code, meth.scoring.decimals, rule.column,
+                              rule.statistic, rule.min_cities)
+    run.write_csv("regions.csv", table, float_format=f"%.{meth.scoring.decimals}f")
     return table
 
 

@@ -88,6 +88,8 @@ def test_comparing_two_editions_lists_the_cities_that_changed_group(tmp_path):
     assert len(changed) == 4 and changed["shift"].isna().all()
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Cities not in both runs, or in another group" in page
+    assert "Comparison of two runs: 2019, base run → 2020, base run" in page
+    assert "<b>Run A</b>: IQ of Cities — 2019" in page and "IQ городов" not in page   # both runs named in English
 
 
 def test_runs_of_different_frameworks_need_force(tmp_path):

@@ -106,32 +106,6 @@ def test_every_node_below_the_index_gets_its_own_colour():
     assert all(0 <= c <= 1 for colour in fourteen for c in colour)
 
 
-def test_the_regional_table_by_hand(ru):
-    scores = pd.DataFrame({
-        "city_id": ["a", "b", "c", "d", "e", "f"], "city_ru": ["А", "Б", "В", "Г", "Д", "Е"],
-        "region_ru": ["Край 1", "Край 1", "Область 2", "Область 2", "Республика 3", "Республика 3"],
-        "IQ": [80.0, 70.01, 75.0, 75.0, 90.0, 10.0], "rank_in_group": [1, 2, 1, 2, 1, pd.NA]})
-    table = tables.regions(scores, ru)             # iq_v1: the mean, every region with a ranked city ranked
-    assert table.to_dict("list") == {
-        "rank": [1, 2, 3], "region": ["Республика 3", "Край 1", "Область 2"], "cities": [1, 2, 2],
-        "IQ": [90.0, 75.01, 75.0],                 # (80 + 70.01)/2 = 75.005 → 75.01, half away from zero
-        "best_city": ["Д", "А", "В"]}              # Е is unranked: not counted; В and Г tie: by code
-    strict = ru.methodology.model_copy(update={"regions": ru.methodology.regions.model_copy(update={"min_cities": 2})})
-    params = type(ru)(ru.edition, strict, ru.edition_path, ru.methodology_path, ru.files)
-    table = tables.regions(scores, params)
-    assert table["region"].tolist() == ["Край 1", "Область 2", "Республика 3"]
-    assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])   # one city: listed, not ranked
-
-
-def test_a_declared_group_without_cities_gets_an_empty_row_not_a_crash(ru):
-    scores = pd.DataFrame({"city_id": ["a", "b"], "city_ru": ["А", "Б"], "group": ["krupnye", "krupnye"],
-                           "IQ": [50.0, 40.0]})
-    summary = tables.group_summary(scores, ru).set_index("group")
-    assert summary.at["krupnye", "cities"] == 2 and summary.at["krupnye", "leader"] == "А"
-    assert summary.at["krupneyshie", "cities"] == 0 and summary.at["krupneyshie", "leader"] == "—"
-    assert pd.isna(summary.at["krupneyshie", "mean"]) and summary.at["all", "mean"] == 45.0
-
-
 def test_a_dollar_in_a_city_name_is_drawn_as_text(ru):
     from iqlib.presentation import charts
 

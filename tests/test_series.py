@@ -129,3 +129,28 @@ def test_a_base_year_without_a_run_is_one_message(tmp_path):
     with pytest.raises(UserError, match=r"series.yaml: key 'base_year': 2015 is not the data year of one of the "
                                         r"series' runs \(2018, 2019, 2020, 2021\)"):
         series.compute(path)
+
+
+def test_the_series_page_chart_is_drawn_from_the_numbers_with_gaps_named_and_nothing_clipped():
+    """The page's chart (svg.lines, the site's one chart stack): a missing year breaks the
+    line and is named in the legend, the axis ends on a round number above every value
+    and the target, values are written with a decimal comma."""
+    import re
+
+    from iqlib.presentation import svg
+
+    assert svg.nice_ticks(64.7) == (80.0, 4, 0)        # steps of 20: 0, 20, …, 80
+    assert svg.nice_ticks(13) == (15.0, 6, 1)          # steps of 2.5: one decimal
+    assert svg.nice_ticks(0.3)[1:] == (6, 2)           # steps of 0.05
+    chart = svg.lines([("A", [2018, 2019, 2020, 2021], [10.0, None, 30.5, 40.0]),
+                       ("B", [2018, 2019, 2020, 2021], [12.0, 14.0, None, None])],
+                      "t", "axis", "нет данных", "ru", ("Цель", 2023, 45.0))
+    assert "A (нет данных: 2019)" in chart and "B (нет данных: 2020, 2021)" in chart
+    lines = re.findall(r'<polyline points="([^"]+)"', chart)
+    assert [len(p.split()) for p in lines] == [2, 2]     # A: 2020–2021 only (2018 stands alone); B: 2018–2019
+    assert "A, 2020: 30,50" in chart and "Цель: 45,00" in chart
+    ticks = re.findall(r'text-anchor="end" font-size="11">([^<]+)<', chart)
+    assert ticks == ["0", "10", "20", "30", "40", "50"]  # the target (45) is inside the axis
+    ys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', chart)]
+    height = float(re.search(r'height="(\d+)"', chart).group(1))
+    assert ys and all(0 < y < height for y in ys)

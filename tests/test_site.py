@@ -197,3 +197,25 @@ def test_a_city_page_shows_its_ten_directions(site, browser, tmp_path):
     shot = tmp_path / "city.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+# ----------------------------------------------------------------------------- one page system
+ROOT = Path(__file__).resolve().parents[1]
+STYLESHEET = (ROOT / "iqlib/presentation/static/site.css").read_text(encoding="utf-8")
+
+
+def test_every_page_uses_the_one_stylesheet(site, published_mini):
+    """The site's stylesheet, the run's index.html and the notebook pages all come from
+    presentation/static/site.css: copied, inlined, or cut to the rules naming a class."""
+    css = list((site / "assets").glob("site.*.css"))
+    assert len(css) == 1 and css[0].read_text(encoding="utf-8") == STYLESHEET
+    index = (published_mini / "outputs/2019/mini/index.html").read_text(encoding="utf-8")
+    assert f"<style>\n{STYLESHEET}</style>" in index and "<script" not in index
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(index)
+    assert 'href="html/04_rank.html"' in index and 'href="results/scores.csv"' in index
+    notebook = (site / "2019/mini/notebooks/04_rank.html").read_text(encoding="utf-8")
+    link = re.search(r'href="\.\./\.\./\.\./assets/(nb\.[0-9a-f]+\.css)"', notebook).group(1)
+    nb_css = (site / "assets" / link).read_text(encoding="utf-8")
+    assert ".iq-header nav{display:flex" in nb_css and ".iq-synthetic{" in nb_css   # our chrome, from the file
+    assert "max-width:72em" not in nb_css              # the site's rules for bare elements stay out
+    assert "<style" not in notebook                      # one linked stylesheet per notebook page

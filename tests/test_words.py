@@ -15,17 +15,6 @@ from conftest import ROOT
 
 from iqlib.presentation import words
 
-# Modules another branch of issue 20 converts at the same time: their hits are tolerated here
-# until it is merged. TEMPORARY: the lead empties this list after merging (a file listed
-# here that has no hit left fails, so the list cannot go stale).
-NOT_YET_CONVERTED: frozenset[str] = frozenset({
-    "iqlib/presentation/site.py",
-    "iqlib/presentation/svg.py",
-    "iqlib/publishing/compare.py",
-    "iqlib/publishing/series.py",
-    "iqlib/publishing/site.py",
-})
-
 SCANNED = sorted([*(ROOT / "iqlib" / "presentation").rglob("*.py"), *(ROOT / "iqlib" / "publishing").rglob("*.py"),
                   ROOT / "iqlib" / "explorer.py"])
 CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -159,10 +148,7 @@ def test_the_check_spares_docstrings_comments_and_keys():
 def test_no_word_is_built_outside_the_catalogue(path):
     name = str(path.relative_to(ROOT))
     found = violations(path.read_text(encoding="utf-8"))
-    if name in NOT_YET_CONVERTED:
-        assert found, f"{name} has no word or language branch left: take it off NOT_YET_CONVERTED"
-    else:
-        assert found == [], f"{name}: words belong in iqlib/presentation/catalogue/<language>.yaml"
+    assert found == [], f"{name}: words belong in iqlib/presentation/catalogue/<language>.yaml"
 
 
 def test_every_constant_key_the_code_asks_for_exists():

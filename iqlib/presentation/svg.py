@@ -5,6 +5,7 @@ from the Okabe–Ito palette (safe for colour-blind readers)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -26,12 +27,25 @@ def nice_max(value: float) -> float:
     return 10 * power
 
 
+def nice_ticks(value: float, most: int = 6) -> tuple[float, int, int]:
+    """An axis from 0 to at least ``value`` in at most ``most`` round steps (1, 2, 2.5 or
+    5 × 10^k): (end, number of steps, decimals the tick labels need)."""
+    if value <= 0 or value != value:
+        return 1.0, 5, 1
+    raw = value / most
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-12))
+    steps = max(1, math.ceil(value / step - 1e-9))
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (1 if round(step / power, 6) == 2.5 and step < 10 else 0)
+    return step * steps, steps, decimals
+
+
 def grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], top: float,
-                 title: str, language: str = "ru", missing_note: str = "нет данных") -> str:
+                 title: str, language: str, missing_note: str) -> str:
     """Horizontal grouped bars: one row per label, one bar per series (a legend on top).
     A missing value is drawn as a hatched stub with ``missing_note``; the axis runs from 0
     to at least ``top`` and to the largest value if that is larger."""
-    values = [v for _, vs in series for v in vs if v is not None]
+    values = [v for _, vs in series for v in vs if v is not None and v == v]     # NaN is missing too
     end = nice_max(max([top, *values]) if values else top)
     left = int(12 + 7.4 * max((len(lbl) for lbl in labels), default=10))
     width, bar, gap = 380, 9, 8
@@ -55,7 +69,7 @@ def grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         for k, (_, vs) in enumerate(series):
             v = vs[i]
             yy = y + k * bar
-            if v is None:
+            if v is None or v != v:
                 parts.append(f'<rect x="{left}" y="{yy}" width="18" height="{bar - 1}" fill="url(#hatch)"/>'
                              f'<text x="{left + 22}" y="{yy + bar - 1}" font-size="9">{escape(missing_note)}</text>')
                 continue
@@ -154,7 +168,7 @@ def rank_slopes(rows: Sequence[tuple[str, int, int]], sides: tuple[str, str], ti
     falls, grey when it keeps its place; rank 1 at the top, every city named on both sides."""
     n = max([r for _, a, b in rows for r in (a, b)] or [1])
     step, top = 13, 34
-    # the longest label as drawn ('93. Петропавловск-Камчатский'): DejaVu Sans at 11 px is
+    # the longest label as drawn ('93. ' and a long Cyrillic name): DejaVu Sans at 11 px is
     # at most about 7.4 px a character (Cyrillic capitals), so no name is ever cut
     name = max((len(f"{max(a, b)}. {label}") for label, a, b in rows), default=8)
     left, gap = int(12 + 7.4 * name), 220
@@ -218,5 +232,88 @@ def scatter(points: Sequence[tuple[str, float, float, int]], series: Sequence[st
         parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.2" fill="{PALETTE[k % len(PALETTE)]}" '
                      f'fill-opacity="0.8"><title>{escape(label)}: {escape(number(x, 2, language))} → '
                      f'{escape(number(y, 2, language))}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def lines(series: Sequence[tuple[str, Sequence[int], Sequence[float | None]]], title: str, axis: str,
+          missing_note: str, language: str, target: tuple[str, int, float] | None = None) -> str:
+    """Values by year, one line per series (label, years, values): a missing value is a
+    gap, never joined across and never drawn as 0, and the legend names the years a line
+    has no value (missing_note: 2022, 2023); ``target``: (label, year, value) drawn as a
+    diamond. The value axis runs from 0 to a round number at or above every value and the
+    target; every point carries its value as a tooltip (decimal comma in Russian)."""
+    drawn = [(name, [(int(x), float(v)) for x, v in zip(xs, vs) if v is not None and v == v]) for name, xs, vs in series]
+    data_years = sorted({int(x) for _, xs, _ in series for x in xs})
+    years = sorted(set(data_years) | ({int(target[1])} if target else set()))
+    values = [v for _, points in drawn for _, v in points] + ([float(target[2])] if target else [])
+    end, ticks, decimals = nice_ticks(max(values) if values else 1.0)
+    entries = []
+    for name, points in drawn:
+        gaps = [str(y) for y in data_years if y not in {x for x, _ in points}]
+        entries.append(f"{name} ({missing_note}: {', '.join(gaps)})" if gaps else name)
+    if target:
+        entries.append(target[0])
+    left, plot_w, plot_h, step = 64, 640, 280, 18
+    legend = 8 + step * len(entries)
+    width = max(left + plot_w + 30, 40 + int(7.4 * max((len(e) for e in entries), default=0)))
+    top = legend + 14
+    height = top + plot_h + 40
+    first, last = (years[0], years[-1]) if years else (0, 1)
+
+    def px(year: float) -> float:
+        return left + 20 + (year - first) / max(last - first, 1) * (plot_w - 40)
+
+    def py(v: float) -> float:
+        return top + plot_h - v / end * plot_h
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {FONT}><title>{escape(title)}</title>']
+    def stroke(k: int) -> tuple[float, float]:
+        """Line width and dot radius of line ``k``: the first lines wider, so a line drawn
+        over another with the same values leaves it visible on both sides."""
+        return max(2.0, 6.0 - 1.5 * k), max(3.0, 5.0 - k)
+
+    for k, entry in enumerate(entries):
+        colour = PALETTE[k % len(PALETTE)]
+        y = 4 + step * k
+        line, dot = stroke(k)
+        mark = (f'<path d="M 7 {y} l 6 6 l -6 6 l -6 -6 z" fill="{colour}"/>' if target and k == len(entries) - 1 else
+                f'<line x1="0" y1="{y + 6}" x2="14" y2="{y + 6}" stroke="{colour}" stroke-width="{line}"/>'
+                f'<circle cx="7" cy="{y + 6}" r="{dot}" fill="{colour}"/>')
+        parts.append(f'{mark}<text x="20" y="{y + 10}">{escape(entry)}</text>')
+    for t in range(ticks + 1):
+        v = end * t / ticks
+        parts.append(f'<line x1="{left}" y1="{py(v):.1f}" x2="{left + plot_w}" y2="{py(v):.1f}" stroke="#e3e3e3"/>'
+                     f'<text x="{left - 6}" y="{py(v) + 4:.1f}" text-anchor="end" font-size="11">'
+                     f'{escape(number(v, decimals, language))}</text>')
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#555"/>'
+                 f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#555"/>'
+                 f'<text x="14" y="{top + plot_h / 2}" text-anchor="middle" transform="rotate(-90 14 {top + plot_h / 2})">'
+                 f'{escape(axis)}</text>')
+    for year in years:
+        parts.append(f'<text x="{px(year):.1f}" y="{top + plot_h + 18}" text-anchor="middle" font-size="11">{year}</text>')
+    for k, (name, points) in enumerate(drawn):
+        colour = PALETTE[k % len(PALETTE)]
+        runs: list[list[tuple[int, float]]] = []
+        for year, v in points:                      # a line runs over consecutive years only: a gap stays a gap
+            if runs and years.index(year) == years.index(runs[-1][-1][0]) + 1:
+                runs[-1].append((year, v))
+            else:
+                runs.append([(year, v)])
+        line, dot = stroke(k)
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in run)
+                parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{line}"/>')
+        for year, v in points:
+            parts.append(f'<circle cx="{px(year):.1f}" cy="{py(v):.1f}" r="{dot}" fill="{colour}"><title>'
+                         f'{escape(name)}, {year}: {escape(number(v, 2, language))}</title></circle>')
+    if target:
+        label, year, value = target
+        colour = PALETTE[(len(entries) - 1) % len(PALETTE)]
+        tx, ty = px(year), py(float(value))
+        parts.append(f'<path d="M {tx:.1f} {ty - 7:.1f} l 7 7 l -7 7 l -7 -7 z" fill="{colour}"><title>{escape(label)}: '
+                     f'{escape(number(float(value), 2, language))}</title></path>')
     parts.append("</svg>")
     return "".join(parts)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from iqlib.analysis import diagnostics, uncertainty
 from iqlib.config.params import Params
-from iqlib.core import ranking, roster
+from iqlib.core import roster
 from iqlib.core.registry import describe
 from iqlib.presentation.method_words import method_names, method_words
 from iqlib.presentation.method_words import value_words as option_words
@@ -294,57 +294,3 @@ def moved_most(table: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     counts = table.groupby(["group", "moved_most_by"], sort=False).size().reset_index(name="cities")
     return roster.sorted_by_group(counts, list(pd.unique(table["group"])), ["cities", "moved_most_by"], [False, True])
-
-
-# --------------------------------------------------------------------------- 05 report
-def regions(scores: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """The regional table (the methodology's ``regions:``): per region its ranked cities,
-    the statistic of their published index (rounded as the scores are; the column is named
-    after the index), its rank (1 = the
-    highest; ties share the smallest rank; a region below ``min_cities`` is not ranked) and
-    its best city. Empty without a ``regions:`` block."""
-    rule = params.methodology.regions
-    if rule is None:
-        return pd.DataFrame(columns=["rank", "region", "cities", params.methodology.index_code, "best_city"])
-    code = params.methodology.index_code
-    ranked = scores[scores["rank_in_group"].notna()]
-    by = ranked.groupby(rule.column, sort=True)
-    best = ranked.sort_values([code, "city_id"], ascending=[False, True]).groupby(rule.column, sort=True)["city_ru"].first()
-    table = pd.DataFrame({"region": by.size().index, "cities": by.size().to_numpy(),
-                          "value": getattr(by[code], rule.statistic)().to_numpy(), "best_city": best.to_numpy()})
-    eligible = table["cities"] >= rule.min_cities
-    table["rank"] = ranking.rank_overall(table["value"].where(eligible)).to_numpy()
-    table["value"] = ranking.round_half_up(table["value"], params.methodology.scoring.decimals)
-    table = table.sort_values(["rank", "region"], kind="stable", na_position="last").reset_index(drop=True)
-    return table[["rank", "region", "cities", "value", "best_city"]].rename(columns={"value": code})
-
-
-
-def group_summary(scores: pd.DataFrame, params: Params, by: str = "group") -> pd.DataFrame:
-    """Per group and overall: cities (and ``not_ranked`` when some have no index), mean,
-    median, min, max of the published index, leader. ``by``: a declared roster column
-    instead of the population group (its declared values in order, else those present)."""
-    code = params.methodology.index_code
-
-    def summary(frame: pd.DataFrame, label: object) -> dict:
-        """One row; a declared group without a city gets a row of 0 cities and no figures."""
-        ranked = frame[frame[code].notna()]
-        first = ranked.sort_values([code, "city_id"], ascending=[False, True]).head(1)
-        return {by: label, "cities": len(frame), "not_ranked": len(frame) - len(ranked),
-                "mean": frame[code].mean(), "median": frame[code].median(),
-                "min": frame[code].min(), "max": frame[code].max(),
-                "leader": first["city_ru"].iloc[0] if len(first) else "—"}
-    labels: list
-    if by == "group":
-        labels = list(params.group_codes)
-    else:
-        declared = next(c for c in params.edition.roster_columns if c.name == by).values
-        labels = list(declared) if declared else sorted(scores[by].dropna().unique())
-    rows = [summary(scores[scores[by] == g], g) for g in labels]
-    rows.append(summary(scores, "all"))
-    table = pd.DataFrame(rows)
-    if not table["not_ranked"].any():  # the column only when some city is not ranked (screened, or no index)
-        table = table.drop(columns="not_ranked")
-    stats = ["mean", "median", "min", "max"]
-    table[stats] = ranking.round_half_up(table[stats], params.methodology.scoring.decimals)
-    return table

@@ -80,14 +80,16 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
         nodes = [index_a, *pa.methodology.children(index_a)]
     groups = list(dict.fromkeys([*pb.group_codes, *pa.group_codes]))
     result = compare(a, b, groups, nodes)
-    if language:
+    if language:        # both runs named in the page's language
+        pa.edition = pa.edition.model_copy(update={"language": language})
         pb.edition = pb.edition.model_copy(update={"language": language})
     dest = (out or project_root() / "runs" / "comparisons" / f"{_slug(pa)}__{_slug(pb)}").resolve()
     if dest.exists() and not (dest / MARKER).is_file():
         raise UserError(f"{display(dest)} exists and holds no comparison; choose another --out")
     if where is None:
-        where = Where([(os.path.relpath(r / "index.html", dest), f"{w} {_short(p)}")
-                       for r, p, w in ((run_a, pa, "А:"), (run_b, pb, "Б:"))])
+        w = pages.page_words(pb.language, "comparison")
+        where = Where([(os.path.relpath(r / "index.html", dest), w[link].format(run=_short(p, pb.language)))
+                       for r, p, link in ((run_a, pa, "link_a"), (run_b, pb, "link_b"))])
     draft = any(json.loads((r / MANIFEST).read_text(encoding="utf-8")).get("draft") for r in (run_a, run_b))
     staging = dest.parent / f".staging-{dest.name}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -108,9 +110,8 @@ def _slug(params: Params) -> str:
 def _labelled(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     """A table with headers, group names and statuses in the run's language."""
     out = frame.copy()
-    i = 0 if params.language == "ru" else 1
     names = {g.code: params.local(g, "name") for g in params.edition.groups}
-    names["all"] = "Все группы" if i == 0 else "All groups"
+    names["all"] = pages.page_words(params.language, "comparison")["all_groups"]
     for column in ("group", "group_a", "group_b"):
         if column in out:
             out[column] = out[column].map(lambda g: names.get(g, g))
@@ -131,7 +132,8 @@ def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path,
                                     kendall=result.summary["kendall"].round(6))
     escape_formulas(summary).to_csv(folder / "summary.csv", **csv)
     write_excel_csv(_labelled(result.cities, p), folder / "comparison_excel.csv", decimals=decimals)
-    sheets = {("Итоги" if lang == "ru" else "Summary"): _labelled(summary, p)}
+    w = pages.page_words(lang, "comparison")
+    sheets = {w["sheet_summary"]: _labelled(summary, p)}
     for g in result.summary["group"][:-1]:
         part = result.cities[result.cities["group"] == g]
         if len(part):      # a sheet name holds 31 characters: the group's name without its bracket
@@ -140,9 +142,8 @@ def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path,
     (folder / "assets").mkdir()
     for name, content in pages.ASSETS.values():
         (folder / "assets" / name).write_text(content, encoding="utf-8")
-    w = pages.WORDS[lang]
     context = _page(result, pa, pb, run_a, run_b, index_only, w, where, draft)
-    (folder / "index.html").write_text(pages.render("compare", lang, "", standalone=True,
+    (folder / "index.html").write_text(pages.render("compare", lang, "", section="comparison", standalone=True,
                                                     links=[{"href": h, "text": t} for h, t in where.links], **context),
                                        encoding="utf-8")
 
@@ -223,9 +224,9 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
     downloads = [{"href": "comparison.xlsx", "text": w["comparison_xlsx"]},
                  {"href": "comparison_excel.csv", "text": w["comparison_excel"]},
                  {"href": "comparison.csv", "text": w["comparison_csv"]}, {"href": "summary.csv", "text": w["summary_csv"]}]
-    title = f"{w['compare']}: {_short(pa)} → {_short(pb)}"
+    title = f"{w['compare']}: {_short(pa, lang)} → {_short(pb, lang)}"
     if draft:
-        title = f"{'ЧЕРНОВИК' if lang == 'ru' else 'DRAFT'} — {title}"
+        title = w["draft_title"].format(title=title)
     return {"title": title, "heading": title, "synthetic": pa.edition.synthetic or pb.edition.synthetic, "draft": draft,
             "a": {"title": run_title(pa), "where": display(run_a)}, "b": {"title": run_title(pb), "where": display(run_b)},
             "index_only": index_only, "summary": {"header": header, "rows": summary_rows}, "scatter": scatter,
@@ -238,12 +239,13 @@ def _cell(text: str, value: object = "", num: bool = False, cls: str = "", href:
             "href": href}
 
 
-def _short(params: Params) -> str:
-    """'2019, базовый расчёт' or '2019, сценарий «reference-bounds»'."""
-    ed, ru = params.edition, params.language == "ru"
+def _short(params: Params, language: str) -> str:
+    """A run in a few words in ``language``: its edition, base run or scenario (catalogue
+    comparison.short_base, short_scenario)."""
+    ed, w = params.edition, pages.page_words(language, "comparison")
     if ed.scenario == "base":
-        return f"{ed.edition}, {'базовый расчёт' if ru else 'base run'}"
-    return f"{ed.edition}, {'сценарий' if ru else 'scenario'} «{ed.scenario}»"
+        return w["short_base"].format(edition=ed.edition)
+    return w["short_scenario"].format(edition=ed.edition, scenario=ed.scenario)
 
 
 def _where(group: object, rank: object, names: dict[str, str]) -> str:

@@ -1,9 +1,11 @@
-"""Executed notebooks as HTML pages that work offline: nbconvert's export with the run's
+"""Executed notebooks as HTML pages that work offline: nbconvert's export through the
+project's template (``presentation/templates/notebook.html.j2``: JupyterLab's page without
+the scripts it loads from a CDN, the project's header first in the body) with the run's
 language and a real title, optionally without the code (for readers), formulas drawn as
-inline SVG, its stylesheet and
-any embedded PNG moved to files named by their content hash (stored once, however many
-pages use them; JupyterLab's stylesheet cut to the rules the pages use), and the scripts nbconvert loads from a CDN (require.js, MathJax,
-mermaid) left out — the pages are static."""
+inline SVG; then its stylesheets merged with the class rules of the project's one
+stylesheet into one file and any embedded PNG moved to a file, each named by its content
+hash (stored once, however many pages use them; JupyterLab's stylesheet cut to the rules
+the pages use)."""
 
 from __future__ import annotations
 
@@ -11,24 +13,29 @@ import base64
 import functools
 import hashlib
 import re
-from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from iqlib.presentation import site as pages
+
 
 @functools.cache
-def _exporter(code: bool) -> Any:
-    """One nbconvert exporter per kind per process (loading its templates takes a while)."""
+def _exporter(code: bool, language: str) -> Any:
+    """One nbconvert exporter per kind and language per process (loading its templates
+    takes a while), exporting through ``templates/notebook.html.j2``."""
     from nbconvert import HTMLExporter
 
+    templates = str(resources.files("iqlib.presentation") / "templates")
+    common = {"template_file": "notebook.html.j2", "extra_template_paths": [templates], "language_code": language}
     if code:
-        return HTMLExporter()
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        return HTMLExporter(**common)
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, **common)
 
 
-def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
-    """The page of an executed notebook; without ``code`` the inputs and the parameters
-    cells are left out."""
+def export(notebook: Path, title: str, language: str, code: bool = True, top: str = "") -> str:
+    """The page of an executed notebook titled ``title``, with ``top`` (a ``header``)
+    first in its body; without ``code`` the inputs and the parameters cells are left out."""
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
@@ -37,19 +44,35 @@ def export(notebook: Path, title: str, language: str, code: bool = True) -> str:
             cell.source = _formulas(cell.source)
     if not code:
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
-    body, _ = _exporter(code).from_notebook_node(nb)
-    body = re.sub(r'<html lang="[^"]*">|<html>', f'<html lang="{language}">', body, count=1)
-    return re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", body, count=1, flags=re.S)
+    nb.metadata["title"] = title
+    body, _ = _exporter(code, language).from_notebook_node(nb, resources={"iq_header": top})
+    return body
 
 
-# the notebooks' own tables (``tables.Table``): text to the left, numbers to the right
-PAGE_CSS = (".jp-RenderedHTMLCommon .iq-table :is(th,td){text-align:left;vertical-align:top}"
-            ".jp-RenderedHTMLCommon .iq-table .num{text-align:right}"
-            ".formula{margin:.5em 0}"
-            ".iq-header{max-width:1200px;margin:0 auto;padding:.6em 1em 0;font-family:'DejaVu Sans',Arial,sans-serif}"
-            ".iq-header nav{display:flex;gap:1.2em;flex-wrap:wrap;border-bottom:1px solid #d0d7de;padding-bottom:.5em}"
-            ".iq-header a{color:#0072B2}.iq-synthetic{background:#fde7ea;color:#b00020;padding:.5em 1em;"
-            "font-weight:bold;margin:.6em 0 0}")
+def page_css() -> str:
+    """The rules of the project's one stylesheet (``presentation/static/site.css``) that a
+    notebook page can use: those whose every selector names a class (the notebooks' own
+    tables, formulas, the header and its notice) and the custom properties (``:root``).
+    Its rules for bare elements (body, table, a) are the site's and stay out, so the
+    JupyterLab page keeps its own look."""
+    import tinycss2
+
+    kept = []
+    for rule in tinycss2.parse_stylesheet(pages.static("site.css"), skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue
+        selectors: list[str] = []
+        current: list = []
+        for token in [*rule.prelude, None]:           # split at the top-level commas only (not inside :is(…))
+            if token is None or (token.type == "literal" and token.value == ","):
+                selectors.append(tinycss2.serialize(current).strip())
+                current = []
+            else:
+                current.append(token)
+        chosen = [s for s in selectors if s == ":root" or "." in s]
+        if chosen:
+            kept.append(f"{','.join(chosen)}{{{tinycss2.serialize(rule.content).strip()}}}")
+    return "".join(kept)
 
 
 def _formulas(markdown: str) -> str:
@@ -70,19 +93,18 @@ def _formulas(markdown: str) -> str:
 
 def header(links: list[tuple[str, str]], banner: str | None = None) -> str:
     """A navigation bar for the top of notebook pages (``links``: href, text) and, on
-    synthetic data, the red notice every page of the site carries."""
-    nav = "".join(f'<a href="{escape(href)}">{escape(label)}</a>' for href, label in links)
-    notice = f'<p class="iq-synthetic">{escape(banner)}</p>' if banner else ""
-    return f'<header class="iq-header"><nav>{nav}</nav>{notice}</header>'
+    synthetic data, the red notice every page of the site carries
+    (``templates/notebook_header.html``)."""
+    return pages.fragment("notebook_header", links=[{"href": h, "text": t} for h, t in links], banner=banner)
 
 
-def write_pages(pages: dict[Path, str], assets: Path, prefix: str, top: str = "") -> None:
-    """Write notebook pages with their stylesheets merged into one file without the rules
-    none of them can use (so pages exported together share it), and their data-URI PNGs,
-    moved to ``assets`` under content-hashed names (linked as ``prefix`` + name); CDN
-    scripts dropped; ``top`` (a ``header``) put first in each page's body."""
+def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
+    """Write notebook pages (``export``) with their stylesheets merged into one file
+    without the rules none of them can use (so pages exported together share it), and
+    their data-URI PNGs, moved to ``assets`` under content-hashed names (linked as
+    ``prefix`` + name)."""
     assets.mkdir(parents=True, exist_ok=True)
-    classes = {c for page in [*pages.values(), top] for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
+    classes = {c for page in pages.values() for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
     block = re.compile(r"<style[^>]*>(.*?)</style>\s*", flags=re.S)
 
     cut: dict[str, str] = {}    # every page of a notebook export carries the same stylesheet: cut it once
@@ -102,13 +124,10 @@ def write_pages(pages: dict[Path, str], assets: Path, prefix: str, top: str = ""
         head, sep, body = page.partition("</head>")
         first = block.search(head)
         if first:
-            styles = "\n".join([*block.findall(head), PAGE_CSS])
+            styles = "\n".join([*block.findall(head), page_css()])
             head = head[:first.start()] + stylesheet(styles) + block.sub("", head[first.start():])
         body = block.sub(lambda m: stylesheet(m.group(1)), body)
-        if top:
-            body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + top, body, count=1)
-        page = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", head + sep + body, flags=re.S)
-        page = re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, page)
+        page = re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, head + sep + body)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
 

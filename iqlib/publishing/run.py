@@ -318,6 +318,8 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
                         f"(choose a writable --out)") from None
     try:
         pages: dict[Path, str] = {}     # the auditor's pages (with code); written once all are exported
+        top = notebook_html.header([("../index.html", run_title(params))],
+                                   text(params, "synthetic") if params.edition.synthetic else None)
 
         def finish(stage: str) -> None:
             notebook = staging / "notebooks" / f"{stage}.ipynb"
@@ -325,13 +327,11 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             if params.draft:
                 return
             pages[staging / "html" / f"{stage}.html"] = notebook_html.export(
-                notebook, f"{text(params, 'stage_names')[stage]} — {run_title(params)}", params.language, code=True)
+                notebook, f"{text(params, 'stage_names')[stage]} — {run_title(params)}", params.language, code=True, top=top)
 
         execute_stages(staging, params, finish, log)
         if not params.draft:
-            top = notebook_html.header([("../index.html", run_title(params))],
-                                       text(params, "synthetic") if params.edition.synthetic else None)
-            notebook_html.write_pages(pages, staging / "html", "", top)
+            notebook_html.write_pages(pages, staging / "html", "")
         staged = RunFolder(staging)
         base = base_run(params)
         compared = comparison_folder(base, params, dest) if base else None

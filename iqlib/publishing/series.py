@@ -32,7 +32,8 @@ from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts, svg
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import table_title, text
+from iqlib.presentation.text import table_name, text
+from iqlib.presentation.words import word, words
 from iqlib.publishing import notebook_html
 from iqlib.publishing.run import StageError, normalise_notebook, stage_failure
 from iqlib.scenarios import scenario
@@ -74,6 +75,11 @@ def series_title(folder: Path) -> str:
     """A published series' title in its own language (from the params its manifest records)."""
     man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return str(man["title"])
+
+
+def series_name(s: Series) -> str:
+    """The series' title in its own language (``title_<language>``)."""
+    return str(getattr(s, f"title_{s.language}"))
 
 
 def _manifest(run: Path) -> dict:
@@ -140,29 +146,47 @@ def compute(series_file: str | Path) -> SeriesTables:
                         tables.regions(regions, code), conflicts, names, code, decimals)
 
 
-def average_chart(t: SeriesTables) -> Figure:
-    """The national average by year: this calculation (min–max and fixed goalposts) beside
-    the official series, and the growth target."""
+def _average_lines(t: SeriesTables) -> tuple[list[tuple[str, list, list]], tuple[str, int, float] | None]:
+    """The national average by year as lines (label, years, values): the official series,
+    then per method version this calculation with min–max in group and with fixed
+    goalposts (another method version is its own line, never joined); and the growth
+    target (label, year, value) when the series sets one. What both charts draw."""
     a = t.averages
-    ru = t.series.language == "ru"
+    lang = t.series.language
+    w = words(lang, "series")
     base = a.loc[a["year"] == t.series.base_year, "average"].iloc[0]
-    lines = [("Официально" if ru else "Official", a["year"].tolist(), a["official_average"].tolist())]
+    lines = [(w["chart_official"], a["year"].tolist(), a["official_average"].tolist())]
     versions = a["method"] if "method" in a else pd.Series("", index=a.index)
-    for version in dict.fromkeys(versions.dropna()):      # another method version: its own line, never joined
+    for version in dict.fromkeys(versions.dropna()):
         part = a[versions == version]
         suffix = f", {version}" if version else ""
-        lines += [((f"Этот расчёт (мин–макс в группе{suffix})" if ru else f"This calculation (min–max in group{suffix})"),
-                   part["year"].tolist(), part["average"].tolist()),
-                  ((f"Этот расчёт (фиксированные границы{suffix})" if ru else
-                    f"This calculation (fixed goalposts{suffix})"), part["year"].tolist(), part["average_fixed"].tolist())]
+        lines += [(w["chart_minmax"].format(suffix=suffix), part["year"].tolist(), part["average"].tolist()),
+                  (w["chart_fixed"].format(suffix=suffix), part["year"].tolist(), part["average_fixed"].tolist())]
     target = None
-    if t.series.target_growth_pct is not None and t.series.target_year is not None:
-        label = (f"Цель: +{fmt(t.series.target_growth_pct, 0, 'ru')} % к {t.series.base_year} г. к {t.series.target_year} г."
-                 if ru else f"Target: +{t.series.target_growth_pct:g} % on {t.series.base_year} by {t.series.target_year}")
-        target = (label, t.series.target_year, base * (1 + t.series.target_growth_pct / 100))
-    title = "Средний IQ всех городов по годам" if ru else "National average by year"
+    growth, year = t.series.target_growth_pct, t.series.target_year
+    if growth is not None and year is not None:
+        shown = fmt(growth, 0 if float(growth).is_integer() else 1, lang)
+        target = (w["chart_target"].format(growth=shown, base=t.series.base_year, year=year), year,
+                  base * (1 + growth / 100))
+    return lines, target
+
+
+def average_chart(t: SeriesTables) -> Figure:
+    """The national average by year for the notebook (matplotlib): this calculation
+    (min–max and fixed goalposts) beside the official series, and the growth target."""
+    lines, target = _average_lines(t)
+    w = words(t.series.language, "series")
     notice = text(params_of(t), "synthetic") if t.series.synthetic else None
-    return charts.series_lines(lines, title, "Средний IQ" if ru else "Average", t.series.language, target, notice)
+    return charts.series_lines(lines, w["chart_title"], w["chart_axis"], t.series.language, target, notice)
+
+
+def average_svg(t: SeriesTables) -> str:
+    """The same chart for the series page, drawn as inline SVG like every chart of the site."""
+    lines, target = _average_lines(t)
+    lang = t.series.language
+    w = words(lang, "series")
+    clean = [(label, xs, [None if pd.isna(v) else float(v) for v in ys]) for label, xs, ys in lines]
+    return svg.lines(clean, w["chart_title"], w["chart_axis"], word(lang, "site.missing"), lang, target)
 
 
 def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
@@ -191,16 +215,11 @@ def params_of(t: SeriesTables) -> Params:
 
 
 def banner(t: SeriesTables) -> str:
-    years = ", ".join(str(y) for y in t.methods["year"])
-    ru = t.series.language == "ru"
-    line = (f"Ряд «{t.series.series}»: издания {years}; методика {', '.join(sorted(set(t.methods['method'])))}; "
-            f"база роста — {t.series.base_year} г." if ru else
-            f"Series '{t.series.series}': editions {years}; method {', '.join(sorted(set(t.methods['method'])))}; "
-            f"growth on {t.series.base_year}.")
-    if t.series.synthetic:
-        line += (" ВНИМАНИЕ: синтетические демонстрационные данные, не официальные значения." if ru else
-                 " WARNING: synthetic demonstration data, not official values.")
-    return line
+    """The first line of the series notebook: the series, its editions, method and base year."""
+    w = words(t.series.language, "series")
+    line = w["banner"].format(series=t.series.series, years=", ".join(str(y) for y in t.methods["year"]),
+                              methods=", ".join(sorted(set(t.methods["method"]))), base=t.series.base_year)
+    return f"{line} {w['banner_synthetic']}" if t.series.synthetic else line
 
 
 def chart_path(out_dir: str | Path) -> Path:
@@ -240,11 +259,11 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
         (staging / "notebooks").mkdir()
         nb = staging / "notebooks" / "series.ipynb"
         _execute(series_file, nb)
-        title = s.title_ru if s.language == "ru" else s.title_en
+        title = series_name(s)
         top = notebook_html.header([("../index.html", title)])
-        notebook_html.write_pages({staging / "html" / "series.html": notebook_html.export(nb, title, s.language, code=False),
-                                   staging / "html" / "series-code.html": notebook_html.export(nb, title, s.language)},
-                                  staging / "html", "", top)
+        notebook_html.write_pages({staging / "html" / "series.html": notebook_html.export(nb, title, s.language, False, top),
+                                   staging / "html" / "series-code.html": notebook_html.export(nb, title, s.language, True, top)},
+                                  staging / "html", "")
         (staging / "index.html").write_text(page(t, staging), encoding="utf-8")
         (staging / "assets").mkdir(exist_ok=True)
         for name, content in pages.ASSETS.values():
@@ -295,11 +314,10 @@ def region_rows(t: SeriesTables, n: int = 10) -> dict | None:
         return fmt(None if pd.isna(x) else x, t.decimals, lang)
     rows = [{"region": r, "values": [num(wide.at[r, y]) for y in years]} for r in top]
     series = [(str(y), [None if pd.isna(v) else float(v) for v in wide[y]]) for y in years]
-    title = (f"Регионы: первые {len(top)} в {last} г., по годам" if lang == "ru" else
-             f"Regions: the first {len(top)} of {last}, by year")
+    title = word(lang, "series.regions_chart", n=len(top), year=last)
     top_value = float(params_of(t).methodology.scoring.max_score or wide.max().max())
     return {"years": years, "rows": rows, "chart": svg.grouped_bars(top, series, top_value, title, lang,
-                                                                    "нет данных" if lang == "ru" else "no data")}
+                                                                    word(lang, "site.missing"))}
 
 
 def _entry(path: Path) -> dict:
@@ -321,12 +339,12 @@ def page(t: SeriesTables, folder: Path) -> str:
              "method": getattr(r, "method", "")} for r in t.averages.itertuples()]
     groups = [{"year": int(r.year), "group": t.group_names.get(r.group, r.group), "cities": int(r.cities),
                "average": num(r.average), "fixed": num(r.average_fixed)} for r in t.groups.itertuples()]
-    svg = (folder / "figures" / "national_average.svg").read_text(encoding="utf-8")
     conflicts = [f"{c.conflict} {c.resolution}" for c in conflicts_table(t).itertuples()]
-    csvs = [{"file": p.name, "name": table_title(lang, p.stem)}
-            for p in sorted((folder / "results").glob("*.csv"))]
+    params = params_of(t)
+    csvs = [{"file": p.name, "name": table_name(params, p.stem)} for p in sorted((folder / "results").glob("*.csv"))]
     regions = region_rows(t)
-    title = t.series.title_ru if lang == "ru" else t.series.title_en
-    return pages.render("series", lang, "", standalone=True, title=title, heading=title, synthetic=t.series.synthetic,
-                        rows=rows, groups=groups, chart=svg, conflicts=conflicts, csvs=csvs,
+    title = series_name(t.series)
+    return pages.render("series", lang, "", section="series", standalone=True, title=title, heading=title,
+                        synthetic=t.series.synthetic, rows=rows, groups=groups, chart=average_svg(t), conflicts=conflicts,
+                        csvs=csvs,
                         methods=sorted(set(t.methods["method"])), base_year=t.series.base_year, regions=regions)

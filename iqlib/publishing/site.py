@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iqlib.analysis import diagnostics, uncertainty
+from iqlib.analysis import diagnostics, summaries, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, project_root
 from iqlib.config.yamlfile import read_yaml
@@ -35,6 +35,7 @@ from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title
+from iqlib.presentation.words import words
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.series import is_series, series_folders, series_title
@@ -118,8 +119,8 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     for folder in series_folders(outputs):          # self-contained pages: copied as published
         shutil.copytree(folder, staging / "series" / folder.name, ignore=shutil.ignore_patterns("notebooks"))
         series.append({"href": f"series/{folder.name}/index.html", "title": series_title(folder)})
-    _write(staging / "index.html", pages.render("home", language, "", title=pages.WORDS[language]["site"],
-                                                heading=pages.WORDS[language]["editions"], runs=home, series=series))
+    _write(staging / "index.html", pages.render("home", language, "", title=pages.page_words(language)["site"],
+                                                heading=pages.page_words(language)["editions"], runs=home, series=series))
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
         SiteRun(r, runs, staging / r.key).write()
@@ -160,7 +161,7 @@ class SiteRun:
     def __init__(self, run: Run, runs: list[Run], out: Path):
         self.r, self.runs, self.out = run, runs, out
         self.p, self.lang = run.params, run.language
-        self.w = pages.WORDS[self.lang]
+        self.w = pages.page_words(self.lang)
         self.meth = self.p.methodology
         self.code = self.meth.index_code
         self.directions = self.meth.level_codes(self.meth.levels[-2]) if len(self.meth.levels) > 2 else []
@@ -174,6 +175,8 @@ class SiteRun:
             kids = [k for k in self.meth.children(d) if k in run.values.columns]
             none = run.values[kids].isna().all(axis=1) if kids else pd.Series(True, index=run.values.index)
             self.empty |= {(cid, d) for cid in run.values.index[none.to_numpy()]}
+        # what each city's directions are measured against: its group's medians and leader
+        self.medians, self.leaders = summaries.direction_profiles(run.scores, self.directions)
         self.previous = next((o for o in runs if o.params.edition.scenario == self.p.edition.scenario
                               and o.params.edition.edition == self.p.edition.edition - 1), None)
 
@@ -204,7 +207,7 @@ class SiteRun:
         text = self.num(x, 3)
         if text == "—":
             return text
-        sep = "," if self.lang == "ru" else "."
+        sep = self.num(0.5, 1)[1]                      # the language's decimal mark
         return text.rstrip("0").rstrip(sep) if sep in text else text
 
     def interval(self, city: str) -> str:
@@ -270,7 +273,7 @@ class SiteRun:
         table = folder.read_csv("official.csv")
         average = folder.read_csv("official_average.csv").iloc[0]
         conflicts = folder.read_csv("official_conflicts.csv")
-        yes, no = ("да", "нет") if self.lang == "ru" else ("yes", "no")
+        yes, no = self.w["yes"], self.w["no"]
         rows, matched, total = [], 0, 0
         for _, r in table.iterrows():
             checks = [r["rank_matches"]] + ([] if pd.isna(r["score_matches"]) else [r["score_matches"]])
@@ -294,10 +297,12 @@ class SiteRun:
             return None
         table = folder.read_csv("regions.csv")
         rule = self.meth.regions
-        statistic = {"mean": "среднее", "median": "медиана"} if self.lang == "ru" else {"mean": "mean", "median": "median"}
+        statistic = words(self.lang, "site.statistic")
         head = table.head(15)
-        chart = svg.grouped_bars(list(head["region"]), [(short_name(self.p), [float(v) for v in head[self.code]])],
-                                 self.meth.scoring.max_score or float(head[self.code].max()), self.w["regions"], self.lang)
+        chart = svg.grouped_bars(list(head["region"]),
+                                 [(short_name(self.p), [None if pd.isna(v) else float(v) for v in head[self.code]])],
+                                 self.meth.scoring.max_score or float(head[self.code].max()), self.w["regions"], self.lang,
+                                 self.w["missing"])
         return {"rule": f"{statistic[rule.statistic] if rule else ''}", "chart": chart,
                 "rows": [{"rank": self.rank(r["rank"]), "region": r["region"], "cities": int(r["cities"]),
                           "value": self.num(r[self.code]), "best": r["best_city"]} for _, r in table.head(10).iterrows()],
@@ -316,7 +321,7 @@ class SiteRun:
             header.append({"label": self.w["interval_short"], "num": False, "title": self.w["interval"]})
         if prev is not None:
             assert self.previous is not None
-            header.append({"label": f"{self.w['change_short']} {self.previous.params.edition.edition}", "num": True,
+            header.append({"label": self.w["change_short"].format(edition=self.previous.params.edition.edition), "num": True,
                            "title": self.w["change"]})
         header.append({"label": self.w["place_all_short"], "num": True, "title": self.w["place_all"]})
         header += [{"label": d, "num": True, "title": self.p.name(d)} for d in self.directions]
@@ -365,27 +370,24 @@ class SiteRun:
     def city_page(self, cid: str) -> None:
         c = self.r.scores.loc[cid]
         group = self.r.scores[self.r.scores["group"] == c["group"]]
-        leader = group.sort_values(["rank_in_group"], kind="stable").iloc[0]
-        directions: list[dict[str, Any]] = []
-        values: list[float | None] = []
-        for d in self.directions:
-            kids = self.meth.children(d)
-            empty = (cid, d) in self.empty
-            median = float(group[d].median())
-            directions.append({"name": f"{d} {self.p.name(d)}", "value": self.w["missing"] if empty else self.num(c[d]),
-                               "mark": not empty and any((cid, k) in self.missing_cells for k in kids),
-                               "median": self.num(median), "leader": self.num(leader[d]),
-                               "delta": None if empty else float(c[d]) - median})
-            values.append(None if empty else float(c[d]))
+        median, leader = self.medians.loc[c["group"]], self.leaders.loc[c["group"]]
+        empty = {d for d in self.directions if (cid, d) in self.empty}
+        values = [None if d in empty else float(c[d]) for d in self.directions]
+        deltas = pd.Series([np.nan if v is None else v - float(median[d]) for d, v in zip(self.directions, values)],
+                           index=self.directions, dtype=float)
+        directions: list[dict[str, Any]] = [
+            {"name": f"{d} {self.p.name(d)}", "value": self.w["missing"] if d in empty else self.num(c[d]),
+             "mark": d not in empty and any((cid, k) in self.missing_cells for k in self.meth.children(d)),
+             "median": self.num(median[d]), "leader": self.num(leader[d])} for d in self.directions]
         top = max(float(self.r.scores[self.directions].max().max()), 0.0) if self.directions else 1.0
         chart = svg.grouped_bars(
             [f"{d} {self.p.name(d)}" for d in self.directions],
-            [(c["city_ru"], values), (self.w["median"], [float(group[d].median()) for d in self.directions]),
+            [(c["city_ru"], values), (self.w["median"], [float(median[d]) for d in self.directions]),
              (self.w["leader"], [float(leader[d]) for d in self.directions])],
             top, f"{c['city_ru']}: {self.w['directions']}", self.lang, self.w["missing"])
-        ranked = sorted((d for d in directions if d["delta"] is not None), key=lambda d: d["delta"])
-        strengths = [{"name": d["name"], "delta": self.num(d["delta"])} for d in reversed(ranked[-3:]) if d["delta"] > 0]
-        weaknesses = [{"name": d["name"], "delta": self.num(-d["delta"])} for d in ranked[:3] if d["delta"] < 0]
+        up, down = summaries.strengths_and_weaknesses(deltas)
+        strengths = [{"name": f"{d} {self.p.name(d)}", "delta": self.num(v)} for d, v in up.items()]
+        weaknesses = [{"name": f"{d} {self.p.name(d)}", "delta": self.num(-v)} for d, v in down.items()]
         indicators = []
         for ind in self.meth.indicators:
             raw = self.r.values.at[cid, ind.code] if ind.code in self.r.values.columns else np.nan
@@ -404,8 +406,8 @@ class SiteRun:
                                 "href": None if o is self.r else f"../../../{o.key}/city/{cid}.html"})
         city = {"name": c["city_ru"], "region": c["region_ru"], "group": self.p.group_name(c["group"]),
                 "group_href": f"../group-{c['group']}.html", "score": self.num(c[self.code]),
-                "rank": f"{self.rank(c['rank_in_group'])} {self.w['of']} {len(group)}", "interval": self.interval(cid),
-                "rank_all": f"{self.rank(c['rank_overall'])} {self.w['of']} {len(self.r.scores)}"}
+                "rank": self.w["rank_of"].format(rank=self.rank(c["rank_in_group"]), n=len(group)), "interval": self.interval(cid),
+                "rank_all": self.w["rank_of"].format(rank=self.rank(c["rank_overall"]), n=len(self.r.scores))}
         _write(self.out / "city" / f"{cid}.html",
                pages.render("city", self.lang, "../../../", city=city, chart=chart, directions=directions,
                             strengths=strengths, weaknesses=weaknesses, indicators=indicators,
@@ -457,22 +459,22 @@ class SiteRun:
         data = read_yaml(self.p.edition_path)
         if "extends" not in data:
             return [], ""
-        ru = self.lang == "ru"
         out: list[dict] = []
         meth = self.meth
+        w = self.w
         family = {"missing": "imputation", "treatment": "treatment", "normalisation": "normalisation"}
-        label = {"missing": "Пропуски" if ru else "Missing data", "treatment": "Выбросы" if ru else "Outliers",
-                 "normalisation": "Нормирование" if ru else "Normalisation"}
+        label = words(self.lang, "site.family_label")
         changes = data.get("methodology", {}) or {}
         for key in ("aggregates", "indicators"):
             for code, change in (changes.get(key) or {}).items():
                 for field, _ in change.items():
                     if field == "weight":
-                        out.append({"words": f"{'Вес' if ru else 'Weight of'} {code} {self.p.name(code)}: "
-                                             f"{self.num(meth.node(code).weight)}"})
+                        out.append({"words": w["diff_weight"].format(code=code, name=self.p.name(code),
+                                                                     value=self.num(meth.node(code).weight))})
                     elif field in family:
                         choice = getattr(meth.indicator(code), field)
-                        out.append({"words": f"{label[field]}, {code}: {method_words(self.p, family[field], choice)}"})
+                        out.append({"words": w["diff_choice"].format(label=label[field], code=code,
+                                                                     how=method_words(self.p, family[field], choice))})
                     else:
                         out.append({"words": f"{code}.{field}: {json.dumps(change[field], ensure_ascii=False)}"})
         for kind, change in (changes.get("kinds") or {}).items():
@@ -480,8 +482,8 @@ class SiteRun:
             for field in change:
                 if field in family:
                     choice = getattr(meth.kinds[kind], field)
-                    out.append({"words": f"{label[field]} {'показателей вида' if ru else 'of indicators in'} «{unit}»: "
-                                         f"{method_words(self.p, family[field], choice)}"})
+                    out.append({"words": w["diff_kind"].format(label=label[field], unit=unit,
+                                                               how=method_words(self.p, family[field], choice))})
                 else:
                     out.append({"words": f"kinds.{kind}.{field}: {json.dumps(change[field], ensure_ascii=False)}"})
         scoring = changes.get("scoring") or {}
@@ -491,15 +493,15 @@ class SiteRun:
                     out.append({"words": f"{input_name(self.p, f'aggregation.{level}')}: "
                                          f"{method_words(self.p, 'aggregation', meth.scoring.aggregation[level])}"})
             elif field in ("treatment", "normalisation"):
-                out.append({"words": f"{label[field]} ({'по умолчанию' if ru else 'default'}): "
-                                     f"{method_words(self.p, field, getattr(meth.scoring, field))}"})
+                out.append({"words": w["diff_default"].format(
+                    label=label[field], how=method_words(self.p, field, getattr(meth.scoring, field)))})
             else:
                 out.append({"words": f"scoring.{field}: {json.dumps(scoring[field], ensure_ascii=False)}"})
         for key, value in (data.get("edition") or {}).items():
             if key.startswith("title_") or key == "description":
                 continue
             if key == "base_edition":
-                out.append({"words": f"{'Базовое издание для границ' if ru else 'Base edition of the bounds'}: {value}"})
+                out.append({"words": w["diff_base_edition"].format(value=value)})
             else:
                 out.append({"words": f"{key}: {json.dumps(value, ensure_ascii=False)}"})
         for key in changes:
@@ -527,26 +529,8 @@ class SiteRun:
             bars = [(input_name(self.p, r["input"]), r["Si"], r["Si_low"], r["Si_high"], r["STi"], r["STi_low"],
                      r["STi_high"]) for _, r in overall.iterrows()]
             sobol = svg.sobol_bars(bars, self.w["sobol"], ("Sᵢ", "STᵢ"), self.lang)
-        ru = self.lang == "ru"
         lo, hi = u.interval
-        notes = [
-            (f"Полоса — интервал от {lo:g}-го до {hi:g}-го процентиля места города в группе по {u.replications} повторам "
-             "расчёта, в каждом из которых решения методики (веса, правила пропусков, нормирование, агрегирование) "
-             "выбраны случайно в заданных изданием пределах; точка — опубликованное место. Узкая полоса — место "
-             "устойчиво к этим решениям; широкая — зависит от них. Точка вне полосы — опубликованное место "
-             "нетипично: почти при любых других разумных решениях город стоял бы иначе." if ru else
-             f"The band runs from the {lo:g}th to the {hi:g}th percentile of the city's rank in its group over "
-             f"{u.replications} replications in which the method's choices vary within the edition's limits; the dot "
-             "is the published rank. A narrow band means the rank does not depend on these choices; a dot outside its "
-             "band means the published rank is atypical: almost any other reasonable choice would place the city "
-             "elsewhere."),
-            ("Индексы Соболя: Sᵢ — доля разброса сдвигов места, которую даёт само решение; STᵢ — вместе со всеми его "
-             "взаимодействиями. Отрезки — бутстреп-интервалы. При небольшом числе строк выборки оценки могут выйти за "
-             "пределы 0–1 и быть отрицательными: это погрешность оценки, а не свойство решения." if ru else
-             "Sobol indices: Sᵢ is the share of the variance of rank shifts due to a choice alone, STᵢ with all its "
-             "interactions; whiskers are bootstrap intervals. With few samples the estimates can leave 0–1 (even be "
-             "negative): that is estimation error, not a property of the choice."),
-        ]
+        notes = [self.w["robustness_band"].format(lo=lo, hi=hi, n=u.replications), self.w["robustness_sobol"]]
         _write(self.out / "robustness.html", pages.render("robustness", self.lang, "../../", groups=groups,
                                                           sobol=sobol, notes=notes,
                                                           **self.ctx(self.w["robustness"])))
@@ -582,22 +566,19 @@ class SiteRun:
             kids = [k for k in self.meth.children(dcode) if k in normalised.columns]
             part = scores[["city_id", "city_ru", "group", dcode]].merge(normalised[["city_id", *kids]], on="city_id")
             sheets[f"{dcode} {self.p.name(dcode)}"] = self._labelled(part)
-        sheets["Показатели" if self.lang == "ru" else "Indicators"] = self._labelled(folder.read_csv("values.csv"))
-        sheets["Методы" if self.lang == "ru" else "Methods"] = self._labelled(self._table(folder, "methods"))
+        sheet = words(self.lang, "site.sheets")
+        sheets[sheet["indicators"]] = self._labelled(folder.read_csv("values.csv"))
+        sheets[sheet["methods"]] = self._labelled(self._table(folder, "methods"))
         man = json.loads((self.r.folder / "manifest.json").read_text(encoding="utf-8"))
-        ru = self.lang == "ru"
+        row = words(self.lang, "site.manifest_rows")
         summary = pd.DataFrame(
-            [("Издание" if ru else "Edition", man["edition"]), ("Сценарий" if ru else "Scenario", man["scenario"]),
-             ("Синтетические данные" if ru else "Synthetic data",
-              ("да" if ru else "yes") if man["synthetic"] else ("нет" if ru else "no")),
-             ("Файл параметров" if ru else "Params file", man["params"]["path"]),
-             ("SHA-256 файла параметров" if ru else "Params SHA-256", man["params"]["sha256"]),
-             ("SHA-256 кода" if ru else "Code SHA-256", man["code"]["content_sha256"]),
-             ("Коммит git" if ru else "Git commit", man["code"]["git_commit"]),
-             *((f"{'SHA-256 входного файла' if ru else 'Input SHA-256'}: {k}", v["sha256"])
-               for k, v in man["inputs"].items())],
+            [(row["edition"], man["edition"]), (row["scenario"], man["scenario"]),
+             (row["synthetic"], self.w["yes"] if man["synthetic"] else self.w["no"]),
+             (row["params_file"], man["params"]["path"]), (row["params_sha256"], man["params"]["sha256"]),
+             (row["code_sha256"], man["code"]["content_sha256"]), (row["git_commit"], man["code"]["git_commit"]),
+             *((row["input_sha256"].format(name=k), v["sha256"]) for k, v in man["inputs"].items())],
             columns=[column_label(self.p, "key"), column_label(self.p, "value")])
-        sheets["Манифест" if self.lang == "ru" else "Manifest"] = summary
+        sheets[sheet["manifest"]] = summary
         write_workbook(sheets, d / "tables.xlsx", decimals=self.meth.scoring.decimals)
 
     def notebook_pages(self) -> None:
@@ -606,13 +587,13 @@ class SiteRun:
         out = self.out / "notebooks"
         out.mkdir(parents=True, exist_ok=True)
         names = text(self.p, "stage_names")
-        pages = {out / f"{s}{suffix}.html": notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb",
-                                                                 f"{names[s]} — {self.r.title}", self.lang, code)
-                 for s in STAGES for suffix, code in (("-code", True), ("", False))}
         top = notebook_html.header([("../../../index.html", self.w["home"]), ("../index.html", self.r.title),
                                     ("../method.html", self.w["method"])],
                                    self.w["synthetic"] if self.p.edition.synthetic else None)
-        notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/", top)
+        pages = {out / f"{s}{suffix}.html": notebook_html.export(self.r.folder / "notebooks" / f"{s}.ipynb",
+                                                                 f"{names[s]} — {self.r.title}", self.lang, code, top)
+                 for s in STAGES for suffix, code in (("-code", True), ("", False))}
+        notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/")
         shutil.copytree(self.r.folder / "figures", self.out / "figures", dirs_exist_ok=True)
 
 

@@ -1,0 +1,89 @@
+"""Published summaries of a ranking: the group summary (results/group_summary.csv and one
+per summarised roster column) and the regional table (results/regions.csv).
+
+They are results, so they are computed here, from the published scores, with plain
+arguments (the index's column, the published decimals, the rule's fields); ``stages``
+reads them off the params and writes them, ``presentation`` only formats them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from iqlib.core import ranking
+
+ALL = "all"   # the label of the row over every city
+
+
+def group_summary(scores: pd.DataFrame, index_code: str, decimals: int, labels: Sequence[object],
+                  by: str = "group") -> pd.DataFrame:
+    """Per label of column ``by`` (in the given order) and overall (``all``): cities (and
+    ``not_ranked`` when some have no index), mean, median, min, max of the published index
+    (rounded half away from zero to ``decimals``), leader (the highest index, ties by
+    city_id). A label without a city gets a row of 0 cities, no figures and leader '—'."""
+    code = index_code
+
+    def summary(frame: pd.DataFrame, label: object) -> dict:
+        ranked = frame[frame[code].notna()]
+        first = ranked.sort_values([code, "city_id"], ascending=[False, True]).head(1)
+        return {by: label, "cities": len(frame), "not_ranked": len(frame) - len(ranked),
+                "mean": frame[code].mean(), "median": frame[code].median(),
+                "min": frame[code].min(), "max": frame[code].max(),
+                "leader": first["city_ru"].iloc[0] if len(first) else "—"}
+    rows = [summary(scores[scores[by] == g], g) for g in labels]
+    rows.append(summary(scores, ALL))
+    table = pd.DataFrame(rows)
+    if not table["not_ranked"].any():  # the column only when some city is not ranked (screened, or no index)
+        table = table.drop(columns="not_ranked")
+    stats = ["mean", "median", "min", "max"]
+    table[stats] = ranking.round_half_up(table[stats], decimals)
+    return table
+
+
+def regions(scores: pd.DataFrame, index_code: str, decimals: int, column: str, statistic: str,
+            min_cities: int) -> pd.DataFrame:
+    """The regional table: per value of ``column`` (the region) its ranked cities, the
+    ``statistic`` (mean, median) of their published index rounded to ``decimals`` (the
+    column is named after the index), its rank (1 = the highest; ties share the smallest
+    rank; a region with fewer than ``min_cities`` ranked cities is listed, not ranked) and
+    its best city (ties by city_id)."""
+    code = index_code
+    ranked = scores[scores["rank_in_group"].notna()]
+    by = ranked.groupby(column, sort=True)
+    best = ranked.sort_values([code, "city_id"], ascending=[False, True]).groupby(column, sort=True)["city_ru"].first()
+    table = pd.DataFrame({"region": by.size().index, "cities": by.size().to_numpy(),
+                          "value": getattr(by[code], statistic)().to_numpy(), "best_city": best.to_numpy()})
+    eligible = table["cities"] >= min_cities
+    table["rank"] = ranking.rank_overall(table["value"].where(eligible)).to_numpy()
+    table["value"] = ranking.round_half_up(table["value"], decimals)
+    table = table.sort_values(["rank", "region"], kind="stable", na_position="last").reset_index(drop=True)
+    return table[["rank", "region", "cities", "value", "best_city"]].rename(columns={"value": code})
+
+
+def direction_profiles(scores: pd.DataFrame, directions: Sequence[str], by: str = "group") -> tuple[pd.DataFrame,
+                                                                                                     pd.DataFrame]:
+    """What a city's directions are measured against on its page: per group, the median
+    of each direction over the group's cities, and the directions of the group's leader
+    (the first city by rank in group; among equal ranks the first in published order).
+    Both indexed by group, a column per direction."""
+    columns = list(directions)
+    medians = scores.groupby(by, sort=False)[columns].median()
+    leaders = scores.sort_values("rank_in_group", kind="stable").groupby(by, sort=False).head(1).set_index(by)[columns]
+    return medians, leaders
+
+
+def strengths_and_weaknesses(deltas: pd.Series, n: int = 3) -> tuple[pd.Series, pd.Series]:
+    """A city's strengths and weaknesses from its directions' distances to the group
+    median (``deltas``, by direction; NaN for a direction without data, which is
+    neither): the ``n`` largest positive distances, largest first, and the ``n`` most
+    negative, lowest first (equal distances in the given order)."""
+    ranked = deltas.dropna().sort_values(kind="stable")
+    top, bottom = ranked.iloc[len(ranked) - n:].iloc[::-1], ranked.iloc[:n]
+    return top[top > 0], bottom[bottom < 0]
+
+
+def no_regions(index_code: str) -> pd.DataFrame:
+    """The regional table of a methodology without a ``regions:`` rule: its columns, no row."""
+    return pd.DataFrame(columns=["rank", "region", "cities", index_code, "best_city"])
