@@ -51,8 +51,8 @@ def test_missing_table_lists_every_empty_cell_with_its_rule():
     data = inputs.load(load_params(FIXTURE / "edition.yaml"))
     miss = data.missing.set_index(["city_id", "indicator"])
     assert len(miss) == int(data.values.isna().sum().sum())
-    assert miss.loc[("kazan", "I01"), "treatment"] == "zero"
-    assert miss.loc[("moskva", "I02"), "treatment"] == "exclude"
+    assert miss.loc[("kazan", "I01"), "missing_rule"] == "zero"
+    assert miss.loc[("moskva", "I02"), "missing_rule"] == "exclude"
 
 
 def test_missing_rule_overridden_per_indicator_matches_imputation(tmp_path):
@@ -66,10 +66,10 @@ def test_missing_rule_overridden_per_indicator_matches_imputation(tmp_path):
     data = inputs.load(params)
     miss = data.missing.set_index(["city_id", "indicator"])
     # I17 (share: kind rule exclude) and I01 (presence: kind rule zero) take their own rule
-    assert miss.loc[[("kazan", "I17"), ("tyumen", "I17"), ("kaluga", "I17")], "treatment"].tolist() == \
+    assert miss.loc[[("kazan", "I17"), ("tyumen", "I17"), ("kaluga", "I17")], "missing_rule"].tolist() == \
         ["group_median"] * 3
-    assert miss.loc[("kazan", "I01"), "treatment"] == "exclude"
-    assert miss.loc[("moskva", "I02"), "treatment"] == "exclude"  # not overridden: its kind's rule
+    assert miss.loc[("kazan", "I01"), "missing_rule"] == "exclude"
+    assert miss.loc[("moskva", "I02"), "missing_rule"] == "exclude"  # not overridden: its kind's rule
     acc = data.accounting.set_index("indicator")
     assert acc.loc["I17", ["missing", "to_impute", "left_missing"]].tolist() == [3, 3, 0]
     assert acc.loc["I01", ["missing", "to_impute", "left_missing"]].tolist() == [1, 0, 1]
@@ -78,7 +78,7 @@ def test_missing_rule_overridden_per_indicator_matches_imputation(tmp_path):
     imputation = engine.prepare(data.values, data.cities, params.methodology.framework,
                                 engine.base_bounds(data.values, data.cities)).imputation
     imputed = imputation.set_index(["city_id", "indicator"])
-    assert imputed["rule"].to_dict() == miss["treatment"].to_dict()
+    assert imputed["rule"].to_dict() == miss["missing_rule"].to_dict()
     filled = imputation.groupby("indicator")["value"].count()
     assert acc["to_impute"].drop("TOTAL").to_dict() == filled.reindex(acc.index.drop("TOTAL"), fill_value=0).to_dict()
 

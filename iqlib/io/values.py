@@ -151,7 +151,7 @@ def missing_table(values: pd.DataFrame, params: Params) -> pd.DataFrame:
     stacked = values.isna().stack()
     pairs = stacked[stacked].index.to_frame(index=False, name=["city_id", "indicator"])
     pairs["kind"] = pairs["indicator"].map(kinds)
-    pairs["treatment"] = pairs["indicator"].map(meth.missing_rule)
+    pairs["missing_rule"] = pairs["indicator"].map(meth.missing_rule)
     return pairs
 
 
@@ -176,7 +176,7 @@ def accounting(values: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
     many a rule will fill and how many stay missing. The totals reconcile or this raises."""
     n = len(values)
     present = values.notna().sum()
-    rule = missing.groupby("indicator")["treatment"].agg(lambda t: (t != "exclude").sum()) \
+    rule = missing.groupby("indicator")["missing_rule"].agg(lambda t: (t != "exclude").sum()) \
         if len(missing) else pd.Series(dtype=int)
     table = pd.DataFrame({"indicator": values.columns, "cities": n, "read": present.to_numpy(),
                           "rejected": 0, "missing": (n - present).to_numpy()})
