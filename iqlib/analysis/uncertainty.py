@@ -17,14 +17,18 @@ treated once, the JRC rule's runs shared between ``winmax`` values where the rul
 them equal); and every distinct treated column under every normalisation drawn in one
 ``normalise.normalise`` call (a normalisation works column by column: a column's result
 does not depend on its neighbours, and a column that a treatment leaves unchanged is
-normalised once for all treatments). ``tests/test_model_pipeline.py`` checks, for every
-registered method and scope, that a combination's scores are the pipeline's. Then the replications drawing a combination are aggregated together as
-(replications × cities × children) arrays, ``batch`` replications at a time, by the same
-arithmetic as the nominal run (``aggregate.combine``); combinations drawn by fewer than
-``STACK`` replications are aggregated together with the others of the same aggregation
-methods, each replication with its own combination's values. With no noise and the
-nominal alternatives a replication reproduces the nominal scores bit for bit, and every
-combination gives exactly the scores of ``engine.compute`` with its alternatives.
+normalised once for all treatments). Then the replications drawing a combination are
+aggregated together as (replications × cities × children) arrays, ``batch`` replications
+at a time, by the same arithmetic as the nominal run (``aggregate.combine``); combinations
+drawn by fewer than ``STACK`` replications are aggregated together with the others of the
+same aggregation methods, each replication with its own combination's values. With no
+noise and the nominal alternatives a replication reproduces the nominal scores bit for
+bit, and every combination gives the scores of ``engine.compute`` with its alternatives
+(``tests/test_model_pipeline.py`` checks it for every registered method and scope).
+
+What is specific to the replications lives here: drawing, caching the combinations drawn,
+aggregating the replications, ranks and percentiles (Sobol indices: ``sensitivity``, which
+does not import this module).
 """
 
 from __future__ import annotations
