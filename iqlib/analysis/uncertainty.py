@@ -274,7 +274,8 @@ class Model:
         """Imputed values (cities × indicators) under one rule (None: the methodology's),
         screened as the nominal run was (``engine.screened_and_imputed``)."""
         if name not in self._imputed:
-            imputed = engine.screened_and_imputed(self._source, self.cities, self._source_fw, rule, self._kept)[0]
+            imputed = engine.screened_and_imputed(self._source, self.cities, self._source_fw, rule, self._kept,
+                                                  missing_table=False)[0]
             self._imputed[name] = imputed[self._codes].to_numpy(dtype=float)
         return self._imputed[name]
 
@@ -321,13 +322,17 @@ class Model:
         if bounds is not None and labels != codes:
             bounds = Bounds(bounds.group_max.reindex(columns=codes).set_axis(labels, axis=1),
                             bounds.max.reindex(codes).set_axis(labels))
-        frame = pd.DataFrame(np.array([self._columns[v][1] for _, v in todo]).T, index=self.values.index,
-                             columns=labels)
-        configs = {label: cfg for label, (cfg, _) in zip(labels, todo)}
-        out = normalise.normalise(frame, polarity, configs, self._group, bounds, self._roster_scopes)
-        values = out.to_numpy(dtype=float)
-        for i, t in enumerate(todo):
-            self._normalised[t] = values[:, i]
+        by_cfg: dict[Any, list[int]] = {}
+        for k, (cfg, _) in enumerate(todo):
+            by_cfg.setdefault(cfg, []).append(k)
+        for cfg, ks in by_cfg.items():  # a frame per configuration: normalised in one call, without a copy
+            cols = [labels[k] for k in ks]
+            frame = pd.DataFrame(np.array([self._columns[todo[k][1]][1] for k in ks]).T, index=self.values.index,
+                                 columns=cols)
+            out = normalise.normalise(frame, polarity, dict.fromkeys(cols, cfg), self._group, bounds,
+                                      self._roster_scopes).to_numpy(dtype=float)
+            for i, k in enumerate(ks):
+                self._normalised[todo[k]] = out[:, i]
 
     def _prepare(self, combos: list[tuple[tuple[str, ...], tuple]]) -> None:
         """Normalised values of the (imputation, treatment, normalisation) part of each

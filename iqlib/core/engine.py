@@ -91,27 +91,32 @@ def prepare(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, bounds: B
 
 
 def screened_and_imputed(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, imputation: str | None = None,
-                         kept: Kept | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                         kept: Kept | None = None, missing_table: bool = True,
+                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Imputed values of the units and indicators screening keeps (``fw.screening``, before
     or after imputation), the table of every missing cell kept, and the screened ones. A
     screening that leaves no unit, or an aggregate without indicators, is a ``MethodError``.
 
     ``kept`` (another run's screening, e.g. the nominal one) is applied instead of screening
     these values, at the same point: before imputation, the group_* rules see only the units
-    kept; after it, they see every unit, and the screened ones are left out afterwards."""
+    kept; after it, they see every unit, and the screened ones are left out afterwards.
+    Without ``missing_table`` the table is not built (empty; the uncertainty model needs only
+    the values)."""
     codes = fw.indicator_codes()
-    rules = fw.missing_rules() if imputation is None else pd.Series(imputation, index=codes)
+    rules = pd.Series([fw.missing[c] for c in codes] if imputation is None else imputation, index=codes, dtype=object)
     cfg = fw.screening
     kept = kept if cfg is not None else None
-    x, screened = values[codes], pd.DataFrame()
+    x, screened = values if values.columns.tolist() == codes else values[codes], pd.DataFrame()
     if cfg is not None and cfg.when == "before_imputation":
         x, screened = screen.screen(x, cfg) if kept is None else (x.loc[kept.units, kept.indicators], kept.screened)
-    imputed, table = impute.impute(x, rules, roster.column(cities, x.index, fw.imputation_by))
+    by = roster.column(cities, x.index, fw.imputation_by)
+    imputed, table = impute.impute(x, rules, by) if missing_table else (impute.fill(x, rules, by), pd.DataFrame())
     if cfg is not None and cfg.when == "after_imputation":
         imputed, screened = screen.screen(imputed, cfg) if kept is None else \
             (imputed.loc[kept.units, kept.indicators], kept.screened)
-        table = table[table["city_id"].isin(imputed.index) & table["indicator"].isin(imputed.columns)]
-        table = table.reset_index(drop=True)
+        if missing_table:
+            table = table[table["city_id"].isin(imputed.index) & table["indicator"].isin(imputed.columns)]
+            table = table.reset_index(drop=True)
     if cfg is not None and kept is None:
         if imputed.empty:
             raise MethodError(f"screening (threshold {cfg.threshold:g}) leaves no "

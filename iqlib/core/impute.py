@@ -54,9 +54,13 @@ def fill(values: pd.DataFrame, rules: pd.Series, by: pd.Series) -> pd.DataFrame:
     rule), the group_* rules grouping the cities by ``by`` (city → key, a roster column).
     The pipeline (``impute``) and the uncertainty model both impute with this function."""
     key = by.reindex(values.index).to_numpy()
-    filled = [IMPUTATIONS[rule](values[cols], key) for rule in sorted(set(rules.reindex(values.columns)))
-              if len(cols := rules.index[rules == rule].intersection(values.columns))]
-    return pd.concat(filled, axis=1)[values.columns] if filled else values.copy()
+    per_column = rules.reindex(values.columns)
+    names = sorted(set(per_column))
+    if len(names) <= 1:                                  # one rule for every column: no split
+        out = IMPUTATIONS[names[0]](values, key) if names else values
+        return out.copy() if out is values else out
+    filled = [IMPUTATIONS[rule](values.loc[:, (per_column == rule).to_numpy()], key) for rule in names]
+    return pd.concat(filled, axis=1)[values.columns]
 
 
 def impute(values: pd.DataFrame, rules: pd.Series, by: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:

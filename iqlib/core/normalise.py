@@ -283,12 +283,14 @@ def normalise(values: pd.DataFrame, polarity: pd.Series, configs: dict[str, Norm
     for code in values.columns:
         by_cfg.setdefault(configs[code], []).append(code)
     for cfg, cols in by_cfg.items():
-        pol = pd.Series(polarity[cols].to_numpy(), index=cols)
+        pol = pd.Series(polarity.reindex(cols).to_numpy(), index=cols)
         if cfg.within not in ("group", "all") and cfg.within not in (scopes or {}):
             raise MethodError(f"normalisation within {cfg.within!r}: the roster has no such column")
         scope = groups if cfg.within == "group" else None if cfg.within == "all" else (scopes or {})[cfg.within]
-        result = NORMALISATIONS[cfg.method](values[cols], pol, scope, cfg, bounds)
-        out[[at[c] for c in cols]] = result[cols].to_numpy(dtype=float).T
+        result = NORMALISATIONS[cfg.method](values if len(by_cfg) == 1 else values[cols], pol, scope, cfg, bounds)
+        if result.columns.tolist() != cols:
+            result = result[cols]
+        out[[at[c] for c in cols]] = result.to_numpy(dtype=float).T
     return pd.DataFrame(out.T, index=values.index, columns=values.columns)
 
 

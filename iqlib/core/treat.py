@@ -193,8 +193,9 @@ def treat_column(x: np.ndarray, cfg: Treatment, scopes: dict, cache: Cache | Non
     uncertainty model both treat with this function."""
     new = x.copy()
     if not summary:
+        treated = TREATMENTS[cfg.method] if cache is None else cache.treated
         for pos in scopes.values():
-            new[pos] = treat_vector(x[pos], cfg, cache, summary=False)[0]
+            new[pos] = treated(x[pos], cfg)[0]
         return new, [], None
     labels, rows = np.full(len(x), "", dtype=object), []
     for scope, pos in scopes.items():
