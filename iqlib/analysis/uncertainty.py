@@ -235,7 +235,7 @@ class Model:
         self._codes = fw.indicator_codes()
         self._polarity = fw.polarities()
         # the scopes of every treatment and normalisation, resolved as the pipeline resolves them
-        self._positions = {w: treat.positions(self._group, self.values.index, w) for w in ("all", "group")}
+        self._positions = treat.positions(self._group, self.values.index)
         alternatives = [a for a in (u.normalisation or []) if a != "nominal"]
         self._roster_scopes = normalise.roster_scopes(cities, self.values.index,
                                                       [*fw.normalisation.values(), *alternatives])
@@ -297,9 +297,9 @@ class Model:
             for j, code in enumerate(self._codes):
                 cfg = treatment or self.fw.treatment[code]
                 x = imputed[:, j]
-                if cfg.method != "none":
-                    within = getattr(cfg, "within", "all")  # as treat.treat: a treatment without a scope: all
-                    x = treat.treat_column(x, cfg, self._positions[within], self._treatments, summary=False)[0]
+                if cfg.method != "none":  # as treat.treat: no treatment leaves the values as they are
+                    x = treat.treat_column(x, cfg, treat.scopes_of(cfg, self._positions), self._treatments,
+                                           summary=False)[0]
                 versions.append(self._version(j, x))
             self._treated[names] = versions
         return self._treated[names]

@@ -204,12 +204,16 @@ def treat_column(x: np.ndarray, cfg: Treatment, scopes: dict, cache: Cache | Non
     return new, rows, labels
 
 
-def positions(groups: pd.Series, index: pd.Index, within: str) -> dict:
-    """The scopes of a treatment ``within`` all cities of ``index`` or each population group
-    (``groups``: city → group), as ``treat_column`` takes them."""
-    if within == "group":
-        return scope_positions(groups.reindex(index).to_numpy())
-    return {"all": slice(None)}
+def positions(groups: pd.Series, index: pd.Index) -> dict[str, dict]:
+    """Per scope a treatment can name (``within``: all, group), the positions of the cities
+    of ``index`` in each of its scopes (``groups``: city → population group), as
+    ``treat_column`` takes them; ``scopes_of`` picks a treatment's."""
+    return {"all": {"all": slice(None)}, "group": scope_positions(groups.reindex(index).to_numpy())}
+
+
+def scopes_of(cfg: Treatment, positions: dict[str, dict]) -> dict:
+    """The scopes ``cfg`` treats in (a treatment without a ``within`` works on all cities)."""
+    return positions[getattr(cfg, "within", "all")]
 
 
 def treat(values: pd.DataFrame, configs: dict[str, Treatment], groups: pd.Series,
@@ -221,14 +225,13 @@ def treat(values: pd.DataFrame, configs: dict[str, Treatment], groups: pd.Series
     original, treated, label)."""
     out = values.copy()
     rows, points = [], []
-    scopes = {within: positions(groups, values.index, within) for within in ("all", "group")}
+    scopes = positions(groups, values.index)
     for code in values.columns:
         cfg = configs[code]
         if cfg.method == "none":
             continue
         x = values[code].to_numpy(dtype=float)
-        within = getattr(cfg, "within", "all")  # a treatment without a scope works on all cities
-        new, scope_rows, labels = treat_column(x, cfg, scopes[within], cache)
+        new, scope_rows, labels = treat_column(x, cfg, scopes_of(cfg, scopes), cache)
         assert labels is not None
         rows += [{"indicator": code, **row} for row in scope_rows]
         out[code] = new
