@@ -199,7 +199,8 @@ def test_every_imputation_rule_by_any_column_under_every_screening(mode, by):
     assert n == 1 + len(IMPUTATIONS.names)
 
 
-@pytest.mark.parametrize("mode,scopes", [("none", SCOPES), ("units-after", [ROSTER_COLUMN])])
+@pytest.mark.parametrize("mode,scopes", [("none", SCOPES), ("units-after", [ROSTER_COLUMN])],
+                         ids=["every-scope", "units-screened-after-imputation"])
 def test_every_normalisation_in_every_scope_with_a_base_editions_goalposts(mode, scopes):
     alternatives = [cfg for name in NORMALISATIONS.names for scope in scopes
                     for cfg in options(NORMALISATIONS, name, within=scope)]
