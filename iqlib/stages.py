@@ -8,7 +8,7 @@ files and returns what the notebook shows.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -187,15 +187,11 @@ def rank(params: Params, run: RunFolder) -> Ranked:
 
 
 def uncertainty_model(params: Params, values: pd.DataFrame, cities: pd.DataFrame) -> uncertainty.Model:
-    """The ranking as a function of the edition's uncertain inputs."""
+    """The ranking as a function of the edition's uncertain inputs (the model applies the
+    methodology's screening as the nominal run does and holds it in every replication)."""
     assert params.edition.uncertainty is not None
-    fw, bounds = params.methodology.framework, inputs.goalpost_bounds(params, values, cities)
-    values = values[fw.indicator_codes()]
-    if fw.screening is not None:  # the nominal screening holds in every replication
-        kept = engine.prepare(values, cities, fw, bounds).normalised
-        fw = replace(fw.without_indicators(set(values.columns) - set(kept.columns)), screening=None)
-        values = values.loc[kept.index, kept.columns]
-    return uncertainty.Model(values, cities, fw, params.edition.uncertainty, bounds)
+    return uncertainty.Model(values, cities, params.methodology.framework, params.edition.uncertainty,
+                             inputs.goalpost_bounds(params, values, cities))
 
 
 def check_uncertainty(params: Params, data: inputs.InputData) -> int:

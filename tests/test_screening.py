@@ -152,3 +152,23 @@ def test_without_screening_nothing_changes(tmp_path):
     stages.load(params, run)
     out = stages.normalise(params, run)
     assert out.prepared.screened.empty and not (run.results / "screened.csv").exists()
+
+
+def test_units_screened_after_imputation_keep_their_screening_in_the_uncertainty_analysis(tmp_path):
+    """Units screened after imputation in an edition with an uncertainty analysis (refused
+    before the model shared the pipeline's steps): the replications impute over every unit,
+    then leave out the nominally screened ones; the analysis ranks exactly the ranked cities
+    and its nominal ranks are the published ones (robustness checks that, or raises)."""
+    params = scenario(tmp_path, "    screening: {by: units, threshold: 0.96, when: after_imputation}\n")
+    assert params.edition.uncertainty is not None
+    run = RunFolder(tmp_path / "run")
+    for stage in (stages.load, stages.normalise, stages.weight, stages.rank):
+        stage(params, run)
+    screened = set(run.read_csv("screened.csv")["city_id"])
+    assert screened and (run.read_csv("screened.csv")["when"] == "after_imputation").all()
+    scores = run.read_csv("scores.csv", index=True)
+    assert scores.loc[sorted(screened), "rank_in_group"].isna().all()
+    robust = stages.robustness(params, run).uncertainty.set_index("city_id")
+    assert set(robust.index) == set(scores.index) - screened
+    ranked = scores.drop(index=sorted(screened))
+    assert (robust.loc[ranked.index, "rank_in_group"] == ranked["rank_in_group"]).all()

@@ -1,17 +1,21 @@
-"""The uncertainty model's lazy, array-based preparation gives exactly the scores, ranks
-and intervals of the pipeline run with each combination's methods (``engine.compute``,
-what the model called per combination before), whatever the order the combinations are
-drawn in and however the replications are grouped. No timings here: bench/uncertainty.py."""
+"""The uncertainty model: every combination of a large product of alternatives gives
+exactly the pipeline's scores (``engine.compute``) whatever the order the combinations are
+drawn in and however the replications are grouped (slow; the fast guard over every
+registered method is tests/test_model_pipeline.py); only the combinations drawn are
+prepared; ranks and rank intervals checked against their definitions (counting ranks, the
+defining property of the inverted-cdf percentile) and against a tiny case worked out by
+hand. No timings here: bench/uncertainty.py."""
 
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from iqlib.analysis import uncertainty
 from iqlib.analysis.uncertainty import Uncertainty
 from iqlib.config.methodology import Methodology
-from iqlib.core import engine, ranking, treat
+from iqlib.core import engine, treat
 
 # 16 units in two groups, 12 indicators in two pillars (9 and 3: numpy adds 8 or more terms
 # pairwise, in an order that depends on the memory layout), the index; a few cells missing.
@@ -40,7 +44,6 @@ def framework():
 
 @pytest.fixture(scope="module")
 def data():
-    import pandas as pd
     rng = np.random.default_rng(15)
     ids = pd.Index([f"u{i:02d}" for i in range(16)], name="city_id")
     values = pd.DataFrame({"A": A, "B": B, **{c: rng.uniform(1, 9, 16) for c in "CDEFGHIJKL"}}, index=ids)
@@ -139,37 +142,107 @@ def test_only_the_combinations_drawn_are_prepared(data):
     assert set(model._imputed) == {"nominal", "group_median"}
 
 
-def test_ranks_and_intervals_equal_those_of_the_scores_one_replication_at_a_time(data):
+def test_scores_do_not_depend_on_how_the_replications_are_grouped(data):
     values, cities = data
     fw = framework()
     u = Uncertainty.model_validate({"replications": 300, "weights": {"indicator": 0.4, "pillar": 0.3}, **INPUTS})
-    model = uncertainty.Model(values, cities, fw, u)
-    table = uncertainty.analyse(model, cities, seed=4)
-    U = uncertainty.sample(model, 300, 4)
+    U = uncertainty.sample(uncertainty.Model(values, cities, fw, u), 300, 4)
+    together = uncertainty.Model(values, cities, fw, u).scores(U)
     one_by_one = np.vstack([uncertainty.Model(values, cities, fw, u).scores(U[r:r + 1]) for r in range(0, 300, 7)])
-    assert np.array_equal(model.scores(U)[::7], one_by_one)     # a fresh model per replication: the same scores
-    in_group, overall = model.ranks(model.scores(U))
+    assert np.array_equal(together[::7], one_by_one)     # a fresh model per replication: the same scores
+
+
+def brute_force_ranks(S: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """1 + the number of cities (of the same group) with a strictly higher score: the
+    "min" ranking, by counting (the scores here have no near-ties for the tolerance to matter)."""
+    higher = S[:, None, :] > S[:, :, None]                  # [r, i, j]: city j above city i
+    if groups is not None:
+        higher &= groups[None, :] == groups[:, None]
+    return 1.0 + higher.sum(axis=2)
+
+
+def test_ranks_and_intervals_of_a_sample_satisfy_their_definitions(data):
+    """Each replication's ranks are the counting ranks of its scores; the interval ends are
+    observed ranks with the defining property of the 'inverted_cdf' percentile: at least p
+    of the replications rank the city there or better, fewer than p strictly better."""
+    values, cities = data
+    u = Uncertainty.model_validate({"replications": 300, "weights": {"indicator": 0.4, "pillar": 0.3}, **INPUTS})
+    model = uncertainty.Model(values, cities, framework(), u)
+    table = uncertainty.analyse(model, cities, seed=4)
+    S = model.scores(uncertainty.sample(model, 300, 4))
     groups = cities.set_index("city_id").loc[values.index, "group"].to_numpy()
-    for scope, ranks, nominal in [("in_group", in_group, model.nominal_in_group),
-                                  ("overall", overall, model.nominal_overall)]:
-        key = -model.scores(U)
-        expected = ranking.tie_ranks(key) if scope == "overall" else ranking.tie_ranks_within(key, groups)
-        assert np.array_equal(ranks, expected)
-        q = np.nanquantile(ranks, [0.5, 0.05, 0.95], axis=0, method="inverted_cdf")
-        assert table[f"median_{scope}"].tolist() == q[0].tolist()
-        assert table[f"p5_{scope}"].tolist() == q[1].tolist() and table[f"p95_{scope}"].tolist() == q[2].tolist()
-        assert (table[f"p5_{scope}"] <= table[f"median_{scope}"]).all()
-        assert (table[f"median_{scope}"] <= table[f"p95_{scope}"]).all()
-        assert table[f"rank_{scope}"].tolist() == nominal.tolist()
+    in_group, overall = model.ranks(S)
+    assert np.array_equal(in_group, brute_force_ranks(S, groups)) and np.array_equal(overall, brute_force_ranks(S))
+    assert len({tuple(r) for r in in_group}) > 50                     # the sample does move the ranks
+    for scope, ranks in [("in_group", in_group), ("overall", overall)]:
+        for column, p in [(f"median_{scope}", 0.5), (f"p5_{scope}", 0.05), (f"p95_{scope}", 0.95)]:
+            q = table[column].to_numpy(dtype=float)
+            assert all(q[i] in ranks[:, i] for i in range(len(q)))      # an observed rank
+            assert ((ranks <= q).mean(axis=0) >= p).all() and ((ranks < q).mean(axis=0) < p).all(), column
+        nominal = table[f"rank_{scope}"].to_numpy(dtype=float)
+        outside = (nominal < table[f"p5_{scope}"]) | (nominal > table[f"p95_{scope}"])
+        assert table[f"outside_{scope}"].tolist() == outside.tolist()
     assert table["p95_in_group"].max() <= 8 and table["p95_overall"].max() <= 16   # 8 units a group
+    # the nominal ranks are the counting ranks of the pipeline's scores
+    nominal_scores = engine.compute(values, cities, framework()).scores["IDX"].to_numpy()
+    assert table["rank_in_group"].tolist() == brute_force_ranks(nominal_scores[None, :], groups)[0].tolist()
+    assert table["rank_overall"].tolist() == brute_force_ranks(nominal_scores[None, :])[0].tolist()
 
 
-def test_intervals_with_and_without_missing_ranks_are_numpy_inverted_cdf_percentiles():
+def tiny_methodology():
+    """Two indicators, X under P1 (weight 2) and Y under P2 (weight 1), one index."""
+    inds = [{"code": c, "parent": p, "name_ru": c, "name_en": c, "kind": "value", "unit": "u", "polarity": 1}
+            for c, p in [("X", "P1"), ("Y", "P2")]]
+    return Methodology.model_validate({
+        "id": "t", "title_ru": "t", "title_en": "t", "sources": [],
+        "status": {"confirmed_ru": [], "confirmed_en": [], "reconstructed_ru": [], "reconstructed_en": []},
+        "kinds": {"value": {"unit_ru": "u", "unit_en": "u", "missing": "exclude"}},
+        "levels": ["indicator", "pillar", "index"],
+        "scoring": {"treatment": {"method": "none"}, "normalisation": {"method": "minmax", "within": "group"},
+                    "aggregation": {lv: {"method": "weighted_mean"} for lv in ["pillar", "index"]}},
+        "aggregates": [{"code": "IDX", "level": "index", "name_ru": "i", "name_en": "i"},
+                       {"code": "P1", "level": "pillar", "parent": "IDX", "name_ru": "p", "name_en": "p", "weight": 2},
+                       {"code": "P2", "level": "pillar", "parent": "IDX", "name_ru": "p", "name_en": "p"}],
+        "indicators": inds})
+
+
+def test_a_tiny_case_worked_out_by_hand():
+    """Three cities, one group. Min–max: X = 10, 6, 0 → 1, 0.6, 0; Y = 0, 5, 10 → 0, 0.5, 1.
+    Nominal index (P1:P2 = 2:1): a = 2/3, b = (1.2 + 0.5)/3 = 0.567, c = 1/3 → ranks 1, 2, 3.
+    Equal weights: a = 0.5, b = 0.55, c = 0.5 → b 1, a and c tied at 2.
+    Seed 1 draws equal weights in 20 of the 40 replications (u ≥ 0.5 picks the second of two).
+    So a ranks 1 twenty times and 2 twenty times: sorted 1×20, 2×20; the inverted_cdf
+    percentile p is the ⌈40p⌉-th: p5 the 2nd (1), median the 20th (1), p95 the 38th (2).
+    b: 2×20 and 1×20 → the same 1, 1, 2. c: 3×20 and 2×20 → 2, 2, 3. Every nominal rank
+    lies in its interval."""
+    ids = pd.Index(["a", "b", "c"], name="city_id")
+    values = pd.DataFrame({"X": [10.0, 6.0, 0.0], "Y": [0.0, 5.0, 10.0]}, index=ids)
+    cities = pd.DataFrame({"city_id": ids, "city_ru": ids, "group": "g"})
+    u = Uncertainty.model_validate({"replications": 40, "aggregation": {
+        "index": ["nominal", {"method": "weighted_mean", "weights": "equal"}]}})
+    model = uncertainty.Model(values, cities, tiny_methodology().framework, u)
+    assert model.nominal_scores == pytest.approx([2 / 3, 1.7 / 3, 1 / 3], rel=1e-15)
+    U = uncertainty.sample(model, 40, 1)
+    assert (U[:, 0] >= 0.5).sum() == 20
+    in_group, _ = model.ranks(model.scores(U))
+    assert {tuple(r) for r in in_group} == {(1.0, 2.0, 3.0), (2.0, 1.0, 2.0)}
+    table = uncertainty.analyse(model, cities, seed=1)
+    for scope in ["in_group", "overall"]:                   # one group: the same
+        assert table[f"rank_{scope}"].tolist() == [1, 2, 3]
+        assert table[f"p5_{scope}"].tolist() == [1, 1, 2]
+        assert table[f"median_{scope}"].tolist() == [1, 1, 2]
+        assert table[f"p95_{scope}"].tolist() == [2, 2, 3]
+        assert not table[f"outside_{scope}"].any()
+
+
+def test_intervals_with_and_without_missing_ranks_are_inverted_cdf_percentiles():
     ranks = np.array([[1, 2, np.nan, 4], [2, 1, np.nan, np.nan], [3, 3, np.nan, 1], [4, 4, np.nan, 2.0]])
     out = uncertainty.intervals(ranks, np.array([1, 4, np.nan, 3.0]), (25.0, 75.0))
-    # column 0: 1 2 3 4 → median 2, p25 1, p75 3; column 3: 1 2 4 (one missing) → 2, 1, 4
-    assert out["median"][[0, 3]].tolist() == [2, 2] and out["low"][[0, 3]].tolist() == [1, 1]
-    assert out["high"][[0, 3]].tolist() == [3, 4] and np.isnan(out["median"][2])
-    q = np.nanquantile(ranks[:, [0, 1, 3]], [0.5, 0.25, 0.75], axis=0, method="inverted_cdf")
-    assert np.array_equal(np.vstack([out["median"], out["low"], out["high"]])[:, [0, 1, 3]], q)
+    # the ⌈n·p⌉-th smallest of the n ranks present. Column 0: 1 2 3 4 → median the 2nd (2),
+    # p25 the 1st (1), p75 the 3rd (3); column 1: 2 1 3 4, the same; column 2: never ranked →
+    # missing; column 3: 1 2 4 (one missing, n = 3) → median the 2nd (2), p25 the 1st (1),
+    # p75 the 3rd (4). Nominal 4 lies above column 1's [1, 3]; a missing nominal is not outside.
+    assert out["median"][[0, 1, 3]].tolist() == [2, 2, 2] and out["low"][[0, 1, 3]].tolist() == [1, 1, 1]
+    assert out["high"][[0, 1, 3]].tolist() == [3, 3, 4]
+    assert np.isnan(out["median"][2]) and np.isnan(out["low"][2]) and np.isnan(out["high"][2])
     assert out["outside"].tolist() == [False, True, False, False]

@@ -19,16 +19,14 @@ The output is the mean absolute shift of the rank within group from the nominal 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from collections.abc import Sequence
+from typing import Protocol, Self
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from iqlib.core.registry import Strict
-
-if TYPE_CHECKING:
-    from iqlib.analysis.uncertainty import Model
 
 
 class Sensitivity(Strict):
@@ -45,6 +43,40 @@ class Sensitivity(Strict):
         if self.samples & (self.samples - 1):
             raise ValueError(f"samples must be a power of two (64, 128, …, 65536), not {self.samples}")
         return self
+
+
+class _Input(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def columns(self) -> int: ...
+
+
+class _Options(Protocol):
+    @property
+    def sensitivity(self) -> Sensitivity | None: ...
+
+
+class Ranked(Protocol):
+    """What the analysis needs of a model of the ranks (``analysis.uncertainty.Model``):
+    its options, its inputs and their columns of the sample matrix, the cities, the nominal
+    ranks, and scores and ranks for any sample matrix. A protocol, so that this module does
+    not import the model (which imports ``Sensitivity`` from here)."""
+
+    @property
+    def u(self) -> _Options: ...
+    @property
+    def columns(self) -> int: ...
+    @property
+    def inputs(self) -> Sequence[_Input]: ...
+    @property
+    def values(self) -> pd.DataFrame: ...
+    @property
+    def nominal_in_group(self) -> np.ndarray: ...
+    def scores(self, U: np.ndarray) -> np.ndarray: ...
+    def ranks(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 def design(columns: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +153,7 @@ def convergence(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray, names: list[str
     return pd.concat(frames, ignore_index=True)
 
 
-def analyse(model: Model, seed: int) -> dict[str, pd.DataFrame]:
+def analyse(model: Ranked, seed: int) -> dict[str, pd.DataFrame]:
     """Sensitivity of the mean absolute rank shift (with intervals) and of each city's shift."""
     cfg = model.u.sensitivity
     assert cfg is not None, "the edition's uncertainty has no sensitivity section"

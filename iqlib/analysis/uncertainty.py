@@ -7,28 +7,35 @@ alternatives for imputation, treatment, normalisation and the aggregation: drawn
 with values in [0, 1): a discrete input takes alternative ⌊u·k⌋ of its k; a weight w of a
 noisy level becomes w·(1 + f·(2u − 1)).
 
-Nothing re-runs the pipeline per replication. Only the combinations of discrete
-alternatives that a sample actually draws are prepared, once each, on arrays, by the
-registered method functions the nominal run uses: each imputation rule drawn once; each
-treatment drawn column by column on the imputed arrays, once per distinct column (the
-JRC rule's runs shared between ``winmax`` values where the rule makes them equal); and
-every distinct treated column under every normalisation drawn in one call per
-normalisation (a normalisation works column by column: a column's result does not depend
-on its neighbours, and a column that a treatment leaves unchanged is normalised once for
-all treatments). Then the replications drawing a combination are aggregated together as
-(replications × cities × children) arrays, ``batch`` replications at a time, by the same
-arithmetic as the nominal run (``aggregate.combine``); combinations drawn by fewer than
-``STACK`` replications are aggregated together with the others of the same aggregation
-methods, each replication with its own combination's values. With no noise and the
-nominal alternatives a replication reproduces the nominal scores bit for bit, and every
-combination gives exactly the scores of ``engine.compute`` with its alternatives.
+Nothing re-runs the pipeline per replication, and nothing here re-implements a step of it.
+Only the combinations of discrete alternatives that a sample actually draws are prepared,
+once each, by the pipeline's own step functions with the scopes resolved as the pipeline
+resolves them: each imputation rule drawn once (``engine.screened_and_imputed``, the
+nominal run's screening held); each treatment drawn column by column
+(``treat.treat_column``), once per distinct column (``treat.Cache``: equal values
+treated once, the JRC rule's runs shared between ``winmax`` values where the rule makes
+them equal); and every distinct treated column under every normalisation drawn in one
+``normalise.normalise`` call (a normalisation works column by column: a column's result
+does not depend on its neighbours, and a column that a treatment leaves unchanged is
+normalised once for all treatments). Then the replications drawing a combination are
+aggregated together as (replications × cities × children) arrays, ``batch`` replications
+at a time, by the same arithmetic as the nominal run (``aggregate.combine``); combinations
+drawn by fewer than ``STACK`` replications are aggregated together with the others of the
+same aggregation methods, each replication with its own combination's values. With no
+noise and the nominal alternatives a replication reproduces the nominal scores bit for
+bit, and every combination gives the scores of ``engine.compute`` with its alternatives
+(``tests/test_model_pipeline.py`` checks it for every registered method and scope).
+
+What is specific to the replications lives here: drawing, caching the combinations drawn,
+aggregating the replications, ranks and percentiles (Sobol indices: ``sensitivity``, which
+does not import this module).
 """
 
 from __future__ import annotations
 
 import itertools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, Union
 
@@ -37,15 +44,15 @@ import pandas as pd
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from iqlib.analysis.sensitivity import Sensitivity
-from iqlib.core import aggregate, roster, treat
+from iqlib.core import aggregate, engine, normalise, roster, treat
 from iqlib.core.aggregate import Aggregation
 from iqlib.core.errors import UserError
 from iqlib.core.framework import Framework
-from iqlib.core.impute import IMPUTATIONS, MissingRule
-from iqlib.core.normalise import NORMALISATIONS, Bounds, NormalisationChoice
+from iqlib.core.impute import MissingRule
+from iqlib.core.normalise import Bounds, NormalisationChoice
 from iqlib.core.ranking import tie_ranks, tie_ranks_within
 from iqlib.core.registry import Strict, describe
-from iqlib.core.treat import TREATMENTS, Treatment, TreatmentChoice
+from iqlib.core.treat import Treatment, TreatmentChoice
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
 STACK = 32  # combinations drawn by fewer replications are aggregated together
@@ -187,12 +194,23 @@ def inputs_table(inputs: list[Input]) -> pd.DataFrame:
 
 
 class Model:
-    """The ranking as a function of a sample matrix U (replications × columns)."""
+    """The ranking as a function of a sample matrix U (replications × columns).
+
+    ``fw.screening`` is applied as the nominal run applies it, and the units and indicators
+    it keeps are held in every replication (screening decides what is ranked; it is not an
+    uncertain input): before imputation, each imputation rule sees the units kept; after
+    it, every unit, the screened ones being left out afterwards — as in the pipeline."""
 
     def __init__(self, values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, u: Uncertainty,
                  bounds: Bounds | None = None):
+        # the values as read, the framework with its screening, and what the nominal screening keeps
+        self._source, self._source_fw, self._kept = values, fw, engine.kept(values, cities, fw)
+        if self._kept is not None:
+            fw = replace(fw.without_indicators(set(fw.indicator_codes()) - set(self._kept.indicators)),
+                         screening=None)
+            values = values.loc[self._kept.units]
         self.fw, self.u, self.bounds = fw, u, bounds
-        self.values = values[fw.indicator_codes()].copy()  # one block: a frame built column by column is slow
+        self.values = values[fw.indicator_codes()].copy()  # the units and indicators scored
         self.cities = cities
         self.inputs = inputs_of(u, fw)
         self.columns = sum(i.columns for i in self.inputs)
@@ -203,7 +221,8 @@ class Model:
         # every discrete choice in a fixed order, with its input (None: not varied, always nominal)
         self.discrete = [(n, by_name.get(n)) for n in DISCRETE + [f"aggregation.{lv}" for lv in fw.levels[1:]]]
         self.noise = {i.name.removeprefix("weights."): i for i in self.inputs if not i.alternatives}  # level → input
-        self.groups = roster.column(cities, values.index).to_numpy()
+        self._group = roster.column(cities, self.values.index)
+        self.groups = self._group.to_numpy()
         self.levels = []  # per aggregating level: children, their members, the order of the parents
         children = fw.indicator_codes()
         for level in fw.levels[1:]:
@@ -215,14 +234,14 @@ class Model:
         self._keys = [[describe(a) for a in inp.alternatives] if inp else ["nominal"] for _, inp in self.discrete]
         self._codes = fw.indicator_codes()
         self._polarity = fw.polarities()
-        self._group = roster.column(cities, values.index)
-        key = self._group.reindex(values.index).to_numpy()
-        self._scopes: dict[str, list[Any]] = {"all": [slice(None)],
-                                              "group": [np.flatnonzero(key == g) for g in pd.unique(key)]}
+        # the scopes of every treatment and normalisation, resolved as the pipeline resolves them
+        self._positions = treat.positions(self._group, self.values.index)
+        alternatives = [a for a in (u.normalisation or []) if a != "nominal"]
+        self._roster_scopes = normalise.roster_scopes(cities, self.values.index,
+                                                      [*fw.normalisation.values(), *alternatives])
+        self._treatments = treat.Cache()                          # treated vectors by values and treatment
         self._imputed: dict[str, np.ndarray] = {}                 # imputation key → cities × indicators
         self._treated: dict[tuple[str, str], list[int]] = {}      # (imputation, treatment) → column versions
-        self._treatments: dict[tuple[bytes, Treatment], np.ndarray] = {}  # (values, treatment) → treated
-        self._jrc_runs: dict[tuple, list[tuple[int, Any, str, np.ndarray]]] = {}  # JRC rule runs by values, limits
         self._versions: dict[tuple[int, bytes], int] = {}         # (indicator, values) → version
         self._columns: list[tuple[int, np.ndarray]] = []          # version → (indicator, values)
         self._normalised: dict[tuple[Any, int], np.ndarray] = {}  # (normalisation, version) → values
@@ -250,17 +269,14 @@ class Model:
         """A combination by the description of its alternatives (equal alternatives, equal keys)."""
         return tuple(keys[k] for keys, k in zip(self._keys, key))
 
-    # --- the indicator-level steps, on arrays, for the combinations drawn only
+    # --- the indicator-level steps, for the combinations drawn only, by the pipeline's functions
     def _impute(self, name: str, rule: str | None) -> np.ndarray:
-        """Imputed values (cities × indicators) under one rule (None: the methodology's)."""
-        if name not in self._imputed:  # each rule on its columns, as ``impute.impute`` applies it
-            rules = self.fw.missing_rules() if rule is None else pd.Series(rule, index=self._codes)
-            key = roster.column(self.cities, self.values.index, self.fw.imputation_by).reindex(self.values.index)
-            out = self.values.to_numpy(dtype=float, copy=True)
-            for r in sorted(set(rules)):
-                cols = np.flatnonzero((rules == r).to_numpy())
-                out[:, cols] = IMPUTATIONS[r](self.values.iloc[:, cols], key.to_numpy()).to_numpy(dtype=float)
-            self._imputed[name] = out
+        """Imputed values (cities × indicators) under one rule (None: the methodology's),
+        screened as the nominal run was (``engine.screened_and_imputed``)."""
+        if name not in self._imputed:
+            imputed = engine.screened_and_imputed(self._source, self.cities, self._source_fw, rule, self._kept,
+                                                  missing_table=False)[0]
+            self._imputed[name] = imputed[self._codes].to_numpy(dtype=float)
         return self._imputed[name]
 
     def _version(self, j: int, x: np.ndarray) -> int:
@@ -272,55 +288,25 @@ class Model:
         return self._versions[key]
 
     def _treat(self, names: tuple[str, str], imputation: str | None, treatment: Treatment | None) -> list[int]:
-        """The version of every indicator after imputation and treatment: each column
-        treated by the registered function over all cities or within each group, as
-        ``treat.treat`` does (its summary tables are not needed here)."""
+        """The version of every indicator after imputation and treatment, each column treated
+        by ``treat.treat_column`` in the scopes ``treat.treat`` gives it (without the
+        summary tables), equal values treated once."""
         if names not in self._treated:
             imputed = self._impute(names[0], imputation)
             versions = []
             for j, code in enumerate(self._codes):
                 cfg = treatment or self.fw.treatment[code]
                 x = imputed[:, j]
-                if cfg.method != "none":
-                    new = x.copy()
-                    for pos in self._scopes[getattr(cfg, "within", "all")]:
-                        new[pos] = self._treat_vector(x[pos], cfg)
-                    x = new
+                if cfg.method != "none":  # as treat.treat: no treatment leaves the values as they are
+                    x = treat.treat_column(x, cfg, treat.scopes_of(cfg, self._positions), self._treatments,
+                                           summary=False)[0]
                 versions.append(self._version(j, x))
             self._treated[names] = versions
         return self._treated[names]
 
-    def _treat_vector(self, x: np.ndarray, cfg: Treatment) -> np.ndarray:
-        """One scope of one column treated, once per values and treatment (the same values
-        under two imputation rules are treated once)."""
-        values = x.tobytes()
-        if isinstance(cfg, treat.JRCTreatment):
-            return self._jrc(x, values, cfg)
-        key = (values, cfg)
-        if key not in self._treatments:
-            self._treatments[key] = TREATMENTS[cfg.method](x, cfg)[0]
-        return self._treatments[key]
-
-    def _jrc(self, x: np.ndarray, values: bytes, cfg: treat.JRCTreatment) -> np.ndarray:
-        """The JRC rule with the results of other ``winmax`` on the same values and limits
-        reused where the rule makes them equal: values that pass are left unchanged for
-        any winmax; winsorising that passed after m points gives the same values for any
-        winmax ≥ m (the same points are changed, then the test passes); a log transform
-        after winsorising up to k points failed is the same for any winmax ≤ k (the rule
-        failed at every point before k, and the log is of the original values)."""
-        family = (values, cfg.skew, cfg.kurt, cfg.within)
-        known = self._jrc_runs.setdefault(family, [])
-        if not known and not treat.fails(x, cfg):
-            known.append((0, None, "winsorised", x))  # passes: any winmax, no point changed
-        for points, limit, action, out in known:
-            if (action == "winsorised" and cfg.winmax >= points) or (action == "log" and cfg.winmax <= limit):
-                return out
-        out, summary, _ = TREATMENTS[cfg.method](x, cfg)
-        known.append((summary["points"], cfg.winmax, summary["action"], out))
-        return out
-
     def _normalise(self, todo: list[tuple[Any, int]]) -> None:
-        """Normalise, in one call, every (configuration, column version) not yet normalised."""
+        """Normalise, in one ``normalise.normalise`` call, every (configuration, column
+        version) not yet normalised, with the scopes the pipeline gives them."""
         todo = [t for t in dict.fromkeys(todo) if t not in self._normalised]
         if not todo:
             return
@@ -339,12 +325,12 @@ class Model:
         by_cfg: dict[Any, list[int]] = {}
         for k, (cfg, _) in enumerate(todo):
             by_cfg.setdefault(cfg, []).append(k)
-        for cfg, ks in by_cfg.items():  # each configuration on its columns, as ``normalise.normalise`` applies it
+        for cfg, ks in by_cfg.items():  # a frame per configuration: normalised in one call, without a copy
             cols = [labels[k] for k in ks]
             frame = pd.DataFrame(np.array([self._columns[todo[k][1]][1] for k in ks]).T, index=self.values.index,
                                  columns=cols)
-            scope = self._group if cfg.within == "group" else None
-            out = NORMALISATIONS[cfg.method](frame, polarity[cols], scope, cfg, bounds).to_numpy(dtype=float)
+            out = normalise.normalise(frame, polarity, dict.fromkeys(cols, cfg), self._group, bounds,
+                                      self._roster_scopes).to_numpy(dtype=float)
             for i, k in enumerate(ks):
                 self._normalised[todo[k]] = out[:, i]
 

@@ -128,11 +128,6 @@ def check_with_methodology(edition: Edition, meth: Methodology, where: str, meth
     check_scopes(edition, meth, meth_where)
     if edition.uncertainty:
         check_uncertainty_levels(edition.uncertainty, meth, where)
-        screening = meth.scoring.screening
-        if screening is not None and screening.by == "units" and screening.when == "after_imputation":
-            raise UserError(f"{meth_where}: key 'scoring.screening.when': units screened after imputation cannot be "
-                            f"combined with the uncertainty analysis of {where} (its replications impute over the "
-                            f"units kept); screen before_imputation, or leave out uncertainty")
 
 
 def check_scopes(edition: Edition, meth: Methodology, where: str) -> None:

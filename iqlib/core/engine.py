@@ -50,6 +50,16 @@ class Result:
         return self.aggregated.scores
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What a screening kept: the units and indicators scored, and the table of those left
+    out. The uncertainty model holds the nominal run's in every replication."""
+
+    units: pd.Index
+    indicators: list[str]
+    screened: pd.DataFrame
+
+
 def prepare(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, bounds: Bounds | None = None,
             imputation: str | None = None, treatment: Treatment | None = None,
             normalisation: Normalisation | None = None, cache: dict | None = None) -> Prepared:
@@ -59,7 +69,11 @@ def prepare(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, bounds: B
     every indicator (the alternatives of the uncertainty analysis); ``cache`` keeps the
     imputed and treated values of each alternative for the next call. With
     ``fw.screening``, the screened units or indicators are left out before imputation or
-    after it (and so from treatment and normalisation)."""
+    after it (and so from treatment and normalisation).
+
+    Each step is one function of its module (``impute.impute``, ``treat.treat``,
+    ``normalise.normalise`` with ``normalise.roster_scopes``), the same functions the
+    uncertainty model calls for each combination it draws."""
     cache = {} if cache is None else cache
     key: tuple = (repr(imputation),)
     if key not in cache:
@@ -71,27 +85,39 @@ def prepare(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, bounds: B
         cache[key] = treat.treat(imputed, {c: treatment or fw.treatment[c] for c in imputed.columns}, group)
     treated, treatment_table, points = cache[key]
     configs = {c: normalisation or fw.normalisation[c] for c in treated.columns}
-    scopes = {cfg.within: roster.column(cities, treated.index, cfg.within) for cfg in configs.values()
-              if cfg.within not in ("group", "all") and cfg.within in cities.columns}
+    scopes = normalise.roster_scopes(cities, treated.index, configs.values())
     normalised = normalise.normalise(treated, fw.polarities(), configs, group, bounds, scopes)
     return Prepared(imputed, imputation_table, treated, treatment_table, points, normalised, screened)
 
 
-def screened_and_imputed(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework,
-                         imputation: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def screened_and_imputed(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, imputation: str | None = None,
+                         kept: Kept | None = None, missing_table: bool = True,
+                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Imputed values of the units and indicators screening keeps (``fw.screening``, before
     or after imputation), the table of every missing cell kept, and the screened ones. A
-    screening that leaves no unit, or an aggregate without indicators, is a ``MethodError``."""
+    screening that leaves no unit, or an aggregate without indicators, is a ``MethodError``.
+
+    ``kept`` (another run's screening, e.g. the nominal one) is applied instead of screening
+    these values, at the same point: before imputation, the group_* rules see only the units
+    kept; after it, they see every unit, and the screened ones are left out afterwards.
+    Without ``missing_table`` the table is not built (empty; the uncertainty model needs only
+    the values)."""
     codes = fw.indicator_codes()
-    rules = fw.missing_rules() if imputation is None else pd.Series(imputation, index=codes)
+    rules = pd.Series([fw.missing[c] for c in codes] if imputation is None else imputation, index=codes, dtype=object)
     cfg = fw.screening
-    kept, screened = screen.screen(values[codes], cfg if cfg and cfg.when == "before_imputation" else None)
-    imputed, table = impute.impute(kept, rules, roster.column(cities, kept.index, fw.imputation_by))
+    kept = kept if cfg is not None else None
+    x, screened = values if values.columns.tolist() == codes else values[codes], pd.DataFrame()
+    if cfg is not None and cfg.when == "before_imputation":
+        x, screened = screen.screen(x, cfg) if kept is None else (x.loc[kept.units, kept.indicators], kept.screened)
+    by = roster.column(cities, x.index, fw.imputation_by)
+    imputed, table = impute.impute(x, rules, by) if missing_table else (impute.fill(x, rules, by), pd.DataFrame())
     if cfg is not None and cfg.when == "after_imputation":
-        imputed, screened = screen.screen(imputed, cfg)
-        table = table[table["city_id"].isin(imputed.index) & table["indicator"].isin(imputed.columns)]
-        table = table.reset_index(drop=True)
-    if cfg is not None:
+        imputed, screened = screen.screen(imputed, cfg) if kept is None else \
+            (imputed.loc[kept.units, kept.indicators], kept.screened)
+        if missing_table:
+            table = table[table["city_id"].isin(imputed.index) & table["indicator"].isin(imputed.columns)]
+            table = table.reset_index(drop=True)
+    if cfg is not None and kept is None:
         if imputed.empty:
             raise MethodError(f"screening (threshold {cfg.threshold:g}) leaves no "
                               f"{'unit' if cfg.by == 'units' else 'indicator'} to score; lower the threshold")
@@ -102,6 +128,14 @@ def screened_and_imputed(values: pd.DataFrame, cities: pd.DataFrame, fw: Framewo
                               f"{', '.join(empty)}; lower the threshold (screened: "
                               f"{', '.join(screened['indicator'])})")
     return imputed, table, screened
+
+
+def kept(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework) -> Kept | None:
+    """What the nominal run's screening keeps (None without screening)."""
+    if fw.screening is None:
+        return None
+    imputed, _, screened = screened_and_imputed(values, cities, fw)
+    return Kept(imputed.index, list(imputed.columns), screened)
 
 
 def _has_indicator(fw: Framework, code: str) -> bool:

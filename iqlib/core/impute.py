@@ -49,14 +49,24 @@ IMPUTATIONS.register("group_median")(_group("median"))
 IMPUTATIONS.register("group_min")(_group("min"))
 
 
-def impute(values: pd.DataFrame, rules: pd.Series, by: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Filled values and the table of every missing cell: city, indicator, rule, value
-    (NaN where the rule left it missing: ``exclude``, or a group with no value at all)."""
-    out = values.copy()
+def fill(values: pd.DataFrame, rules: pd.Series, by: pd.Series) -> pd.DataFrame:
+    """``values`` with every missing cell filled by its column's rule (``rules``: indicator →
+    rule), the group_* rules grouping the cities by ``by`` (city → key, a roster column).
+    The pipeline (``impute``) and the uncertainty model both impute with this function."""
     key = by.reindex(values.index).to_numpy()
-    for rule in sorted(set(rules.reindex(values.columns))):
-        cols = rules.index[rules == rule].intersection(values.columns)
-        out[cols] = IMPUTATIONS[rule](values[cols], key)
+    per_column = rules.reindex(values.columns)
+    names = sorted(set(per_column))
+    if len(names) <= 1:                                  # one rule for every column: no split
+        out = IMPUTATIONS[names[0]](values, key) if names else values
+        return out.copy() if out is values else out
+    filled = [IMPUTATIONS[rule](values.loc[:, (per_column == rule).to_numpy()], key) for rule in names]
+    return pd.concat(filled, axis=1)[values.columns]
+
+
+def impute(values: pd.DataFrame, rules: pd.Series, by: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Filled values (``fill``) and the table of every missing cell: city, indicator, rule,
+    value (NaN where the rule left it missing: ``exclude``, or a group with no value at all)."""
+    out = fill(values, rules, by)
     row, col = np.nonzero(values.isna().to_numpy())  # row-major: by city, then indicator
     table = pd.DataFrame({"city_id": values.index[row], "indicator": values.columns[col],
                           "rule": rules.reindex(values.columns).to_numpy()[col],

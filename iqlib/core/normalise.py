@@ -13,6 +13,7 @@ its options and the base edition's bounds (``Bounds``, for goalposts).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Self
 
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from iqlib.core import roster
 from iqlib.core.errors import MethodError
 from iqlib.core.registry import Registry, Strict
 
@@ -259,22 +261,37 @@ def logistic(x: pd.DataFrame, pol: pd.Series, groups: pd.Series | None, cfg: Log
     return out.mask((s == 0) & o.notna(), cfg.scale / 2)
 
 
+def roster_scopes(cities: pd.DataFrame, index: pd.Index, configs: Iterable[Normalisation]) -> dict[str, pd.Series]:
+    """The roster columns that ``configs`` name as their scope (``within`` other than group
+    and all), each as city → value for the cities of ``index``: the ``scopes`` of
+    ``normalise``. A column the roster lacks is left out (``normalise`` then says so)."""
+    named = dict.fromkeys(cfg.within for cfg in configs)
+    return {w: roster.column(cities, index, w) for w in named if w not in ("group", "all") and w in cities.columns}
+
+
 def normalise(values: pd.DataFrame, polarity: pd.Series, configs: dict[str, Normalisation], groups: pd.Series,
               bounds: Bounds | None = None, scopes: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     """Normalise every indicator by its configuration; indicators sharing a configuration
     are normalised together (vectorised over cities and indicators). ``within`` other than
-    ``group`` and ``all`` names a roster column, given in ``scopes`` (column → key per city)."""
-    out = pd.DataFrame(index=values.index, columns=values.columns, dtype=float)
+    ``group`` and ``all`` names a roster column, given in ``scopes`` (column → key per city,
+    ``roster_scopes``). The pipeline and the uncertainty model both normalise with this
+    function (the model with several versions of an indicator side by side: a method works
+    column by column, so a column's result does not depend on its neighbours)."""
+    out = np.empty((values.shape[1], len(values)))  # indicator-major: the frame's array is column-major
+    at = {c: i for i, c in enumerate(values.columns)}
     by_cfg: dict = {}
     for code in values.columns:
         by_cfg.setdefault(configs[code], []).append(code)
     for cfg, cols in by_cfg.items():
-        pol = pd.Series(polarity[cols].to_numpy(), index=cols)
+        pol = pd.Series(polarity.reindex(cols).to_numpy(), index=cols)
         if cfg.within not in ("group", "all") and cfg.within not in (scopes or {}):
             raise MethodError(f"normalisation within {cfg.within!r}: the roster has no such column")
         scope = groups if cfg.within == "group" else None if cfg.within == "all" else (scopes or {})[cfg.within]
-        out[cols] = NORMALISATIONS[cfg.method](values[cols], pol, scope, cfg, bounds)
-    return out
+        result = NORMALISATIONS[cfg.method](values if len(by_cfg) == 1 else values[cols], pol, scope, cfg, bounds)
+        if result.columns.tolist() != cols:
+            result = result[cols]
+        out[[at[c] for c in cols]] = result.to_numpy(dtype=float).T
+    return pd.DataFrame(out.T, index=values.index, columns=values.columns)
 
 
 # the options of any registered normalisation, picked by ``method`` (for the config models)

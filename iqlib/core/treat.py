@@ -129,15 +129,95 @@ def jrc(x: np.ndarray, cfg: JRCTreatment) -> tuple[np.ndarray, dict, np.ndarray]
     return out, {"action": "winsorised", "points": int((labels != "").sum())}, labels
 
 
-def treat_vector(x: np.ndarray, cfg: Treatment) -> tuple[np.ndarray, dict, np.ndarray]:
+def treat_vector(x: np.ndarray, cfg: Treatment, cache: Cache | None = None,
+                 summary: bool = True) -> tuple[np.ndarray, dict, np.ndarray]:
     """Treated values, a summary row (skew and kurtosis before and after, the action and
-    the points changed), and a per-point label ('' | winhi | winlo | log)."""
-    out, action, labels = TREATMENTS[cfg.method](x, cfg)
+    the points changed; only the action and points when not ``summary``), and a per-point
+    label ('' | winhi | winlo | log). ``cache`` reuses the result of equal values."""
+    out, action, labels = TREATMENTS[cfg.method](x, cfg) if cache is None else cache.treated(x, cfg)
+    if not summary:
+        return out, action, labels
     return out, {"skew_before": skew(x), "kurt_before": kurt(x), **action,
                  "skew_after": skew(out), "kurt_after": kurt(out)}, labels
 
 
-def treat(values: pd.DataFrame, configs: dict[str, Treatment], groups: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+class Cache:
+    """Treatment results by values and options, for callers that treat the same column many
+    times (the uncertainty model: the same values under several imputation rules, several
+    ``winmax``). A JRC run is also reused for another ``winmax`` where the rule makes the
+    results equal: values that pass are unchanged for any winmax; winsorising that passed
+    after m points gives the same values for any winmax ≥ m (the same points are changed,
+    then the test passes); a log transform after winsorising up to k points failed is the
+    same for any winmax ≤ k (the rule failed at every point before k, and the log is of the
+    original values)."""
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[bytes, Treatment], tuple[np.ndarray, dict, np.ndarray]] = {}
+        self._jrc_runs: dict[tuple, list[tuple[int, int | None, tuple[np.ndarray, dict, np.ndarray]]]] = {}
+
+    def treated(self, x: np.ndarray, cfg: Treatment) -> tuple[np.ndarray, dict, np.ndarray]:
+        """``TREATMENTS[cfg.method](x, cfg)``, computed once per values and options."""
+        values = x.tobytes()
+        if isinstance(cfg, JRCTreatment):
+            return self._jrc(x, values, cfg)
+        key = (values, cfg)
+        if key not in self._results:
+            self._results[key] = TREATMENTS[cfg.method](x, cfg)
+        return self._results[key]
+
+    def _jrc(self, x: np.ndarray, values: bytes, cfg: JRCTreatment) -> tuple[np.ndarray, dict, np.ndarray]:
+        known = self._jrc_runs.setdefault((values, cfg.skew, cfg.kurt), [])
+        if not known and not fails(x, cfg):
+            known.append((0, None, none(x, NoTreatment())))  # passes: any winmax, no point changed
+        for points, limit, result in known:
+            action = result[1]["action"]
+            if (action in ("none", "winsorised") and cfg.winmax >= points) or \
+                    (action == "log" and limit is not None and cfg.winmax <= limit):
+                return result
+        result = TREATMENTS[cfg.method](x, cfg)
+        known.append((result[1]["points"], cfg.winmax, result))
+        return result
+
+
+def scope_positions(key: np.ndarray) -> dict:
+    """The positions of the cities of each scope: one entry per value of ``key`` (a key per
+    city), in the order of first appearance."""
+    return {g: np.flatnonzero(key == g) for g in pd.unique(key)}
+
+
+def treat_column(x: np.ndarray, cfg: Treatment, scopes: dict, cache: Cache | None = None,
+                 summary: bool = True) -> tuple[np.ndarray, list[dict], np.ndarray | None]:
+    """One indicator treated by ``cfg`` in each scope (``scopes``: scope → positions of its
+    cities): the treated values, a summary row per scope and the per-point labels (without
+    ``summary``: the values only, no rows, labels None). The pipeline (``treat``) and the
+    uncertainty model both treat with this function."""
+    new = x.copy()
+    if not summary:
+        treated = TREATMENTS[cfg.method] if cache is None else cache.treated
+        for pos in scopes.values():
+            new[pos] = treated(x[pos], cfg)[0]
+        return new, [], None
+    labels, rows = np.full(len(x), "", dtype=object), []
+    for scope, pos in scopes.items():
+        new[pos], row, labels[pos] = treat_vector(x[pos], cfg, cache)
+        rows.append({"scope": scope, **row})
+    return new, rows, labels
+
+
+def positions(groups: pd.Series, index: pd.Index) -> dict[str, dict]:
+    """Per scope a treatment can name (``within``: all, group), the positions of the cities
+    of ``index`` in each of its scopes (``groups``: city → population group), as
+    ``treat_column`` takes them; ``scopes_of`` picks a treatment's."""
+    return {"all": {"all": slice(None)}, "group": scope_positions(groups.reindex(index).to_numpy())}
+
+
+def scopes_of(cfg: Treatment, positions: dict[str, dict]) -> dict:
+    """The scopes ``cfg`` treats in (a treatment without a ``within`` works on all cities)."""
+    return positions[getattr(cfg, "within", "all")]
+
+
+def treat(values: pd.DataFrame, configs: dict[str, Treatment], groups: pd.Series,
+          cache: Cache | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Treat each indicator by its configuration, over all cities or within each group.
 
     Returns the treated values, a table per (indicator, scope) of skew and kurtosis
@@ -145,19 +225,15 @@ def treat(values: pd.DataFrame, configs: dict[str, Treatment], groups: pd.Series
     original, treated, label)."""
     out = values.copy()
     rows, points = [], []
-    key = groups.reindex(values.index).to_numpy()
-    by_group = {g: np.flatnonzero(key == g) for g in pd.unique(key)}
-    everyone = {"all": np.arange(len(values))}
+    scopes = positions(groups, values.index)
     for code in values.columns:
         cfg = configs[code]
         if cfg.method == "none":
             continue
         x = values[code].to_numpy(dtype=float)
-        new, labels = x.copy(), np.full(len(x), "", dtype=object)
-        within = getattr(cfg, "within", "all")  # a treatment without a scope works on all cities
-        for scope, pos in (by_group if within == "group" else everyone).items():
-            new[pos], row, labels[pos] = treat_vector(x[pos], cfg)
-            rows.append({"indicator": code, "scope": scope, **row})
+        new, scope_rows, labels = treat_column(x, cfg, scopes_of(cfg, scopes), cache)
+        assert labels is not None
+        rows += [{"indicator": code, **row} for row in scope_rows]
         out[code] = new
         changed = np.flatnonzero(labels != "")
         points.append(pd.DataFrame({"city_id": values.index[changed], "indicator": code, "original": x[changed],
