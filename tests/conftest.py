@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,21 @@ def iq(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 900
     full_env = {**os.environ, "PYTHONHASHSEED": "0", **(env or {})}
     return subprocess.run([sys.executable, "-m", "iqlib.cli", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def iq_here(*args: str, project: Path = ROOT) -> subprocess.CompletedProcess:
+    """The ``iq`` command in this process (``cli.main``, what the command runs, without
+    starting Python and importing iqlib again: a second saved each time), from ``project``
+    as its root and folder. Only for commands that start no stage process: ``iq run`` and a
+    full ``iq verify`` go through ``iq()``, whose PYTHONHASHSEED is 0."""
+    from iqlib import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+        patch.setenv("IQ_PROJECT_ROOT", str(project))
+        patch.chdir(project)
+        code = cli.main(list(args))
+    return subprocess.CompletedProcess(["iq", *args], code, out.getvalue(), err.getvalue())
 
 
 def make_project_copy(dest: Path) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import ROOT, iq
+from conftest import ROOT, iq, iq_here
 
 from iqlib.config.params import load_params
 from iqlib.io.hashing import RECORDS, files
@@ -90,7 +90,7 @@ def test_published_run_reproduces_under_the_contract(run, tmp_path, record_prope
     rerun = tmp_path / run.name
     made = iq("run", man["params"]["path"], "--out", str(rerun))
     assert made.returncode == 0, made.stdout + made.stderr
-    verify = iq("verify", run.relative_to(ROOT).as_posix(), "--against", str(rerun))
+    verify = iq_here("verify", run.relative_to(ROOT).as_posix(), "--against", str(rerun))
     out = verify.stdout
     assert verify.returncode == 0, out + verify.stderr
     assert "\nreproduced exactly\n" in out or "\nreproduced within tolerance\n" in out, out
@@ -145,6 +145,5 @@ def test_nbval_reexecutes_a_published_run_and_catches_a_changed_result(published
         result.stdout[-5000:]
     assert "119.99" in result.stdout
     assert all(path.is_file() for path in remade), [p.name for p in remade if not p.is_file()]
-    verify = iq("verify", "outputs/2019/mini", "--against", str(good), env={"IQ_PROJECT_ROOT": str(published_mini)},
-                cwd=published_mini)
+    verify = iq_here("verify", "outputs/2019/mini", "--against", str(good), project=published_mini)
     assert verify.returncode == 0 and "\nreproduced exactly\n" in verify.stdout, verify.stdout + verify.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import FIXTURE_EDITION, iq
+from conftest import FIXTURE_EDITION, iq, iq_here
 
 from iqlib.io.hashing import RECORDS, hash_tree
 from iqlib.io.runfolder import escape_formulas
@@ -28,8 +28,10 @@ def project(published_mini) -> Path:
     return published_mini
 
 
-def verify(project: Path, *args: str, env: dict | None = None):
-    return iq("verify", *args, env={"IQ_PROJECT_ROOT": str(project), **(env or {})}, cwd=project)
+def verify(project: Path, *args: str):
+    """``iq verify`` of a run of ``project`` that re-runs nothing (--quick, --against), in this process."""
+    assert "--quick" in args or "--against" in args or not (project / args[0] / "manifest.json").is_file()
+    return iq_here("verify", *args, project=project)
 
 
 @pytest.fixture
@@ -209,9 +211,8 @@ def test_formula_like_text_is_escaped_in_csv_output():
     assert out["IQ"].tolist() == [-1.5, 2, 3, 4, 5]
 
 
-@pytest.mark.e2e
 def test_out_inside_the_project_sources_is_refused():
-    result = iq("run", FIXTURE_EDITION, "--out", "params/run")
+    result = iq_here("run", FIXTURE_EDITION, "--out", "params/run")     # refused before anything runs
     assert result.returncode == 2 and "inside the project's params/ folder" in result.stderr
 
 
