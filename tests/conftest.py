@@ -13,11 +13,6 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
-
-# property tests draw their examples from a fixed seed: the same examples on every run
-settings.register_profile("deterministic", derandomize=True, print_blob=True)
-settings.load_profile("deterministic")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "mini"
@@ -61,6 +56,13 @@ def pytest_configure(config) -> None:
                                        "iq validate, nbval, iq verify); left out of `make check`")
     config.addinivalue_line("markers", "slow: in-process but several seconds each (the demo calibration); "
                                        "left out of `make check`")
+    if getattr(config, "workerinput", None) is not None or not getattr(config.option, "numprocesses", None):
+        # property tests draw their examples from a fixed seed: the same examples on every run
+        # (in the processes that run tests: the xdist controller does not import hypothesis)
+        from hypothesis import settings
+
+        settings.register_profile("deterministic", derandomize=True, print_blob=True)
+        settings.load_profile("deterministic")
 
 
 # the longest end-to-end tests, longest first; the second and third may not need the fixture run
