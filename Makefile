@@ -47,12 +47,20 @@ screenshots: site browser ## Screenshots of the site for the README (docs/img/)
 templates: venv ## Write the fill-in templates for data submitters to data/templates/
 	$(BIN)/iq template params/editions/2020.yaml
 
+# Byte-compile iqlib before the tests: with PYTHONDONTWRITEBYTECODE set, each of the suite's
+# processes (iq commands, papermill, every notebook kernel: about 200 in make test) would
+# otherwise compile it again (0.3 s each)
+PYC := $(BIN)/python -m compileall -q iqlib
+
 lint: venv ## Static checks: ruff, the layer contract (import-linter), mypy
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-check: lint ## Fast inner loop (under 30 s): static checks, unit and property tests (no notebook runs)
+check: venv ## Fast inner loop (under 20 s): ruff, the layer contract, unit and property tests (mypy: make lint)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	@$(PYC)
 	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "not e2e and not slow"
 
 browser: ## Install Debian's chromium and chromium-driver for the site's browser tests (apt, as root)
@@ -63,8 +71,15 @@ browser: ## Install Debian's chromium and chromium-driver for the site's browser
 	  echo "could not install chromium: the browser tests will be skipped"; \
 	else echo "chromium is not installed and this user cannot install it: the browser tests will be skipped"; fi
 
-test: lint browser ## The whole suite (CI): static checks, unit tests, end-to-end runs, nbval and verify of the published runs
-	$(BIN)/python -m pytest -n 2 --dist load --maxschedchunk 1 --durations=15
+test: venv browser ## The whole suite (CI): lint, unit tests, end-to-end runs, every published run re-made and verified
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	@$(PYC)
+	@echo "$(BIN)/mypy (beside the tests; its report follows theirs)"
+	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
+	$(BIN)/python -m pytest -n 2 --dist load --maxschedchunk 1 --durations=15; tests=$$?; \
+	wait $$mypy; types=$$?; echo "mypy:"; cat $(VENV)/mypy.log; \
+	exit $$(( tests ? tests : types ))
 
 bench: venv ## Run the benchmarks (median of several runs; about 5 minutes) and record them in bench/results/
 	$(BIN)/python bench/nominal.py --save

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
-
-# property tests draw their examples from a fixed seed: the same examples on every run
-settings.register_profile("deterministic", derandomize=True, print_blob=True)
-settings.load_profile("deterministic")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "mini"
@@ -26,6 +24,21 @@ def iq(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 900
     full_env = {**os.environ, "PYTHONHASHSEED": "0", **(env or {})}
     return subprocess.run([sys.executable, "-m", "iqlib.cli", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def iq_here(*args: str, project: Path = ROOT) -> subprocess.CompletedProcess:
+    """The ``iq`` command in this process (``cli.main``, what the command runs, without
+    starting Python and importing iqlib again: a second saved each time), from ``project``
+    as its root and folder. Only for commands that start no stage process: ``iq run`` and a
+    full ``iq verify`` go through ``iq()``, whose PYTHONHASHSEED is 0."""
+    from iqlib import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+        patch.setenv("IQ_PROJECT_ROOT", str(project))
+        patch.chdir(project)
+        code = cli.main(list(args))
+    return subprocess.CompletedProcess(["iq", *args], code, out.getvalue(), err.getvalue())
 
 
 def make_project_copy(dest: Path) -> Path:
@@ -43,14 +56,21 @@ def pytest_configure(config) -> None:
                                        "iq validate, nbval, iq verify); left out of `make check`")
     config.addinivalue_line("markers", "slow: in-process but several seconds each (the demo calibration); "
                                        "left out of `make check`")
+    if getattr(config, "workerinput", None) is not None or not getattr(config.option, "numprocesses", None):
+        # property tests draw their examples from a fixed seed: the same examples on every run
+        # (in the processes that run tests: the xdist controller does not import hypothesis)
+        from hypothesis import settings
+
+        settings.register_profile("deterministic", derandomize=True, print_blob=True)
+        settings.load_profile("deterministic")
 
 
 # the longest end-to-end tests, longest first; the second and third may not need the fixture run
 # (the first builds it): with `-n 2 --dist load --maxschedchunk 1` each worker starts on two of
 # these and then pulls the next test as it finishes, which keeps the two cores busy to the end
-LONGEST = ["test_a_scenario_with_log_exp_and_pca", "test_published_run_reexecutes_under_nbval", "test_kill_9",
-           "test_the_fixture_edition_verifies", "test_a_fourteen_direction", "test_a_scenario_draft",
-           "test_publish_refuses_overwrite", "test_committed_demo_values_regenerate"]
+LONGEST = ["test_a_scenario_with_log_exp_and_pca", "test_published_run_reproduces", "test_kill_9",
+           "test_a_fourteen_direction", "test_the_fixture_edition_verifies", "test_a_scenario_draft",
+           "test_nbval_reexecutes", "test_publish_refuses_overwrite", "test_committed_demo_values_regenerate"]
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -74,23 +94,35 @@ def _shared_dir(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """``shared/<name>``, made by ``build(folder)`` once per test session: the first
+    pytest-xdist worker to ask builds it under a file lock, the others wait and read it. For
+    expensive fixtures only read by their tests (a module- or session-scoped fixture alone is
+    built once per worker)."""
+    shared = _shared_dir(tmp_path_factory)
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.write_text("ok\n")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def published_mini(tmp_path_factory) -> Path:
     """A project copy with the fixture edition published in outputs/2019/mini: made once per
-    test session (the first xdist worker to ask builds it under a lock) and only read by the
-    tests; a test that changes anything copies it first (``own_project``)."""
-    shared = _shared_dir(tmp_path_factory)
-    root, done = shared / "published-mini" / "iq", shared / "published-mini.done"
-    with open(shared / "published-mini.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            shutil.rmtree(root.parent, ignore_errors=True)
-            make_project_copy(root)
-            result = iq("run", FIXTURE_EDITION, "--publish", env={"IQ_PROJECT_ROOT": str(root)})
-            assert result.returncode == 0, result.stderr
-            (root.parent / "iq-run.stdout").write_text(result.stdout, encoding="utf-8")
-            done.write_text("ok\n")
-    return root
+    test session and only read by the tests; a test that changes anything copies it first
+    (``own_project``)."""
+    def build(folder: Path) -> None:
+        root = make_project_copy(folder / "iq")
+        result = iq("run", FIXTURE_EDITION, "--publish", env={"IQ_PROJECT_ROOT": str(root)})
+        assert result.returncode == 0, result.stderr
+        (folder / "iq-run.stdout").write_text(result.stdout, encoding="utf-8")
+
+    return built_once(tmp_path_factory, "published-mini", build) / "iq"
 
 
 @pytest.fixture
@@ -99,3 +131,14 @@ def own_project(published_mini, tmp_path) -> Path:
     dest = tmp_path / "iq"
     shutil.copytree(published_mini, dest)
     return dest
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The notes tests leave with ``record_property("note", text)`` (e.g. a published run made
+    with other code that still reproduces): shown at the end, never a failure."""
+    notes = [value for kind in ("passed", "failed") for report in terminalreporter.stats.get(kind, [])
+             if getattr(report, "when", None) == "call" for key, value in report.user_properties if key == "note"]
+    if notes:
+        terminalreporter.section("notes")
+        for note in sorted(notes):
+            terminalreporter.write_line(note)

@@ -69,6 +69,7 @@ def test_group_overrides_are_reported():
     assert set(disagree["city_id"]) == {"krasnodar", "taganrog", "syktyvkar", "komsomolsk-na-amure"}
 
 
+@pytest.mark.slow   # reads the four demo editions in full: `make test`, not the fast loop
 def test_missingness_trend_and_sub_criteria():
     means, shares = {}, {}
     for year, path in EDITIONS.items():

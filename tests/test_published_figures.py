@@ -3,6 +3,8 @@ edition through the code path a run takes: place in group, score to two decimals
 national average and the group sizes. The demo values are synthetic and calibrated to these
 figures (iqlib/io/calibrate.py); this test recomputes each one from the committed files."""
 
+from functools import cache
+
 import pandas as pd
 import pytest
 from conftest import ROOT
@@ -22,6 +24,7 @@ SIZES = {2018: {"krupneyshie": 15, "krupnye": 63, "bolshie": 93, "lt100k": 20},
          2021: {"krupnye": 63, "bolshie": 94}}
 
 
+@cache
 def _computed(year):
     params = load_params(ROOT / "params" / "editions" / f"{year}.yaml")
     data = inputs.load(params)
@@ -32,6 +35,7 @@ def _computed(year):
     return params, data.cities, scores, published, fw.index_code
 
 
+@pytest.mark.slow   # four demo editions computed in full (a second each): `make test`, not the fast loop
 def test_every_published_figure_is_reproduced():
     checked, failed = 0, []
     for year in YEARS:
@@ -63,6 +67,7 @@ def test_every_published_figure_is_reproduced():
     assert failed == []
 
 
+@pytest.mark.slow
 def test_the_headline_facts():
     _, _, scores, _, _ = _computed(2018)
     top = scores[scores["rank_in_group"] == 1].set_index("group")

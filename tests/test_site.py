@@ -12,7 +12,7 @@ from pathlib import Path
 import html5lib
 import pandas as pd
 import pytest
-from conftest import iq
+from conftest import built_once, iq
 
 from iqlib.io.downloads import write_workbook
 
@@ -23,12 +23,13 @@ pytestmark = pytest.mark.e2e
 def site(published_mini, tmp_path_factory) -> Path:
     """The site of the published fixture run in Russian (the fixture edition itself is in
     English: ``--language ru`` makes every page Russian, as the demo editions are)."""
-    out = tmp_path_factory.mktemp("site") / "site"
-    result = iq("site", "--out", str(out), "--language", "ru", env={"IQ_PROJECT_ROOT": str(published_mini)},
-                cwd=published_mini)
-    assert result.returncode == 0, result.stderr
-    assert "Site: " in result.stdout
-    return out
+    def build(folder: Path) -> None:       # once per session, shared by the xdist workers
+        result = iq("site", "--out", str(folder / "site"), "--language", "ru",
+                    env={"IQ_PROJECT_ROOT": str(published_mini)}, cwd=published_mini)
+        assert result.returncode == 0, result.stderr
+        assert "Site: " in result.stdout
+
+    return built_once(tmp_path_factory, "site-ru", build) / "site"
 
 
 def pages(site: Path) -> list[Path]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import FIXTURE_EDITION, iq
+from conftest import FIXTURE_EDITION, iq, iq_here
 
 from iqlib.io.hashing import RECORDS, hash_tree
 from iqlib.io.runfolder import escape_formulas
@@ -28,8 +28,10 @@ def project(published_mini) -> Path:
     return published_mini
 
 
-def verify(project: Path, *args: str, env: dict | None = None):
-    return iq("verify", *args, env={"IQ_PROJECT_ROOT": str(project), **(env or {})}, cwd=project)
+def verify(project: Path, *args: str):
+    """``iq verify`` of a run of ``project`` that re-runs nothing (--quick, --against), in this process."""
+    assert "--quick" in args or "--against" in args or not (project / args[0] / "manifest.json").is_file()
+    return iq_here("verify", *args, project=project)
 
 
 @pytest.fixture
@@ -209,9 +211,8 @@ def test_formula_like_text_is_escaped_in_csv_output():
     assert out["IQ"].tolist() == [-1.5, 2, 3, 4, 5]
 
 
-@pytest.mark.e2e
 def test_out_inside_the_project_sources_is_refused():
-    result = iq("run", FIXTURE_EDITION, "--out", "params/run")
+    result = iq_here("run", FIXTURE_EDITION, "--out", "params/run")     # refused before anything runs
     assert result.returncode == 2 and "inside the project's params/ folder" in result.stderr
 
 
@@ -222,3 +223,28 @@ def test_stream_outputs_split_by_the_kernel_are_merged():
             new_output("stream", name="stderr", text="w\n"), new_output("stream", name="stdout", text="b")]
     merged = run_module.coalesce_streams(outs)
     assert [(o["name"], o["text"]) for o in merged] == [("stdout", "a\n\n"), ("stderr", "w\n"), ("stdout", "b")]
+
+
+def test_other_code_is_a_note_not_a_problem():
+    """A run made by other code (a refactor, a comment) is noted, not refused: whether it
+    reproduces is what the re-run decides."""
+    from iqlib.publishing import verify as verify_module
+    from iqlib.publishing.manifest import code_digest, package_versions
+
+    man = {"code": {"content_sha256": "0" * 64, "git_commit": "abc1234"},
+           "environment": {"packages": package_versions()}}
+    report = verify_module.Report()
+    verify_module.check_versions(man, report)
+    assert report.ok and report.problems == []
+    assert report.notes == [f"code differs: iqlib/, notebooks/ or the dependency pins changed since the run (made at "
+                            f"git commit abc1234; content sha256 000000000000, here {code_digest()[:12]})"]
+
+
+def test_a_page_the_rerun_makes_differently_is_a_problem(published_mini, tmp_path):
+    """What fails verify is a published file the re-run makes differently, a page as much as a table."""
+    rerun = shutil.copytree(published_mini / "outputs" / "2019" / "mini", tmp_path / "mini")
+    page = rerun / "html" / "03_weight.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>new</p></body>"), encoding="utf-8")
+    result = verify(published_mini, "outputs/2019/mini", "--against", str(rerun))
+    assert result.returncode == 1 and "differs from the re-run: html/03_weight.html: the text differs" in result.stdout
+    assert "\nNOT reproduced: 1 problem(s)\n" in result.stdout

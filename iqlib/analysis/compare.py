@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 BOTH, ONLY_A, ONLY_B, REGROUPED, UNRANKED = "both", "only_a", "only_b", "group_changed", "unranked"
 
@@ -78,6 +77,8 @@ def _summary(table: pd.DataFrame, group: str) -> dict:
                  "leader_b": "" if everyone else _leader(table, "b", group)}
     row["leader_changed"] = row["leader_a"] != row["leader_b"]
     if len(both) >= 2 and both["rank_a"].nunique() > 1 and both["rank_b"].nunique() > 1:
+        from scipy import stats  # imported here: scipy.stats costs a second in every `iq run`, which imports this module
+
         ra, rb = both["rank_a"].astype(float).to_numpy(), both["rank_b"].astype(float).to_numpy()
         row["spearman"] = float(stats.spearmanr(ra, rb).statistic)
         row["kendall"] = float(stats.kendalltau(ra, rb).statistic)
