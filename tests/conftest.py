@@ -69,8 +69,9 @@ def pytest_configure(config) -> None:
 # (the first builds it): with `-n 2 --dist load --maxschedchunk 1` each worker starts on two of
 # these and then pulls the next test as it finishes, which keeps the two cores busy to the end
 LONGEST = ["test_a_scenario_with_log_exp_and_pca", "test_published_run_reproduces", "test_kill_9",
-           "test_a_fourteen_direction", "test_the_fixture_edition_verifies", "test_a_scenario_draft",
-           "test_nbval_reexecutes", "test_publish_refuses_overwrite", "test_committed_demo_values_regenerate"]
+           "test_a_fourteen_direction", "test_a_scenario_draft",
+           "test_nbval_reexecutes", "test_the_fixture_editions_tables", "test_publish_refuses_overwrite",
+           "test_committed_demo_values_regenerate"]
 
 
 def pytest_collection_modifyitems(items) -> None:
