@@ -33,13 +33,20 @@ def distribution(values: pd.DataFrame, skew_limit: float = 2.0, kurt_limit: floa
 
 
 def _r(x: pd.Series, y: pd.Series) -> tuple[float, float]:
-    both = x.notna() & y.notna()
+    """Pearson's r over the cities with both values and its two-sided p-value (as
+    ``scipy.stats.pearsonr``: under independence (r + 1)/2 follows Beta(n/2 − 1, n/2 − 1), so
+    p = 2·I_{(1 − |r|)/2}(n/2 − 1, n/2 − 1)). scipy.special, not scipy.stats: the weight
+    stage's kernel then starts a second faster."""
+    both = (x.notna() & y.notna()).to_numpy()
     if both.sum() < 3 or x[both].std() == 0 or y[both].std() == 0:
         return float("nan"), float("nan")
-    from scipy import stats  # imported here: scipy.stats costs a second at kernel start
+    from scipy.special import betainc  # imported here: only the weight stage needs it
 
-    r, p = stats.pearsonr(x[both], y[both])
-    return float(r), float(p)
+    a, b = x.to_numpy(dtype=float)[both], y.to_numpy(dtype=float)[both]
+    da, db = a - a.mean(), b - b.mean()
+    r = float(np.clip(np.sum(da * db) / np.sqrt(np.sum(da * da) * np.sum(db * db)), -1.0, 1.0))
+    ab = len(a) / 2 - 1
+    return r, float(min(1.0, 2 * betainc(ab, ab, (1 - abs(r)) / 2)))
 
 
 def correlations(normalised: pd.DataFrame, scores: pd.DataFrame, fw: Framework) -> pd.DataFrame:
