@@ -307,19 +307,11 @@ def official(params: Params, run: RunFolder) -> Official | None:
     return out
 
 
-def profile_chart(params: Params, run: RunFolder, out: Normalised) -> str:
-    """The indicator profile of the groups (02), saved under figures/, as HTML for the
-    notebook; a draft draws no chart and says so."""
-    if params.draft:
-        return f"<p>{text(params, 'draft_no_chart')}</p>"
-    charts.setup_matplotlib()
-    fig = charts.indicator_heatmap(out.prepared.normalised, out.groups, params)
-    return charts.figure_html(run.save_figure(fig, "indicator_profile.png"))
-
-
 def figures(params: Params, run: RunFolder) -> list[Path]:
-    """Leaderboard per group and the distribution chart, saved under figures/ (a draft:
-    the distribution chart only; its comparison with the base shows the groups)."""
+    """Leaderboard per group, the distribution chart and the indicator profile of the
+    groups (mean normalised score of each indicator), saved under figures/ (a draft: the
+    distribution chart only; its comparison with the base shows the groups). All drawn here,
+    in the report stage: the only kernel of a run that loads matplotlib and seaborn."""
     charts.setup_matplotlib()
     scores = run.read_csv("scores.csv")
     if params.draft:
@@ -331,4 +323,7 @@ def figures(params: Params, run: RunFolder) -> list[Path]:
     paths = [run.save_figure(charts.leaderboard(scores, params, g, intervals, top, missing), f"leaderboard_{g}.png")
              for g in params.group_codes if (scores["group"] == g).any()]      # no chart for a group without cities
     paths.append(run.save_figure(charts.distribution(scores, params), "distribution.png"))
+    normalised = run.read_csv("normalised.csv", index=True)
+    groups = roster.column(run.read_csv("cities.csv"), normalised.index)
+    paths.append(run.save_figure(charts.indicator_heatmap(normalised, groups, params), "indicator_profile.png"))
     return paths
