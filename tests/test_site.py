@@ -90,7 +90,7 @@ def test_notebook_pages_lead_back_to_the_run_and_say_the_data_are_synthetic(site
     header = page.split('<header class="iq-header">', 1)[1].split("</header>", 1)[0]
     assert 'href="../index.html"' in header and 'href="../../../index.html"' in header
     assert "Синтетические демонстрационные данные" in header
-    assert "$S_i$" not in page and 'aria-label="S_i"' in page        # formulas drawn, no MathJax
+    assert "S<sub>i</sub>" in page and "$S" not in page    # subscripts as text; formulas: test_presentation
     assert "The same table as text" in page          # the fixture edition's notebooks are in English
 
 
