@@ -70,3 +70,47 @@ def test_strengths_and_weaknesses_by_hand():
     assert list(down.index) == ["D2", "D7"]                         # only below the median; D3 (no data) is neither
     up, down = summaries.strengths_and_weaknesses(pd.Series({"D1": -1.0, "D2": -3.0}), n=1)
     assert up.empty and list(down.index) == ["D2"]
+
+
+# --- the summaries the notebooks show, on hand-made frames
+NAN = float("nan")
+ROSTER = pd.DataFrame({"city_id": ["a", "b", "c", "d"], "group": ["big", "big", "small", "small"]})
+VALUES = pd.DataFrame({"I1": [1.0, NAN, 3.0, NAN], "I2": [1.0, 2.0, NAN, NAN]},
+                      index=pd.Index(["a", "b", "c", "d"], name="city_id"))
+
+
+def test_coverage_by_group_and_by_city():
+    # big: a has 2 of 2, b 1 of 2 → 75 %; small: c 1 of 2, d 0 of 2 → 25 %; 'empty' has no city
+    out = summaries.coverage(VALUES, ROSTER, ["small", "big", "empty"])
+    assert out["group"].tolist() == ["small", "big", "empty"]
+    assert out["cities"].tolist()[:2] == [2, 2] and pd.isna(out["cities"].iloc[2])
+    assert out["data_present_pct"].tolist()[:2] == [25.0, 75.0]
+    worst = summaries.coverage_by_city(VALUES, ROSTER, lowest=3)
+    assert worst["city_id"].tolist() == ["d", "b", "c"]           # 0, then 1 and 1 by city_id
+    assert worst["present_pct"].tolist() == [0.0, 50.0, 50.0] and (worst["of"] == 2).all()
+
+
+def test_unstable_lists_the_outside_ranks_then_the_widest_intervals():
+    table = pd.DataFrame({"city_id": ["a", "b", "c", "d"], "city_ru": ["А", "Б", "В", "Г"],
+                          "group": ["big", "big", "small", "small"], "rank_in_group": [1, 2, 1, 2],
+                          "median_in_group": [1, 2, 2, 1], "p5": [1, 1, 1, 1], "p95": [1, 2, 2, 2],
+                          "outside_in_group": [False, False, False, True]})
+    out = summaries.unstable(table, "p5", "p95", ["big", "small"], widest=1)
+    # big: the widest is b (width 1); small: d is outside its interval, c the widest (ties by rank)
+    assert out["city_ru"].tolist() == ["Б", "Г", "В"] and out["width"].tolist() == [1, 1, 1]
+
+
+def test_moved_most_counts_cities_per_input_and_group():
+    table = pd.DataFrame({"group": ["big", "big", "big", "small"],
+                          "moved_most_by": ["weights", "normalisation", "weights", "normalisation"]})
+    out = summaries.moved_most(table)
+    assert out.values.tolist() == [["big", "weights", 2], ["big", "normalisation", 1], ["small", "normalisation", 1]]
+    assert summaries.moved_most(table.drop(columns="moved_most_by")).empty
+
+
+def test_indicator_profile_is_the_mean_by_group_in_the_given_orders():
+    groups = ROSTER.set_index("city_id")["group"]
+    out = summaries.indicator_profile(VALUES, groups, ["I2", "I1"], ["small", "big", "empty"])
+    assert out.columns.tolist() == ["I2", "I1"] and out.index.tolist() == ["small", "big", "empty"]
+    assert out.loc["big"].tolist() == [1.5, 1.0] and pd.isna(out.loc["small", "I2"]) and out.loc["small", "I1"] == 3.0
+    assert out.loc["empty"].isna().all()

@@ -1,5 +1,7 @@
 """Published summaries of a ranking: the group summary (results/group_summary.csv and one
-per summarised roster column) and the regional table (results/regions.csv).
+per summarised roster column) and the regional table (results/regions.csv); and the
+summaries the notebooks show: data coverage by group and by city, the least stable ranks,
+which uncertain input moves most cities, the indicator profile of the groups.
 
 They are results, so they are computed here, from the published scores, with plain
 arguments (the index's column, the published decimals, the rule's fields); ``stages``
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from iqlib.core import ranking
+from iqlib.core import ranking, roster
 
 ALL = "all"   # the label of the row over every city
 
@@ -87,3 +89,47 @@ def strengths_and_weaknesses(deltas: pd.Series, n: int = 3) -> tuple[pd.Series, 
 def no_regions(index_code: str) -> pd.DataFrame:
     """The regional table of a methodology without a ``regions:`` rule: its columns, no row."""
     return pd.DataFrame(columns=["rank", "region", "cities", index_code, "best_city"])
+
+
+def coverage(values: pd.DataFrame, cities: pd.DataFrame, group_codes: Sequence[str]) -> pd.DataFrame:
+    """Cities per group (in ``group_codes`` order) and the share of indicator values present, in %."""
+    present = values.notna().mean(axis=1).to_numpy()
+    frame = pd.DataFrame({"group": roster.column(cities, values.index).to_numpy(), "present": present})
+    out = frame.groupby("group", sort=False).agg(cities=("present", "size"), data_present_pct=("present", "mean"))
+    out["data_present_pct"] *= 100
+    return out.reindex(list(group_codes)).reset_index()
+
+
+def coverage_by_city(values: pd.DataFrame, cities: pd.DataFrame, lowest: int = 10) -> pd.DataFrame:
+    """The ``lowest`` cities with the fewest indicator values present (ties by city_id)."""
+    frame = pd.DataFrame({"city_id": values.index.to_numpy(),
+                          "group": roster.column(cities, values.index).to_numpy(),
+                          "present": values.notna().sum(axis=1).to_numpy(), "of": values.shape[1]})
+    frame["present_pct"] = 100 * frame["present"] / frame["of"]
+    return frame.sort_values(["present", "city_id"], kind="stable").head(lowest).reset_index(drop=True)
+
+
+def unstable(table: pd.DataFrame, low: str, high: str, group_codes: Sequence[str], widest: int = 3) -> pd.DataFrame:
+    """Per group, the cities whose nominal rank lies outside their interval (columns ``low``
+    and ``high`` of uncertainty.csv), and the ``widest`` intervals (width = high − low)."""
+    t = table.assign(width=table[high] - table[low])
+    t = t.sort_values(["width", "rank_in_group"], ascending=[False, True], kind="stable")
+    picked = t.groupby("group", sort=False).head(widest)
+    out = pd.concat([t[t["outside_in_group"]], picked]).drop_duplicates("city_id")
+    cols = ["group", "city_ru", "rank_in_group", "median_in_group", low, high, "width", "outside_in_group"]
+    return roster.sorted_by_group(out, list(group_codes), ["width"], [False])[cols]
+
+
+def moved_most(table: pd.DataFrame) -> pd.DataFrame:
+    """Per group, how many cities each input moves most (largest per-city ST_i)."""
+    if "moved_most_by" not in table:
+        return pd.DataFrame()
+    counts = table.groupby(["group", "moved_most_by"], sort=False).size().reset_index(name="cities")
+    return roster.sorted_by_group(counts, list(pd.unique(table["group"])), ["cities", "moved_most_by"], [False, True])
+
+
+def indicator_profile(normalised: pd.DataFrame, groups: pd.Series, order: Sequence[str],
+                      group_codes: Sequence[str]) -> pd.DataFrame:
+    """Mean normalised score of each indicator (columns in ``order``) by group (rows in
+    ``group_codes`` order; a group without cities is a row of NaN)."""
+    return normalised[list(order)].groupby(groups.reindex(normalised.index).to_numpy()).mean().reindex(list(group_codes))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from iqlib.analysis import summaries
 from iqlib.config.params import Params
 from iqlib.presentation.text import interval_note, number, score_label, short_name, text
 from iqlib.presentation.titles import run_title
@@ -198,7 +199,7 @@ def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Param
     plt, sns = _charting()
     meth = params.methodology
     order = [c for parent in meth.level_codes(meth.levels[1]) for c in meth.children(parent) if c in normalised.columns]
-    profile = normalised[order].groupby(groups.reindex(normalised.index).to_numpy()).mean().reindex(params.group_codes)
+    profile = summaries.indicator_profile(normalised, groups, order, params.group_codes)
     profile.index = [params.group_name(g).replace(" (", "\n(") for g in profile.index]
     fig, ax = plt.subplots(figsize=(14, 5.6), layout="constrained")
     sns.heatmap(profile, vmin=float(np.nanmin(normalised)), vmax=float(np.nanmax(normalised)), cmap="viridis", ax=ax)

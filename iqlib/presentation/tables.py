@@ -12,9 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iqlib.analysis import diagnostics, uncertainty
+from iqlib.analysis import diagnostics, summaries, uncertainty
 from iqlib.config.params import Params
-from iqlib.core import roster
 from iqlib.core.registry import describe
 from iqlib.presentation.method_words import method_names, method_words
 from iqlib.presentation.method_words import value_words as option_words
@@ -101,21 +100,13 @@ def show(frame: pd.DataFrame, params: Params, decimals: int = 2, column_decimals
 
 # --------------------------------------------------------------------------- 01 load
 def coverage(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Cities per group and share of indicator values present."""
-    present = values.notna().mean(axis=1).to_numpy()
-    frame = pd.DataFrame({"group": roster.column(cities, values.index).to_numpy(), "present": present})
-    out = frame.groupby("group", sort=False).agg(cities=("present", "size"), data_present_pct=("present", "mean"))
-    out["data_present_pct"] *= 100
-    return out.reindex(params.group_codes).reset_index()
+    """Cities per group and share of indicator values present (``summaries.coverage``)."""
+    return summaries.coverage(values, cities, params.group_codes)
 
 
 def coverage_by_city(values: pd.DataFrame, cities: pd.DataFrame, lowest: int = 10) -> pd.DataFrame:
-    """The cities with the fewest indicator values present."""
-    frame = pd.DataFrame({"city_id": values.index.to_numpy(),
-                          "group": roster.column(cities, values.index).to_numpy(),
-                          "present": values.notna().sum(axis=1).to_numpy(), "of": values.shape[1]})
-    frame["present_pct"] = 100 * frame["present"] / frame["of"]
-    return frame.sort_values(["present", "city_id"], kind="stable").head(lowest).reset_index(drop=True)
+    """The cities with the fewest indicator values present (``summaries.coverage_by_city``)."""
+    return summaries.coverage_by_city(values, cities, lowest)
 
 
 # --------------------------------------------------------------------------- 02 normalise
@@ -201,16 +192,11 @@ def weights_table(params: Params) -> pd.DataFrame:
 # --------------------------------------------------------------------------- 04 rank
 def unstable(table: pd.DataFrame, params: Params, widest: int = 3) -> pd.DataFrame:
     """Per group, the cities whose nominal rank lies outside their interval, and the
-    ``widest`` intervals (width = high − low percentile rank)."""
+    ``widest`` intervals (``summaries.unstable`` with the edition's interval)."""
     if not len(table) or params.edition.uncertainty is None:
         return table
     lo, hi = uncertainty.interval_columns(params.edition.uncertainty.interval)
-    t = table.assign(width=table[hi] - table[lo])
-    t = t.sort_values(["width", "rank_in_group"], ascending=[False, True], kind="stable")
-    picked = t.groupby("group", sort=False).head(widest)
-    out = pd.concat([t[t["outside_in_group"]], picked]).drop_duplicates("city_id")
-    cols = ["group", "city_ru", "rank_in_group", "median_in_group", lo, hi, "width", "outside_in_group"]
-    return roster.sorted_by_group(out, params.group_codes, ["width"], [False])[cols]
+    return summaries.unstable(table, lo, hi, params.group_codes, widest)
 
 
 def value_words(params: Params, column: str, value: str | bool | np.bool_) -> str:
@@ -289,8 +275,5 @@ def robustness_inputs(params: Params, inputs: pd.DataFrame) -> pd.DataFrame:
 
 
 def moved_most(table: pd.DataFrame) -> pd.DataFrame:
-    """Per group, how many cities each input moves most (largest per-city ST_i)."""
-    if "moved_most_by" not in table:
-        return pd.DataFrame()
-    counts = table.groupby(["group", "moved_most_by"], sort=False).size().reset_index(name="cities")
-    return roster.sorted_by_group(counts, list(pd.unique(table["group"])), ["cities", "moved_most_by"], [False, True])
+    """Per group, how many cities each input moves most (``summaries.moved_most``)."""
+    return summaries.moved_most(table)
