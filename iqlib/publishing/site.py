@@ -22,7 +22,7 @@ import pandas as pd
 
 from iqlib.analysis import diagnostics, summaries, uncertainty
 from iqlib.config.params import Params, load_params
-from iqlib.config.paths import display, project_root
+from iqlib.config.paths import display
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
 from iqlib.core.registry import describe
@@ -595,7 +595,3 @@ class SiteRun:
                  for s in STAGES for suffix, code in (("-code", True), ("", False))}
         notebook_html.write_pages(pages, self.out.parents[1] / "assets", "../../../assets/")
         shutil.copytree(self.r.folder / "figures", self.out / "figures", dirs_exist_ok=True)
-
-
-def default_outputs() -> Path:
-    return project_root() / "outputs"
