@@ -92,8 +92,8 @@ def test_the_trend_is_the_series_by_year_with_gaps_as_dashes(context):
     # one value label per year, the calculation's where it has one: 34,47 … 52,60 then the official 55,00 and 61,00
     labels = re.findall(r'font-weight="bold">([^<]+)<', chart)
     assert labels == ["34,47", "40,67", "44,17", "52,60", "55,00", "61,00"]
-    # text of 13 units on a 420-unit viewBox: at least 11 px when the chart is 358 px wide (a phone)
-    assert 'viewBox="0 0 420 ' in chart and 'font-size="13"' in chart and 13 * 358 / 420 >= 11
+    # text of 14 units on a 420-unit viewBox: at least 11 px when the chart is 358 px wide (a phone)
+    assert 'viewBox="0 0 420 ' in chart and 'font-size="14"' in chart and 14 * 358 / 420 >= 11
 
 
 # ----------------------------------------------------------------------------- the page
@@ -198,10 +198,30 @@ def test_typing_reut_finds_reutov_and_the_keyboard_reaches_it(page, browser, run
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("width", [390, 1366])
-def test_the_page_never_scrolls_sideways(page, browser, width):
+def test_the_page_never_scrolls_sideways_and_the_chart_stays_legible(page, browser, width):
     load(browser, page, width)
     for details in browser.find_elements("css selector", "details"):
         browser.execute_script("arguments[0].open = true", details)
     scroll, client = browser.execute_script("return [document.documentElement.scrollWidth, "
                                             "document.documentElement.clientWidth]")
     assert scroll <= client, (width, scroll, client)
+    shown = browser.execute_script("return document.querySelector('svg.home-chart').getBoundingClientRect().width")
+    assert 14 * shown / 420 >= 11, f"the trend chart's words are {14 * shown / 420:.1f} px at {width} px"
+
+
+# ----------------------------------------------------------------------------- the trend chart
+def test_the_trend_chart_places_points_ticks_and_gaps_as_computed_by_hand():
+    from iqlib.presentation.home_chart import national_trend
+
+    chart = national_trend([("A", [2018, 2019, 2020, 2021], [None, 40.0, None, 61.0]),
+                            ("B", [2018, 2019, 2020, 2021], [34.47, 40.0, 45.0, None])], "T", "ru")
+    # axis 0–80 in steps of 20 (61 / 5 = 12.2 → step 20); top = 8 + 2 legend rows × 20 + 14 = 62,
+    # plot 190 high: y(v) = 252 − v / 80 × 190; x(year) = 76 + (year − 2018) / 3 × 298
+    assert re.findall(r'text-anchor="end">([^<]+)<', chart) == ["0", "20", "40", "60", "80"]
+    assert '<circle cx="76.0" cy="170.1" r="4"' in chart                      # B, 2018: 34.47
+    assert '<rect x="169.8" y="151.5" width="11" height="11"' in chart         # A, 2019: 40 (a square of 11 around 175.3, 157)
+    assert '<circle cx="274.7" cy="145.1" r="4"' in chart                      # B, 2020: 45
+    # A has no 2020 value: no line joins 2019 to 2021 across the gap; B's line runs 2018–2020
+    assert re.findall(r'<polyline points="([^"]+)"', chart) == ["76.0,170.1 175.3,157.0 274.7,145.1"]
+    assert re.findall(r'font-weight="bold">([^<]+)<', chart) == ["34,47", "40,00", "45,00", "61,00"]
+    assert 'viewBox="0 0 420 282"' in chart and "<title>T</title>" in chart

@@ -3,7 +3,7 @@ calculation beside the official figures, as inline SVG in the site's chart conve
 
 ``svg.lines`` draws the same numbers for the series page at 734 units wide; shown on a
 390 px phone its words would shrink to about 5 px. This chart is laid out on a 420-unit
-viewBox with 13-unit text, so that shown 358 px wide (a phone) its words stay above
+viewBox with 14-unit text, so that shown 358 px wide (a phone) its words stay above
 11 px, and it draws lines that share values (the official and the computed average,
 calibrated to each other) so that neither hides the other: the first line wide and
 pale, the next ones narrow on top, each with its own marker shape."""
@@ -16,7 +16,7 @@ from html import escape
 from iqlib.presentation.svg import PALETTE, nice_ticks
 from iqlib.presentation.text import number
 
-WIDTH, LEFT, RIGHT, PLOT_H, STEP, SIZE = 420, 46, 16, 190, 20, 13
+WIDTH, LEFT, RIGHT, PLOT_H, STEP, SIZE = 420, 46, 16, 190, 20, 14
 
 
 def national_trend(series: Sequence[tuple[str, Sequence[int], Sequence[float | None]]], title: str,
@@ -35,7 +35,7 @@ def national_trend(series: Sequence[tuple[str, Sequence[int], Sequence[float | N
     first, last = (years[0], years[-1]) if years else (0, 1)
 
     def px(year: float) -> float:
-        return LEFT + 16 + (year - first) / max(last - first, 1) * (WIDTH - LEFT - RIGHT - 32)
+        return LEFT + 30 + (year - first) / max(last - first, 1) * (WIDTH - LEFT - RIGHT - 60)   # labels clear the axis
 
     def py(v: float) -> float:
         return top + PLOT_H - v / end * PLOT_H
