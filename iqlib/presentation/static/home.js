@@ -1,4 +1,4 @@
-/* The home page's city finder: any part of a city's name, case and ё not minding, offline.
+/* The home page's city finder: any part of a city's name, case and the letter yo (U+0451) not minding, offline.
    The index of cities is in the page (<script type="application/json" id="city-index">: no
    fetch, so it works from file:// too); each entry: n (name), k (the name as compared), d (a
    line about the city), h (link to its page). The words come from the form's data-* attributes.
@@ -6,7 +6,7 @@
 (function () {
   "use strict";
 
-  /* A text as the finder compares it: lower case, ё read as е, dashes as spaces, runs of
+  /* A text as the finder compares it: lower case, yo read as ye (U+0451 as U+0435), dashes as spaces, runs of
      spaces as one (the same rule as publishing/home.py's finder_key). */
   function normalise(text) {
     return String(text).toLowerCase().replace(/\u0451/g, "\u0435")
