@@ -121,6 +121,9 @@ def test_the_no_script_list_has_every_city_of_the_newest_edition(page, context):
             newest_page.setdefault(c, f"{year}/base/city/{c}.html")
     assert sorted(h for h, _ in listed) == sorted(newest_page.values())
     assert len(newest_page) > len(scores)                  # 2018 and 2020 had cities 2021 has not
+    reutov = next(c for c in context["cities"] if c["n"] == "Реутов")   # outputs/2021/base/results/scores.csv
+    assert reutov == {"n": "Реутов", "k": "реутов", "h": f"{NEWEST}/city/reutov.html",
+                      "d": "Московская область; Большие города (100–250 тыс.); IQ\u00a091,80, место в группе 2 из 94 (2021\u00a0г.)"}
     keys = [home.finder_key(n) for _, n in listed]
     assert keys == sorted(keys) and len(listed) == len(context["cities"])
 
