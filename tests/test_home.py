@@ -111,6 +111,8 @@ def test_the_no_script_list_has_every_city_of_the_newest_edition(page, context):
     text = page.read_text(encoding="utf-8")
     block = re.search(r'<details id="city-list">(.*?)</details>', text, re.S)
     assert block
+    # without a script the finder's form stays hidden and this list is what the reader gets
+    assert re.search(r'<form class="finder" role="search" hidden ', text)
     listed = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', block.group(1))
     scores = pd.read_csv(OUTPUTS / NEWEST / "results/scores.csv")
     assert {(f"{NEWEST}/city/{c}.html", n) for c, n in zip(scores["city_id"], scores["city_ru"])} <= set(listed)
