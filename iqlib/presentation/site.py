@@ -38,8 +38,9 @@ def asset_name(stem: str, suffix: str, content: str) -> str:
 
 
 def _assets() -> dict[str, tuple[str, str]]:
-    css, js = static("site.css"), static("site.js")
-    return {"css": (asset_name("site", "css", css), css), "js": (asset_name("site", "js", js), js)}
+    css, js, home = static("site.css"), static("site.js"), static("home.js")
+    return {"css": (asset_name("site", "css", css), css), "js": (asset_name("site", "js", js), js),
+            "home_js": (asset_name("home", "js", home), home)}
 
 
 ASSETS = _assets()

@@ -36,7 +36,7 @@ from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title
 from iqlib.presentation.words import words
-from iqlib.publishing import notebook_html
+from iqlib.publishing import home, notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.series import is_series, series_folders, series_title
 from iqlib.stages import STAGES
@@ -112,15 +112,12 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     for name, content in pages.ASSETS.values():
         (staging / "assets" / name).write_text(content, encoding="utf-8")
     language = runs[0].language
-    home = [{"href": f"{r.key}/index.html", "title": r.title, "cities": len(r.scores),
-             "comparison": f"{r.key}/comparison/index.html" if base_of(r, runs) else None}
-            for r in runs]
+    comparisons = {r.key: f"{r.key}/comparison/index.html" for r in runs if base_of(r, runs)}
     series = []
     for folder in series_folders(outputs):          # self-contained pages: copied as published
         shutil.copytree(folder, staging / "series" / folder.name, ignore=shutil.ignore_patterns("notebooks"))
         series.append({"href": f"series/{folder.name}/index.html", "title": series_title(folder)})
-    _write(staging / "index.html", pages.render("home", language, "", title=pages.page_words(language)["site"],
-                                                heading=pages.page_words(language)["editions"], runs=home, series=series))
+    _write(staging / "index.html", home.render(runs, outputs, language, comparisons, series))
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
         SiteRun(r, runs, staging / r.key).write()
