@@ -39,7 +39,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 LATIN = re.compile(r"[\w./-]*[A-Za-z][\w./-]*")
 CYRILLIC = re.compile("[а-яА-ЯёЁ]+")
 DECIMAL = re.compile(r"(?<![\d.,])\d+\.\d+(?![\d.])")        # 1.0, 0.125; not a date (04.12.2026)
-PATH = re.compile(r"(?:^|[\s(«\"'])(?:outputs|params|runs|data|notebooks|results|figures|docs|iqlib|tests)/\S*"
+PATH = re.compile(r"(?:^|[\s(«\"'`])(?:outputs|params|runs|data|notebooks|results|figures|docs|iqlib|tests)/\S*"
                   r"|[\w-]+\.(?:ya?ml|csv|ipynb|py|md|json|xlsx|html)\b")
 ADDRESS = re.compile(r"(?:https?://|mailto:|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ENGLISH = frozenset("""a an and are as at be by for from in is it its of on or the to with without not no yes true false
@@ -149,6 +149,23 @@ def test_the_scanner_finds_every_kind_of_offence_and_passes_russian_text(tmp_pat
     # on a page without code, the code cell is a reader's text too
     assert scan_file(tmp_path / "05_report.html", allowed) == [*code, "Latin word: tables.show", "Latin word: frame"]
     assert "Latin word: Wi-Fi" in scan_file(tmp_path / "05_report.html", allowed - {"Wi-Fi"})
+
+
+def test_the_notebooks_prose_is_russian_only():
+    """The markdown cells of the stage and series notebooks are the text of their pages for
+    readers (and of the pages with code): no YAML key, file, path, command or English word."""
+    import nbformat
+
+    found = {}
+    for book in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        if book.stem == "whatif":                        # the methodologist's explorer: never a page
+            continue
+        cells = nbformat.read(book, as_version=4).cells
+        prose = "\n".join(re.sub(r"<[^>]+>", " ", c.source) for c in cells if c.cell_type == "markdown")
+        bad = offences(prose, ALLOWED)
+        if bad:
+            found[book.name] = bad
+    assert found == {}
 
 
 # --------------------------------------------------------------------------- the site
