@@ -61,6 +61,8 @@ def test_comparing_a_scenario_with_its_base(tmp_path):
     assert (spb["IQ_a"], spb["IQ_b"], spb["IQ_delta"]) == (53.86, 40.43, -13.43)
     page = (out / "index.html").read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=True).parse(page)
+    shown = re.sub(r'href="[^"]*"', "", page)
+    assert "outputs/" not in shown and "reference-bounds" not in shown         # no path, no code: links only
     assert '<html lang="ru">' in page and "Сравнение расчётов" in page and "ρ Спирмена" in page
     visible = re.sub(r"<[^>]+>", " ", re.sub(r"<svg.*?</svg>", "", page, flags=re.S))   # text, not markup
     rho = f"{summary.at['all', 'spearman']:.2f}"
@@ -70,7 +72,7 @@ def test_comparing_a_scenario_with_its_base(tmp_path):
         assert (out / name).exists()
     nav = page.split("<nav>", 1)[1].split("</nav>", 1)[0]             # back to both runs, relative links
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
-    assert [text for _, text in links] == ["А: 2019, базовый расчёт", "Б: 2019, сценарий «reference-bounds»"]
+    assert [text for _, text in links] == ["А: 2019, базовый расчёт", "Б: 2019, сценарий"]
     assert [(out / href).resolve() for href, _ in links] == [ROOT / "outputs/2019/base/index.html",
                                                              ROOT / "outputs/2019/reference-bounds/index.html"]
     excel = (out / "comparison_excel.csv").read_bytes()

@@ -28,7 +28,8 @@ def test_a_scenario_draft_is_marked_unpublishable_and_compared_with_its_base(own
     assert figures and all(name.endswith("__2019-nonlinear.png") for name in figures), figures   # PNG only
     cells = nbformat.read(run / "notebooks" / "01_load.ipynb", as_version=4).cells
     banner = next(c for c in cells if "print(banner(params))" in c.source).outputs[0]["text"]
-    assert "DRAFT (iq run --draft)" in banner and "A scenario of the edition tests/fixtures/mini/edition.yaml" in banner
+    assert "DRAFT: no robustness analysis" in banner and "A scenario of the edition 2019:" in banner
+    assert ".yaml" not in banner and "iq run" not in banner and "scenario «nonlinear»" in banner    # no file, no command
     index = (run / "index.html").read_text(encoding="utf-8")
     assert "DRAFT — " in index and 'href="html/' not in index
     link = "../comparisons/2019-mini__2019-nonlinear-draft/index.html"

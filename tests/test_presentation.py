@@ -45,7 +45,26 @@ def test_a_notebook_table_is_text_for_nbval_and_russian_html_for_readers(ru):
         "Крупнейшие города (от 1 млн)", "Казань", "71,57", "12", "да", "Веса: направления"]
     assert re.findall(r"<td[^>]*>(.*?)</td>", second) == [
         "Все города", "—", "\u22122,00", f"1{THIN}234", "нет", "Правило пропусков"]
-    assert page.endswith(f"<details><summary>Та же таблица текстом</summary><pre>{text}</pre></details>")
+    assert "<pre>" not in page and "krupneyshie" not in page and "71.57" not in page   # the page holds no code
+
+
+def test_a_readers_table_has_no_code_flag_as_a_number_or_slug(ru):
+    """The reader's form leaves out the city code beside the name, says yes/no for the
+    roster's 1/0 flags, names kinds by their unit, the accounting's sum row and every
+    group column by its name; the text form nbval compares keeps the codes."""
+    frame = pd.DataFrame({"city_id": ["moskva", "TOTAL"], "city_ru": ["Москва", None], "pilot": [0, 1],
+                          "regional_capital": [1, 0], "group_official": ["krupneyshie", None],
+                          "kind": ["density_per_km2", "presence"], "indicator": ["I01", "TOTAL"]})
+    shown = tables.show(frame, ru)
+    assert "moskva" in repr(shown) and "density_per_km2" in repr(shown) and "TOTAL" in repr(shown)
+    page = shown._repr_html_()
+    assert re.findall(r"<th(?: [^>]*)?>(.*?)</th>", page) == [
+        "Город", "Пилотный город", "Административный центр субъекта", "Группа в официальном списке", "Вид показателя",
+        "Показатель"]
+    first, second = re.findall(r"<tr>(.*?)</tr>", page)[1:]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", first) == [
+        "Москва", "нет", "да", "Крупнейшие города (от 1 млн)", "на 1 км² городских земель", "I01"]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", second) == ["—", "да", "нет", "—", "наличие (1 — есть, 0 — нет)", "Всего"]
 
 
 def test_a_notebook_table_in_english_and_with_its_own_decimals(ru):
@@ -61,7 +80,7 @@ def test_a_notebook_table_in_english_and_with_its_own_decimals(ru):
                                                              "Missing-data rule"]
     assert re.findall(r"<td[^>]*>(.*?)</td>", page) == [
         "Large cities (250 000 – 999 999)", "55.123", "&lt; 0.001", "1,234.5", "mean of the city&#x27;s group"]
-    assert "<summary>The same table as text</summary>" in page
+    assert "<pre>" not in page
 
 
 def test_an_empty_table_says_none_in_the_editions_language(ru):

@@ -143,7 +143,7 @@ def test_screened_cities_are_listed_and_not_ranked(tmp_path):
     pages.city_page("moskva")
     pages.group_page("krupnye")
     group = (tmp_path / "site" / "2019" / "screened" / "group-krupnye.html").read_text(encoding="utf-8")
-    assert "3 cities whose data availability is below the screening threshold (0.96" in group
+    assert "3 cities whose data availability is below the methodology&#39;s screening threshold (0.96" in group
 
 
 def test_without_screening_nothing_changes(tmp_path):

@@ -202,3 +202,21 @@ def test_adding_a_language_is_adding_a_file(tmp_path, monkeypatch):
     finally:
         words.catalogue.cache_clear()
         text.section.cache_clear()
+
+
+# --------------------------------------------------------------------------- Russian only
+# entries meant for the methodologist, not a reader of the site: the run folder's own index page
+# (iq run's commands), the what-if explorer in JupyterLab, the manifest sheet's hashes and commit
+NOT_FOR_READERS = ("page.", "text.no_base_run", "explorer.", "site.manifest_rows.")
+
+
+def test_the_russian_words_a_reader_sees_hold_no_latin_decimal_point_or_path():
+    """Every Russian entry a page, table or chart of the site takes: no Latin word but the
+    allow-list of tests/test_language.py, no decimal point, no repository path, no YAML
+    key (the pages are scanned as built there; this names the key at once)."""
+    from test_language import ALLOWED, offences
+
+    found = {key: offences(re.sub(r"\{[^}]*\}", " ", value), ALLOWED)
+             for key, value in words.catalogue("ru").items() if isinstance(value, str) and not key.startswith(NOT_FOR_READERS)}
+    assert {key: bad for key, bad in found.items() if bad} == {}
+    assert offences("правило exclude (scoring.screening), 1.5", ALLOWED)       # and it would see them

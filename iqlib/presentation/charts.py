@@ -217,13 +217,29 @@ def indicator_heatmap(normalised: pd.DataFrame, groups: pd.Series, params: Param
     return fig
 
 
-def figure_html(path: Path, alt: str = "") -> str:
+def figure_html(path: Path, alt: str) -> str:
     """An <img> of a saved chart by reference (``../figures/<name>``), for a notebook cell:
     the executed notebook and its HTML page then carry a link, not a second copy of the
-    image, and the link resolves from both (notebooks/ and html/ sit beside figures/)."""
+    image, and the link resolves from both (notebooks/ and html/ sit beside figures/).
+    ``alt`` is the chart's heading in words (``figure_alt``), never its file name."""
     from html import escape
 
-    return f'<img src="../figures/{escape(path.name)}" alt="{escape(alt or path.stem)}" style="max-width:100%">'
+    return f'<img src="../figures/{escape(path.name)}" alt="{escape(alt)}" style="max-width:100%">'
+
+
+def figure_alt(params: Params, path: Path) -> str:
+    """What a chart of the report stage shows, in the edition's words, for its ``alt``
+    text: the heading the chart itself carries ('Рейтинг по группе: Крупнейшие города …'),
+    found from its file name (``stages.figures``: leaderboard_<group>, distribution,
+    indicator_profile; a scenario's end in ``__<edition>-<scenario>``)."""
+    stem = path.stem.split("__")[0]
+    if stem.startswith("leaderboard_"):
+        return f"{text(params, 'leaderboard')}: {params.group_name(stem.removeprefix('leaderboard_'))}"
+    if stem == "distribution":
+        return text(params, "distribution").format(short=short_name(params))
+    if stem == "indicator_profile":
+        return text(params, "profile")
+    raise ValueError(f"no words for the chart {path.name}")
 
 
 def formula_svg(tex: str, size: float = 13.0) -> str:

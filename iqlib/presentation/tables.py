@@ -35,12 +35,20 @@ def text_table(frame: pd.DataFrame, decimals: int = 2, column_decimals: dict | N
                            formatters=formatters)
 
 
+# the roster's yes/no columns, 1 or 0 in the files (io.roster.FLAGS: presentation does not import io)
+FLAG_COLUMNS = frozenset({"regional_capital", "pilot"})
+# code columns a reader's table leaves out when the column of the name they stand for is there
+READER_HIDDEN = {"city_id": "city_ru"}
+
+
 @dataclass(frozen=True)
 class Table:
     """A table as a notebook shows it: its text form is the fixed-format text nbval
-    compares (the output's text/plain); its HTML form is for readers — headers and group
-    names in the edition's language, numbers with its decimal mark, yes/no in words — with
-    the text form kept below it in a collapsed block."""
+    compares (the output's text/plain, codes and decimal points as the files hold them);
+    its HTML form is for readers — headers, group names, kinds, rules and flags in the
+    edition's language, numbers with its decimal mark, yes/no in words, no code column
+    beside the city's name (``READER_HIDDEN``). The text form stays in the notebook file,
+    not on the page: a page a reader sees holds no code."""
 
     frame: pd.DataFrame
     params: Params
@@ -53,28 +61,26 @@ class Table:
     def _repr_html_(self) -> str:
         if not len(self.frame):
             return f"<p>{escape(text(self.params, 'none'))}</p>"
-        cols = list(self.frame.columns)
+        cols = [c for c in self.frame.columns if not (c in READER_HIDDEN and READER_HIDDEN[c] in self.frame.columns)]
         numeric = [pd.api.types.is_numeric_dtype(self.frame[c]) and not pd.api.types.is_bool_dtype(self.frame[c])
                    for c in cols]
         head = "".join(f'<th scope="col"{" class=num" if n else ""}>{escape(column_label(self.params, c))}</th>'
                        for c, n in zip(cols, numeric))
         rows = []
-        for values in self.frame.itertuples(index=False):
+        for values in self.frame[cols].itertuples(index=False):
             cells = "".join(f'<td{" class=num" if n else ""}>{escape(self._cell(c, v))}</td>'
                             for c, v, n in zip(cols, values, numeric))
             rows.append(f"<tr>{cells}</tr>")
-        plain = word(self.params.language, "cells.as_text")
         return (f'<div style="overflow-x:auto"><table class="iq-table"><thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(rows)}</tbody></table></div>'
-                f"<details><summary>{plain}</summary><pre>{escape(repr(self))}</pre></details>")
+                f'<tbody>{"".join(rows)}</tbody></table></div>')
 
     def _cell(self, column: str, value: object) -> str:
         """One value as a reader of the edition's language reads it."""
         p = self.params
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return "—"
-        if isinstance(value, (bool, np.bool_)):
-            return value_words(p, column, value)
+        if isinstance(value, (bool, np.bool_)) or (column in FLAG_COLUMNS and value in (0, 1)):
+            return value_words(p, column, bool(value))
         if isinstance(value, numbers.Real):
             x = float(value)
             if isinstance(value, numbers.Integral) or column in self._whole:
@@ -142,11 +148,11 @@ def method_choices(params: Params) -> pd.DataFrame:
 
 
 def known_methods(params: Params, family: str, names: tuple[str, ...], titled: bool = False) -> str:
-    """The registered methods of a family in words, each with its YAML name:
-    'взвешенное среднее (weighted_mean), …'; ``titled``: after the family's name
-    ('Агрегирование: …')."""
+    """The registered methods of a family in words: 'взвешенное среднее, взвешенная
+    сумма, …' (their names in the YAML are the code's: the page a reader sees shows none);
+    ``titled``: after the family's name ('Агрегирование: …')."""
     known = method_names(params.language, family)
-    listed = ", ".join(f"{known[n]} ({n})" for n in names)
+    listed = ", ".join(known[n] for n in names)
     return f"{word(params.language, f'methods.families.{family}')}: {listed}" if titled else listed
 
 
@@ -206,8 +212,12 @@ def value_words(params: Params, column: str, value: str | bool | np.bool_) -> st
     lang = params.language
     if isinstance(value, (bool, np.bool_)):
         return word(lang, f"cells.{'yes' if value else 'no'}")
-    if column in ("group", "group_from", "group_to") and value in params.group_codes:
+    if column.startswith("group") and value in params.group_codes:      # group, group_from, group_official …
         return params.group_name(value)
+    if column == "kind" and value in params.methodology.kinds:
+        return params.local(params.methodology.kinds[value], "unit") or value
+    if column == "indicator" and value == "TOTAL":                       # the accounting's sum row
+        return word(lang, "cells.total")
     if column in ("status", "direction") and value in section(lang, "status"):
         return section(lang, "status")[value]
     if (column == "group" or column in params.summarised_columns) and value == "all":

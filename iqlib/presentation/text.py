@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from iqlib.config.params import Params
-from iqlib.config.paths import display
+from iqlib.presentation.titles import scenario_name
 from iqlib.presentation.words import DEFAULT, word
 from iqlib.presentation.words import words as _words
 
@@ -49,12 +49,14 @@ def score_label(params: Params) -> str:
 
 
 def banner(params: Params) -> str:
-    """First lines of every notebook: which edition, scenario (and its base) and method;
-    synthetic or not; a draft or not."""
+    """First lines of every notebook: which edition, scenario (and its base) and method, by
+    their names (no code, file or path: the notebooks' pages are for readers); synthetic or
+    not; a draft or not."""
     ed = params.edition
-    lines = [text(params, "banner").format(edition=ed.edition, scenario=ed.scenario, method=params.methodology.id)]
+    lines = [text(params, "banner").format(edition=ed.edition, scenario=scenario_name(params),
+                                           method=params.methodology_title)]
     if params.extends is not None:
-        lines.append(text(params, "scenario_of").format(base=display(params.extends)))
+        lines.append(text(params, "scenario_of").format(base=ed.edition))
     if ed.synthetic:
         lines.append(text(params, "warning"))
     if params.draft:

@@ -16,3 +16,14 @@ def run_title(params: Params) -> str:
         title = word(language, "run.scenario_title", title=title, scenario=params.edition.scenario,
                      edition=params.edition.edition)
     return word(language, "run.draft_title", title=title) if params.draft else title
+
+
+def scenario_name(params: Params) -> str:
+    """The run's scenario as a reader names it, never its code: 'базовый расчёт' for an
+    edition, a scenario's own title when it gives one, else 'сценарий «<name>»'."""
+    language = params.language
+    if params.extends is None:
+        return word(language, "run.base")
+    if not params.title_inherited:
+        return params.local(params.edition, "title")
+    return word(language, "run.scenario", scenario=params.edition.scenario)

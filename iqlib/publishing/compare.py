@@ -228,7 +228,7 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
     if draft:
         title = w["draft_title"].format(title=title)
     return {"title": title, "heading": title, "synthetic": pa.edition.synthetic or pb.edition.synthetic, "draft": draft,
-            "a": {"title": run_title(pa), "where": display(run_a)}, "b": {"title": run_title(pb), "where": display(run_b)},
+            "a": {"title": run_title(pa)}, "b": {"title": run_title(pb)},
             "index_only": index_only, "summary": {"header": header, "rows": summary_rows}, "scatter": scatter,
             "groups": groups, "header": table_header, "others": others, "downloads": downloads}
 
@@ -245,6 +245,8 @@ def _short(params: Params, language: str) -> str:
     ed, w = params.edition, pages.page_words(language, "comparison")
     if ed.scenario == "base":
         return w["short_base"].format(edition=ed.edition)
+    if not params.title_inherited:           # its own title is on the page: no code in the heading
+        return w["short_titled"].format(edition=ed.edition)
     return w["short_scenario"].format(edition=ed.edition, scenario=ed.scenario)
 
 

@@ -28,8 +28,8 @@ def _exporter(code: bool, language: str) -> Any:
 
     templates = str(resources.files("iqlib.presentation") / "templates")
     common = {"template_file": "notebook.html.j2", "extra_template_paths": [templates], "language_code": language}
-    if code:
-        return HTMLExporter(**common)
+    if code:       # the code cells keep their input prompt; outputs carry no 'Out[3]:' (not a reader's word)
+        return HTMLExporter(exclude_output_prompt=True, **common)
     return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, **common)
 
 

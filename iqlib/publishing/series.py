@@ -217,13 +217,28 @@ def params_of(t: SeriesTables) -> Params:
 def banner(t: SeriesTables) -> str:
     """The first line of the series notebook: the series, its editions, method and base year."""
     w = words(t.series.language, "series")
-    line = w["banner"].format(series=t.series.series, years=", ".join(str(y) for y in t.methods["year"]),
-                              methods=", ".join(sorted(set(t.methods["method"]))), base=t.series.base_year)
+    line = w["banner"].format(series=series_name(t.series), years=", ".join(str(y) for y in t.methods["year"]),
+                              methods="; ".join(method_titles(t)), base=t.series.base_year)
     return f"{line} {w['banner_synthetic']}" if t.series.synthetic else line
+
+
+def method_titles(t: SeriesTables) -> list[str]:
+    """The titles of the series' methods in its language, in the order of their ids (a
+    reader sees the methodology's title, never its id), from the manifests of its runs."""
+    titles: dict[str, str] = {}
+    for run, method in zip(t.methods["run"], t.methods["method"]):
+        resolved = _manifest(resolve(run))["params"]["resolved"]["methodology"]
+        titles.setdefault(method, str(resolved.get(f"title_{t.series.language}") or method))
+    return [titles[m] for m in sorted(titles)]
 
 
 def chart_path(out_dir: str | Path) -> Path:
     return Path(out_dir) / "figures" / "national_average.png"
+
+
+def chart_alt(t: SeriesTables) -> str:
+    """The ``alt`` text of the series chart in a notebook: the chart's own heading."""
+    return str(words(t.series.language, "series")["chart_title"])
 
 
 def scale_summary(t: SeriesTables) -> pd.DataFrame:
@@ -332,11 +347,12 @@ def page(t: SeriesTables, folder: Path) -> str:
 
     def num(x: object, decimals: int = d) -> str:
         return fmt(None if x is None or pd.isna(x) else x, decimals, lang)
+    titles = dict(zip(sorted(set(t.methods["method"])), method_titles(t)))
     rows = [{"year": int(r.year), "cities": "—" if pd.isna(r.cities) else int(r.cities),
              "official": num(r.official_average), "average": num(r.average),
              "official_growth": num(r.official_growth_pct), "growth": num(r.growth_pct),
              "fixed": num(r.average_fixed), "growth_fixed": num(r.growth_fixed_pct),
-             "method": getattr(r, "method", "")} for r in t.averages.itertuples()]
+             "method": titles.get(getattr(r, "method", ""), "")} for r in t.averages.itertuples()]
     groups = [{"year": int(r.year), "group": t.group_names.get(r.group, r.group), "cities": int(r.cities),
                "average": num(r.average), "fixed": num(r.average_fixed)} for r in t.groups.itertuples()]
     conflicts = [f"{c.conflict} {c.resolution}" for c in conflicts_table(t).itertuples()]
@@ -347,4 +363,4 @@ def page(t: SeriesTables, folder: Path) -> str:
     return pages.render("series", lang, "", section="series", standalone=True, title=title, heading=title,
                         synthetic=t.series.synthetic, rows=rows, groups=groups, chart=average_svg(t), conflicts=conflicts,
                         csvs=csvs,
-                        methods=sorted(set(t.methods["method"])), base_year=t.series.base_year, regions=regions)
+                        methods=method_titles(t), base_year=t.series.base_year, regions=regions)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from iqlib.analysis import diagnostics, summaries, uncertainty
 from iqlib.config.params import Params, load_params
-from iqlib.config.paths import display
+from iqlib.config.paths import display, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
 from iqlib.core.registry import describe
@@ -34,7 +34,7 @@ from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
-from iqlib.presentation.titles import run_title
+from iqlib.presentation.titles import run_title, scenario_name
 from iqlib.presentation.words import words
 from iqlib.publishing import home, notebook_html
 from iqlib.publishing.compare import Where, compare_runs
@@ -187,7 +187,8 @@ class SiteRun:
                 "synthetic": self.p.edition.synthetic,
                 "run": {"title": self.r.title, "robustness": self.r.intervals is not None,
                         "method_title": self.p.methodology_title, "edition": self.p.edition.edition,
-                        "scenario": self.p.edition.scenario, "description": self.p.edition.description,
+                        "scenario": self.p.edition.scenario, "scenario_name": scenario_name(self.p),
+                        "description": self.p.edition.description,
                         "cities": len(self.r.scores), "index_label": short_name(self.p),
                         "average": fmt(self._all_mean(), self.meth.scoring.decimals, self.lang)}}
 
@@ -425,22 +426,22 @@ class SiteRun:
         for level in self.meth.levels[1:]:
             cfg = self.meth.scoring.aggregation[level]
             choices.append({"what": input_name(self.p, f"aggregation.{level}"),
-                            "how": method_words(self.p, "aggregation", cfg), "code": describe(cfg)})
+                            "how": method_words(self.p, "aggregation", cfg)})
         for family, column, of in (("imputation", "missing", self.meth.missing_rule),
                                    ("treatment", "treatment", self.meth.treatment_of),
                                    ("normalisation", "normalisation", self.meth.normalisation_of)):
             used: dict[str, list[str]] = {}
             for code in self.meth.indicator_codes():
                 used.setdefault(describe(of(code)), []).append(code)
-            for how, codes in used.items():
+            for codes in used.values():
                 choices.append({"what": f"{column_label(self.p, column)}: {', '.join(codes)}",
-                                "how": method_words(self.p, family, of(codes[0])), "code": how})
-        differences, scenario_yaml = self._differences()
+                                "how": method_words(self.p, family, of(codes[0]))})
+        differences = self._differences()
         _write(self.out / "method.html", pages.render(
             "method", self.lang, "../../", tree=[node(fw.index_code)], choices=choices,
             method={"id": self.meth.id, "confirmed": self.p.local(self.meth.status, "confirmed"),
                     "reconstructed": self.p.local(self.meth.status, "reconstructed")},
-            differences=differences, yaml=scenario_yaml, **self.ctx(self.w["method"])))
+            differences=differences, **self.ctx(self.w["method"])))
 
     def _tags(self, code: str) -> list[str]:
         """What is reconstructed about a node of the framework (for the method page)."""
@@ -450,12 +451,12 @@ class SiteRun:
             tags.append(self.w["assignment_inferred"])
         return tags
 
-    def _differences(self) -> tuple[list[dict], str]:
-        """What a scenario file changes, in words (and the file's text), for the method page;
-        nothing for an edition."""
+    def _differences(self) -> list[dict]:
+        """What a scenario file changes, in words, for the method page (a reader's page: no
+        file, key or path of the YAML); nothing for an edition."""
         data = read_yaml(self.p.edition_path)
         if "extends" not in data:
-            return [], ""
+            return []
         out: list[dict] = []
         meth = self.meth
         w = self.w
@@ -498,13 +499,14 @@ class SiteRun:
             if key.startswith("title_") or key == "description":
                 continue
             if key == "base_edition":
-                out.append({"words": w["diff_base_edition"].format(value=value)})
+                base = read_yaml(resolve(value)).get("edition", value) if isinstance(value, str) else value
+                out.append({"words": w["diff_base_edition"].format(value=base)})
             else:
                 out.append({"words": f"{key}: {json.dumps(value, ensure_ascii=False)}"})
         for key in changes:
             if key not in ("aggregates", "indicators", "kinds", "scoring"):
                 out.append({"words": f"methodology.{key}: {json.dumps(changes[key], ensure_ascii=False)}"})
-        return out, self.p.edition_path.read_text(encoding="utf-8")
+        return out
 
     def robustness_page(self) -> None:
         assert self.r.intervals is not None
