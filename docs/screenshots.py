@@ -1,5 +1,6 @@
-"""Screenshots of the site for the README (make screenshots): the 2019 edition page and a
-city page, taken with Debian's chromium, headless, from the built site/ folder."""
+"""Screenshots of the site for the README (make screenshots): the home page, a group page and
+a city's passport at a laptop's width (1366 px) and a phone's (390 px), taken with Debian's
+chromium, headless, from the built site/ folder."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = {"edition.png": ("2019/base/index.html", "1200,1500"), "city.png": ("2019/base/city/kazan.html", "1200,1500")}
+LAPTOP, PHONE = "1366,1700", "390,1700"
+SHOTS = {"home.png": ("index.html", LAPTOP), "home-phone.png": ("index.html", PHONE),
+         "group.png": ("2021/base/group-bolshie.html", LAPTOP), "group-phone.png": ("2021/base/group-bolshie.html", PHONE),
+         "passport.png": ("2021/base/city/reutov.html", LAPTOP), "passport-phone.png": ("2021/base/city/reutov.html", PHONE)}
 
 
 def main() -> int:
