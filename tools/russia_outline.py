@@ -6,7 +6,7 @@ Source: Natural Earth 1:50m admin-0 countries (public domain) as TopoJSON in the
 ``world-atlas`` (ISC licence, © Michael Bostock), file ``countries-50m.json``, Russia = id "643":
 
     npm pack world-atlas@2 && tar xzf world-atlas-2.*.tgz          # gives package/countries-50m.json
-    .venv/bin/python tools/russia_outline.py package/countries-50m.json
+    .venv/bin/python tools/russia_outline.py package/countries-50m.json   # the project's venv: uses iqlib's projection
 
 What it does: decodes the TopoJSON (delta-encoded, quantised arcs), shifts the longitudes west
 of 0° (Chukotka east of the 180th meridian) by +360° so the country is one piece, projects it
@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from iqlib.presentation.maps import project
+
 OUT = Path(__file__).resolve().parents[1] / "iqlib" / "presentation" / "geo" / "russia_outline.json"
 PROJECTION = {"name": "albers", "lat1": 52.0, "lat2": 64.0, "lon0": 100.0, "lat0": 56.0, "radius_km": 6371.0}
 TOLERANCE = 4.0     # km: Douglas–Peucker tolerance
@@ -39,20 +41,6 @@ SOURCE = {
     "package_licence": "ISC, © 2013–2019 Michael Bostock",
     "made_by": "tools/russia_outline.py",
 }
-
-
-def albers(lat: np.ndarray, lon: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Albers equal-area conic on a sphere: (x east, y north) in km. The same formulas as
-    ``iqlib.presentation.maps.project``; longitudes below 0 are taken +360 (east of 180°)."""
-    rad = math.pi / 180
-    lon = np.where(lon < 0, lon + 360, lon)
-    n = (math.sin(p["lat1"] * rad) + math.sin(p["lat2"] * rad)) / 2
-    c = math.cos(p["lat1"] * rad) ** 2 + 2 * n * math.sin(p["lat1"] * rad)
-    r = p["radius_km"]
-    rho0 = r * math.sqrt(c - 2 * n * math.sin(p["lat0"] * rad)) / n
-    rho = r * np.sqrt(c - 2 * n * np.sin(lat * rad)) / n
-    theta = n * (lon - p["lon0"]) * rad
-    return rho * np.sin(theta), rho0 - rho * np.cos(theta)
 
 
 def decode(topo: dict, country: str) -> list[np.ndarray]:
@@ -104,8 +92,7 @@ def outline(topo: dict) -> dict:
     paths = []
     for ring in decode(topo, "643"):
         lon, lat = ring[:, 0], ring[:, 1]
-        x, y = albers(lat, lon, PROJECTION)
-        xy = np.column_stack([x, -y])                 # SVG: y down
+        xy = np.column_stack(project(lat, lon, PROJECTION))     # km, y down (SVG)
         if area(xy) < MIN_AREA:
             continue
         seam = {tuple(p) for p in np.round(xy[np.abs(np.abs(lon) - 180) < 1e-6], 6)}   # on the 180th meridian
