@@ -124,7 +124,8 @@ def inside(x: np.ndarray, y: np.ndarray, shape: Outline, margin: float = 0.0) ->
 
 def classes(values: Sequence[float | None], most: int = 5) -> list[float]:
     """Round class bounds covering the values: at most ``most`` classes of one width (1, 2,
-    2.5 or 5 × 10^k), the first starting at a multiple of it at or below the smallest value."""
+    2.5 or 5 × 10^k), the first starting at a multiple of it at or below the smallest value
+    (the last class includes its upper bound, see ``colour``)."""
     known = [float(v) for v in values if v is not None and v == v]
     if not known:
         return [0.0, 1.0]
@@ -136,8 +137,6 @@ def classes(values: Sequence[float | None], most: int = 5) -> list[float]:
         count = max(1, math.ceil((high - start) / step - 1e-9))
         if count <= most:
             break
-    if start + count * step <= high:          # the largest value falls on the last bound: close it
-        count += 1
     return [round(start + i * step, 10) for i in range(count + 1)]
 
 
