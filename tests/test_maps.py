@@ -185,7 +185,7 @@ def test_the_context_has_every_subject_once_and_the_missing_ones_as_no_data():
 def test_the_city_map_shows_the_cities_with_coordinates_and_says_how_many():
     cities = pd.DataFrame({"city_id": ["moskva", "yalta", "kerch"], "lat": [55.76, 44.5, None], "lon": [37.62, 34.17, None]})
     city = home_maps.maps(REGIONS, SCORES, cities, "ru", 2021)["city"]
-    assert "Показаны 2 из 3 городов" in city["caption"] and "Natural Earth" in city["source"]
+    assert "Городов на карте: 2 из 3;" in city["caption"] and "Natural Earth" in city["source"]
     assert [r["city"] for r in city["rows"]] == ["Москва", "Ялта"]
     assert city["rows"][0] == {"city": "Москва", "region": "г. Москва", "value": "88,00", "lat": "55,76", "lon": "37,62"}
     assert city["svg"].count("<circle") == 2 and "<title>Москва (г. Москва): 88,00</title>" in city["svg"]
