@@ -178,8 +178,17 @@ def test_the_context_has_every_subject_once_and_the_missing_ones_as_no_data():
     assert tile["rows"][:2] == [{"region": "г. Москва", "cities": 1, "value": "88,00"},
                                 {"region": "Республика Крым", "cities": 2, "value": "12,00"}]
     assert tile["rows"][2] == {"region": "Алтайский край", "cities": 0, "value": "нет данных"}
-    assert tile["svg"].count("нет данных</title>") == 83 and tile["unplaced"] == []
+    assert tile["svg"].count("нет данных</title>") == 83 and tile["unplaced"] == ""
     assert tile["value"] == "IQ, среднее" and "среднее IQ городов субъекта в расчёте 2021 года" in tile["caption"]
+
+
+def test_a_region_the_grid_does_not_know_is_named_under_the_map_and_kept_in_the_table():
+    regions = pd.concat([REGIONS, pd.DataFrame({"rank": [3], "region": ["Новая область"], "cities": [1], "IQ": [50.0],
+                                                "best_city": ["Новгород"]})])
+    tile = home_maps.maps(regions, SCORES, SCORES[["city_id"]], "ru", 2021)["tile"]
+    assert tile["unplaced"] == "Нет на карте (субъекта нет в раскладке клеток): Новая область; их значения — в таблице."
+    assert tile["rows"][-1] == {"region": "Новая область", "cities": 1, "value": "50,00"} and len(tile["rows"]) == 86
+    assert "Новая область" not in tile["svg"]
 
 
 def test_the_city_map_shows_the_cities_with_coordinates_and_says_how_many():
@@ -194,7 +203,7 @@ def test_the_city_map_shows_the_cities_with_coordinates_and_says_how_many():
 def test_the_context_of_the_newest_published_run():
     folder = max((ROOT / "outputs").glob("*/base/results/regions.csv")).parents[1]
     ctx = home_maps.context(folder, "ru")
-    assert ctx is not None and len(ctx["tile"]["rows"]) == 85 and ctx["tile"]["unplaced"] == []
+    assert ctx is not None and len(ctx["tile"]["rows"]) == 85 and ctx["tile"]["unplaced"] == ""
     regions = pd.read_csv(folder / "results" / "regions.csv")
     top = regions.iloc[0]
     assert ctx["tile"]["rows"][0]["region"] == top["region"]

@@ -60,7 +60,12 @@ def maps(regions: pd.DataFrame, scores: pd.DataFrame, cities: pd.DataFrame, lang
                       "value": fmt(by_region.get(t.region), 2, language) if by_region.get(t.region) is not None else w["missing"]}
                      for t in sorted(draw.tiles(), key=lambda t: (by_region.get(t.region) is None,
                                                                   -(by_region.get(t.region) or 0), t.region))],
-            "unplaced": sorted(set(by_region) - known)}
+            "unplaced": ""}
+    unplaced = sorted(set(by_region) - known)
+    if unplaced:                      # a region the grid does not know: named under the map, in the table
+        tile["unplaced"] = w["unplaced"].format(regions=", ".join(unplaced))
+        tile["rows"] += [{"region": r, "cities": int(counts[r]),
+                          "value": w["missing"] if by_region[r] is None else fmt(by_region[r], 2, language)} for r in unplaced]
     return {"w": w, "code": code, "tile": tile, "city": _cities(scores, cities, language, edition, code, w, names)}
 
 
