@@ -80,7 +80,7 @@ CELLS = [Tile("Калининградская область", "КЛГ", 0, 0), 
 def test_the_tile_map_colours_each_cell_titles_it_and_draws_a_missing_region_as_missing():
     svg = maps.tile_map({"Калининградская область": 12.0, "г. Москва": 88.0}, "Карта «регионов»", "ru", "нет данных",
                         cells=CELLS)
-    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="chart map-chart" role="img"')
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="chart map-chart map-tiles" role="img"')
     assert "<title>Карта «регионов»</title>" in svg
     # bounds from 12 and 88: width 20 from 0 → 12 in the lightest class, 88 in the darkest
     assert f'<rect x="0" y="0" width="37" height="37" rx="3" fill="{SCALE[0]}"><title>Калининградская область: 12,00</title>' in svg
@@ -256,3 +256,24 @@ def test_bad_coordinates_are_one_clear_error_naming_file_line_and_column(tmp_pat
         load_cities(load_params(edition))
     assert cli.main(["validate", str(edition)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_on_a_wide_screen_the_chart_is_cut_below_the_shorter_wide_legend():
+    # 12 rows of 40 + 12 = 492; the phone legend: font ⌈11 × 720 / 358⌉ = 23, one row of 23 × 1,6 → 529;
+    # the wide legend: font 14, one row of 22,4 → 515: the wide screen's aspect ratio, the rest cut off
+    svg = maps.tile_map({"г. Москва": 1.0}, "т", "ru", "нет данных")
+    assert 'viewBox="0 0 720 529" preserveAspectRatio="xMidYMin slice" width="1008" height="741"' in svg
+    assert "@media (min-width:48.01em){.map-phone{display:none}svg.map-tiles{aspect-ratio:720/515}}" in svg
+
+
+def test_a_city_dot_sits_where_the_outline_is_drawn():
+    # the outline is drawn with matrix(k 0 0 k tx ty); a city's dot is at k·(x, y) + (tx, ty) of its projected point
+    svg = maps.city_map([("Москва", 55.76, 37.62, 88.0), ("Ялта", 44.5, 34.17, None)], "т", "ru", "нет данных")
+    k, tx, ty = (float(v) for v in re.search(r'matrix\(([\d.]+) 0 0 [\d.]+ ([-\d.]+) ([-\d.]+)\)', svg).groups())
+    x, y = project(55.76, 37.62)
+    cx, cy = (float(v) for v in re.search(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="5" fill="#\w{6}" stroke="#222"', svg).groups())
+    assert (cx, cy) == (pytest.approx(k * x + tx, abs=0.06), pytest.approx(k * y + ty, abs=0.06))
+    x0 = maps.outline().bounds[0]
+    assert k * x0 + tx == pytest.approx(8, abs=0.01)                      # the westmost point 8 units in
+    assert '<circle cx="' in svg and 'fill="#fff" stroke="#777"' in svg and "<title>Ялта: нет данных</title>" in svg
+    assert svg.index("Ялта: нет данных") < svg.index("Москва: 88,00")     # missing first, values on top

@@ -180,19 +180,30 @@ def _legend(bounds: Sequence[float], missing: str | None, missing_fill: str, y: 
 
 WIDE = 48          # em: from this viewport width on, the wide legend and the cells' labels are shown
 STYLE = (f"<style>@media (max-width:{WIDE}em){{.map-wide,.map-labels{{display:none}}}}"
-         f"@media (min-width:{WIDE}.01em){{.map-phone{{display:none}}}}</style>")
+         f"@media (min-width:{WIDE}.01em){{.map-phone{{display:none}}svg.map-{{kind}}{{aspect-ratio:{{width}}/{{wide}}}}}}</style>")
+
+
+def _open(kind: str, width: float, height: float, wide: float, title: str, desc: str) -> str:
+    """The ``<svg>`` element, its title, description and style. On a wide screen the shorter
+    wide legend leaves the phone legend's extra height empty: the style gives the chart the
+    wide layout's aspect ratio there and the viewBox is cut at the bottom (``slice``)."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart map-chart map-{kind}" role="img" '
+            f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMidYMin slice" width="{round(width * NATURAL)}" '
+            f'height="{round(height * NATURAL)}" {FONT}><title>{escape(title)}</title>'
+            + (f"<desc>{escape(desc)}</desc>" if desc else "")
+            + STYLE.replace("{kind}", kind).replace("{width}", f"{width:g}").replace("{wide}", f"{wide:g}"))
 
 
 def _legends(bounds: Sequence[float], missing: str | None, missing_fill: str, y: float, width: float, language: str
-             ) -> tuple[str, float]:
+             ) -> tuple[str, float, float]:
     """Two legends at the same place: one for phones (text ≥ 11 px when the chart is 358 px
     wide), one for wider screens (smaller in the chart's units, as large on screen); the SVG's
-    own style shows one of them by the viewport's width. Returns the SVG and the taller height."""
+    own style shows one of them by the viewport's width. Returns the SVG and both heights."""
     decimals = _decimals(bounds)
     phone, phone_height = _legend(bounds, missing, missing_fill, y, width, math.ceil(LEGIBLE * width / PHONE), language,
                                   decimals)
     wide, wide_height = _legend(bounds, missing, missing_fill, y, width, 14, language, decimals)
-    return (f'<g class="map-phone">{phone}</g><g class="map-wide">{wide}</g>', max(phone_height, wide_height))
+    return f'<g class="map-phone">{phone}</g><g class="map-wide">{wide}</g>', phone_height, wide_height
 
 
 def _decimals(bounds: Sequence[float]) -> int:
@@ -213,12 +224,10 @@ def tile_map(values: Mapping[str, float | None], title: str, language: str, miss
     present = [values.get(t.region) for t in cells]
     bounds = classes(present)
     any_missing = any(v is None or v != v for v in present)
-    legend, legend_height = _legends(bounds, missing if any_missing else None, "url(#tile-hatch)", rows * size + 12, width,
-                                     language)
-    height = math.ceil(rows * size + 12 + legend_height)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart map-chart" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{round(width * NATURAL)}" height="{round(height * NATURAL)}" {FONT}><title>{escape(title)}</title>'
-             + (f"<desc>{escape(desc)}</desc>" if desc else "") + STYLE
+    legend, phone_height, wide_height = _legends(bounds, missing if any_missing else None, "url(#tile-hatch)",
+                                                 rows * size + 12, width, language)
+    height = math.ceil(rows * size + 12 + max(phone_height, wide_height))
+    parts = [_open("tiles", width, height, math.ceil(rows * size + 12 + wide_height), title, desc)
              + f"<defs>{HATCH.format(id='tile-hatch')}</defs>"]
     labels = []
     for t, v in zip(cells, present, strict=True):
@@ -242,18 +251,17 @@ def city_map(points: Sequence[tuple[str, float, float, float | None]], title: st
     and value. The outline fills the width; the legend sits under it."""
     shape = outline() if shape is None else shape
     x0, y0, x1, y1 = shape.bounds
-    width = 760
-    k = width / (x1 - x0)
-    map_height = (y1 - y0) * k
+    width, pad, radius = 760, 8, 5           # pad: a dot on the outline's edge is not cut
+    k = (width - 2 * pad) / (x1 - x0)
+    map_height = (y1 - y0) * k + 2 * pad
     values = [v for _, _, _, v in points]
     bounds = classes(values)
     any_missing = any(v is None or v != v for v in values)
-    legend, legend_height = _legends(bounds, missing if any_missing else None, "#fff", map_height + 12, width, language)
-    height = math.ceil(map_height + 12 + legend_height)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart map-chart" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{round(width * NATURAL)}" height="{round(height * NATURAL)}" {FONT}><title>{escape(title)}</title>'
-             + (f"<desc>{escape(desc)}</desc>" if desc else "") + STYLE,
-             f'<path d="{shape.path}" transform="matrix({k:.6f} 0 0 {k:.6f} {-x0 * k:.3f} {-y0 * k:.3f})" fill="#f2f2ee" '
+    legend, phone_height, wide_height = _legends(bounds, missing if any_missing else None, "#fff", map_height + 12, width,
+                                                 language)
+    height = math.ceil(map_height + 12 + max(phone_height, wide_height))
+    parts = [_open("cities", width, height, math.ceil(map_height + 12 + wide_height), title, desc),
+             f'<path d="{shape.path}" transform="matrix({k:.6f} 0 0 {k:.6f} {pad - x0 * k:.3f} {pad - y0 * k:.3f})" fill="#f2f2ee" '
              f'stroke="#8a8a8a" stroke-width="{0.8 / k:.2f}" stroke-linejoin="round"/>']
     if points:
         xs, ys = project([p[1] for p in points], [p[2] for p in points], shape.projection)
@@ -262,9 +270,9 @@ def city_map(points: Sequence[tuple[str, float, float, float | None]], title: st
         for i in order:
             label, _, _, v = points[i]
             fill = colour(v, bounds)
-            cx, cy = (xs[i] - x0) * k, (ys[i] - y0) * k
+            cx, cy = pad + (xs[i] - x0) * k, pad + (ys[i] - y0) * k
             shown = missing if fill is None else number(float(v), decimals, language)   # type: ignore[arg-type]
             style = f'fill="{fill}" stroke="#222" stroke-width="0.7"' if fill else 'fill="#fff" stroke="#777" stroke-width="1.4"'
-            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" {style}><title>{escape(f"{label}: {shown}")}</title></circle>')
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}" {style}><title>{escape(f"{label}: {shown}")}</title></circle>')
     parts.append(legend + "</svg>")
     return "".join(parts)
