@@ -259,10 +259,10 @@ def test_bad_coordinates_are_one_clear_error_naming_file_line_and_column(tmp_pat
 
 
 def test_on_a_wide_screen_the_chart_is_cut_below_the_shorter_wide_legend():
-    # 12 rows of 40 + 12 = 492; the phone legend: font ⌈11 × 720 / 358⌉ = 23, one row of 23 × 1,6 → 529;
+    # 12 rows of 40 + 12 = 492; the phone legend: font ⌈12 × 720 / 358⌉ = 25, one row of 25 × 1,6 → 532;
     # the wide legend: font 14, one row of 22,4 → 515: the wide screen's aspect ratio, the rest cut off
     svg = maps.tile_map({"г. Москва": 1.0}, "т", "ru", "нет данных")
-    assert 'viewBox="0 0 720 529" preserveAspectRatio="xMidYMin slice" width="1008" height="741"' in svg
+    assert 'viewBox="0 0 720 532" preserveAspectRatio="xMidYMin slice" width="1008" height="745"' in svg
     assert "@media (min-width:48.01em){.map-phone{display:none}svg.map-tiles{aspect-ratio:720/515}}" in svg
 
 

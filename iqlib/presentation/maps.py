@@ -35,7 +35,7 @@ FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 SCALE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 MISSING = "#d9d9d9"
 PHONE = 358          # px: the narrowest width a chart is shown at
-LEGIBLE = 11         # px: the smallest text on a phone
+LEGEND_PX = 12       # px: the phone legend's text on a phone 358 px wide (11 px still at 330 px)
 NATURAL = 1.4        # a chart's own size (width, height attributes) over its viewBox: a saved SVG opens wide
 HATCH = ('<pattern id="{id}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
          f'<rect width="6" height="6" fill="{MISSING}"/><rect width="2" height="6" fill="#9a9a9a"/></pattern>')
@@ -200,7 +200,7 @@ def _legends(bounds: Sequence[float], missing: str | None, missing_fill: str, y:
     wide), one for wider screens (smaller in the chart's units, as large on screen); the SVG's
     own style shows one of them by the viewport's width. Returns the SVG and both heights."""
     decimals = _decimals(bounds)
-    phone, phone_height = _legend(bounds, missing, missing_fill, y, width, math.ceil(LEGIBLE * width / PHONE), language,
+    phone, phone_height = _legend(bounds, missing, missing_fill, y, width, math.ceil(LEGEND_PX * width / PHONE), language,
                                   decimals)
     wide, wide_height = _legend(bounds, missing, missing_fill, y, width, 14, language, decimals)
     return f'<g class="map-phone">{phone}</g><g class="map-wide">{wide}</g>', phone_height, wide_height
