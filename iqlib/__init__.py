@@ -28,15 +28,17 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words``
   (method choices in words), ``tables``, ``charts``, ``pages`` (the run's index.html), ``site``
   (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts),
-  ``home_chart`` (the home page's national trend);
+  ``home_chart`` (the home page's national trend), ``maps`` (the home page's tile map of the
+  regions and map of the cities);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;
 * ``publishing`` — ``run`` (the papermill chain and atomic publishing), ``execute`` (the
   stage notebooks in a child process), ``manifest``, ``contract`` (what a re-run must
   reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
-  (``iq site``: the static site of every published run), ``home`` (the site's home page), ``compare`` (``iq compare``: two
-  runs side by side), ``series`` (``iq series``: the index across editions);
+  (``iq site``: the static site of every published run), ``home`` (the site's home page), ``maps``
+  (the home page's maps of a run), ``compare`` (``iq compare``: two runs side by side), ``series``
+  (``iq series``: the index across editions);
   ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
 * ``cli`` — the ``iq`` command.
 """

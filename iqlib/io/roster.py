@@ -16,7 +16,8 @@ from iqlib.io.codes import check_codes
 from iqlib.io.tables import Table, duplicates, read_table, require_columns, to_number
 
 CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
-OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018"]
+OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018", "lat", "lon"]
+COORDINATES = {"lat": (-90.0, 90.0, "a latitude"), "lon": (-180.0, 180.0, "a longitude")}
 FLAGS = ["regional_capital", "pilot"]
 MAX_POPULATION = 10**10  # more than the world's: a typo (and beyond it int64 would overflow)
 
@@ -68,6 +69,7 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     for flag in FLAGS:
         for row in np.flatnonzero(~df[flag].isin(["0", "1"]).to_numpy()):
             problems.append(f"{table.where(row, flag)}: {df[flag].iloc[row]!r} is not 0 or 1")
+    coordinates = _coordinates(table, problems)
     codes = params.group_codes
     if "group_official" in df:
         wrong = (df["group_official"] != "") & ~df["group_official"].isin(codes)
@@ -85,6 +87,8 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     official = df["group_official"] if "group_official" in df else pd.Series("", index=df.index)
     cities["group_official"] = official
     cities["group"] = official.where(official != "", cities["group_computed"])
+    if coordinates is not None:
+        cities["lat"], cities["lon"] = coordinates["lat"], coordinates["lon"]
     for name, column in extra.items():
         cities[name] = column
 
@@ -100,6 +104,39 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     disagree = cities.loc[(official != "") & (official != cities["group_computed"]),
                           ["city_id", "city_ru", "population", "group_computed", "group_official"]]
     return cities.reset_index(drop=True), disagree.reset_index(drop=True)
+
+
+def _coordinates(table: Table, problems: list[str]) -> pd.DataFrame | None:
+    """The optional columns ``lat`` and ``lon`` (decimal degrees, decimal point or comma) as
+    numbers, or None when the roster has neither. Both columns or neither; in a row, both
+    values or neither (a city without coordinates is left off the map); each within its range."""
+    df = table.frame
+    present = [c for c in COORDINATES if c in df]
+    if not present:
+        return None
+    if len(present) == 1:
+        other = next(c for c in COORDINATES if c not in df)
+        problems.append(f"{display(table.path)}: column {present[0]} without column {other} "
+                        f"(coordinates need both lat and lon, or neither)")
+        return None
+    out = {}
+    for name, (low, high, what) in COORDINATES.items():
+        text = df[name]
+        value = to_number(text)
+        bad = (text != "") & value.isna()
+        for row in np.flatnonzero(bad.to_numpy()):
+            problems.append(f"{table.where(row, name)}: {text.iloc[row]!r} is not a number ({what} in decimal degrees)")
+        outside = value.notna() & ((value < low) | (value > high))
+        for row in np.flatnonzero(outside.to_numpy()):
+            problems.append(f"{table.where(row, name)}: {text.iloc[row]!r} is not {what} "
+                            f"(decimal degrees from {low:g} to {high:g})")
+        out[name] = value.where(~outside)
+    one = (df["lat"] == "") != (df["lon"] == "")
+    for row in np.flatnonzero(one.to_numpy()):
+        empty = "lat" if df["lat"].iloc[row] == "" else "lon"
+        problems.append(f"{table.where(row, empty)}: empty while {'lon' if empty == 'lat' else 'lat'} is given "
+                        f"(give both coordinates of the city, or neither)")
+    return pd.DataFrame(out)
 
 
 def _roster_column(table: Table, cfg: RosterColumn, problems: list[str]) -> pd.Series:

@@ -30,6 +30,7 @@ from iqlib.presentation import home_chart
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
 from iqlib.presentation.text import short_name, text
+from iqlib.publishing import maps as home_maps
 from iqlib.publishing.series import series_folders, series_title
 from iqlib.stages import STAGES
 
@@ -191,17 +192,18 @@ def context(runs: Sequence[HomeRun], outputs: Path, language: str, comparisons: 
                                          for g in r.params.group_codes]})
     index = city_index(editions, language)
     names = text(p, "stage_names")
+    maps = home_maps.context(newest.folder, language)
+    anchors = ("finder", "leaders", *(("map",) if maps else ()), "trend", "editions", "method", "data", "audit")
     return {
         "title": w["title"], "heading": w["title"], "standalone": True,
         "synthetic": any(r.params.edition.synthetic for r in runs),
-        "links": [{"href": f"#{a}", "text": w[f"nav_{a}"]} for a in ("finder", "leaders", "trend", "editions", "method",
-                                                                       "data", "audit")],
+        "links": [{"href": f"#{a}", "text": w[f"nav_{a}"]} for a in anchors],
         "intro": w["intro"].format(max=fmt(p.methodology.scoring.max_score, 0, language), edition=year,
                                    cities=len(newest.scores)),
         "index_label": short_name(p),
         "headline": headline(newest, outputs, language),
         "leaders": leaders(newest, language),
-        "maps": None,
+        "maps": maps,
         "home_js": pages.ASSETS["home_js"][0],
         "cities": index,
         "city_json": json.dumps([{k: e[k] for k in ("n", "k", "d", "h")} for e in index], ensure_ascii=False,
