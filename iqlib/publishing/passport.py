@@ -445,19 +445,23 @@ def render_pdf(job: dict) -> bytes:
     ya = y
     y = y0
     x2 = left + half + 18
-    if job["margins"] is not None:
+    text(x2, y, w["weaknesses"], 11, bold=True)
+    y -= 13
+    weak = job["weaknesses"]
+    if weak or job["margins"] is None:
+        for s in weak or [None]:
+            line = w["none"] if s is None else f"{s['name']}: {w['down']} {s['delta']}" + (f"; {s['leader']}" if s["leader"] else "")
+            y = para(x2, y, line, half, 7.5) - 2
+    else:
+        y = para(x2, y, w["none_leader"], half, 7.5) - 2
+    if job["margins"] is not None:                     # the leader: how close the runner-up is
         m = job["margins"]
-        text(x2, y, w["margins_heading"], 11, bold=True)
-        y -= 13
+        y -= 2
+        text(x2, y, w["margins_heading"], 9, bold=True)
+        y -= 11
         y = para(x2, y, w["margins_intro"].format(city=city["name"], runner=m["runner_up"], margin=m["margin"]), half, 7.5) - 2
         for r in m["rows"]:
             y = para(x2, y, f"{r['name']}: {w['ahead'] if r['ahead'] else w['behind']} {r['margin']}", half, 7.5) - 2
-    else:
-        text(x2, y, w["weaknesses"], 11, bold=True)
-        y -= 13
-        for s in job["weaknesses"] or [None]:
-            line = w["none"] if s is None else f"{s['name']}: {w['down']} {s['delta']}" + (f"; {s['leader']}" if s["leader"] else "")
-            y = para(x2, y, line, half, 7.5) - 2
     y = min(y, ya) - 8
     # the levers
     text(left, y, w["levers_heading"], 11, bold=True)
