@@ -111,6 +111,7 @@ def _goalpost_movers(values, cities, fw):
     return [(c, i) for c, i in zip(*np.nonzero(alone.to_numpy()))]
 
 
+@pytest.mark.slow   # about fifty full re-runs of an edition: `make test`, not the fast loop
 def test_levers_equal_a_full_re_run_for_moved_goalposts_missing_and_imputed_values():
     params, values, cities = _run_inputs(RUN)
     fw = params.methodology.framework
@@ -137,6 +138,7 @@ def test_levers_equal_a_full_re_run_for_moved_goalposts_missing_and_imputed_valu
     assert (before != after).sum() > 1
 
 
+@pytest.mark.slow   # about fifty full re-runs of an edition: `make test`, not the fast loop
 def test_levers_equal_a_full_re_run_with_imputation_treatment_and_own_goalposts():
     """A method where one value moves others in every step: group means fill the gaps, the
     JRC rule winsorises, and the upper goalpost is this edition's own maximum."""

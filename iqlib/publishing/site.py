@@ -370,6 +370,8 @@ class SiteRun:
 
     def city_page(self, cid: str) -> None:
         """A city's passport (publishing/passport.py): the page here, its PDF queued."""
+        if not hasattr(self, "passports"):      # a page on its own, outside write()
+            self.passports = Passports(self)
         _write(self.out / "city" / f"{cid}.html",
                pages.render("city", self.lang, "../../../", section="passport", **self.passports.page(cid)))
 
