@@ -356,7 +356,7 @@ def render_pdf(job: dict) -> bytes:
     _fonts()
     w = job["words"]
     buf = BytesIO()
-    pdf = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+    pdf = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=8)
     city = job["city"]
     pdf.setTitle(w["pdf_title"].format(city=city["name"]))
     pdf.setAuthor(job["run"]["title"])
@@ -433,6 +433,9 @@ def render_pdf(job: dict) -> bytes:
         text(right, y, d["leader"], 8, anchor="right")
         y -= 3
     pdf.line(left, y, right, y)
+    if any(d["mark"] for d in job["directions"]):
+        y -= 9
+        text(left, y, w["mark_note"], 6.5, colour=MUTED)
     y -= 16
     # strengths and weaknesses (or, for the leader, its margins)
     half = (right - left - 18) / 2
@@ -489,7 +492,7 @@ def render_pdf(job: dict) -> bytes:
     if job["trend"] is not None:
         text(left, y, w["trend_heading"], 11, bold=True)
         y -= 8
-        chart_h = min(130.0, y - 120)
+        chart_h = min(130.0, y - 62)
         if chart_h > 60:
             _trend_chart(pdf, job["trend"], left, y - chart_h, 250, chart_h, w, job["language"])
             para(left + 270, y - 6, w["comparability"], right - left - 270, 7)
