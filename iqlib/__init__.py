@@ -11,7 +11,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index
   across editions), ``compare`` (two rankings: shifts, correlations, leaders), ``summaries``
-  (the published summaries: by group, by region, a city's profile);
+  (the published summaries: by group, by region, a city's profile), ``passport`` (a city's
+  places on each direction, peers, the leader's margins, levers re-scored);
 * ``config`` — ``params`` (the params of a run: an edition or scenario with its methodology, loaded
   across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
@@ -37,8 +38,9 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   stage notebooks in a child process), ``manifest``, ``contract`` (what a re-run must
   reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
   (``iq site``: the static site of every published run), ``home`` (the site's home page), ``maps``
-  (the home page's maps of a run), ``compare`` (``iq compare``: two runs side by side), ``series``
-  (``iq series``: the index across editions);
+  (the home page's maps of a run), ``passport`` (a city's passport: its page's context and its A4
+  PDF), ``compare`` (``iq compare``: two runs side by side), ``series`` (``iq series``: the index
+  across editions);
   ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
 * ``cli`` — the ``iq`` command.
 """

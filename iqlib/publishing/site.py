@@ -15,9 +15,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from iqlib.analysis import diagnostics, summaries, uncertainty
@@ -38,6 +36,7 @@ from iqlib.presentation.titles import run_title, scenario_name
 from iqlib.presentation.words import words
 from iqlib.publishing import home, notebook_html
 from iqlib.publishing.compare import Where, compare_runs
+from iqlib.publishing.passport import Passports
 from iqlib.publishing.series import is_series, series_folders, series_title
 from iqlib.stages import STAGES
 
@@ -223,6 +222,7 @@ class SiteRun:
         self.edition_page()
         for g in self.p.group_codes:
             self.group_page(g)
+        self.passports = Passports(self)        # every city's passport computed at once; PDFs drawn meanwhile
         for city in self.r.scores.index:
             self.city_page(city)
         self.method_page()
@@ -230,6 +230,7 @@ class SiteRun:
             self.robustness_page()
         self.downloads()
         self.notebook_pages()
+        self.passports.close()
 
     def edition_page(self) -> None:
         groups = []
@@ -366,50 +367,11 @@ class SiteRun:
                 "threshold": self.num(float(table["threshold"].iloc[0]))}
 
     def city_page(self, cid: str) -> None:
-        c = self.r.scores.loc[cid]
-        group = self.r.scores[self.r.scores["group"] == c["group"]]
-        median, leader = self.medians.loc[c["group"]], self.leaders.loc[c["group"]]
-        empty = {d for d in self.directions if (cid, d) in self.empty}
-        values = [None if d in empty else float(c[d]) for d in self.directions]
-        deltas = pd.Series([np.nan if v is None else v - float(median[d]) for d, v in zip(self.directions, values)],
-                           index=self.directions, dtype=float)
-        directions: list[dict[str, Any]] = [
-            {"name": f"{d} {self.p.name(d)}", "value": self.w["missing"] if d in empty else self.num(c[d]),
-             "mark": d not in empty and any((cid, k) in self.missing_cells for k in self.meth.children(d)),
-             "median": self.num(median[d]), "leader": self.num(leader[d])} for d in self.directions]
-        top = max(float(self.r.scores[self.directions].max().max()), 0.0) if self.directions else 1.0
-        chart = svg.grouped_bars(
-            [f"{d} {self.p.name(d)}" for d in self.directions],
-            [(c["city_ru"], values), (self.w["median"], [float(median[d]) for d in self.directions]),
-             (self.w["leader"], [float(leader[d]) for d in self.directions])],
-            top, f"{c['city_ru']}: {self.w['directions']}", self.lang, self.w["missing"])
-        up, down = summaries.strengths_and_weaknesses(deltas)
-        strengths = [{"name": f"{d} {self.p.name(d)}", "delta": self.num(v)} for d, v in up.items()]
-        weaknesses = [{"name": f"{d} {self.p.name(d)}", "delta": self.num(-v)} for d, v in down.items()]
-        indicators = []
-        for ind in self.meth.indicators:
-            raw = self.r.values.at[cid, ind.code] if ind.code in self.r.values.columns else np.nan
-            status = ""
-            if (cid, ind.code) in self.missing_cells:
-                status = self.w["missing"] if pd.isna(self.imputed.get((cid, ind.code))) else self.w["imputed"]
-            indicators.append({"name": f"{ind.code} {self.p.name(ind.code)}", "raw": self.trimmed(raw),
-                               "unit": self.p.local(self.meth.kinds[ind.kind], "unit"),
-                               "normalised": self.num(self.r.normalised.at[cid, ind.code]), "status": status})
-        history = []
-        for o in self.runs:
-            if o.params.edition.scenario == self.p.edition.scenario and cid in o.scores.index:
-                s = o.scores.loc[cid]
-                history.append({"edition": o.params.edition.edition, "group": o.params.group_name(s["group"]),
-                                "score": self.num(s[self.code]), "rank": self.rank(s["rank_in_group"]),
-                                "href": None if o is self.r else f"../../../{o.key}/city/{cid}.html"})
-        city = {"name": c["city_ru"], "region": c["region_ru"], "group": self.p.group_name(c["group"]),
-                "group_href": f"../group-{c['group']}.html", "score": self.num(c[self.code]),
-                "rank": self.w["rank_of"].format(rank=self.rank(c["rank_in_group"]), n=len(group)), "interval": self.interval(cid),
-                "rank_all": self.w["rank_of"].format(rank=self.rank(c["rank_overall"]), n=len(self.r.scores))}
+        """A city's passport (publishing/passport.py): the page here, its PDF queued."""
+        if not hasattr(self, "passports"):      # a page on its own, outside write()
+            self.passports = Passports(self)
         _write(self.out / "city" / f"{cid}.html",
-               pages.render("city", self.lang, "../../../", city=city, chart=chart, directions=directions,
-                            strengths=strengths, weaknesses=weaknesses, indicators=indicators,
-                            history=history if len(history) > 1 else [], runroot="../", **self.ctx(c["city_ru"])))
+               pages.render("city", self.lang, "../../../", section="passport", **self.passports.page(cid)))
 
     def method_page(self) -> None:
         fw = self.meth.framework
