@@ -11,7 +11,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index
   across editions), ``compare`` (two rankings: shifts, correlations, leaders), ``summaries``
-  (the published summaries: by group, by region, a city's profile);
+  (the published summaries: by group, by region, a city's profile), ``marks`` (scores resting on
+  estimated values);
 * ``config`` — ``params`` (the params of a run: an edition or scenario with its methodology, loaded
   across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
@@ -27,7 +28,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``presentation`` — ``words`` (every word a reader sees, by key, from one catalogue per
   language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words``
   (method choices in words), ``tables``, ``charts``, ``pages`` (the run's index.html), ``site``
-  (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts);
+  (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts), ``figures``
+  (a chart with its data table and downloads);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;
