@@ -62,19 +62,25 @@ def open_svg(width: float, height: float, title: str) -> str:
 
 def spread(positions: Sequence[float], gap: float, low: float = -math.inf, high: float = math.inf) -> list[float]:
     """Label positions (in the order given) moved apart so that any two are at least
-    ``gap`` apart, each as close to its own position as that allows, all within
-    [``low``, ``high``] when the range holds them: end labels of lines that meet."""
+    ``gap`` apart: labels that would meet form a block centred on where they want to be
+    (each keeps its order), within [``low``, ``high``] when the range holds the block.
+    End labels of lines that meet."""
     order = sorted(range(len(positions)), key=lambda i: (positions[i], i))
-    placed = [max(float(positions[i]), low) for i in order]
-    for k in range(1, len(placed)):
-        placed[k] = max(placed[k], placed[k - 1] + gap)
-    if placed and placed[-1] > high:
-        placed[-1] = high
-        for k in range(len(placed) - 2, -1, -1):
-            placed[k] = min(placed[k], placed[k + 1] - gap)
+    blocks: list[tuple[float, list[int]]] = []          # (position of the block's first label, its labels)
+
+    def place(members: list[int]) -> float:
+        start = sum(positions[m] - gap * k for k, m in enumerate(members)) / len(members)
+        return max(min(start, high - gap * (len(members) - 1)), low)
+
+    for i in order:
+        blocks.append((place([i]), [i]))
+        while len(blocks) > 1 and blocks[-2][0] + gap * len(blocks[-2][1]) > blocks[-1][0] + 1e-9:
+            members = blocks[-2][1] + blocks[-1][1]
+            blocks[-2:] = [(place(members), members)]
     out = [0.0] * len(positions)
-    for k, i in enumerate(order):
-        out[i] = placed[k]
+    for start, members in blocks:
+        for k, m in enumerate(members):
+            out[m] = start + gap * k
     return out
 
 
