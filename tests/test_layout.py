@@ -254,10 +254,19 @@ def demo_pages(tmp_path_factory) -> dict[str, Path]:
         "series", "ru", "../", section="series", standalone=True, title="Ряд", heading="Ряд", synthetic=True,
         rows=[row], groups=[], chart=figure, conflicts=[], csvs=[], methods=["iq_v1"], base_year=2018, regions=None),
         encoding="utf-8")
+    chart = svg.histogram([1.0, 2.0, 3.0], "Гистограмма", "IQ", "ru")    # a chart in a box of its own, as a city page has
+    (out / "wrapped.html").write_text(
+        f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>т</title>'
+        f'<link rel="stylesheet" href="assets/{pages.ASSETS["css"][0]}"></head><body><main>'
+        f'<figure class="chart-figure" data-download="wrapped"><div class="scroll">{chart}</div>'
+        f'<details class="chart-data"><summary>Данные графика</summary><table><tr><th scope="col">IQ</th>'
+        f'<th scope="col">Городов</th></tr><tr><th scope="row">0–5</th><td>3</td></tr></table></details></figure>'
+        f'</main><script src="assets/{pages.ASSETS["js"][0]}"></script></body></html>', encoding="utf-8")
     return {"edition": out / "2019/base/index.html", "group": out / "2019/base/group-krupnye.html",
             "group-small": out / "2019/base/group-krupneyshie.html", "city": next((out / "2019/base/city").glob("*.html")),
             "method": out / "2019/base/method.html", "robustness": out / "2019/base/robustness.html",
-            "comparison": out / "comparison/index.html", "series": out / "series/index.html"}
+            "comparison": out / "comparison/index.html", "series": out / "series/index.html",
+            "wrapped": out / "wrapped.html"}
 
 
 def _open(browser, page: Path, width: int):
@@ -354,7 +363,7 @@ def test_chart_text_is_at_least_eleven_pixels(mini_site, demo_pages, browser, wi
 def test_every_chart_downloads_as_png_svg_and_csv(demo_pages, browser):
     from selenium.webdriver.common.by import By
 
-    for page in (demo_pages["group"], demo_pages["series"], demo_pages["robustness"]):
+    for page in (demo_pages["group"], demo_pages["series"], demo_pages["robustness"], demo_pages["wrapped"]):
         _open(browser, page, 1366)
         figures_here = browser.find_elements(By.CSS_SELECTOR, "figure.chart-figure")
         assert figures_here and all(len(f.find_elements(By.CSS_SELECTOR, ".chart-download button")) == 3

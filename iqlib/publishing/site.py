@@ -398,7 +398,7 @@ class SiteRun:
         lw = words(self.lang, "layout")
         index = short_name(self.p)
         values = [float(v) for v in part[self.code] if pd.notna(v)]
-        median = float(np.median(values)) if values else float("nan")
+        median = float(part[self.code].median())          # NaN-free: the ranked cities only
         title = lw["distribution_title"].format(index=index, group=self.p.group_name(g))
         chart = svg.histogram(values, title, index, self.lang, (lw["median_label"], median) if values else None)
         decimals = svg.nice_ticks(svg.bins(values)[-1][1], 10)[2]

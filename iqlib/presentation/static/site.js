@@ -125,8 +125,9 @@ var iqChart = (function () {
       button.addEventListener("click", kind[1]);
       bar.appendChild(button);
     });
-    var caption = figure.querySelector("figcaption");
-    figure.insertBefore(bar, caption ? caption.nextSibling : figure.querySelector("svg").nextSibling);
+    var after = figure.querySelector(":scope > figcaption") || figure.querySelector("svg");
+    while (after.parentNode !== figure) { after = after.parentNode; }   /* the chart may sit in a box of its own */
+    figure.insertBefore(bar, after.nextSibling);
   }
 
   document.querySelectorAll("figure.chart-figure").forEach(function (figure) {
