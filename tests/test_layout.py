@@ -58,6 +58,27 @@ def test_the_series_chart_writes_end_labels_apart_and_draws_the_official_line_on
     assert re.search(r'<circle [^>]*><title>Мин–макс, 2019: 40,67</title></circle>', chart)
 
 
+def test_the_notebook_series_chart_keeps_its_labels_apart_and_the_official_line_on_top():
+    """The same figures in the series notebook's chart (matplotlib): 40,67 was printed under 43,21."""
+    from itertools import combinations
+
+    from iqlib.presentation import charts
+
+    years = [2018, 2019, 2020, 2021]
+    fig = charts.series_lines([("Официально", years, [None, 40.67, 44.17, 52.6]),
+                               ("Мин–макс", years, [34.47, 40.67, 44.17, 52.6]),
+                               ("Фиксированные", years, [29.44, 43.21, 47.98, 64.7])], "t", "IQ", "ru", official=0)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    for year in years:
+        boxes = [t.get_window_extent() for t in ax.texts if t.xy[0] == year]
+        assert len(boxes) == (2 if year == 2018 else 3)
+        assert not any(a.overlaps(b) for a, b in combinations(boxes, 2)), year
+    official, *others = ax.get_lines()
+    assert official.get_linestyle() == "--" and official.get_marker() == "s"
+    assert all(official.get_zorder() > o.get_zorder() for o in others)
+
+
 def test_rank_axes_never_print_two_ranks_on_top_of_each_other():
     """The robustness chart of a group of 93 printed 90 and 93 into «9093»."""
     assert svg.rank_ticks(93, 184) == [1, 20, 40, 60, 80, 93]

@@ -265,8 +265,8 @@ def series_lines(lines: list[tuple[str, list, list]], title: str, ylabel: str, l
                  target: tuple[str, int, float] | None = None, synthetic_notice: str | None = None,
                  official: int | None = None) -> Figure:
     """Values by year, one line per series (missing years left as gaps, never drawn as 0),
-    each point labelled with its value (labels of one year moved apart so that none
-    covers another); ``target``: (label, year, value) drawn as a marker; ``official``: the
+    each point labelled with its value on its right (labels of one year moved apart so that
+    none covers another); ``target``: (label, year, value) drawn as a marker; ``official``: the
     line of the published figures, drawn on top, dashed, with square marks;
     ``synthetic_notice``: the red notice at the foot (on synthetic data)."""
     plt, _ = _charting()
@@ -292,9 +292,9 @@ def series_lines(lines: list[tuple[str, list, list]], title: str, ylabel: str, l
     gap = top * 10 / height_pt                            # 10 points: a label of 8 points and a little air
     for x in sorted({x for x, _, _ in labels}):
         here = [(v, c) for xx, v, c in labels if xx == x]
-        for (v, colour), at in zip(here, spread([v + gap * 0.6 for v, _ in here], gap, high=top - gap * 0.3)):
-            ax.annotate(number(v, 2, language), (x, at), ha="center", va="bottom", fontsize=8, color=colour,
-                        annotation_clip=False, zorder=6,
+        for (v, colour), at in zip(here, spread([v for v, _ in here], gap, low=gap / 2, high=top - gap / 2)):
+            ax.annotate(number(v, 2, language), (x, at), xytext=(7, 0), textcoords="offset points", ha="left",
+                        va="center", fontsize=8, color=colour, annotation_clip=False, zorder=6,
                         bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     ax.set_xticks(sorted(years))
     ax.set_xticklabels([str(y) for y in sorted(years)])
