@@ -431,4 +431,13 @@ def test_without_javascript_a_figure_keeps_its_picture_and_table(demo_pages):
             assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in fig and "<title>" in fig
             assert '<details class="chart-data"><summary>Данные графика</summary>' in fig
             assert not re.search(r"<th(?![^>]*scope=)[ >]", fig)           # every header cell has its scope
-    assert "chart-figure" in demo_pages["group"].read_text(encoding="utf-8")   # a chart on each group page
+    group = demo_pages["group"].read_text(encoding="utf-8")
+    assert "chart-figure" in group                                        # a chart on each group page
+    # every column is explained under the table, by its own header's words
+    headers = re.findall(r'<th scope="col"[^>]*><button[^>]*>([^<]+)</button></th>', group)
+    assert headers[:4] == ["Место", "Город", "IQ", "Интервал"] and headers[-1] == "D10"
+    notes = re.findall(r"<li>([^<]*)", group.split('<ul class="columns">')[1])
+    for header in headers:
+        assert any(n.startswith(f"{header} — ") for n in notes), header
+    assert "Интервал — интервал места из анализа неопределённости" in group
+    assert re.search(r"<p>\* — балл опирается на оценённые значения: у города больше 20 % значений", group)

@@ -374,14 +374,17 @@ class SiteRun:
                     cells.append(cell(text=self.num(c[d]), value=_sortable(c[d]), num=True, mark=bool(marked.at[cid, d])))
             rows.append({"cells": cells, "search": f"{c['city_ru']} {c['region_ru']}".lower()})
         name = self.p.group_name(g)
-        columns = [lw["col_rank"].format(index=index), lw["col_city"],
+        columns = [lw["col_rank"].format(label=self.w["rank"], index=index), lw["col_city"].format(label=self.w["city"]),
                    lw["col_index"].format(index=index, name=self.p.name(self.code))]
         u = self.p.edition.uncertainty
         if has_iv and u is not None:
-            columns.append(lw["col_interval"].format(lo=u.interval[0], hi=u.interval[1], n=u.replications))
+            columns.append(lw["col_interval"].format(label=self.w["interval_short"], lo=u.interval[0], hi=u.interval[1],
+                                                     n=u.replications))
         if self.previous is not None:
-            columns.append(lw["col_change"].format(edition=self.previous.params.edition.edition))
-        columns += [lw["col_place_all"].format(n=len(self.r.scores)), lw["col_region"]]
+            edition = self.previous.params.edition.edition
+            columns.append(lw["col_change"].format(label=self.w["change_short"].format(edition=edition), edition=edition))
+        columns += [lw["col_place_all"].format(label=self.w["place_all_short"], n=len(self.r.scores)),
+                    lw["col_region"].format(label=self.w["region"])]
         share = self.meth.report.imputed_mark_share
         mark_note = lw["imputed_note"].format(share=self.num(100 * share, 0 if float(100 * share).is_integer() else 1),
                                            index=index, count=int(marked.loc[part.index, self.code].sum()),
