@@ -347,7 +347,7 @@ class SiteRun:
             header.append({"label": self.w["change_short"].format(edition=self.previous.params.edition.edition),
                            "title": self.w["change"], "cls": "num"})
         header.append({"label": self.w["place_all_short"], "title": self.w["place_all"], "cls": "num"})
-        header.append({"label": self.w["region"], "title": "", "cls": ""})
+        header.append({"label": self.w["region"], "title": "", "cls": "c-region"})
         header += [{"label": d, "title": self.p.name(d), "cls": "num"} for d in self.directions]
         rows = []
         for cid, c in part.iterrows():
@@ -366,7 +366,7 @@ class SiteRun:
                 shown = "—" if change == "" else "0" if change == 0 else f"{change:+d}".replace("-", "−")
                 cells.append(cell(text=shown, value=change, num=True))
             cells.append(cell(text=self.rank(c["rank_overall"]), value=_int_or_blank(c["rank_overall"]), num=True))
-            cells.append(cell(text=c["region_ru"], value=c["region_ru"]))
+            cells.append(cell(text=c["region_ru"], value=c["region_ru"], cls="c-region"))
             for d in self.directions:
                 if (cid, d) in self.empty:
                     cells.append(cell(text="—", value="", num=True, title=self.w["empty_direction"]))
