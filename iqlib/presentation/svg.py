@@ -467,7 +467,7 @@ def histogram(values: Sequence[float], title: str, axis: str, language: str,
     def px(v: float) -> float:
         return left + v / end * plot_w
 
-    parts = []
+    parts, counts = [], []                          # the counts drawn last: over the marker's line
     base = top + plot_h
     for lo, hi, count in table:
         h = count / most * (plot_h - LINE)
@@ -476,7 +476,7 @@ def histogram(values: Sequence[float], title: str, axis: str, language: str,
         parts.append(f'<rect x="{x0 + 1:.1f}" y="{base - h:.1f}" width="{x1 - x0 - 2:.1f}" height="{h:.1f}" '
                      f'fill="{PALETTE[0]}"><title>{escape(span)}: {count}</title></rect>')
         if count:
-            parts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{count}</text>')
+            counts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" {HALO}>{count}</text>')
     parts.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#555"/>')
     edges = [(px(lo), number(lo, decimals, language)) for lo, _, _ in table] + [(px(end), number(end, decimals, language))]
     for x, label in axis_labels(edges, first=(0, len(edges) - 1)):
@@ -492,4 +492,4 @@ def histogram(values: Sequence[float], title: str, axis: str, language: str,
         parts.append(f'<line x1="{x:.1f}" y1="{top - 2}" x2="{x:.1f}" y2="{base}" stroke="{PALETTE[5]}" stroke-width="2" '
                      f'stroke-dasharray="5,3"/><text x="{tx:.1f}" y="{top - 6}" text-anchor="middle" '
                      f'fill="{PALETTE[5]}">{escape(text)}</text>')
-    return open_svg(WIDTH, base + 46, title) + "".join(parts) + "</svg>"
+    return open_svg(WIDTH, base + 46, title) + "".join(parts + counts) + "</svg>"
