@@ -11,8 +11,9 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
   leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index
   across editions), ``compare`` (two rankings: shifts, correlations, leaders), ``summaries``
-  (the published summaries: by group, by region, a city's profile), ``passport`` (a city's
-  places on each direction, peers, the leader's margins, levers re-scored);
+  (the published summaries: by group, by region, a city's profile), ``marks`` (scores resting on
+  estimated values), ``passport`` (a city's places on each direction, peers, the leader's
+  margins, levers re-scored);
 * ``config`` — ``params`` (the params of a run: an edition or scenario with its methodology, loaded
   across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
@@ -29,8 +30,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words``
   (method choices in words), ``tables``, ``charts``, ``pages`` (the run's index.html), ``site``
   (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts),
-  ``home_chart`` (the home page's national trend), ``maps`` (the home page's tile map of the
-  regions and map of the cities);
+  ``figures`` (a chart with its data table and downloads), ``home_chart`` (the home page's
+  national trend), ``maps`` (the home page's tile map of the regions and map of the cities);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;

@@ -173,11 +173,11 @@ def test_a_group_table_sorts_and_filters(site, browser):
     ranks = lambda: [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows()]  # noqa: E731
     assert ranks() == sorted(ranks(), key=lambda t: int(t) if t.isdigit() else 10**6)  # published order
     header = browser.find_elements(By.CSS_SELECTOR, "#ranking th button")
-    header[3].click()   # the index, ascending
-    scores = [float(r.find_elements(By.TAG_NAME, "td")[3].get_attribute("data-value")) for r in rows()]
+    header[2].click()   # the index (third: place, city, index stay in view), ascending
+    scores = [float(r.find_elements(By.TAG_NAME, "td")[2].get_attribute("data-value")) for r in rows()]
     assert scores == sorted(scores)
-    header[3].click()   # descending
-    scores = [float(r.find_elements(By.TAG_NAME, "td")[3].get_attribute("data-value")) for r in rows()]
+    header[2].click()   # descending
+    scores = [float(r.find_elements(By.TAG_NAME, "td")[2].get_attribute("data-value")) for r in rows()]
     assert scores == sorted(scores, reverse=True)
     first = rows()[0].find_elements(By.TAG_NAME, "td")[1].text.rstrip("*")
     browser.find_element(By.ID, "filter").send_keys(first[:4].lower())

@@ -116,6 +116,13 @@ class Regions(Strict):
     min_cities: int = Field(1, ge=1)
 
 
+class Report(Strict):
+    """How the pages present the results (not how they are computed)."""
+
+    imputed_mark_share: float = Field(0.2, ge=0, le=1, description="a published score is marked «*» when more than "
+                                      "this share of its indicator values was imputed or left missing")
+
+
 class Methodology(Strict):
     id: str
     title_ru: str
@@ -128,6 +135,7 @@ class Methodology(Strict):
     aggregates: list[Aggregate]
     indicators: list[Indicator] = Field(min_length=1)
     regions: Regions | None = Field(None, description="the regional table (none without this block)")
+    report: Report = Field(default_factory=Report, description="how the pages present the results")
 
     @model_validator(mode="after")
     def _framework(self) -> Self:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from iqlib.analysis import summaries
 from iqlib.config.params import Params
+from iqlib.presentation.svg import spread
 from iqlib.presentation.text import interval_note, number, score_label, short_name, text
 from iqlib.presentation.titles import run_title
 
@@ -277,31 +278,43 @@ def formula_svg(tex: str, size: float = 13.0) -> str:
 
 
 def series_lines(lines: list[tuple[str, list, list]], title: str, ylabel: str, language: str,
-                 target: tuple[str, int, float] | None = None, synthetic_notice: str | None = None) -> Figure:
+                 target: tuple[str, int, float] | None = None, synthetic_notice: str | None = None,
+                 official: int | None = None) -> Figure:
     """Values by year, one line per series (missing years left as gaps, never drawn as 0),
-    each point labelled with its value; ``target``: (label, year, value) drawn as a marker;
+    each point labelled with its value on its right (labels of one year moved apart so that
+    none covers another); ``target``: (label, year, value) drawn as a marker; ``official``: the
+    line of the published figures, drawn on top, dashed, with square marks;
     ``synthetic_notice``: the red notice at the foot (on synthetic data)."""
     plt, _ = _charting()
     setup_matplotlib()
     fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
     colours = palette(len(lines) + 1)
     years: set[int] = set()
-    for (label, xs, ys), colour in zip(lines, colours):
+    labels: list[tuple[float, float, str]] = []
+    for k, ((label, xs, ys), colour) in enumerate(zip(lines, colours)):
         y = np.array([np.nan if v is None else float(v) for v in ys])
         ok = np.isfinite(y)
-        ax.plot(np.array(xs)[ok], y[ok], marker="o", color=colour, label=label)
-        for x, v in zip(np.array(xs)[ok], y[ok]):
-            ax.annotate(number(float(v), 2, language), (x, v), textcoords="offset points", xytext=(0, 6),
-                        ha="center", fontsize=8, color=colour)
+        style = {"linestyle": "--", "marker": "s", "zorder": 4} if k == official else {"marker": "o", "zorder": 2}
+        ax.plot(np.array(xs)[ok], y[ok], color=colour, label=label, **style)
+        labels += [(float(x), float(v), colour) for x, v in zip(np.array(xs)[ok], y[ok])]
         years |= {int(x) for x in np.array(xs)[ok]}
     if target is not None:
         label, year, value = target
-        ax.scatter([year], [value], marker="*", s=160, color=colours[-1], label=label, zorder=3)
+        ax.scatter([year], [value], marker="*", s=160, color=colours[-1], label=label, zorder=5)
         years.add(int(year))
+    top = max([v for _, v, _ in labels] + ([float(target[2])] if target else []) + [1.0]) * 1.15
+    ax.set_ylim(0, top)
+    height_pt = fig.get_figheight() * 72 * 0.72            # the plot's height in points, about
+    gap = top * 10 / height_pt                            # 10 points: a label of 8 points and a little air
+    for x in sorted({x for x, _, _ in labels}):
+        here = [(v, c) for xx, v, c in labels if xx == x]
+        for (v, colour), at in zip(here, spread([v for v, _ in here], gap, low=gap / 2, high=top - gap / 2)):
+            ax.annotate(number(v, 2, language), (x, at), xytext=(7, 0), textcoords="offset points", ha="left",
+                        va="center", fontsize=8, color=colour, annotation_clip=False, zorder=6,
+                        bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     ax.set_xticks(sorted(years))
     ax.set_xticklabels([str(y) for y in sorted(years)])
     ax.set_ylabel(ylabel)
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
     ax.yaxis.set_major_formatter(lambda v, _: number(v, 0, language))
     handles, _ = ax.get_legend_handles_labels()
     _heading(fig, ax, title, handles, synthetic_notice)

@@ -26,8 +26,8 @@ from iqlib.core.errors import UserError
 from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.hashing import MANIFEST
 from iqlib.io.runfolder import RunFolder, escape_formulas
+from iqlib.presentation import figures, svg
 from iqlib.presentation import site as pages
-from iqlib.presentation import svg
 from iqlib.presentation.site import fmt
 from iqlib.presentation.text import column_label, shift_arrow, status_word
 from iqlib.presentation.titles import run_title
@@ -178,11 +178,14 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
     cities = result.cities
     both = cities[cities["status"] == BOTH]
     groups_seen = [g for g in result.summary["group"][:-1] if (both["group"] == g).any()]
-    scatter = svg.scatter([(r.city_ru, getattr(r, f"{index}_a"), getattr(r, f"{index}_b"), groups_seen.index(r.group))
-                           for r in both.itertuples()],
-                          [group_name.get(g, g) for g in groups_seen],
-                          (f"{column_label(p, index)}, {w['side_a']}", f"{column_label(p, index)}, {w['side_b']}"),
-                          w["scatter"], lang)
+    axes = (f"{column_label(p, index)}, {w['side_a']}", f"{column_label(p, index)}, {w['side_b']}")
+    name = figures.stem("comparison", pa.edition.edition, pa.edition.scenario, pb.edition.edition, pb.edition.scenario)
+    scatter = figures.figure(
+        svg.scatter([(r.city_ru, getattr(r, f"{index}_a"), getattr(r, f"{index}_b"), groups_seen.index(r.group))
+                     for r in both.itertuples()], [group_name.get(g, g) for g in groups_seen], axes, w["scatter"], lang),
+        f"{name}-scores", [w["city"], w["group"], *axes],
+        [(r.city_ru, group_name.get(r.group, r.group), fmt(getattr(r, f"{index}_a"), decimals, lang),
+          fmt(getattr(r, f"{index}_b"), decimals, lang)) for r in both.itertuples()], lang)
     children = result.nodes[1:]
     table_header = [{"label": w["city"], "num": False},
                     *({"label": column_label(p, c), "num": True}
@@ -216,8 +219,10 @@ def _page(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path, 
         others_here = int(s["group_changed"] + s["only_a"] + s["only_b"])
         if others_here:
             line += " " + w["others_line"].format(n=others_here)
-        chart = svg.rank_slopes([(r.city_ru, int(r.rank_a), int(r.rank_b)) for r in part.itertuples()],
-                                (w["run_a"], w["run_b"]), f"{w['slopes']}: {group_name.get(g, g)}")
+        chart = figures.figure(svg.rank_slopes([(r.city_ru, int(r.rank_a), int(r.rank_b)) for r in part.itertuples()],
+                                               (w["run_a"], w["run_b"]), f"{w['slopes']}: {group_name.get(g, g)}"),
+                               f"{name}-{g}", [w["city"], column_label(p, "rank_a"), column_label(p, "rank_b")],
+                               [(r.city_ru, int(r.rank_a), int(r.rank_b)) for r in part.itertuples()], lang)
         groups.append({"code": g, "name": group_name.get(g, g), "line": line, "chart": chart, "rows": rows})
     others = [{"city": r.city_ru, "a": _where(r.group_a, r.rank_a, group_name), "b": _where(r.group_b, r.rank_b, group_name),
                "status": status_word(lang, r.status)} for r in cities[cities["status"] != BOTH].itertuples()]

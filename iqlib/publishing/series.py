@@ -29,7 +29,7 @@ from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
 from iqlib.io.hashing import sha256
 from iqlib.io.runfolder import RunFolder
-from iqlib.presentation import charts, svg
+from iqlib.presentation import charts, figures, svg
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
 from iqlib.presentation.text import table_name, text
@@ -177,7 +177,7 @@ def average_chart(t: SeriesTables) -> Figure:
     lines, target = _average_lines(t)
     w = words(t.series.language, "series")
     notice = text(params_of(t), "synthetic") if t.series.synthetic else None
-    return charts.series_lines(lines, w["chart_title"], w["chart_axis"], t.series.language, target, notice)
+    return charts.series_lines(lines, w["chart_title"], w["chart_axis"], t.series.language, target, notice, official=0)
 
 
 def average_svg(t: SeriesTables) -> str:
@@ -186,7 +186,20 @@ def average_svg(t: SeriesTables) -> str:
     lang = t.series.language
     w = words(lang, "series")
     clean = [(label, xs, [None if pd.isna(v) else float(v) for v in ys]) for label, xs, ys in lines]
-    return svg.lines(clean, w["chart_title"], w["chart_axis"], word(lang, "site.missing"), lang, target)
+    return svg.lines(clean, w["chart_title"], w["chart_axis"], word(lang, "site.missing"), lang, target, official=0)
+
+
+def average_figure(t: SeriesTables) -> dict:
+    """The series page's chart with its numbers (a row per year, a column per line and the
+    target) and its downloads."""
+    lines, target = _average_lines(t)
+    lang = t.series.language
+    years = sorted({int(y) for _, xs, _ in lines for y in xs} | ({int(target[1])} if target else set()))
+    columns = [word(lang, "layout.year"), *(label for label, _, _ in lines), *([target[0]] if target else [])]
+    by_line = [dict(zip((int(x) for x in xs), ys)) for _, xs, ys in lines]
+    rows = [[str(y), *(fmt(None if pd.isna(v := values.get(y)) else v, t.decimals, lang) for values in by_line),
+             *([fmt(target[2], t.decimals, lang) if y == int(target[1]) else "—"] if target else [])] for y in years]
+    return figures.figure(average_svg(t), figures.stem("series", t.series.series, "average"), columns, rows, lang)
 
 
 def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
@@ -331,8 +344,11 @@ def region_rows(t: SeriesTables, n: int = 10) -> dict | None:
     series = [(str(y), [None if pd.isna(v) else float(v) for v in wide[y]]) for y in years]
     title = word(lang, "series.regions_chart", n=len(top), year=last)
     top_value = float(params_of(t).methodology.scoring.max_score or wide.max().max())
-    return {"years": years, "rows": rows, "chart": svg.grouped_bars(top, series, top_value, title, lang,
-                                                                    word(lang, "site.missing"))}
+    chart = svg.grouped_bars(top, series, top_value, title, lang, word(lang, "site.missing"))
+    return {"years": years, "rows": rows,
+            "chart": figures.figure(chart, figures.stem("series", t.series.series, "regions"),
+                                    [word(lang, "site.region"), *map(str, years)],
+                                    [[r["region"], *r["values"]] for r in rows], lang, title)}
 
 
 def _entry(path: Path) -> dict:
@@ -361,6 +377,6 @@ def page(t: SeriesTables, folder: Path) -> str:
     regions = region_rows(t)
     title = series_name(t.series)
     return pages.render("series", lang, "", section="series", standalone=True, title=title, heading=title,
-                        synthetic=t.series.synthetic, rows=rows, groups=groups, chart=average_svg(t), conflicts=conflicts,
+                        synthetic=t.series.synthetic, rows=rows, groups=groups, chart=average_figure(t), conflicts=conflicts,
                         csvs=csvs,
                         methods=method_titles(t), base_year=t.series.base_year, regions=regions)

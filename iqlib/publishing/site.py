@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iqlib.analysis import diagnostics, summaries, uncertainty
+from iqlib.analysis import diagnostics, marks, summaries, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, resolve
 from iqlib.config.yamlfile import read_yaml
@@ -26,8 +26,8 @@ from iqlib.core.errors import UserError
 from iqlib.core.registry import describe
 from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.runfolder import RunFolder
+from iqlib.presentation import figures, svg, tables
 from iqlib.presentation import site as pages
-from iqlib.presentation import svg, tables
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
@@ -126,9 +126,11 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
 
 
 def cell(text: object, value: object, num: bool = False, href: str | None = None, mark: object = False,
-         title: str = "") -> dict:
-    """A table cell of a group page: what it shows, what it sorts by (``data-value``), a tooltip."""
-    return {"text": text, "value": value, "num": num, "href": href, "mark": mark, "title": title}
+         title: str = "", cls: str = "") -> dict:
+    """A table cell of a group page: what it shows, what it sorts by (``data-value``), a
+    tooltip, its classes (``num`` for a number, ``cls``: c-rank, c-city, c-index stay in view)."""
+    return {"text": text, "value": value, "href": href, "mark": mark, "title": title,
+            "cls": " ".join(c for c in (cls, "num" if num else "") if c)}
 
 
 def _write(path: Path, content: str) -> None:
@@ -164,7 +166,6 @@ class SiteRun:
         missing = run.imputation
         self.missing_cells = set(zip(missing["city_id"], missing["indicator"]))
         self.imputed = {(c, i): v for c, i, v in zip(missing["city_id"], missing["indicator"], missing["value"])}
-        self.marked = set(missing["city_id"])
         # (city, direction) pairs without a single indicator value: their 0 is a gap, shown as one
         self.empty: set[tuple[str, str]] = set()
         for d in self.directions:
@@ -290,46 +291,69 @@ class SiteRun:
                 "conflicts": [f"{c['conflict']} {c['resolution']}" for _, c in conflicts.iterrows()]}
 
     def _regions(self) -> dict | None:
-        """The ten first regions of results/regions.csv and a chart of the fifteen first."""
+        """The ten first regions of results/regions.csv: the table, and the same ten as a
+        chart (its heading counts what it draws)."""
         folder = RunFolder(self.r.folder)
         if not folder.has("regions.csv"):
             return None
         table = folder.read_csv("regions.csv")
         rule = self.meth.regions
         statistic = words(self.lang, "site.statistic")
-        head = table.head(15)
+        head = table.head(10)
+        index = short_name(self.p)
+        rule_words = f"{statistic[rule.statistic] if rule else ''}"
         chart = svg.grouped_bars(list(head["region"]),
-                                 [(short_name(self.p), [None if pd.isna(v) else float(v) for v in head[self.code]])],
+                                 [(index, [None if pd.isna(v) else float(v) for v in head[self.code]])],
                                  self.meth.scoring.max_score or float(head[self.code].max()), self.w["regions"], self.lang,
                                  self.w["missing"])
-        return {"rule": f"{statistic[rule.statistic] if rule else ''}", "chart": chart,
+        caption = words(self.lang, "layout")["regions_caption"].format(n=len(head), index=index, rule=rule_words)
+        figure = figures.figure(chart, figures.stem(self.r.key, "regions"), [self.w["region"], index],
+                                [(r["region"], self.num(r[self.code])) for _, r in head.iterrows()], self.lang, caption)
+        return {"rule": rule_words, "chart": figure,
                 "rows": [{"rank": self.rank(r["rank"]), "region": r["region"], "cities": int(r["cities"]),
-                          "value": self.num(r[self.code]), "best": r["best_city"]} for _, r in table.head(10).iterrows()],
+                          "value": self.num(r[self.code]), "best": r["best_city"]} for _, r in head.iterrows()],
                 "count": len(table)}
 
+    def _marks(self) -> pd.DataFrame:
+        """Per city, True for the index and each direction whose score rests on more than
+        the methodology's share (``report.imputed_mark_share``) of estimated values."""
+        if not hasattr(self, "_marked"):
+            have = set(self.r.values.columns)
+            parts = {self.code: [i for i in self.meth.indicator_codes() if i in have],
+                     **{d: [k for k in self.meth.children(d) if k in have] for d in self.directions}}
+            shares = marks.imputed_shares(self.r.imputation, self.r.scores.index, parts)
+            self._marked = marks.marked(shares, self.meth.report.imputed_mark_share)
+        return self._marked
+
     def group_page(self, g: str) -> None:
-        """The whole ranking of a group: rank, city, region, index, rank interval, change
-        since the previous edition, overall rank, then the directions (a legend below)."""
+        """The whole ranking of a group: place, city, index and rank interval first (they
+        stay in view), then the change since the previous edition, overall rank, region and
+        the directions in a box that scrolls; every column explained below; the
+        distribution of the index in the group as a chart."""
         part = self.r.scores[self.r.scores["group"] == g]
         has_iv = self.r.intervals is not None
         prev = self.previous.scores if self.previous is not None else None
-        header = [{"label": self.w["rank"], "num": True, "title": ""}, {"label": self.w["city"], "num": False, "title": ""},
-                  {"label": self.w["region"], "num": False, "title": ""},
-                  {"label": short_name(self.p), "num": True, "title": self.p.name(self.code)}]
+        lw = words(self.lang, "layout")
+        index = short_name(self.p)
+        marked = self._marks()
+        header = [{"label": self.w["rank"], "title": "", "cls": "c-rank num"},
+                  {"label": self.w["city"], "title": "", "cls": "c-city"},
+                  {"label": index, "title": self.p.name(self.code), "cls": "c-index num"}]
         if has_iv:
-            header.append({"label": self.w["interval_short"], "num": False, "title": self.w["interval"]})
+            header.append({"label": self.w["interval_short"], "title": self.w["interval"], "cls": ""})
         if prev is not None:
             assert self.previous is not None
-            header.append({"label": self.w["change_short"].format(edition=self.previous.params.edition.edition), "num": True,
-                           "title": self.w["change"]})
-        header.append({"label": self.w["place_all_short"], "num": True, "title": self.w["place_all"]})
-        header += [{"label": d, "num": True, "title": self.p.name(d)} for d in self.directions]
+            header.append({"label": self.w["change_short"].format(edition=self.previous.params.edition.edition),
+                           "title": self.w["change"], "cls": "num"})
+        header.append({"label": self.w["place_all_short"], "title": self.w["place_all"], "cls": "num"})
+        header.append({"label": self.w["region"], "title": "", "cls": "c-region"})
+        header += [{"label": d, "title": self.p.name(d), "cls": "num"} for d in self.directions]
         rows = []
         for cid, c in part.iterrows():
-            cells = [cell(text=self.rank(c["rank_in_group"]), value=_int_or_blank(c["rank_in_group"]), num=True),
-                     cell(text=c["city_ru"], value=c["city_ru"], href=f"city/{cid}.html", mark=cid in self.marked),
-                     cell(text=c["region_ru"], value=c["region_ru"]),
-                     cell(text=self.num(c[self.code]), value=_sortable(c[self.code]), num=True)]
+            cells = [cell(text=self.rank(c["rank_in_group"]), value=_int_or_blank(c["rank_in_group"]), num=True, cls="c-rank"),
+                     cell(text=c["city_ru"], value=c["city_ru"], href=f"city/{cid}.html", cls="c-city"),
+                     cell(text=self.num(c[self.code]), value=_sortable(c[self.code]), num=True,
+                          mark=bool(marked.at[cid, self.code]), cls="c-index")]
             if has_iv:
                 iv = self.interval(cid)
                 cells.append(cell(text=iv or "—", value=iv.split("–")[0] if iv else ""))
@@ -341,16 +365,48 @@ class SiteRun:
                 shown = "—" if change == "" else "0" if change == 0 else f"{change:+d}".replace("-", "−")
                 cells.append(cell(text=shown, value=change, num=True))
             cells.append(cell(text=self.rank(c["rank_overall"]), value=_int_or_blank(c["rank_overall"]), num=True))
+            cells.append(cell(text=c["region_ru"], value=c["region_ru"], cls="c-region"))
             for d in self.directions:
                 if (cid, d) in self.empty:
                     cells.append(cell(text="—", value="", num=True, title=self.w["empty_direction"]))
                 else:
-                    cells.append(cell(text=self.num(c[d]), value=_sortable(c[d]), num=True))
+                    cells.append(cell(text=self.num(c[d]), value=_sortable(c[d]), num=True, mark=bool(marked.at[cid, d])))
             rows.append({"cells": cells, "search": f"{c['city_ru']} {c['region_ru']}".lower()})
-        legend = [f"{d} — {self.p.name(d)}" for d in self.directions]
         name = self.p.group_name(g)
-        _write(self.out / f"group-{g}.html", pages.render("group", self.lang, "../../", header=header, rows=rows,
-                                                          legend=legend, screened=self._screened(g), **self.ctx(name)))
+        columns = [lw["col_rank"].format(label=self.w["rank"], index=index), lw["col_city"].format(label=self.w["city"]),
+                   lw["col_index"].format(index=index, name=self.p.name(self.code))]
+        u = self.p.edition.uncertainty
+        if has_iv and u is not None:
+            columns.append(lw["col_interval"].format(label=self.w["interval_short"], lo=u.interval[0], hi=u.interval[1],
+                                                     n=u.replications))
+        if self.previous is not None:
+            edition = self.previous.params.edition.edition
+            columns.append(lw["col_change"].format(label=self.w["change_short"].format(edition=edition), edition=edition))
+        columns += [lw["col_place_all"].format(label=self.w["place_all_short"], n=len(self.r.scores)),
+                    lw["col_region"].format(label=self.w["region"])]
+        share = self.meth.report.imputed_mark_share
+        mark_note = lw["imputed_note"].format(share=self.num(100 * share, 0 if float(100 * share).is_integer() else 1),
+                                           index=index, count=int(marked.loc[part.index, self.code].sum()),
+                                           total=len(part))
+        _write(self.out / f"group-{g}.html", pages.render(
+            "group", self.lang, "../../", section="layout", header=header, rows=rows, columns=columns,
+            directions=[f"{d} — {self.p.name(d)}" for d in self.directions], mark_note=mark_note,
+            scroll_hint=lw["scroll_hint"].format(index=index), chart=self._distribution(g, part),
+            screened=self._screened(g), **self.ctx(name)))
+
+    def _distribution(self, g: str, part: pd.DataFrame) -> dict:
+        """The chart of a group page: how the index of the group's cities spreads, the
+        group median marked, its bins as the chart's table."""
+        lw = words(self.lang, "layout")
+        index = short_name(self.p)
+        values = [float(v) for v in part[self.code] if pd.notna(v)]
+        median = float(part[self.code].median())          # NaN-free: the ranked cities only
+        title = lw["distribution_title"].format(index=index, group=self.p.group_name(g))
+        chart = svg.histogram(values, title, index, self.lang, (lw["median_label"], median) if values else None)
+        decimals = svg.nice_ticks(svg.bins(values)[-1][1], 10)[2]
+        rows = [(f"{self.num(lo, decimals)}–{self.num(hi, decimals)}", n) for lo, hi, n in svg.bins(values)]
+        return figures.figure(chart, figures.stem(self.r.key, "group", g), [lw["bin"].format(index=index), self.w["cities"]],
+                              rows, self.lang, lw["distribution_caption"].format(index=index))
 
     def _screened(self, g: str) -> dict | None:
         """The cities of group ``g`` screened out for data availability (results/screened.csv)."""
@@ -474,25 +530,34 @@ class SiteRun:
         assert self.r.intervals is not None
         u = self.p.edition.uncertainty
         assert u is not None
+        lw = words(self.lang, "layout")
+        lo, hi = u.interval
         groups = []
         for g in self.p.group_codes:
             part = self.r.scores[self.r.scores["group"] == g]
             rows = [(c["city_ru"], None if pd.isna(c["rank_in_group"]) else int(c["rank_in_group"]),
                      *(None if pd.isna(self.r.intervals.at[cid, k]) else int(self.r.intervals.at[cid, k])
                        for k in ("low", "high"))) for cid, c in part.iterrows()]
-            groups.append({"name": self.p.group_name(g),
-                           "chart": svg.rank_intervals(rows, f"{self.w['intervals_title']}: {self.p.group_name(g)}",
-                                                       self.lang)})
+            title = f"{self.w['intervals_title']}: {self.p.group_name(g)}"
+            chart = figures.figure(
+                svg.rank_intervals(rows, title, self.lang), figures.stem(self.r.key, "intervals", g),
+                [self.w["city"], self.w["place_group"], lw["interval_low"], lw["interval_high"]],
+                [[name, *("—" if v is None else v for v in rest)] for name, *rest in rows], self.lang,
+                lw["intervals_caption"].format(lo=lo, hi=hi))
+            groups.append({"name": self.p.group_name(g), "chart": chart})
         sens = self.r.sensitivity
-        sobol = ""
+        sobol = None
         if len(sens):
             overall = sens[sens["output"] == "mean_abs_rank_shift"]
             bars = [(input_name(self.p, r["input"]), r["Si"], r["Si_low"], r["Si_high"], r["STi"], r["STi_low"],
                      r["STi_high"]) for _, r in overall.iterrows()]
-            sobol = svg.sobol_bars(bars, self.w["sobol"], ("Sᵢ", "STᵢ"), self.lang)
-        lo, hi = u.interval
+            sobol = figures.figure(
+                svg.sobol_bars(bars, self.w["sobol"], ("Sᵢ", "STᵢ"), self.lang), figures.stem(self.r.key, "sobol"),
+                [lw["input"], "Sᵢ", f"Sᵢ, {lw['low']}", f"Sᵢ, {lw['high']}", "STᵢ", f"STᵢ, {lw['low']}",
+                 f"STᵢ, {lw['high']}"],
+                [[b[0], *(self.num(v, 3) for v in b[1:])] for b in bars], self.lang, lw["sobol_caption"])
         notes = [self.w["robustness_band"].format(lo=lo, hi=hi, n=u.replications), self.w["robustness_sobol"]]
-        _write(self.out / "robustness.html", pages.render("robustness", self.lang, "../../", groups=groups,
+        _write(self.out / "robustness.html", pages.render("robustness", self.lang, "../../", section="layout", groups=groups,
                                                           sobol=sobol, notes=notes,
                                                           **self.ctx(self.w["robustness"])))
 
