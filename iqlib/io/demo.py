@@ -1,17 +1,33 @@
 """Seeded generator of SYNTHETIC demo indicator values (not official data).
 
-A latent "digital maturity" per city drives every indicator, so indicators correlate as
-real ones do; larger cities and regional capitals are a little ahead. Maturity and the
-indicators' parameters come from a fixed panel seed, so a city keeps its profile from one
-edition to the next, while each edition's seed draws that year's noise and missing values;
-every year adds ``TREND`` to the signal (cities digitalise: presence and shares rise,
-crimes and accidents fall). Presence indicators with questionnaire sub-criteria are written
-as yes/no answers (да/нет) per sub-criterion, which the methodology turns into the share
-met. Missing values: about ``MISSING_RATE`` of the values (more in cities below 100 000 and
-in less mature ones).
+The model is a panel: every city has a latent "digital maturity" that evolves smoothly
+from one edition to the next, and every indicator is a noisy reading of it, so indicators
+correlate as real ones do and a city keeps its profile and, roughly, its place.
+
+- **Maturity.** In the base year (``BASE_YEAR``) a city's maturity is a size and
+  regional-capital effect plus the city's own N(0, 0.8) draw (``maturity``). Each later year
+  adds a small innovation N(0, ``DRIFT``) of the city's own (``innovation``). Both are seeded
+  by the panel seed and the city's code only, never by the roster or the edition, so a city
+  has the same path in every edition and a new city is drawn fresh. ``panel_maturity`` is
+  that uncalibrated path; the calibration (``iqlib.io.calibrate``) carries each edition's
+  calibrated maturity into the next one instead, so a city starts each year where the
+  published figures of the previous year left it.
+- **Indicators.** Indicator ``i`` of city ``c`` in data year ``t`` reads the signal
+  ``a_i + polarity_i·(b_i·m_c + TREND·(t − BASE_YEAR)) + OWN·e_ci + ε_cit``: loading ``b_i``
+  and intercept ``a_i`` from the panel seed, ``e_ci`` a city's persistent strength or weakness
+  on that indicator (panel seed and city code), and only ``ε_cit`` ~ N(0, ``NOISE``) drawn
+  from the edition's seed. Every year adds ``TREND`` (cities digitalise: presence and shares
+  rise, crimes and accidents fall). Shares are a sigmoid of the signal, rates and densities
+  log-normal around a typical value (``TYPICAL``), congestion mostly follows city size.
+  A presence indicator (and each questionnaire sub-criterion, written да/нет) is met when
+  the city's own persistent uniform draw falls below the sigmoid of its signal: a service,
+  once there, stays as maturity grows.
+- **Missing values.** About ``MISSING_RATE`` of the values, drawn from the edition's seed
+  (more in cities below 100 000 and in less mature ones).
 
 To extend, add a kind to ``_DRAW`` or a code to ``TYPICAL`` — the draw order (indicators
-in methodology order, cities in roster order) is what keeps a seed's output stable.
+in methodology order, cities in roster order; a city's own draws in column order) is what
+keeps a seed's output stable.
 """
 
 from __future__ import annotations
@@ -28,9 +44,13 @@ NOTICE = ("# SYNTHETIC DEMO DATA, for demonstration only, not official values. G
           "`iq demo-data` (iqlib/io/demo.py) from the roster, panel seed {panel} and edition seed {seed}. "
           "Empty cell = missing.")
 
-PANEL_SEED = 2018            # city maturity and indicator parameters: the same in every edition
+PANEL_SEED = 2018            # city maturity, its yearly innovations and indicator parameters: the same in every edition
 BASE_YEAR = 2018
 TREND = 0.35                 # signal gained per year since BASE_YEAR
+DRIFT = 0.12                 # sd of a city's yearly innovation of maturity
+OWN = 0.65                   # sd of a city's persistent deviation on one indicator
+NOISE = 0.25                 # sd of an edition's own noise on one value
+_OWN_TAG = 1                 # seed tag of a city's own indicator draws (innovations are tagged by their year)
 # typical value of rates (per 10 000 residents) and densities (per km²), by indicator
 TYPICAL = {
     "I02": 400.0,    # engagement-platform users
@@ -57,62 +77,100 @@ def _size(cities: pd.DataFrame) -> np.ndarray:
     return (np.log(cities["population"].to_numpy(dtype=float)) - np.log(250_000)) / 1.0
 
 
+def _city_keys(cities: pd.DataFrame) -> list[int]:
+    return [zlib.crc32(c.encode()) for c in cities["city_id"]]
+
+
 def maturity(cities: pd.DataFrame) -> np.ndarray:
-    """Latent digital maturity: size and capital-status effect plus a city's own draw,
-    seeded by the panel seed and the city code (the same in every edition)."""
-    own = np.array([np.random.default_rng([PANEL_SEED, zlib.crc32(c.encode())]).normal(0.0, 0.8)
-                    for c in cities["city_id"]])
+    """Latent digital maturity in BASE_YEAR: size and capital-status effect plus a city's own
+    draw, seeded by the panel seed and the city code (the same in every edition)."""
+    own = np.array([np.random.default_rng([PANEL_SEED, k]).normal(0.0, 0.8) for k in _city_keys(cities)])
     return 0.5 * _size(cities) + 0.3 * cities["regional_capital"].to_numpy() + own
 
 
-def _presence(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
-    return (rng.uniform(size=signal.shape) < _sigmoid(signal)).astype(float)
+def innovation(cities: pd.DataFrame, year: int) -> np.ndarray:
+    """A city's change of maturity from ``year − 1`` to ``year``, N(0, DRIFT), seeded by the
+    panel seed, the city code and the year (the same in every edition and roster)."""
+    return np.array([np.random.default_rng([PANEL_SEED, k, year]).normal(0.0, DRIFT) for k in _city_keys(cities)])
 
 
-def _share(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
+def panel_maturity(cities: pd.DataFrame, data_year: int) -> np.ndarray:
+    """The uncalibrated maturity path: BASE_YEAR's maturity plus every innovation up to ``data_year``."""
+    return maturity(cities) + sum((innovation(cities, t) for t in range(BASE_YEAR + 1, data_year + 1)),
+                                  np.zeros(len(cities)))
+
+
+def _own(cities: pd.DataFrame, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """A city's persistent draws per value column (cities × columns): a N(0, 1) deviation and
+    a uniform threshold, seeded by the panel seed and the city code."""
+    normal, uniform = np.empty((len(cities), columns)), np.empty((len(cities), columns))
+    for row, k in enumerate(_city_keys(cities)):
+        rng = np.random.default_rng([PANEL_SEED, k, _OWN_TAG])
+        normal[row], uniform[row] = rng.standard_normal(columns), rng.random(columns)
+    return normal, uniform
+
+
+def _share(signal: np.ndarray, code: str, size: np.ndarray) -> np.ndarray:
     return 100.0 * _sigmoid(signal - 0.5)
 
 
-def _percent(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
+def _percent(signal: np.ndarray, code: str, size: np.ndarray) -> np.ndarray:
     # congestion: driven by city size, eased a little by maturity
-    return 20.0 + 45.0 * _sigmoid(1.2 * size + 0.3 * signal + rng.normal(0.0, 0.6, signal.shape))
+    return 20.0 + 45.0 * _sigmoid(1.2 * size + 0.3 * signal)
 
 
-def _per_unit(signal: np.ndarray, rng: np.random.Generator, code: str, size: np.ndarray) -> np.ndarray:
+def _per_unit(signal: np.ndarray, code: str, size: np.ndarray) -> np.ndarray:
     return TYPICAL.get(code, 10.0) * np.exp(0.5 * signal)
 
 
-_DRAW = {"presence": _presence, "share": _share, "percent": _percent,
-         "rate_per_10k": _per_unit, "density_per_km2": _per_unit}
+_DRAW = {"share": _share, "percent": _percent, "rate_per_10k": _per_unit, "density_per_km2": _per_unit}
+
+
+def _columns(methodology: Methodology) -> list[str]:
+    """The value columns in draw order: each indicator, or its questionnaire sub-criteria."""
+    out: list[str] = []
+    for ind in methodology.indicators:
+        sub = getattr(ind.derive, "subcriteria", None)
+        out.extend(sub if ind.kind == "presence" and sub else [ind.code])
+    return out
 
 
 def generate(cities: pd.DataFrame, methodology: Methodology, seed: int, data_year: int = BASE_YEAR,
-             boost: np.ndarray | None = None) -> pd.DataFrame:
+             boost: np.ndarray | None = None, latent: np.ndarray | None = None) -> pd.DataFrame:
     """Synthetic values: one row per city (``city_id``), one column per indicator, or per
     questionnaire sub-criterion (да/нет) for presence indicators derived from sub-criteria.
-    ``boost`` (per city) is added to the latent maturity; every random draw stays the same,
-    so a city's values move smoothly with it (the calibration's lever)."""
+    ``latent`` is each city's maturity in ``data_year`` (default: ``panel_maturity``);
+    ``boost`` (per city) is added to it. Every random draw stays the same whatever they are,
+    so a city's values move smoothly with its maturity (the calibration's lever)."""
     panel = np.random.default_rng(PANEL_SEED)
     rng = np.random.default_rng(seed)
-    m = maturity(cities) + (0.0 if boost is None else boost)
+    m = (panel_maturity(cities, data_year) if latent is None else np.asarray(latent, dtype=float)) \
+        + (0.0 if boost is None else boost)
     size = _size(cities)
     small = cities["population"].to_numpy() < 100_000
     n = len(cities)
     trend = TREND * (data_year - BASE_YEAR)
+    columns = _columns(methodology)
+    own, threshold = _own(cities, len(columns))
+    col = {name: j for j, name in enumerate(columns)}
+    # mature cities leave fewer gaps (the factor averages about 1 over the roster)
+    p_missing = np.where(small, MISSING_RATE * SMALL_CITY_MISSING, MISSING_RATE) * 2 * _sigmoid(-m)
     out = {"city_id": cities["city_id"].to_numpy()}
     for ind in methodology.indicators:
         loading, intercept = panel.uniform(0.5, 1.2), panel.normal(0.0, 0.8)
-        signal = intercept + ind.polarity * (loading * m + trend) + rng.normal(0.0, 0.7, n)
-        # mature cities leave fewer gaps (the factor averages about 1 over the roster)
-        p_missing = np.where(small, MISSING_RATE * SMALL_CITY_MISSING, MISSING_RATE) * 2 * _sigmoid(-m)
+        signal = intercept + ind.polarity * (loading * m + trend) + rng.normal(0.0, NOISE, n)
         sub = getattr(ind.derive, "subcriteria", None)
         if ind.kind == "presence" and sub:
             unanswered = rng.uniform(size=n) < p_missing   # the whole block left empty
             for j, name in enumerate(sub):
-                yes = rng.uniform(size=n) < _sigmoid(signal - 0.25 * j + rng.normal(0.0, 0.8, n))
+                yes = threshold[:, col[name]] < _sigmoid(signal - 0.25 * j + OWN * own[:, col[name]])
                 out[name] = np.where(unanswered, "", np.where(yes, "да", "нет"))
             continue
-        values = np.round(_DRAW[ind.kind](signal, rng, ind.code, size), DECIMALS[ind.kind])
+        signal = signal + OWN * own[:, col[ind.code]]
+        if ind.kind == "presence":
+            values = (threshold[:, col[ind.code]] < _sigmoid(signal)).astype(float)
+        else:
+            values = np.round(_DRAW[ind.kind](signal, ind.code, size), DECIMALS[ind.kind])
         values[rng.uniform(size=n) < p_missing] = np.nan
         out[ind.code] = values
     return pd.DataFrame(out)
