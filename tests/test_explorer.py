@@ -69,8 +69,8 @@ def test_an_indicator_weight_and_a_method_choice(explorer):
     assert explorer.overrides() == {"weights": {"I12": 0.0},
                                     "normalisation": {"method": "pctrank", "within": "group", "scale": 12.0}}
     explorer.group.value = "krupneyshie"     # golden (demo 2019): percentile ranks, I12 left out
-    assert "сдвинулись 6 из 15, наибольший сдвиг 3; лидер: Москва" in explorer.output.value
-    assert scored(explorer.output.value)[0][:3] == ("1", "Москва", "87,66")
+    assert "сдвинулись 4 из 15, наибольший сдвиг 1; лидер: Москва" in explorer.output.value
+    assert scored(explorer.output.value)[0][:3] == ("1", "Москва", "84,54")
     explorer.indicator.value = "I13"
     assert explorer.indicator_weight.value == 1.0
     explorer.indicator.value = "I12"

@@ -12,12 +12,16 @@ The demo editions form a panel: the edition of data year ``t`` follows the editi
 its own small innovation (``demo.innovation``); a city new to the roster, or the first
 edition of the panel, starts on ``demo.panel_maturity``.
 
-1. **Order.** The uncalibrated ("natural") scores of that starting maturity order the cities
-   of each group. A city published at a place of a later year in the same group walks there
-   in equal steps: its key this year is its place of last year (as a share of the group)
-   moved by 1/(k + 1) of the way to the place published k years ahead; in the first edition
-   of the panel it takes that place at once. Published places of this year are fixed; the
-   other cities fill the free places in key order.
+1. **Order.** Published places of this year are fixed; the other cities fill the free
+   places in the order of a key, a place as a share of the group. A city of the same group
+   last year keeps ``KEEP`` of its place there and takes the rest from the uncalibrated
+   ("natural") scores of its starting maturity (a new city takes its natural place). A city
+   published at a place of a later year in the same group walks there in equal steps: its
+   key is its place of last year moved by 1/(k + 1) of the way to the place published k
+   years ahead (in the panel's first edition, or new to the group, it takes that place at
+   once). Where a group's order would still rank less alike than ``RHO`` (Spearman) with
+   last year's places or next year's published ones, free cities are swapped while that
+   removes moves by more than a third of the group or raises the lower correlation.
 2. **Targets.** The free places take the natural scores, in decreasing order, fitted
    between the published scores around them (kept when they already fit, shifted or
    squeezed when not). Before the fit, every free score goes through one power curve,
@@ -57,6 +61,8 @@ STEP = 0.5          # largest move of a city's maturity in one round (halved at 
 COARSE_TOL = 0.6    # points: the fine step takes over from here
 FINE_ROUNDS = 30
 KEEP = 0.8          # weight of last year's place in a free city's order (the rest: this year's natural order)
+RHO = 0.85          # least Spearman of a group's order with last year and next year's published places ...
+SMOOTH_ROUNDS = 40  # ... that swaps of free cities aim at (rounds of steepest ascent)
 HIT = 0.003         # |score − target| that still rounds to the target with margin
 
 
@@ -287,8 +293,9 @@ def _share(score: pd.Series, groups: pd.Series) -> pd.Series:
 
 def _ahead(params: Params) -> pd.DataFrame:
     """Per city published in a later edition of the panel: the nearest such year's distance
-    ``k`` (years), group and place as a share of the group (``share``), by city_id."""
-    rows: dict[str, tuple[int, str, float]] = {}
+    ``k`` (years), group, place (``rank``), the group's size (``size``) and the place as a
+    share of the group (``share``), by city_id."""
+    rows: dict[str, tuple[int, str, int, int, float]] = {}
     year = params.edition.data_year + 1
     while (later := _sibling(params, year)) is not None:
         cities, _ = load_cities(later)
@@ -296,10 +303,82 @@ def _ahead(params: Params) -> pd.DataFrame:
         if published is not None:
             size = cities["group"].value_counts()
             for rec in published.cities.itertuples():
-                rows.setdefault(rec.city_id, (year - params.edition.data_year, rec.group,
-                                              (rec.rank - 0.5) / size[rec.group]))
+                n = int(size[rec.group])
+                rows.setdefault(rec.city_id, (year - params.edition.data_year, rec.group, rec.rank, n, (rec.rank - 0.5) / n))
         year += 1
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["k", "group", "share"])
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["k", "group", "rank", "size", "share"])
+
+
+def _places(key: pd.Series, fixed: pd.Series, n: int) -> pd.Series:
+    """Places in one group of ``n``: the ``fixed`` ones (by city_id) at theirs, the other
+    cities of ``key`` in decreasing key in the free places."""
+    free = key.drop(fixed.index, errors="ignore").sort_values(ascending=False, kind="stable").index
+    taken = set(fixed.tolist())
+    slots = [p for p in range(1, n + 1) if p not in taken][:len(free)]
+    return pd.concat([fixed.astype(float), pd.Series(slots, index=free[:len(slots)], dtype=float)])
+
+
+def _rho(a: pd.Series, b: pd.Series) -> float:
+    """Spearman's correlation of two places (or scores) over the cities they share."""
+    common = a.index.intersection(b.index)
+    if len(common) < 3:
+        return 1.0
+    return float(np.corrcoef(a[common].rank().to_numpy(), b[common].rank().to_numpy())[0, 1])
+
+
+def _two_years(key: pd.Series, fixed: pd.Series, nxt: pd.DataFrame,
+               last: pd.Series | None) -> tuple[int, float, float]:
+    """How one group's order compares with last year's places and next year's published
+    places (the group's other cities following this year's order): minus the number of
+    moves by more than a third of the group, then the lower and the sum of the two Spearman
+    correlations (higher is better)."""
+    n, m = len(key), int(nxt["size"].iloc[0])
+    now = _places(key, fixed, n)
+    then = _places(-now.drop(nxt.index, errors="ignore"), nxt["rank"], m)
+    common = now.index.intersection(then.index)
+    big = int((np.abs(then[common] - now[common]) > m / 3).sum())
+    rhos = [_rho(now, then)]
+    if last is not None:
+        was = last * len(last) + 0.5           # the share back to a place (last year's group size)
+        seen = now.index.intersection(was.index)
+        big += int((np.abs(now[seen] - was[seen]) > n / 3).sum())
+        rhos.append(_rho(last, now))
+    return -big, min(rhos), sum(rhos)
+
+
+def _smooth(key: pd.Series, groups: pd.Series, pins: pd.DataFrame, before: Calibrated | None,
+            ahead: pd.DataFrame) -> pd.Series:
+    """In a group whose order would rank less alike than RHO (Spearman) with last year's
+    places or with next year's published places (the other cities of the group following
+    this year's order), swap free cities while that improves ``_two_years`` (fewer large
+    moves first, then the lower of the two correlations; steepest ascent, deterministic):
+    next year's published moves are then spread over the two years instead of falling on one."""
+    key = key.copy()
+    for g in pd.unique(groups):
+        members = groups.index[groups == g]
+        nxt = ahead[(ahead["k"] == 1) & (ahead["group"] == g)]
+        if nxt.empty:
+            continue
+        fixed = pins.loc[pins["group"] == g].set_index("city_id")["rank"]
+        last = None if before is None else before.share[before.group == g]
+        free = [c for c in members if c not in fixed.index]
+
+        best = _two_years(key[members], fixed, nxt, last)
+        if best[1] >= RHO:
+            continue
+        for _ in range(SMOOTH_ROUNDS):
+            trial = None
+            for i, a in enumerate(free):
+                for b in free[i + 1:]:
+                    k = key.copy()
+                    k[a], k[b] = key[b], key[a]
+                    s = _two_years(k[members], fixed, nxt, last)
+                    if s > best:
+                        best, trial = s, k
+            if trial is None:
+                break
+            key = trial
+    return key
 
 
 def _key(natural: pd.Series, groups: pd.Series, before: Calibrated | None, ahead: pd.DataFrame) -> pd.Series:
@@ -364,7 +443,8 @@ def _calibrate(params: Params, cities: pd.DataFrame) -> Calibrated:
         return Calibrated(raw, pd.Series(latent, index=ids), groups, _share(natural, groups))
     average = published.average if published.average is not None else ed.demo_average
     max_score = meth.scoring.max_score or float(natural.max())
-    order = _key(natural, groups, before, _ahead(params))
+    ahead = _ahead(params)
+    order = _smooth(_key(natural, groups, before, ahead), groups, published.cities, before, ahead)
     target = targets(natural, groups, published, average, max_score, meth.scoring.decimals, order)
     t = target.reindex(ids).to_numpy()
     raw, moved = _coarse(cities, params, t, latent)
