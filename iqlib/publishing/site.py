@@ -11,11 +11,13 @@ file is fetched from the network; every link is relative.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -28,8 +30,8 @@ from iqlib.core.errors import UserError
 from iqlib.core.registry import describe
 from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.runfolder import RunFolder
+from iqlib.presentation import framing, svg, tables
 from iqlib.presentation import site as pages
-from iqlib.presentation import svg, tables
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
@@ -119,14 +121,51 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     for folder in series_folders(outputs):          # self-contained pages: copied as published
         shutil.copytree(folder, staging / "series" / folder.name, ignore=shutil.ignore_patterns("notebooks"))
         series.append({"href": f"series/{folder.name}/index.html", "title": series_title(folder)})
-    _write(staging / "index.html", pages.render("home", language, "", title=pages.page_words(language)["site"],
-                                                heading=pages.page_words(language)["editions"], runs=home, series=series))
+    newest = max(runs, key=lambda r: (r.params.edition.edition, r.params.extends is None))
+    site_footer = framing.footer(newest.params, pages.page_words(language)["site"])
+    with framing.using(site_footer):
+        _write(staging / "index.html", pages.render("home", language, "", title=pages.page_words(language)["site"],
+                                                    heading=pages.page_words(language)["editions"], runs=home, series=series))
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
-        SiteRun(r, runs, staging / r.key).write()
+        with framing.using(framing.footer(r.params, r.title, f"{r.key}/index.html")):
+            SiteRun(r, runs, staging / r.key).write()
+    frame_site(staging, language, site_footer, [staging / s["href"] for s in series])
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     return dest
+
+
+def frame_site(staging: Path, language: str, footer: dict | None, series_pages: list[Path]) -> None:
+    """What frames the whole site: the series pages (copied as published) get the site's
+    navigation and footer, and the site gets its 404 page, favicon.ico, sitemap.xml (when the
+    newest edition has a ``publication.base_url``) and robots.txt."""
+    w = pages.page_words(language)
+    for page in series_pages:
+        html = page.read_text(encoding="utf-8")    # the site's one stylesheet and its icon, not the copy's own
+        html = re.sub(r'<link rel="icon"[^>]*>\n', "", html)
+        html = re.sub(r'<link rel="stylesheet" href="assets/site\.[0-9a-f]+\.css">',
+                      f'<link rel="icon" href="../../assets/{pages.ASSETS["icon"][0]}" type="image/svg+xml">\n'
+                      f'<link rel="stylesheet" href="../../assets/{pages.ASSETS["css"][0]}">', html, count=1)
+        if "<header>" not in html:       # a way back to the site from a page made for outputs/series/
+            html = re.sub(r'<a class="skip-link"[^>]*>[^<]*</a>\n', "", html, count=1)
+            html = html.replace("<body>\n", "<body>\n" + pages.fragment(
+                "site_header", framing=words(language, "framing"), home="../../index.html", w=w) + "\n", 1)
+            html = html.replace("<main>", '<main id="main">', 1)
+        if "<footer" not in html and footer:
+            html = html.replace("</main>\n", "</main>\n" + pages.fragment("footer", footer=footer) + "\n", 1)
+        page.write_text(html, encoding="utf-8")
+    base = footer["base_url"] if footer else None
+    root = urlsplit(base).path if base else ""
+    _write(staging / "404.html", pages.render("404", language, root, title=words(language, "framing.not_found_title"),
+                                              heading=words(language, "framing.not_found_title"), footer=footer,
+                                              description=words(language, "framing.meta.not_found"),
+                                              inline_css=pages.static("site.css")))
+    (staging / "favicon.ico").write_bytes(pages.static_bytes("favicon.ico"))
+    if footer:
+        paths = [p.relative_to(staging).as_posix() for p in staging.rglob("*.html") if p.name != "404.html"]
+        _write(staging / "sitemap.xml", framing.sitemap(footer["base_url"], paths, footer["lastmod"], footer["placeholder"]))
+    _write(staging / "robots.txt", framing.robots(base))
 
 
 def cell(text: object, value: object, num: bool = False, href: str | None = None, mark: object = False,
