@@ -27,7 +27,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
 * ``presentation`` — ``words`` (every word a reader sees, by key, from one catalogue per
   language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words``
   (method choices in words), ``tables``, ``charts``, ``pages`` (the run's index.html), ``site``
-  (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts);
+  (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts),
+  ``framing`` (the publisher's footer, meta descriptions, sitemap.xml and robots.txt);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;

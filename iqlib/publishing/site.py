@@ -37,7 +37,7 @@ from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title
-from iqlib.presentation.words import words
+from iqlib.presentation.words import word, words
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.series import is_series, series_folders, series_title
@@ -138,34 +138,41 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
 
 def frame_site(staging: Path, language: str, footer: dict | None, series_pages: list[Path]) -> None:
     """What frames the whole site: the series pages (copied as published) get the site's
-    navigation and footer, and the site gets its 404 page, favicon.ico, sitemap.xml (when the
-    newest edition has a ``publication.base_url``) and robots.txt."""
-    w = pages.page_words(language)
+    navigation, stylesheet and footer (``frame_series``), and the site gets its 404 page,
+    favicon.ico, sitemap.xml (when the newest edition has a ``publication.base_url``) and
+    robots.txt."""
     for page in series_pages:
-        html = page.read_text(encoding="utf-8")    # the site's one stylesheet and its icon, not the copy's own
-        html = re.sub(r'<link rel="icon"[^>]*>\n', "", html)
-        html = re.sub(r'<link rel="stylesheet" href="assets/site\.[0-9a-f]+\.css">',
-                      f'<link rel="icon" href="../../assets/{pages.ASSETS["icon"][0]}" type="image/svg+xml">\n'
-                      f'<link rel="stylesheet" href="../../assets/{pages.ASSETS["css"][0]}">', html, count=1)
-        if "<header>" not in html:       # a way back to the site from a page made for outputs/series/
-            html = re.sub(r'<a class="skip-link"[^>]*>[^<]*</a>\n', "", html, count=1)
-            html = html.replace("<body>\n", "<body>\n" + pages.fragment(
-                "site_header", framing=words(language, "framing"), home="../../index.html", w=w) + "\n", 1)
-            html = html.replace("<main>", '<main id="main">', 1)
-        if "<footer" not in html and footer:
-            html = html.replace("</main>\n", "</main>\n" + pages.fragment("footer", footer=footer) + "\n", 1)
-        page.write_text(html, encoding="utf-8")
+        frame_series(page, language, footer)
     base = footer["base_url"] if footer else None
-    root = urlsplit(base).path if base else ""
-    _write(staging / "404.html", pages.render("404", language, root, title=words(language, "framing.not_found_title"),
-                                              heading=words(language, "framing.not_found_title"), footer=footer,
-                                              description=words(language, "framing.meta.not_found"),
+    root = urlsplit(base).path if base else ""      # the 404 page is served at any address: links from the top
+    title = word(language, "framing.not_found_title")
+    _write(staging / "404.html", pages.render("404", language, root, title=title, heading=title, footer=footer,
+                                              description=word(language, "framing.meta.not_found"),
                                               inline_css=pages.static("site.css")))
     (staging / "favicon.ico").write_bytes(pages.static_bytes("favicon.ico"))
     if footer:
         paths = [p.relative_to(staging).as_posix() for p in staging.rglob("*.html") if p.name != "404.html"]
         _write(staging / "sitemap.xml", framing.sitemap(footer["base_url"], paths, footer["lastmod"], footer["placeholder"]))
     _write(staging / "robots.txt", framing.robots(base))
+
+
+def frame_series(page: Path, language: str, footer: dict | None) -> None:
+    """A series page copied into the site (``series/<name>/index.html``, made by ``iq series``
+    for outputs/, where no site is around it): the site's stylesheet and icon, a way back to
+    the site's home page, and the footer, unless the page already has them."""
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r'<link rel="icon"[^>]*>\n', "", html)
+    html = re.sub(r'<link rel="stylesheet" href="assets/site\.[0-9a-f]+\.css">',
+                  f'<link rel="icon" href="../../assets/{pages.ASSETS["icon"][0]}" type="image/svg+xml">\n'
+                  f'<link rel="stylesheet" href="../../assets/{pages.ASSETS["css"][0]}">', html, count=1)
+    if "<header>" not in html:
+        html = re.sub(r'<a class="skip-link"[^>]*>[^<]*</a>\n', "", html, count=1)
+        html = html.replace("<body>\n", "<body>\n" + pages.fragment(
+            "site_header", framing=words(language, "framing"), home="../../index.html", w=pages.page_words(language)) + "\n", 1)
+        html = html.replace("<main>", '<main id="main">', 1)
+    if "<footer" not in html and footer:
+        html = html.replace("</main>\n", "</main>\n" + pages.fragment("footer", footer=footer) + "\n", 1)
+    page.write_text(html, encoding="utf-8")
 
 
 def cell(text: object, value: object, num: bool = False, href: str | None = None, mark: object = False,
