@@ -127,6 +127,11 @@ def test_the_sitemap_lists_every_page_once_with_absolute_addresses():
                     "https://example.org/iq/index.html"]
     assert {u.find(f"{SITEMAP}lastmod").text for u in root.iter(f"{SITEMAP}url")} == {"2026-12-04"}
     assert "placeholder address" in text
+    dated = ET.fromstring(framing.sitemap("https://example.org/iq/", ["2019/base/index.html", "2019/baseline/a.html",
+                                                                      "index.html"], "2026-12-04", False,
+                                          {"2019/base": "2025-03-01"}).encode())
+    assert [u.find(f"{SITEMAP}lastmod").text for u in dated.iter(f"{SITEMAP}url")] == ["2025-03-01", "2026-12-04",
+                                                                                       "2026-12-04"]
     assert "placeholder" not in framing.sitemap("https://iq.minstroy.example.ru/", ["index.html"], "2026-12-04", False)
     assert framing.robots("https://example.org/iq/") == ("User-agent: *\nAllow: /\n"
                                                          "Sitemap: https://example.org/iq/sitemap.xml\n")

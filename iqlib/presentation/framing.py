@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -37,6 +38,12 @@ def current() -> dict | None:
     return _FOOTER.get()
 
 
+@cache
+def framing_words(language: str) -> dict[str, Any]:
+    """The catalogue's ``framing:`` words (templates get them as ``framing``)."""
+    return words(language, "framing")
+
+
 def footer(params: Params, title: str, path: str = "") -> dict | None:
     """The footer of the pages of ``params``' edition: its publication block in the
     edition's language, the citation of ``title`` at ``base_url`` + ``path``; None when
@@ -45,7 +52,7 @@ def footer(params: Params, title: str, path: str = "") -> dict | None:
     if pub is None:
         return None
     language = params.language
-    w = words(language, "framing")
+    w = framing_words(language)
     d = pub.date_published
     publisher = params.local(pub, "publisher")
     url = pub.base_url + path
@@ -60,24 +67,26 @@ def footer(params: Params, title: str, path: str = "") -> dict | None:
 def description(page: str, language: str, context: dict[str, Any]) -> str:
     """The meta description of a page of type ``page`` from what it shows (its heading, its
     run's title, number of cities and average); empty for a page type without one."""
-    meta = words(language, "framing.meta")
-    if page not in meta:
+    meta = framing_words(language)
+    if f"meta.{page}" not in meta:
         return ""
     run = context.get("run") or {}
-    return str(meta[page].format(heading=context.get("heading", ""), run=run.get("title", ""),
+    return str(meta[f"meta.{page}"].format(heading=context.get("heading", ""), run=run.get("title", ""),
                                  cities=run.get("cities", ""), average=run.get("average", "")))
 
 
-def sitemap(base_url: str, paths: list[str], lastmod: str, placeholder: bool) -> str:
+def sitemap(base_url: str, paths: list[str], lastmod: str, placeholder: bool, dated: dict[str, str] | None = None) -> str:
     """``sitemap.xml`` (sitemaps.org 0.9): every page once, absolute from ``base_url``,
-    ``lastmod`` the date of publication; a placeholder address is said in a comment."""
+    ``lastmod`` the date of publication (``dated``: folder → the date of its edition's
+    publication, for the pages under it); a placeholder address is said in a comment."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     if placeholder:
         lines.append(f"<!-- {escape(base_url)} is a placeholder address: set publication.base_url in the edition "
                      f"before going live (docs/publish.ru.md) and build the site again -->")
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
     for p in sorted(set(paths)):
-        lines.append(f"<url><loc>{escape(base_url + quote(p))}</loc><lastmod>{lastmod}</lastmod></url>")
+        date = next((d for folder, d in (dated or {}).items() if p.startswith(folder.rstrip("/") + "/")), lastmod)
+        lines.append(f"<url><loc>{escape(base_url + quote(p))}</loc><lastmod>{date}</lastmod></url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
 

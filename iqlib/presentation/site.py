@@ -70,7 +70,7 @@ def render(page: str, language: str, root: str, section: str | None = None, **co
     if "description" not in context:
         context["description"] = framing.description(page, language, context)
     return _ENV.get_template(f"{page}.html").render(
-        lang=language, w=page_words(language, section), framing=words(language, "framing"), root=root,
+        lang=language, w=page_words(language, section), framing=framing.framing_words(language), root=root,
         css=ASSETS["css"][0], js=ASSETS["js"][0], icon=ASSETS["icon"][0], **context)
 
 

@@ -126,17 +126,22 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     with framing.using(site_footer):
         _write(staging / "index.html", pages.render("home", language, "", title=pages.page_words(language)["site"],
                                                     heading=pages.page_words(language)["editions"], runs=home, series=series))
+    dated = {}                                      # each run's pages: the date its edition was published
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
-        with framing.using(framing.footer(r.params, r.title, f"{r.key}/index.html")):
+        run_footer = framing.footer(r.params, r.title, f"{r.key}/index.html")
+        with framing.using(run_footer):
             SiteRun(r, runs, staging / r.key).write()
-    frame_site(staging, language, site_footer, [staging / s["href"] for s in series])
+        if run_footer:
+            dated[r.key] = run_footer["lastmod"]
+    frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     return dest
 
 
-def frame_site(staging: Path, language: str, footer: dict | None, series_pages: list[Path]) -> None:
+def frame_site(staging: Path, language: str, footer: dict | None, series_pages: list[Path],
+               dated: dict[str, str] | None = None) -> None:
     """What frames the whole site: the series pages (copied as published) get the site's
     navigation, stylesheet and footer (``frame_series``), and the site gets its 404 page,
     favicon.ico, sitemap.xml (when the newest edition has a ``publication.base_url``) and
@@ -152,7 +157,8 @@ def frame_site(staging: Path, language: str, footer: dict | None, series_pages: 
     (staging / "favicon.ico").write_bytes(pages.static_bytes("favicon.ico"))
     if footer:
         paths = [p.relative_to(staging).as_posix() for p in staging.rglob("*.html") if p.name != "404.html"]
-        _write(staging / "sitemap.xml", framing.sitemap(footer["base_url"], paths, footer["lastmod"], footer["placeholder"]))
+        _write(staging / "sitemap.xml", framing.sitemap(footer["base_url"], paths, footer["lastmod"], footer["placeholder"],
+                                                        dated))
     _write(staging / "robots.txt", framing.robots(base))
 
 
