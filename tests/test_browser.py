@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, built_once
 from test_site import site  # noqa: F401  (the fixture: the site of the published fixture run, built once)
 
 from iqlib.config.params import load_params
@@ -38,25 +38,26 @@ WIDE, PHONE = 1366, 390
 def extra(published_mini, tmp_path_factory) -> Path:
     """The page types the fixture's site has not: a comparison (the fixture run with itself,
     as the site makes a scenario's) and the series page (of the published demo editions,
-    framed as the site frames it), each with the fixture edition's footer."""
-    out = tmp_path_factory.mktemp("extra")
-    params = load_params(published_mini / "tests/fixtures/mini/edition.yaml", check_inputs=False)
-    params.edition = params.edition.model_copy(update={"language": "ru"})
-    footer = framing.footer(params, "IQ городов")
-    run = published_mini / "outputs" / "2019" / "mini"
-    with framing.using(footer):
-        compare_runs(run, run, out / "run" / "comparison", force=True, language="ru",
-                     where=Where([("../../index.html", "Главная")], "../city/{}.html"))
-    folder = out / "series" / "iq_v1"
-    (folder / "assets").mkdir(parents=True)
-    for name, content in pages.ASSETS.values():
-        (out / "assets").mkdir(exist_ok=True)
-        (out / "assets" / name).write_text(content, encoding="utf-8")
-        (folder / "assets" / name).write_text(content, encoding="utf-8")
-    (folder / "index.html").write_text(series.page(series.compute(ROOT / "params/series/iq_v1.yaml"), folder),
-                                       encoding="utf-8")
-    frame_series(folder / "index.html", "ru", footer)
-    return out
+    framed as the site frames it), each with the fixture edition's footer; made once per
+    session (the xdist workers share it)."""
+    def build(out: Path) -> None:
+        params = load_params(published_mini / "tests/fixtures/mini/edition.yaml", check_inputs=False)
+        params.edition = params.edition.model_copy(update={"language": "ru"})
+        footer = framing.footer(params, "IQ городов")
+        run = published_mini / "outputs" / "2019" / "mini"
+        with framing.using(footer):
+            compare_runs(run, run, out / "run" / "comparison", force=True, language="ru",
+                         where=Where([("../../index.html", "Главная")], "../city/{}.html"))
+        folder = out / "series" / "iq_v1"
+        for assets in (out / "assets", folder / "assets"):
+            assets.mkdir(parents=True)
+            for name, content in pages.ASSETS.values():
+                (assets / name).write_text(content, encoding="utf-8")
+        (folder / "index.html").write_text(series.page(series.compute(ROOT / "params/series/iq_v1.yaml"), folder),
+                                           encoding="utf-8")
+        frame_series(folder / "index.html", "ru", footer)
+
+    return built_once(tmp_path_factory, "browser-extra", build)
 
 
 @pytest.fixture(scope="module")

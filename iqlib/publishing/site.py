@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -171,11 +172,14 @@ def frame_series(page: Path, language: str, footer: dict | None) -> None:
     html = re.sub(r'<link rel="stylesheet" href="assets/site\.[0-9a-f]+\.css">',
                   f'<link rel="icon" href="../../assets/{pages.ASSETS["icon"][0]}" type="image/svg+xml">\n'
                   f'<link rel="stylesheet" href="../../assets/{pages.ASSETS["css"][0]}">', html, count=1)
-    if "<header>" not in html:
-        html = re.sub(r'<a class="skip-link"[^>]*>[^<]*</a>\n', "", html, count=1)
-        html = html.replace("<body>\n", "<body>\n" + pages.fragment(
-            "site_header", framing=words(language, "framing"), home="../../index.html", w=pages.page_words(language)) + "\n", 1)
-        html = html.replace("<main>", '<main id="main">', 1)
+    if "<nav>" not in html:                 # a way back to the site's home page
+        nav = pages.fragment("site_nav", home="../../index.html", w=pages.page_words(language))
+        if "<header>" in html:
+            html = html.replace("<header>", "<header>" + nav, 1)
+        else:                               # a page published before the skip link and header
+            html = html.replace("<body>\n", f'<body>\n<a class="skip-link" href="#main">{escape(framing.framing_words(language)["skip"])}'
+                                f"</a>\n<header>{nav}</header>\n", 1)
+            html = html.replace("<main>", '<main id="main">', 1)
     if "<footer" not in html and footer:
         html = html.replace("</main>\n", "</main>\n" + pages.fragment("footer", footer=footer) + "\n", 1)
     page.write_text(html, encoding="utf-8")
