@@ -63,13 +63,17 @@ check: venv ## Fast inner loop (under 20 s): ruff, the layer contract, unit and 
 	@$(PYC)
 	$(BIN)/python -m pytest -q -n 2 -p no:nbval -m "not e2e and not slow"
 
-browser: ## Install Debian's chromium and chromium-driver for the site's browser tests (apt, as root)
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+browser: ## Install Debian's chromium, chromium-driver and npm (apt, as root) and axe-core (npm ci, tests/package-lock.json) for the browser tests
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v npm >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1 || \
-	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null; } || \
-	  echo "could not install chromium: the browser tests will be skipped"; \
-	else echo "chromium is not installed and this user cannot install it: the browser tests will be skipped"; fi
+	  apt-get install -y -q --no-install-recommends chromium chromium-driver npm >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium chromium-driver npm >/dev/null; } || \
+	  echo "could not install chromium or npm: the browser tests will be skipped"; \
+	else echo "chromium or npm is not installed and this user cannot install them: the browser tests will be skipped"; fi
+	@if ! command -v npm >/dev/null; then :; \
+	elif [ ! -f tests/node_modules/axe-core/axe.min.js ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then \
+	  (cd tests && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) || \
+	  echo "could not install axe-core (npm ci in tests/): the accessibility tests will be skipped"; fi
 
 test: venv browser ## The whole suite (CI): lint, unit tests, end-to-end runs, every published run re-made and verified
 	$(BIN)/ruff check .

@@ -31,7 +31,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   (method choices in words), ``tables``, ``charts``, ``pages`` (the run's index.html), ``site``
   (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts),
   ``figures`` (a chart with its data table and downloads), ``home_chart`` (the home page's
-  national trend), ``maps`` (the home page's tile map of the regions and map of the cities);
+  national trend), ``maps`` (the home page's tile map of the regions and map of the cities),
+  ``framing`` (the publisher's footer, meta descriptions, sitemap.xml and robots.txt);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;

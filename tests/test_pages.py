@@ -25,7 +25,7 @@ def test_pages_take_their_words_from_the_catalogue():
     cyrillic = re.compile(r"[А-Яа-яЁё]")
     branch = re.compile(r"""==\s*["']ru["']|["']ru["']\s*==|\bif ru\b|\bru else\b|\[["']ru["']\]""")
     files = [ROOT / f for f in MINE] + sorted((ROOT / "iqlib/presentation/templates").glob("*.html"))
-    for path in [*files, *sorted((ROOT / "iqlib/presentation/static").iterdir())]:
+    for path in [*files, *sorted(p for p in (ROOT / "iqlib/presentation/static").iterdir() if p.suffix != ".ico")]:
         text = path.read_text(encoding="utf-8")
         assert not cyrillic.search(text), f"{path.name}: {cyrillic.search(text).group(0)!r}"
         assert not branch.search(text), f"{path.name}: {branch.search(text).group(0)!r}"
@@ -101,7 +101,8 @@ def test_a_notebook_page_is_exported_through_the_template(tmp_path):
     page = export(source, "Этап <1>", "ru", code=True, top=top)
     assert '<html lang="ru">' in page and "<title>Этап &lt;1&gt;</title>" in page
     assert "<script" not in page and "mathjax" not in page.lower()
-    assert re.search(r'<body class="jp-Notebook"[^>]*>\s*<header class="iq-header">', page)
+    assert re.search(r'<body class="jp-Notebook"[^>]*>\s*<a class="skip-link" href="#main">[^<]+</a>\s*'
+                     r'<header class="iq-header">', page)
     editor = re.compile(r'<div class="[^"]*jp-InputArea-editor')           # a code cell's input
     assert editor.search(page) and not editor.search(export(source, "t", "ru", code=False))
     write_pages({tmp_path / "html" / "a.html": page}, tmp_path / "html", "")

@@ -5,7 +5,11 @@ seed and uncertainty analysis; and the checks of an edition against its methodol
 
 from __future__ import annotations
 
+import re
+import string
+from datetime import date
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -62,6 +66,84 @@ class Inputs(Strict):
                                             "with both sources and how the calculation resolves them")
 
 
+URL = r"^https?://[^\s/?#]+\.[^\s/?#]+(/\S*)?$"
+EMAIL = r"^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$"
+CITATION_FIELDS = ("publisher", "title", "year", "url")
+PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net")
+
+
+class Licence(Strict):
+    """The licence the published pages and tables are offered under."""
+
+    name: str = Field(min_length=1, description="as readers know it, e.g. CC BY 4.0")
+    url: str = Field(pattern=URL, description="the licence's text (http:// or https://)")
+
+
+class Publication(Strict):
+    """Who publishes the edition and on what terms: the footer of every page of the site,
+    its sitemap and canonical address (``base_url``)."""
+
+    publisher_ru: str = Field(min_length=1)
+    publisher_en: str = Field(min_length=1)
+    contact: str = Field(description="an e-mail address or a web page (http:// or https://)")
+    licence: Licence
+    date_published: date = Field(description="the date of publication, ISO (2026-12-04)")
+    citation_ru: str = Field(min_length=1, description="suggested citation: a template with {publisher}, {title}, "
+                                                       "{year} and {url}")
+    citation_en: str = Field(min_length=1)
+    base_url: str = Field(pattern=URL, description="the site's public address (sitemap.xml, canonical links); a "
+                                                   "placeholder host (example.org) marks a site not yet online")
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, contact: str) -> str:
+        if not (re.fullmatch(EMAIL, contact) or re.fullmatch(URL, contact)):
+            raise ValueError(f"expected an e-mail address (name@host.ru) or a web page (https://…), not {contact!r}")
+        return contact
+
+    @field_validator("date_published", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        if isinstance(value, date):
+            return value
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(f"expected an ISO date such as 2026-12-04, not {value!r}")
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a date ({exc})") from None
+
+    @field_validator("citation_ru", "citation_en")
+    @classmethod
+    def _citation(cls, template: str) -> str:
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"not a template ({exc}); write fields as {{year}}, braces as {{{{ and }}}}") from None
+        unknown = sorted(fields - set(CITATION_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field {{{unknown[0]}}}; the template may use {{publisher}}, {{title}}, "
+                             f"{{year}} and {{url}}")
+        return template
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, url: str) -> str:
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def placeholder(self) -> bool:
+        """Whether ``base_url`` is a placeholder (a documentation host: the site is not online yet)."""
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        return host in PLACEHOLDER_HOSTS or host.endswith(tuple("." + h for h in PLACEHOLDER_HOSTS)) \
+            or host.endswith((".example", ".invalid", ".test"))
+
+    @property
+    def contact_href(self) -> str:
+        """The contact as a link: mailto: for an e-mail address."""
+        return self.contact if self.contact.startswith(("http://", "https://")) else f"mailto:{self.contact}"
+
+
 class Edition(Strict):
     edition: int = Field(ge=2000, le=2100)
     data_year: int = Field(ge=2000, le=2100)
@@ -86,6 +168,8 @@ class Edition(Strict):
     stage_timeout_seconds: int = Field(600, gt=0, le=86_400, description="at most a day")
     uncertainty: Uncertainty | None = Field(None, description="uncertainty and sensitivity analysis "
                                             "of the ranks (run by the rank stage)")
+    publication: Publication | None = Field(None, description="publisher, contact, licence, date, citation and "
+                                            "the site's address: the footer of every page (optional)")
 
     @field_validator("groups")
     @classmethod

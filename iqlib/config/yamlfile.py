@@ -46,6 +46,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         return super().construct_mapping(node, deep=deep)
 
 
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """A date or time stays text: the schema that expects one parses it and, for a bad one
+    (2026-13-01), names the key instead of YAML failing with a traceback."""
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 class _Refused(Exception):
     """A params file uses something it may not (the message says what and where)."""
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from iqlib.config.params import Params
 from iqlib.config.paths import display
-from iqlib.presentation import site
+from iqlib.presentation import framing, site
 from iqlib.presentation.charts import rank_interval
 from iqlib.presentation.text import interval_note, number, text
 from iqlib.presentation.titles import run_title
@@ -36,6 +36,7 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
     return site.render(
         "run_index", lang, "", section="page", standalone=True, inline_css=site.static("site.css"),
         title=run_title(params), heading=run_title(params), synthetic=ed.synthetic,
+        footer=framing.footer(params, run_title(params), f"{ed.edition}/{ed.scenario}/index.html"),
         notices=[site.page_words(lang, "page")["draft"]] if params.draft else [],
         run_line={"method": params.methodology_title, "edition": ed.edition, "scenario": ed.scenario,
                   "description": ed.description},

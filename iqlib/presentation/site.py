@@ -19,6 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from iqlib.presentation import framing
 from iqlib.presentation.text import number
 from iqlib.presentation.words import words
 
@@ -32,15 +33,20 @@ def static(name: str) -> str:
     return (resources.files("iqlib.presentation") / "static" / name).read_text(encoding="utf-8")
 
 
+def static_bytes(name: str) -> bytes:
+    """A binary file of ``static/`` (favicon.ico)."""
+    return (resources.files("iqlib.presentation") / "static" / name).read_bytes()
+
+
 def asset_name(stem: str, suffix: str, content: str) -> str:
     """A content-addressed file name: 'site.3f2a9c1d.css' (a changed file gets a new name)."""
     return f"{stem}.{hashlib.sha256(content.encode()).hexdigest()[:10]}.{suffix}"
 
 
 def _assets() -> dict[str, tuple[str, str]]:
-    css, js, home = static("site.css"), static("site.js"), static("home.js")
+    css, js, home, icon = static("site.css"), static("site.js"), static("home.js"), static("favicon.svg")
     return {"css": (asset_name("site", "css", css), css), "js": (asset_name("site", "js", js), js),
-            "home_js": (asset_name("home", "js", home), home)}
+            "home_js": (asset_name("home", "js", home), home), "icon": (asset_name("favicon", "svg", icon), icon)}
 
 
 ASSETS = _assets()
@@ -59,10 +65,13 @@ def render(page: str, language: str, root: str, section: str | None = None, **co
     robustness, compare, series, run_index) on the base layout ``base.html``, its words
     from the catalogue; ``inline_css`` (the stylesheet's text) puts the stylesheet in the
     page instead of linking ``assets/`` (and leaves the script out)."""
+    context = {"run": None, "synthetic": False, "runroot": "", "standalone": False, "links": [], "series": [],
+               "notices": [], "inline_css": "", "footer": framing.current(), **context}
+    if "description" not in context:
+        context["description"] = framing.description(page, language, context)
     return _ENV.get_template(f"{page}.html").render(
-        lang=language, w=page_words(language, section), root=root, css=ASSETS["css"][0], js=ASSETS["js"][0],
-        **{"run": None, "synthetic": False, "runroot": "", "standalone": False, "links": [], "series": [], "notices": [],
-           "inline_css": "", **context})
+        lang=language, w=page_words(language, section), framing=framing.framing_words(language), root=root,
+        css=ASSETS["css"][0], js=ASSETS["js"][0], icon=ASSETS["icon"][0], **context)
 
 
 def fragment(name: str, **context: Any) -> str:

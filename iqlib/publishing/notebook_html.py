@@ -17,7 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from iqlib.presentation import framing
 from iqlib.presentation import site as pages
+from iqlib.presentation.words import word
 
 
 @functools.cache
@@ -45,7 +47,10 @@ def export(notebook: Path, title: str, language: str, code: bool = True, top: st
     if not code:
         nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
     nb.metadata["title"] = title
-    body, _ = _exporter(code, language).from_notebook_node(nb, resources={"iq_header": top})
+    footer = framing.current()       # the site's footer, when the site is being built (framing.using)
+    extra = {"iq_skip": word(language, "framing.skip"), "iq_description": word(language, "framing.meta.notebook", heading=title),
+             "iq_footer": pages.fragment("footer", footer=footer) if footer else ""}
+    body, _ = _exporter(code, language).from_notebook_node(nb, resources={"iq_header": top, **extra})
     return body
 
 

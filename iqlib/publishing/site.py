@@ -11,10 +11,14 @@ file is fetched from the network; every link is relative.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -26,14 +30,14 @@ from iqlib.core.errors import UserError
 from iqlib.core.registry import describe
 from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.runfolder import RunFolder
-from iqlib.presentation import figures, svg, tables
+from iqlib.presentation import figures, framing, svg, tables
 from iqlib.presentation import site as pages
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
 from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title, scenario_name
-from iqlib.presentation.words import words
+from iqlib.presentation.words import word, words
 from iqlib.publishing import home, notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.passport import Passports
@@ -116,13 +120,66 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     for folder in series_folders(outputs):          # self-contained pages: copied as published
         shutil.copytree(folder, staging / "series" / folder.name, ignore=shutil.ignore_patterns("notebooks"))
         series.append({"href": f"series/{folder.name}/index.html", "title": series_title(folder)})
-    _write(staging / "index.html", home.render(runs, outputs, language, comparisons, series))
+    newest = max(runs, key=lambda r: (r.params.edition.edition, r.params.extends is None))
+    site_footer = framing.footer(newest.params, pages.page_words(language)["site"])
+    with framing.using(site_footer):
+        _write(staging / "index.html", home.render(runs, outputs, language, comparisons, series))
+    dated = {}                                      # each run's pages: the date its edition was published
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
-        SiteRun(r, runs, staging / r.key).write()
+        run_footer = framing.footer(r.params, r.title, f"{r.key}/index.html")
+        with framing.using(run_footer):
+            SiteRun(r, runs, staging / r.key).write()
+        if run_footer:
+            dated[r.key] = run_footer["lastmod"]
+    frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     return dest
+
+
+def frame_site(staging: Path, language: str, footer: dict | None, series_pages: list[Path],
+               dated: dict[str, str] | None = None) -> None:
+    """What frames the whole site: the series pages (copied as published) get the site's
+    navigation, stylesheet and footer (``frame_series``), and the site gets its 404 page,
+    favicon.ico, sitemap.xml (when the newest edition has a ``publication.base_url``) and
+    robots.txt."""
+    for page in series_pages:
+        frame_series(page, language, footer)
+    base = footer["base_url"] if footer else None
+    root = urlsplit(base).path if base else ""      # the 404 page is served at any address: links from the top
+    title = word(language, "framing.not_found_title")
+    _write(staging / "404.html", pages.render("404", language, root, title=title, heading=title, footer=footer,
+                                              description=word(language, "framing.meta.not_found"),
+                                              inline_css=pages.static("site.css")))
+    (staging / "favicon.ico").write_bytes(pages.static_bytes("favicon.ico"))
+    if footer:
+        paths = [p.relative_to(staging).as_posix() for p in staging.rglob("*.html") if p.name != "404.html"]
+        _write(staging / "sitemap.xml", framing.sitemap(footer["base_url"], paths, footer["lastmod"], footer["placeholder"],
+                                                        dated))
+    _write(staging / "robots.txt", framing.robots(base))
+
+
+def frame_series(page: Path, language: str, footer: dict | None) -> None:
+    """A series page copied into the site (``series/<name>/index.html``, made by ``iq series``
+    for outputs/, where no site is around it): the site's stylesheet and icon, a way back to
+    the site's home page, and the footer, unless the page already has them."""
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r'<link rel="icon"[^>]*>\n', "", html)
+    html = re.sub(r'<link rel="stylesheet" href="assets/site\.[0-9a-f]+\.css">',
+                  f'<link rel="icon" href="../../assets/{pages.ASSETS["icon"][0]}" type="image/svg+xml">\n'
+                  f'<link rel="stylesheet" href="../../assets/{pages.ASSETS["css"][0]}">', html, count=1)
+    if "<nav>" not in html:                 # a way back to the site's home page
+        nav = pages.fragment("site_nav", home="../../index.html", w=pages.page_words(language))
+        if "<header>" in html:
+            html = html.replace("<header>", "<header>" + nav, 1)
+        else:                               # a page published before the skip link and header
+            html = html.replace("<body>\n", f'<body>\n<a class="skip-link" href="#main">{escape(framing.framing_words(language)["skip"])}'
+                                f"</a>\n<header>{nav}</header>\n", 1)
+            html = html.replace("<main>", '<main id="main">', 1)
+    if "<footer" not in html and footer:
+        html = html.replace("</main>\n", "</main>\n" + pages.fragment("footer", footer=footer) + "\n", 1)
+    page.write_text(html, encoding="utf-8")
 
 
 def cell(text: object, value: object, num: bool = False, href: str | None = None, mark: object = False,
