@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
