@@ -31,12 +31,12 @@ from conftest import ROOT, built_once
 
 from iqlib.config.params import load_params
 
-ALLOWED = frozenset({"IQ", "PDF", "CSV", "XLSX", "SVG", "PNG", "JSON", "ST"})
+ALLOWED = frozenset({"IQ", "PDF", "CSV", "XLSX", "SVG", "PNG", "JSON", "ST", "URL"})   # URL: as ГОСТ Р 7.0.100 cites an address
 # the names of sources and licences, cited as their owners write them (under a map, in the footer)
 PROPER_NAMES = re.compile(r"Natural Earth|world-atlas|GeoNames|Creative Commons|CC BY(?:-SA)? \d\.\d|\bISC\b")
 SUBSET = ("2019/base", "2019/reference-bounds", "series/iq_v1")      # every page type of the site
 ATTRIBUTES = ("alt", "title", "aria-label", "placeholder")
-SKIPPED = {"script", "style", "metadata", "template"}
+SKIPPED = {"script", "style", "metadata", "template", "code"}     # <code>: a command shown verbatim (iq verify …)
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 LATIN = re.compile(r"[\w./-]*[A-Za-z][\w./-]*")
 CYRILLIC = re.compile("[а-яА-ЯёЁ]+")
