@@ -53,15 +53,15 @@ def test_shifts_statuses_and_correlations_by_hand():
 def test_comparing_a_scenario_with_its_base(tmp_path):
     out = compare_runs(ROOT / "outputs/2019/base", ROOT / "outputs/2019/reference-bounds", tmp_path / "cmp")
     summary = pd.read_csv(out / "summary.csv").set_index("group")
-    assert (summary.at["all", "compared"], summary.at["all", "moved"], summary.at["all", "max_abs_shift"]) == (203, 138, 9)
+    assert (summary.at["all", "compared"], summary.at["all", "moved"], summary.at["all", "max_abs_shift"]) == (203, 159, 19)
     assert summary.at["krupneyshie", "leader_b"] == "Москва"
     cities = pd.read_csv(out / "comparison.csv")
     assert len(cities) == 203 and set(cities["status"]) == {"both"}
     spb = cities.set_index("city_id").loc["sankt-peterburg"]
-    assert (spb["IQ_a"], spb["IQ_b"], spb["IQ_delta"]) == (53.86, 40.43, -13.43)
+    assert (spb["IQ_a"], spb["IQ_b"], spb["IQ_delta"]) == (53.86, 50.61, -3.25)
     page = (out / "index.html").read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=True).parse(page)
-    shown = re.sub(r'href="[^"]*"', "", page)
+    shown = re.sub(r'(?:href|data-download)="[^"]*"', "", page)        # link targets and download file names
     assert "outputs/" not in shown and "reference-bounds" not in shown         # no path, no code: links only
     assert '<html lang="ru">' in page and "Сравнение расчётов" in page and "ρ Спирмена" in page
     visible = re.sub(r"<[^>]+>", " ", re.sub(r"<svg.*?</svg>", "", page, flags=re.S))   # text, not markup
@@ -77,7 +77,7 @@ def test_comparing_a_scenario_with_its_base(tmp_path):
                                                              ROOT / "outputs/2019/reference-bounds/index.html"]
     excel = (out / "comparison_excel.csv").read_bytes()
     assert excel.startswith(b"\xef\xbb\xbf") and excel.decode("utf-8-sig").startswith("Код города;Город;Группа;")
-    assert ";53,86;40,43;−13,43;".replace("−", "-") in excel.decode("utf-8-sig")
+    assert ";53,86;50,61;−3,25;".replace("−", "-") in excel.decode("utf-8-sig")
     first = (out / "comparison.xlsx").read_bytes()
     again = compare_runs(ROOT / "outputs/2019/base", ROOT / "outputs/2019/reference-bounds", tmp_path / "cmp")
     assert (again / "comparison.xlsx").read_bytes() == first and (again / "index.html").read_text() == page

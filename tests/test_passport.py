@@ -237,7 +237,7 @@ def test_the_leader_gets_its_margins_and_presence_is_yes_no_or_a_share_with_its_
     raw = passports.s.r.values.loc["moskva"]
     assert raw["I04"] == 1.0 and rows["I04"]["raw"] == "есть" and rows["I04"]["unit"] == "есть / нет"
     assert raw["I09"] == 0.0 and rows["I09"]["raw"] == "нет"
-    assert 0 < raw["I01"] < 1 and rows["I01"]["raw"] == "доля 0,273"
+    assert 0 < raw["I01"] < 1 and rows["I01"]["raw"] == "доля 0,455"
     assert rows["I01"]["rule"].startswith("I01: доля подкритериев анкеты (11)")
 
 
