@@ -50,6 +50,7 @@ def test_shifts_statuses_and_correlations_by_hand():
     assert (everyone["compared"], everyone["moved"], everyone["cities_a"], everyone["cities_b"]) == (4, 3, 6, 6)
 
 
+@pytest.mark.slow            # the whole stage chain or a published run: make test, not make check
 def test_comparing_a_scenario_with_its_base(tmp_path):
     out = compare_runs(ROOT / "outputs/2019/base", ROOT / "outputs/2019/reference-bounds", tmp_path / "cmp")
     summary = pd.read_csv(out / "summary.csv").set_index("group")

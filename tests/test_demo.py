@@ -179,6 +179,7 @@ def _forced_rho(a: pd.DataFrame, b: pd.DataFrame, pins: pd.DataFrame, common: pd
     return float(a.loc[common, "rank_in_group"].corr(place[common], method="spearman"))
 
 
+@pytest.mark.slow            # the whole stage chain or a published run: make test, not make check
 def test_the_demo_history_is_believable():
     """Within each group, the scores of consecutive editions rank alike (Spearman ≥ 0.85) and
     at most 2 % of cities move by more than a third of the group in places, except where the

@@ -58,6 +58,7 @@ def test_the_series_chart_writes_end_labels_apart_and_draws_the_official_line_on
     assert re.search(r'<circle [^>]*><title>Мин–макс, 2019: 40,67</title></circle>', chart)
 
 
+@pytest.mark.slow            # the whole stage chain or a published run: make test, not make check
 def test_the_notebook_series_chart_keeps_its_labels_apart_and_the_official_line_on_top():
     """The same figures in the series notebook's chart (matplotlib): 40,67 was printed under 43,21."""
     from itertools import combinations

@@ -109,6 +109,7 @@ def scenario(tmp_path, body: str):
     return load_params(path)
 
 
+@pytest.mark.slow            # the whole stage chain or a published run: make test, not make check
 def test_screened_cities_are_listed_and_not_ranked(tmp_path):
     """Every city of the mini fixture misses 2 of 47 values (availability 45/47 = 0.957…) but
     Санкт-Петербург, Серпухов, Электросталь, Реутов and Анадырь: 0.96 screens seven cities."""
