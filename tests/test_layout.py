@@ -244,10 +244,18 @@ def demo_pages(tmp_path_factory) -> dict[str, Path]:
     names): the edition, every group, a city, the method and robustness pages, its
     comparison with the fixed-goalposts scenario, and a series page from the demo's
     national averages."""
+    out = built_once(tmp_path_factory, "layout-demo-pages", _demo_pages)       # once per session, not per worker
+    return {"edition": out / "2019/base/index.html", "group": out / "2019/base/group-krupnye.html",
+            "group-small": out / "2019/base/group-krupneyshie.html", "city": min((out / "2019/base/city").glob("*.html")),
+            "method": out / "2019/base/method.html", "robustness": out / "2019/base/robustness.html",
+            "comparison": out / "comparison/index.html", "series": out / "series/index.html",
+            "wrapped": out / "wrapped.html"}
+
+
+def _demo_pages(out: Path) -> None:
     from iqlib.publishing.compare import compare_runs
     from iqlib.publishing.site import SiteRun, load_run
 
-    out = tmp_path_factory.mktemp("demo-site")
     (out / "assets").mkdir()
     for name, content in pages.ASSETS.values():
         (out / "assets" / name).write_text(content, encoding="utf-8")
@@ -284,11 +292,6 @@ def demo_pages(tmp_path_factory) -> dict[str, Path]:
         f'<details class="chart-data"><summary>Данные графика</summary><table><tr><th scope="col">IQ</th>'
         f'<th scope="col">Городов</th></tr><tr><th scope="row">0–5</th><td>3</td></tr></table></details></figure>'
         f'</main><script src="assets/{pages.ASSETS["js"][0]}"></script></body></html>', encoding="utf-8")
-    return {"edition": out / "2019/base/index.html", "group": out / "2019/base/group-krupnye.html",
-            "group-small": out / "2019/base/group-krupneyshie.html", "city": next((out / "2019/base/city").glob("*.html")),
-            "method": out / "2019/base/method.html", "robustness": out / "2019/base/robustness.html",
-            "comparison": out / "comparison/index.html", "series": out / "series/index.html",
-            "wrapped": out / "wrapped.html"}
 
 
 def _open(browser, page: Path, width: int):
@@ -319,7 +322,8 @@ def test_no_page_scrolls_sideways(mini_site, demo_pages, browser, width):
     run = mini_site / "2019" / "mini"
     every = [mini_site / "index.html", run / "index.html", next(run.glob("group-*.html")), next(run.glob("city/*.html")),
              run / "method.html", run / "robustness.html", run / "notebooks/04_rank.html",
-             run / "notebooks/04_rank-code.html", run / "notebooks/01_load.html", *demo_pages.values()]
+             run / "notebooks/04_rank-code.html", run / "notebooks/01_load.html", mini_site / "404.html",
+             *demo_pages.values()]
     for page in every:
         scroll, bad = _open(browser, page, width).execute_script(OVERFLOW)
         assert scroll <= width and not bad, (page, width, scroll, bad)
