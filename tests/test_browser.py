@@ -27,7 +27,7 @@ from iqlib.publishing import series
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.site import frame_series
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("site")]    # one worker: the built sites and browsers shared
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 BASE_URL = "https://example.org/iq-mini/"          # tests/fixtures/mini/edition.yaml's publication.base_url

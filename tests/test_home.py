@@ -17,6 +17,8 @@ from conftest import ROOT
 from iqlib.presentation import site as pages
 from iqlib.publishing import home, site
 
+pytestmark = pytest.mark.xdist_group("site")     # one worker: the built sites and browsers shared
+
 OUTPUTS = ROOT / "outputs"
 NEWEST = "2021/base"
 

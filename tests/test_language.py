@@ -31,6 +31,8 @@ from conftest import ROOT, built_once
 
 from iqlib.config.params import load_params
 
+pytestmark = pytest.mark.xdist_group("site")     # one worker: the built sites and browsers shared
+
 ALLOWED = frozenset({"IQ", "PDF", "CSV", "XLSX", "SVG", "PNG", "JSON", "ST", "URL"})   # URL: as ГОСТ Р 7.0.100 cites an address
 # the names of sources and licences, cited as their owners write them (under a map, in the footer)
 PROPER_NAMES = re.compile(r"Natural Earth|world-atlas|GeoNames|Creative Commons|CC BY(?:-SA)? \d\.\d|\bISC\b")

@@ -20,6 +20,8 @@ from iqlib.analysis import marks
 from iqlib.presentation import figures, svg
 from iqlib.presentation import site as pages
 
+pytestmark = pytest.mark.xdist_group("site")     # one worker: the built sites and browsers shared
+
 WIDTHS = (390, 1366)
 
 

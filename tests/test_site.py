@@ -16,7 +16,7 @@ from conftest import built_once, iq
 
 from iqlib.io.downloads import write_workbook
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("site")]    # one worker: the built sites and browsers shared
 
 
 @pytest.fixture(scope="module")

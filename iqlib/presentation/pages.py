@@ -34,7 +34,7 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
                 "score": number(float(row[code]), decimals, lang)}
                for g in params.group_codes for _, row in top[top["group"] == g].iterrows()]
     return site.render(
-        "run_index", lang, "", section="page", standalone=True, inline_css=site.static("site.css"),
+        "run_index", lang, "", section="page", standalone=True, inline_css=site.ASSETS["css"][1],
         title=run_title(params), heading=run_title(params), synthetic=ed.synthetic,
         footer=framing.footer(params, run_title(params), f"{ed.edition}/{ed.scenario}/index.html"),
         notices=[site.page_words(lang, "page")["draft"]] if params.draft else [],

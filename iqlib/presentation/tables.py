@@ -135,7 +135,7 @@ def methods_table(params: Params, in_words: bool = False) -> pd.DataFrame:
 
 def method_choices(params: Params) -> pd.DataFrame:
     """Distinct (missing-data rule, treatment, normalisation) choices in words, with the
-    indicators that get them (the readers' form of ``methods_summary``)."""
+    indicators that get them."""
     meth = params.methodology
     rows: dict[tuple, list[str]] = {}
     for code in meth.indicator_codes():
@@ -165,12 +165,6 @@ def with_city_names(frame: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
     out = frame.drop(columns=["city_id"])
     out.insert(frame.columns.get_loc("city_id"), "city_ru", names)
     return out
-
-
-def methods_summary(methods: pd.DataFrame) -> pd.DataFrame:
-    """Distinct method combinations with the indicators that use them."""
-    keys = ["missing", "treatment", "normalisation"]
-    return methods.groupby(keys, sort=False)["indicator"].agg(lambda s: ", ".join(s)).reset_index()
 
 
 # --------------------------------------------------------------------------- 03 weight

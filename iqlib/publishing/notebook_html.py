@@ -54,6 +54,7 @@ def export(notebook: Path, title: str, language: str, code: bool = True, top: st
     return body
 
 
+@functools.cache            # the package's stylesheet does not change while a process runs
 def page_css() -> str:
     """The rules of the project's one stylesheet (``presentation/static/site.css``) that a
     notebook page can use: those whose every selector names a class (the notebooks' own
@@ -63,7 +64,7 @@ def page_css() -> str:
     import tinycss2
 
     kept = []
-    for rule in tinycss2.parse_stylesheet(pages.static("site.css"), skip_comments=True, skip_whitespace=True):
+    for rule in tinycss2.parse_stylesheet(pages.ASSETS["css"][1], skip_comments=True, skip_whitespace=True):
         if rule.type != "qualified-rule":
             continue
         selectors: list[str] = []

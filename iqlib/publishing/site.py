@@ -150,7 +150,7 @@ def frame_site(staging: Path, language: str, footer: dict | None, series_pages: 
     title = word(language, "framing.not_found_title")
     _write(staging / "404.html", pages.render("404", language, root, title=title, heading=title, footer=footer,
                                               description=word(language, "framing.meta.not_found"),
-                                              inline_css=pages.static("site.css")))
+                                              inline_css=pages.ASSETS["css"][1]))
     (staging / "favicon.ico").write_bytes(pages.static_bytes("favicon.ico"))
     if footer:
         paths = [p.relative_to(staging).as_posix() for p in staging.rglob("*.html") if p.name != "404.html"]
