@@ -343,6 +343,7 @@ def test_linked_aggregation_counts_one_draw(mini, aggregation, normalisation, in
     assert drawn == set(model.combinations())   # 400 replications draw every combination, and only those
 
 
+@pytest.mark.slow            # a stage chain or nbconvert: make test, not make check
 def test_a_linked_draw_uses_one_method_at_every_level(mini):
     """Every replication of a linked draw aggregates both levels with the same method and
     its index is exactly that of the nominal run with that method at both levels; the

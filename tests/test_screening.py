@@ -155,6 +155,7 @@ def test_without_screening_nothing_changes(tmp_path):
     assert out.prepared.screened.empty and not (run.results / "screened.csv").exists()
 
 
+@pytest.mark.slow            # the whole stage chain: make test, not make check
 def test_units_screened_after_imputation_keep_their_screening_in_the_uncertainty_analysis(tmp_path):
     """Units screened after imputation in an edition with an uncertainty analysis (refused
     before the model shared the pipeline's steps): the replications impute over every unit,
