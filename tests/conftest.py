@@ -41,6 +41,24 @@ def iq_here(*args: str, project: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["iq", *args], code, out.getvalue(), err.getvalue())
 
 
+def chromium(window: str, *extra: str):
+    """Debian's chromium, headless, driven by selenium (installed by ``make browser``), with
+    the browser's console kept for the tests; without it the calling test is skipped and
+    says why. The caller quits it."""
+    binary, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not binary or not driver_path:
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={window}", *extra):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
 def make_project_copy(dest: Path) -> Path:
     """A throw-away project root (params, data, notebooks, tests/fixtures) for tests that
     publish or break things; select it with IQ_PROJECT_ROOT."""

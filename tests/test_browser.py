@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, built_once
+from conftest import ROOT, built_once, chromium
 from test_site import site  # noqa: F401  (the fixture: the site of the published fixture run, built once)
 
 from iqlib.config.params import load_params
@@ -62,19 +61,9 @@ def extra(published_mini, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser installs them)")
     if not AXE.is_file():
         pytest.skip("axe-core is not installed in tests/node_modules (make browser runs npm ci in tests/)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={WIDE},1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver = chromium(f"{WIDE},1000")
     driver.set_script_timeout(120)
     yield driver
     driver.quit()

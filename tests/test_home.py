@@ -6,13 +6,12 @@ JavaScript itself in Debian's Chromium (typing «Реут» finds Реутов).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import html5lib
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, chromium
 
 from iqlib.presentation import site as pages
 from iqlib.publishing import home, site
@@ -135,18 +134,7 @@ def test_the_no_script_list_has_every_city_of_the_newest_edition(page, context):
 # ----------------------------------------------------------------------------- in the browser
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1366,900"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver = chromium("1366,900")
     yield driver
     driver.quit()
 

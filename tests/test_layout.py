@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, built_once, iq
+from conftest import ROOT, built_once, chromium, iq
 
 from iqlib.analysis import marks
 from iqlib.presentation import figures, svg
@@ -212,18 +211,7 @@ def test_the_edition_page_draws_the_ten_regions_its_heading_counts():
 # ----------------------------------------------------------------------------- in the browser
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1366,900"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver = chromium("1366,900", "--hide-scrollbars")
     yield driver
     driver.quit()
 

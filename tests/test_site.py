@@ -5,14 +5,13 @@ browser``; without chromium the browser tests are skipped with the reason)."""
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
 import html5lib
 import pandas as pd
 import pytest
-from conftest import built_once, iq
+from conftest import built_once, chromium, iq
 
 from iqlib.io.downloads import write_workbook
 
@@ -135,18 +134,7 @@ def test_a_workbook_is_byte_identical_when_written_again(tmp_path):
 # ----------------------------------------------------------------------------- in the browser
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver = chromium("1280,1600")
     yield driver
     driver.quit()
 

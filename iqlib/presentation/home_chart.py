@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from iqlib.presentation.svg import PALETTE, nice_ticks
+from iqlib.presentation.svg import PALETTE, consecutive_runs, nice_ticks
 from iqlib.presentation.text import number
 
 WIDTH, LEFT, RIGHT, PLOT_H, STEP, SIZE = 420, 46, 16, 190, 20, 14
@@ -70,13 +70,7 @@ def national_trend(series: Sequence[tuple[str, Sequence[int], Sequence[float | N
     for year in years:
         parts.append(f'<text x="{px(year):.1f}" y="{top + PLOT_H + 20}" text-anchor="middle">{year}</text>')
     for k, (name, points) in enumerate(drawn):
-        runs: list[list[tuple[int, float]]] = []
-        for year, v in points:                      # a line runs over consecutive years only: a gap stays a gap
-            if runs and years.index(year) == years.index(runs[-1][-1][0]) + 1:
-                runs[-1].append((year, v))
-            else:
-                runs.append([(year, v)])
-        for run in runs:
+        for run in consecutive_runs(points, years):
             if len(run) > 1:
                 path = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in run)
                 parts.append(f'<polyline points="{path}" fill="none" stroke="{colour(k)}" {style(k)} stroke-linejoin="round"/>')

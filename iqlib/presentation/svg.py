@@ -340,6 +340,18 @@ def scatter(points: Sequence[tuple[str, float, float, int]], series: Sequence[st
     return open_svg(WIDTH, height, title) + "".join(parts) + "</svg>"
 
 
+def consecutive_runs(points: Sequence[tuple[int, float]], years: Sequence[int]) -> list[list[tuple[int, float]]]:
+    """The (year, value) points split where a year of ``years`` has no point: a line runs
+    over consecutive years only, so a gap stays a gap and is never joined."""
+    runs: list[list[tuple[int, float]]] = []
+    for year, v in points:
+        if runs and years.index(year) == years.index(runs[-1][-1][0]) + 1:
+            runs[-1].append((year, v))
+        else:
+            runs.append([(year, v)])
+    return runs
+
+
 def lines(series: Sequence[tuple[str, Sequence[int], Sequence[float | None]]], title: str, axis: str,
           missing_note: str, language: str, target: tuple[str, int, float] | None = None,
           official: int | None = None) -> str:
@@ -411,13 +423,7 @@ def lines(series: Sequence[tuple[str, Sequence[int], Sequence[float | None]]], t
     order = [k for k in range(len(drawn)) if k != official] + ([official] if official is not None and official < len(drawn) else [])
     for k in order:
         name, points = drawn[k]
-        runs: list[list[tuple[int, float]]] = []
-        for year, v in points:                      # a line runs over consecutive years only: a gap stays a gap
-            if runs and years.index(year) == years.index(runs[-1][-1][0]) + 1:
-                runs[-1].append((year, v))
-            else:
-                runs.append([(year, v)])
-        for run in runs:
+        for run in consecutive_runs(points, years):
             if len(run) > 1:
                 path = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in run)
                 parts.append(f'<polyline points="{path}" fill="none" stroke="{colour(k)}" stroke-width="2.5"{dash(k)}/>')
