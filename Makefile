@@ -81,7 +81,7 @@ test: venv browser ## The whole suite (CI): lint, unit tests, end-to-end runs, e
 	@$(PYC)
 	@echo "$(BIN)/mypy (beside the tests; its report follows theirs)"
 	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
-	$(BIN)/python -m pytest -n 3 --dist load --maxschedchunk 1 --durations=15; tests=$$?; \
+	$(BIN)/python -m pytest -n 3 --dist loadgroup --durations=15; tests=$$?; \
 	wait $$mypy; types=$$?; echo "mypy:"; cat $(VENV)/mypy.log; \
 	exit $$(( tests ? tests : types ))
 
