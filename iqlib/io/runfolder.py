@@ -64,9 +64,11 @@ WRITTEN_BY = _writers(__doc__)
 
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula (=, +, -, @ first) get a
-    leading apostrophe; numbers are untouched. City names and comments are user input."""
+    """Text cells and column headers that a spreadsheet would run as a formula (=, +, -, @,
+    tab or carriage return first) get a leading apostrophe; numbers are untouched. City
+    names, comments and the labels of declared columns (headers) are user input."""
     out = frame.copy()
+    out.columns = [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             text = out[col]

@@ -80,6 +80,18 @@ def fragment(name: str, **context: Any) -> str:
     return _ENV.get_template(f"{name}.html").render(**context).strip()
 
 
+def web_link(url: object) -> str | None:
+    """``url`` when it is an absolute http(s) address, else None: a link target that comes
+    from data (a source's address) becomes a link only then, and is shown as text
+    otherwise (never ``javascript:``, ``data:`` or a relative path that reaches the site)."""
+    if not isinstance(url, str):
+        return None
+    text = url.strip()
+    scheme, _, rest = text.partition(":")
+    ok = scheme.lower() in ("http", "https") and rest.startswith("//") and len(rest) > 2
+    return text if ok and not any(ch.isspace() or ord(ch) < 32 for ch in text) else None
+
+
 def fmt(x: Any, decimals: int, language: str) -> str:
     """A number for a page (decimal comma in Russian); '—' for a missing one."""
     return number(None if x is None else float(x), decimals, language)

@@ -338,7 +338,7 @@ class SiteRun:
                          "city": r["city_ru"], "href": f"city/{r['city_id']}.html",
                          "official_score": self.num(r["official_score"]), "rank": self.rank(r["rank"]),
                          "score": self.num(r["score"]), "match": yes if all(bool(c) for c in checks) else no,
-                         "flag": tables.value_words(self.p, "flag", r["flag"]), "source": r["source"]})
+                         "flag": tables.value_words(self.p, "flag", r["flag"]), "source": pages.web_link(r["source"])})
         note = self.w["no_official_average"]
         if pd.notna(average["official_average"]):      # the national average is a published figure too
             note, matched, total = "", matched + bool(average["matches"]), total + 1
