@@ -25,4 +25,4 @@ def figure(svg: str, name: str, columns: Sequence[str], rows: Sequence[Sequence[
     """What ``chart.html``'s ``figure`` macro renders: ``svg`` with its ``caption``, its
     data (``columns``, ``rows``) and the downloads named ``name``."""
     return {"svg": svg, "stem": name, "caption": caption, "columns": list(columns), "rows": [list(r) for r in rows],
-            "summary": word(language, "layout.chart_data"), "label": word(language, "layout.download")}
+            "summary": word(language, "site.chart_data"), "label": word(language, "layout.download")}
