@@ -144,6 +144,18 @@ def published_mini(tmp_path_factory) -> Path:
     return built_once(tmp_path_factory, "published-mini", build) / "iq"
 
 
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The site of every published demo run (outputs/ as committed), built once per test
+    session and shared by the xdist workers; tests only read it."""
+    def build(folder: Path) -> None:
+        from iqlib.publishing.site import build as build_site
+
+        build_site(ROOT / "outputs", folder / "site", log=lambda _: None)
+
+    return built_once(tmp_path_factory, "demo-site", build) / "site"
+
+
 @pytest.fixture
 def own_project(published_mini, tmp_path) -> Path:
     """A private copy of the published project, for tests that publish, break or tamper."""
