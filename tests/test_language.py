@@ -12,9 +12,10 @@ addresses inside a ``<footer>``. Pages with code (``notebooks/*-code.html``, ``s
 may show Python only inside their code cells (``.jp-InputArea``, skipped); their outputs and
 text are scanned like any other page.
 
-The site is built from a part of ``outputs/`` that holds every page type (an edition, a
-scenario with its comparison, the series; each with its notebook pages) to keep ``make test``
-short; ``IQ_LANGUAGE_OUTPUTS=<folder>`` scans every run of another outputs folder instead (e.g.
+The site of every published run is built once per session (conftest's ``demo_site``) and
+scanned on a part that holds every page type (an edition, a scenario with its comparison, the
+series; each with its notebook pages) and on the site's own top-level pages, to keep
+``make test`` short; ``IQ_LANGUAGE_OUTPUTS=<folder>`` scans every run of another outputs folder instead (e.g.
 runs re-made by the current code before they are published)."""
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import html
 import json
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -178,27 +178,30 @@ def test_the_notebooks_prose_is_russian_only():
 
 # --------------------------------------------------------------------------- the site
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> tuple[Path, frozenset[str], float]:
-    """The site of the published runs (``SUBSET`` of outputs/, or every run of
-    ``IQ_LANGUAGE_OUTPUTS``), its allowed words and the seconds its build took."""
+def site(tmp_path_factory, request) -> tuple[Path, frozenset[str], tuple[str, ...] | None]:
+    """The site of the published runs (conftest's ``demo_site``, scanned on ``SUBSET`` and
+    the site's own top-level pages), or of every run of ``IQ_LANGUAGE_OUTPUTS`` (scanned
+    whole), with its allowed words and the part to scan (None: all)."""
     from iqlib.publishing.site import build
 
     chosen = os.environ.get("IQ_LANGUAGE_OUTPUTS")
-    outputs = Path(chosen).resolve() if chosen else ROOT / "outputs"
+    if not chosen:
+        return request.getfixturevalue("demo_site"), ALLOWED | framework_words(ROOT / "outputs"), SUBSET
+    outputs = Path(chosen).resolve()
+    folder = built_once(tmp_path_factory, f"language-site-{abs(hash(str(outputs)))}",
+                        lambda folder: build(outputs, folder / "site", log=lambda _: None))
+    return folder / "site", ALLOWED | framework_words(outputs), None
 
-    def make(folder: Path) -> None:
-        source = outputs
-        if not chosen:                      # a part of outputs/ with every page type, by links
-            source = folder / "outputs"
-            for key in SUBSET:
-                (source / key).parent.mkdir(parents=True, exist_ok=True)
-                (source / key).symlink_to(outputs / key, target_is_directory=True)
-        start = time.perf_counter()
-        build(source, folder / "site", log=lambda _: None)
-        (folder / "seconds").write_text(f"{time.perf_counter() - start:.1f}\n", encoding="utf-8")
 
-    folder = built_once(tmp_path_factory, f"language-site-{abs(hash(str(outputs)))}", make)
-    return folder / "site", ALLOWED | framework_words(outputs), float((folder / "seconds").read_text())
+def scanned(root: Path, pattern: str, part: tuple[str, ...] | None) -> list[Path]:
+    """The files of ``root`` matching ``pattern`` that lie in ``part`` (a run's folder) or
+    outside every run (the home page, 404, the API); all of them when ``part`` is None."""
+    def inside(path: Path) -> bool:
+        rel = path.relative_to(root).as_posix()
+        in_a_run = re.match(r"(\d{4}/[^/]+|series/[^/]+)/", rel)
+        return part is None or not in_a_run or in_a_run.group(1) in part
+
+    return sorted(p for p in root.rglob(pattern) if inside(p))
 
 
 @pytest.mark.slow
@@ -216,13 +219,12 @@ def test_the_site_has_every_page_type(site):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["pages", "figures"])
-def test_reader_pages_and_charts_are_russian_only(site, kind, record_property):
+def test_reader_pages_and_charts_are_russian_only(site, kind):
     """Every page (text, attributes, inline SVG) or every chart SVG of the site: no Latin
     word but the allowed ones, no decimal point, no repository path; the failure names each
     page and its offending words."""
-    root, allowed, seconds = site
-    record_property("site_build_seconds", seconds)
-    files = sorted(root.rglob("*.html")) if kind == "pages" else sorted(root.rglob("figures/*.svg"))
+    root, allowed, part = site
+    files = scanned(root, "*.html" if kind == "pages" else "figures/*.svg", part)
     assert files
     found = {}
     for path in files:
