@@ -18,6 +18,7 @@ from iqlib.config.edition import Edition, Group, Inputs, RosterColumn, check_wit
 from iqlib.config.errors import validated
 from iqlib.config.methodology import Aggregate, Indicator, Kind, Methodology, Ratio, Regions, Scoring, Status, Subcriteria
 from iqlib.config.paths import display, file_problem, resolve
+from iqlib.config.reserved import check as check_reserved
 from iqlib.config.scenario import Scenario, extend, merge
 from iqlib.config.series import Series, SeriesEdition, load_series
 from iqlib.config.yamlfile import read_yaml
@@ -132,6 +133,7 @@ def params_from(data: dict, path: Path, check_inputs: bool = True) -> Params:
         meth_where = f"{meth_where} with the overrides of {display(path)}"
     methodology = validated(Methodology, meth_data, meth_where)
     check_with_methodology(edition, methodology, where, meth_where)
+    check_reserved(edition, methodology, where, meth_where)      # no input takes a name the results use
     params = Params(edition, methodology, path, methodology_path, files, extends, inherited_title=inherited_title)
     if edition.base_edition:
         if problem := file_problem(resolve(edition.base_edition)):

@@ -11,7 +11,7 @@ import pandas as pd
 from iqlib.config.edition import RosterColumn
 from iqlib.config.params import Params
 from iqlib.config.paths import display
-from iqlib.core.errors import ProblemsError
+from iqlib.core.errors import ProblemsError, UserError
 from iqlib.io.codes import check_codes
 from iqlib.io.tables import Table, duplicates, read_table, require_columns, to_number
 
@@ -101,6 +101,7 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
                                 f"{g.code} but has none of the flags {', '.join(g.eligible_if_any)} set to 1")
     if problems:
         raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
+    _check_regions_column(params, table, cities)
     disagree = cities.loc[(official != "") & (official != cities["group_computed"]),
                           ["city_id", "city_ru", "population", "group_computed", "group_official"]]
     return cities.reset_index(drop=True), disagree.reset_index(drop=True)
@@ -163,3 +164,15 @@ def _roster_column(table: Table, cfg: RosterColumn, problems: list[str]) -> pd.S
             problems.append(f"{table.where(row, cfg.name)}: {text.iloc[row]!r} is not one of the values declared for "
                             f"{cfg.name} in the edition's roster_columns ({shown})")
     return column
+
+
+def _check_regions_column(params: Params, table: Table, cities: pd.DataFrame) -> None:
+    """The methodology's ``regions.column`` is a column of this roster (say, an optional one
+    the file lacks): one message naming the methodology file, the key and the columns there are."""
+    rule = params.methodology.regions
+    if rule is not None and rule.column not in cities.columns:
+        where = display(params.methodology_path)
+        if params.extends is not None:   # as load_params names a methodology a scenario may override
+            where = f"{where} with the overrides of {display(params.edition_path)}"
+        raise UserError(f"{where}: key 'regions.column': {rule.column!r} is not a column of "
+                        f"the roster {display(table.path)} (its columns: {', '.join(cities.columns)})")
