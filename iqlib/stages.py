@@ -21,7 +21,7 @@ from iqlib.core.framework import Framework
 from iqlib.io import inputs, reference
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts, tables
-from iqlib.presentation.text import text
+from iqlib.presentation.text import entry, text
 
 STAGES = ["01_load", "02_normalise", "03_weight", "04_rank", "05_report"]
 
@@ -276,8 +276,11 @@ def regions(params: Params, run: RunFolder) -> pd.DataFrame:
     rule = meth.regions
     if rule is None:
         return summaries.no_regions(meth.index_code)
-    table = summaries.regions(run.read_csv("scores.csv"), meth.index_code, meth.scoring.decimals, rule.column,
-                              rule.statistic, rule.min_cities)
+    scores = run.read_csv("scores.csv")
+    if rule.column not in scores:       # a declared roster column that is not ranked within: from the roster
+        scores = scores.merge(run.read_csv("cities.csv")[["city_id", rule.column]], on="city_id", how="left")
+    table = summaries.regions(scores, meth.index_code, meth.scoring.decimals, rule.column, rule.statistic,
+                              rule.min_cities, entry(params.language, "shadow.region_not_given"))
     run.write_csv("regions.csv", table, float_format=f"%.{meth.scoring.decimals}f")
     return table
 

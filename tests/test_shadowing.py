@@ -6,14 +6,23 @@ counted in the regional table as «регион не указан» (the tile ma
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import FIXTURE, ROOT
 
-from iqlib import cli
+from iqlib import cli, stages
+from iqlib.analysis import summaries
 from iqlib.config.params import load_params
 from iqlib.config.reserved import reserved_names
+from iqlib.io.runfolder import RunFolder
+from iqlib.presentation.words import word
+from iqlib.publishing import maps as home_maps
+
+NOT_GIVEN_EN = "region not given"    # the fixture edition's language is English
 
 
 def fixture_edition(tmp_path: Path, column: str | None = None, value=lambda city: "x", declared: str = "",
@@ -136,3 +145,79 @@ def test_a_regions_column_the_roster_file_lacks_names_the_columns_it_has(tmp_pat
     assert err == (f"error: params/methodology/iq_v1.yaml with the overrides of {path}: key 'regions.column': 'oktmo' is "
                    f"not a column of the roster {tmp_path / 'cities.csv'} (its columns: city_id, city_ru, region_ru, "
                    f"population, regional_capital, pilot, group_computed, group_official, group)\n")
+
+
+def test_a_declared_column_as_the_regions_column_makes_the_regional_table(tmp_path):
+    """A declared roster column that is not ranked within is not in scores.csv: stage 05 takes
+    it from the roster (it used to fail there with a KeyError)."""
+    okrug = {"moskva": "ЦФО", "khimki": "ЦФО", "kazan": "ПФО"}
+    path = fixture_edition(tmp_path, "okrug", lambda city: okrug.get(city, "другой"), "{name: okrug, type: text}",
+                           methodology="  regions: {column: okrug, min_cities: 3}\n")
+    params = load_params(path)
+    run = RunFolder(tmp_path / "run")
+    scores = pd.read_csv(FIXTURE / "scores.golden.csv")
+    run.write_csv("scores.csv", scores)
+    run.write_csv("cities.csv", pd.read_csv(tmp_path / "cities.csv", comment="#"))
+    table = stages.regions(params, run).set_index("region")
+    assert table["cities"].to_dict() == {"другой": 9, "ЦФО": 2, "ПФО": 1}
+    iq = scores.set_index("city_id")["IQ"]
+    assert table.at["ЦФО", "IQ"] == round((iq["moskva"] + iq["khimki"]) / 2 + 1e-9, 2)
+    assert table.at["другой", "rank"] == 1 and table["rank"].isna().sum() == 2      # fewer than 3 cities: not ranked
+
+
+# ----------------------------------------------------------------------------- a blank region
+@pytest.mark.slow
+def test_cities_with_a_blank_region_are_counted_as_region_not_given(tmp_path):
+    """One city with an empty region and one with spaces: the regional table of a run counts
+    every city (its city counts sum to the roster's 12), the two as one unranked row «region
+    not given» listed last; the tile map leaves that row off the map but lists it in its table."""
+    blank = {"kazan": "", "khimki": "   "}
+    path = fixture_edition(tmp_path, region=lambda city, region: blank.get(city, region), uncertainty=False)
+    params = load_params(path)
+    run = RunFolder(tmp_path / "run")
+    for stage in (stages.load, stages.normalise, stages.weight, stages.rank):
+        stage(params, run)
+    table = stages.regions(params, run)
+    cities = run.read_csv("cities.csv")
+    assert table["cities"].sum() == len(cities) == 12
+    last = table.iloc[-1]
+    assert last["region"] == NOT_GIVEN_EN == word("en", "shadow.region_not_given") and last["cities"] == 2
+    assert pd.isna(last["rank"]) and table["rank"].iloc[:-1].tolist() == list(range(1, len(table)))
+    scores = run.read_csv("scores.csv").set_index("city_id")
+    assert last["IQ"] == round((scores.at["kazan", "IQ"] + scores.at["khimki", "IQ"]) / 2 + 1e-9, 2)
+    assert last["best_city"] == "Казань"                     # 51.58 before Химки's 37.20
+    written = (tmp_path / "run/results/regions.csv").read_text(encoding="utf-8").splitlines()
+    assert written[1].startswith("1,") and written[-1] == f",{NOT_GIVEN_EN},2,{last['IQ']:.2f},Казань"
+
+    tile = home_maps.maps(run.read_csv("regions.csv"), run.read_csv("scores.csv"), cities, "ru", 2019)["tile"]
+    assert tile["unplaced"] == "" and NOT_GIVEN_EN not in tile["svg"]
+    assert tile["rows"][-1] == {"region": NOT_GIVEN_EN, "cities": 2, "value": f"{last['IQ']:.2f}".replace(".", ",")}
+    assert sum(r["cities"] for r in tile["rows"]) == 12
+
+
+def test_the_regional_table_in_russian_and_a_missing_region():
+    scores = pd.DataFrame({"city_id": ["a", "b", "c"], "city_ru": ["А", "Б", "В"], "region_ru": ["Край", None, " "],
+                           "IQ": [10.0, 30.0, 20.0], "rank_in_group": [3, 1, 2]})
+    label = word("ru", "shadow.region_not_given")
+    table = summaries.regions(scores, "IQ", 2, "region_ru", "mean", 1, label)
+    assert label == "регион не указан"
+    assert table["rank"].iloc[0] == 1 and pd.isna(table["rank"].iloc[1])          # not a region: never ranked
+    assert table.drop(columns="rank").to_dict("list") == {"region": ["Край", label], "cities": [1, 2],
+                                                          "IQ": [10.0, 25.0], "best_city": ["А", "Б"]}
+
+
+def test_the_published_demo_has_no_blank_region_and_its_regional_tables_are_unchanged():
+    runs = sorted(p for p in (ROOT / "outputs").glob("*/*/results/regions.csv") if (p.parents[1] / "notebooks").is_dir()
+                  and (p.parent / "cities.csv").is_file())                  # the edition runs, not the series
+    assert len(runs) == 5
+    for path in runs:
+        results = path.parent
+        assert not pd.read_csv(results / "cities.csv")["region_ru"].isna().any(), results
+        manifest = json.loads((results.parent / "manifest.json").read_text(encoding="utf-8"))
+        params = load_params(ROOT / manifest["params"]["path"])
+        rule, meth = params.methodology.regions, params.methodology
+        table = summaries.regions(pd.read_csv(results / "scores.csv"), meth.index_code, meth.scoring.decimals,
+                                  rule.column, rule.statistic, rule.min_cities, word("ru", "shadow.region_not_given"))
+        out = io.StringIO()
+        table.to_csv(out, index=False, float_format=f"%.{meth.scoring.decimals}f", lineterminator="\n")
+        assert out.getvalue() == path.read_text(encoding="utf-8"), path

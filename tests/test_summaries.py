@@ -13,15 +13,15 @@ SCORES = pd.DataFrame({
 
 
 def test_the_regional_table_by_hand():
-    table = summaries.regions(SCORES, "IQ", 2, "region_ru", "mean", 1)   # every region with a ranked city ranked
+    table = summaries.regions(SCORES, "IQ", 2, "region_ru", "mean", 1, "—")   # every region with a ranked city ranked
     assert table.to_dict("list") == {
         "rank": [1, 2, 3], "region": ["Республика 3", "Край 1", "Область 2"], "cities": [1, 2, 2],
         "IQ": [90.0, 75.01, 75.0],                 # (80 + 70.01)/2 = 75.005 → 75.01, half away from zero
         "best_city": ["Д", "А", "В"]}              # Е is unranked: not counted; В and Г tie: by code
-    table = summaries.regions(SCORES, "IQ", 2, "region_ru", "mean", 2)
+    table = summaries.regions(SCORES, "IQ", 2, "region_ru", "mean", 2, "—")
     assert table["region"].tolist() == ["Край 1", "Область 2", "Республика 3"]
     assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])   # one city: listed, not ranked
-    median = summaries.regions(SCORES, "IQ", 1, "region_ru", "median", 1)
+    median = summaries.regions(SCORES, "IQ", 1, "region_ru", "median", 1, "—")
     assert median["IQ"].tolist() == [90.0, 75.0, 75.0]   # median of (80, 70.01) = 75.005 → 75.0 at one decimal
 
 

@@ -45,23 +45,29 @@ def group_summary(scores: pd.DataFrame, index_code: str, decimals: int, labels: 
 
 
 def regions(scores: pd.DataFrame, index_code: str, decimals: int, column: str, statistic: str,
-            min_cities: int) -> pd.DataFrame:
+            min_cities: int, not_given: str) -> pd.DataFrame:
     """The regional table: per value of ``column`` (the region) its ranked cities, the
     ``statistic`` (mean, median) of their published index rounded to ``decimals`` (the
     column is named after the index), its rank (1 = the highest; ties share the smallest
     rank; a region with fewer than ``min_cities`` ranked cities is listed, not ranked) and
-    its best city (ties by city_id)."""
+    its best city (ties by city_id). Cities whose region is blank (empty, spaces or missing)
+    are one row labelled ``not_given``, listed last and never ranked: not a region, but every
+    ranked city is counted."""
     code = index_code
     ranked = scores[scores["rank_in_group"].notna()]
+    region = ranked[column]
+    blank = region.isna() | region.astype(str).str.strip().eq("")
+    ranked = ranked.assign(**{column: region.where(~blank, not_given)})
     by = ranked.groupby(column, sort=True)
     best = ranked.sort_values([code, "city_id"], ascending=[False, True]).groupby(column, sort=True)["city_ru"].first()
     table = pd.DataFrame({"region": by.size().index, "cities": by.size().to_numpy(),
                           "value": getattr(by[code], statistic)().to_numpy(), "best_city": best.to_numpy()})
-    eligible = table["cities"] >= min_cities
-    table["rank"] = ranking.rank_overall(table["value"].where(eligible)).to_numpy()
+    none = (table["region"] == not_given).to_numpy() & bool(blank.any())
+    eligible = (table["cities"] >= min_cities) & ~none
+    table["rank"] = ranking.rank_overall(table["value"].where(eligible)).array   # Int64: a rank, or none
     table["value"] = ranking.round_half_up(table["value"], decimals)
-    table = table.sort_values(["rank", "region"], kind="stable", na_position="last").reset_index(drop=True)
-    return table[["rank", "region", "cities", "value", "best_city"]].rename(columns={"value": code})
+    table = table.assign(none=none).sort_values(["none", "rank", "region"], kind="stable", na_position="last")
+    return table.reset_index(drop=True)[["rank", "region", "cities", "value", "best_city"]].rename(columns={"value": code})
 
 
 def direction_profiles(scores: pd.DataFrame, directions: Sequence[str], by: str = "group") -> tuple[pd.DataFrame,

@@ -25,7 +25,7 @@ import pandas as pd
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import maps as draw
 from iqlib.presentation.site import fmt
-from iqlib.presentation.words import words
+from iqlib.presentation.words import languages, word, words
 
 REGION_COLUMNS = ["rank", "region", "cities", "best_city"]
 
@@ -61,11 +61,13 @@ def maps(regions: pd.DataFrame, scores: pd.DataFrame, cities: pd.DataFrame, lang
                      for t in sorted(draw.tiles(), key=lambda t: (by_region.get(t.region) is None,
                                                                   -(by_region.get(t.region) or 0), t.region))],
             "unplaced": ""}
-    unplaced = sorted(set(by_region) - known)
+    not_given = {word(lang, "shadow.region_not_given") for lang in languages()}   # regions.csv's row of blank regions
+    unplaced = sorted(set(by_region) - known - not_given)
     if unplaced:                      # a region the grid does not know: named under the map, in the table
         tile["unplaced"] = w["unplaced"].format(regions=", ".join(unplaced))
-        tile["rows"] += [{"region": r, "cities": int(counts[r]),
-                          "value": w["missing"] if by_region[r] is None else fmt(by_region[r], 2, language)} for r in unplaced]
+    listed = unplaced + sorted(set(by_region) & not_given)   # cities without a region: not on the map, in the table
+    tile["rows"] += [{"region": r, "cities": int(counts[r]),
+                      "value": w["missing"] if by_region[r] is None else fmt(by_region[r], 2, language)} for r in listed]
     return {"w": w, "code": code, "tile": tile, "city": _cities(scores, cities, language, edition, code, w, names)}
 
 
@@ -75,6 +77,7 @@ def _cities(scores: pd.DataFrame, cities: pd.DataFrame, language: str, edition: 
     if not {"lat", "lon"} <= set(cities.columns):
         return None
     table = scores[["city_id", "city_ru", "region_ru", code]].merge(cities[["city_id", "lat", "lon"]], on="city_id", how="left")
+    table["region_ru"] = table["region_ru"].fillna(word(language, "shadow.region_not_given"))
     placed = table[table["lat"].notna() & table["lon"].notna()]
     if placed.empty:
         return None

@@ -108,6 +108,8 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     if language is not None:
         for r in runs:
             r.params.edition = r.params.edition.model_copy(update={"language": language})
+    for r in runs:      # a city whose region is blank: the words for «region not given» on every page
+        r.scores["region_ru"] = r.scores["region_ru"].fillna(word(r.language, "shadow.region_not_given"))
     staging = dest.parent / f".{dest.name}-building"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "assets").mkdir(parents=True)
