@@ -23,16 +23,21 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from iqlib.io.runfolder import escape_formulas
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
 FIXED_TIME = dt.datetime(2000, 1, 1)  # what a workbook without a date of its own says about when it was made
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SHEET_LIMIT = 31                      # Excel's longest sheet name
-MAX_WIDTH = 30                        # a wrapped column's width, in characters
-TEXT_WIDTH = 40                       # the widest text column (names, regions, methods in words)
+MAX_WIDTH = 30                        # the widest column of numbers (its header wraps), in characters
+TEXT_WIDTH = 28                       # the widest text column (a longer text is cut off on screen, whole in the cell)
+HEADER_SIZE = 9                       # the header row's font size (the body's is Excel's 11)
 FORBIDDEN = "[]:*?/\\"
 
 
@@ -163,6 +168,7 @@ class Sheet:
     notice: str | None = None
     frozen_columns: int = 0
     decimals: dict[str, int] = field(default_factory=dict)
+    printed_columns: int | None = None   # the first columns printed (None: all; the city's code last stays off paper)
 
     @property
     def header_row(self) -> int:
@@ -224,7 +230,7 @@ def _number_format(decimals: int) -> str:
     return "0." + "0" * decimals if decimals else "0"
 
 
-def _lay_out(ws: object, sheet: Sheet, book: Book) -> None:
+def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> None:
     """Fill one worksheet with ``sheet`` (see the module docstring for the layout)."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -233,18 +239,19 @@ def _lay_out(ws: object, sheet: Sheet, book: Book) -> None:
     ncols = max(1, len(frame.columns))
     last = get_column_letter(ncols)
     row = 1
-    for text, font in ((sheet.title, Font(bold=True, size=13)), (sheet.notice, Font(bold=True, color="9C0006"))):
-        if text is None:
-            continue
-        ws.cell(row=row, column=1, value=escape_formulas(pd.DataFrame({"t": [text]}))["t"].iloc[0]).font = font
-        if text is sheet.notice:
-            ws.cell(row=row, column=1).fill = PatternFill("solid", fgColor="FFC7CE")
+    if sheet.title is not None:
+        ws.cell(row=row, column=1, value=_text(sheet.title)).font = Font(name="Calibri", bold=True, size=12)
+        row += 1
+    if sheet.notice is not None:
+        ws.cell(row=row, column=1, value=_text(sheet.notice)).font = Font(name="Calibri", bold=True, color="9C0006")
+        for j in range(1, ncols + 1):
+            ws.cell(row=row, column=j).fill = PatternFill("solid", fgColor="FFC7CE")
         row += 1
     header = sheet.header_row
     thin = Side(style="thin", color="808080")
     for j, column in enumerate(frame.columns, 1):
         cell = ws.cell(row=header, column=j, value=str(column))
-        cell.font = Font(bold=True)
+        cell.font = Font(name="Calibri", bold=True, size=HEADER_SIZE)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.border = Border(bottom=thin)
@@ -252,47 +259,53 @@ def _lay_out(ws: object, sheet: Sheet, book: Book) -> None:
         ws.append([_cell(v) for v in values])
     nrows = len(frame)
     lines = 1
+    centre = Alignment(horizontal="center")
     for j, column in enumerate(frame.columns, 1):
         letter = get_column_letter(j)
         series = frame[column]
         is_float = pd.api.types.is_float_dtype(series)
         is_number = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        if is_float:
-            decimals = sheet.decimals.get(str(column), book.decimals)
-            shown = series.dropna().head(2000).map(lambda x, d=decimals: f"{x:.{d}f}")
-        else:
-            shown = series.dropna().head(2000).astype(str)
+        decimals = sheet.decimals.get(str(column), book.decimals)
+        sample = series.dropna().head(2000)
+        shown = sample.map(lambda x, d=decimals: f"{x:.{d}f}") if is_float else sample.astype(str)
         content = int(shown.str.len().max()) if len(shown) else 0
         title = str(column)
-        longest_word = max((len(w) for w in title.split()), default=0)
-        width = max(8, content + 2, min(longest_word + 2, MAX_WIDTH))
-        width = min(width, TEXT_WIDTH if not is_number else MAX_WIDTH)
-        width = max(width, min(len(title) + 2, 14))        # a short header on one line
+        longest_word = max((len(w) for w in title.split()), default=0) * HEADER_SIZE / 11
+        width = min(max(6, content + 2, math.ceil(longest_word) + 2), MAX_WIDTH if is_number else TEXT_WIDTH)
         ws.column_dimensions[letter].width = width
-        lines = max(lines, min(8, math.ceil(len(title) / max(1, width - 2))))
+        lines = max(lines, min(8, math.ceil(len(title) * HEADER_SIZE / 11 / max(1, width - 2)) + 1))
+        cells = (c for (c,) in ws.iter_rows(min_row=header + 1, max_row=header + nrows, min_col=j, max_col=j))
         if is_number:
-            fmt = _number_format(sheet.decimals.get(str(column), book.decimals)) if is_float else "0"
-            for (cell,) in ws.iter_rows(min_row=header + 1, max_row=header + nrows, min_col=j, max_col=j):
+            fmt = _number_format(decimals) if is_float else "0"
+            for cell in cells:
                 cell.number_format = fmt
-        elif content > width:
-            for (cell,) in ws.iter_rows(min_row=header + 1, max_row=header + nrows, min_col=j, max_col=j):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[header].height = 15 * lines + 3
+        elif 0 < content <= 8:                               # short text (an interval '3–7', yes/no): centred
+            for cell in cells:
+                cell.alignment = centre
+    ws.row_dimensions[header].height = 12 * lines + 2
     ws.freeze_panes = f"{get_column_letter(sheet.frozen_columns + 1)}{header + 1}"
     ws.auto_filter.ref = f"A{header}:{last}{header + max(nrows, 1)}"
     ws.print_title_rows = f"1:{header}"
+    printed = min(ncols, sheet.printed_columns or ncols)
+    ws.print_area = f"A1:{get_column_letter(printed)}{header + max(nrows, 1)}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top, ws.page_margins.bottom = 0.5, 0.6
+    ws.page_margins.header, ws.page_margins.footer = 0.2, 0.3
     if book.footer:
         ws.oddFooter.left.text = _footer_text(book.footer)
         ws.oddFooter.left.size = 8
     ws.oddFooter.right.text = book.page_words
     ws.oddFooter.right.size = 8
+
+
+def _text(text: str) -> str:
+    """A title or notice as a cell holds it: escaped like a table's text."""
+    return str(escape_formulas(pd.DataFrame({"t": [text]}))["t"].iloc[0])
 
 
 def _footer_text(text: str) -> str:

@@ -88,6 +88,11 @@ def city_first(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
     return frame[first + rest + (["city_id"] if "city_id" in frame.columns else [])]
 
 
+def unprinted_code(frame: pd.DataFrame) -> int | None:
+    """The columns to print: all but the city's code when it is the last one."""
+    return len(frame.columns) - 1 if len(frame.columns) > 1 and frame.columns[-1] == "city_id" else None
+
+
 def with_names(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
     """A table of cities (a ``city_id`` column) with the city's name and region beside it."""
     if "city_id" not in frame.columns:
@@ -167,7 +172,8 @@ class RunBook:
         return city_first(frame, [rank, "city_ru", self.code, f"interval_{scope}", "region_ru"])
 
     def sheet(self, name: str, frame: pd.DataFrame, title: str | None, frozen: int = 2) -> Sheet:
-        return Sheet(name, labelled(frame, self.p), title=title, notice=self.notice, frozen_columns=frozen)
+        return Sheet(name, labelled(frame, self.p), title=title, notice=self.notice, frozen_columns=frozen,
+                     printed_columns=unprinted_code(frame))
 
     def sheets(self) -> list[Sheet]:
         """Every sheet of the book, in order."""
@@ -184,8 +190,6 @@ class RunBook:
             part = groups[groups["group"] == g].drop(columns=["group"])
             out.append(self.sheet(name, part.sort_values("rank_in_group", kind="stable", na_position="last"),
                                   f"{p.group_name(g)}. {title}"))
-        out.append(self.sheet(table_name(p, "group_summary"), self.run.read_csv("group_summary.csv"),
-                              f"{table_name(p, 'group_summary')}. {title}", frozen=1))
         normalised = self.run.read_csv("normalised.csv")
         base = groups[[c for c in groups.columns if c not in self.directions and c != "rank_overall"]]
         for name, d in zip(direction_sheet_names(p, self.directions), self.directions):
@@ -196,6 +200,8 @@ class RunBook:
         values = base.merge(self.run.read_csv("values.csv"), on="city_id", how="left")
         out.append(self.sheet(w["indicators"], city_first(values, list(base.columns[:5])),
                               f"{w['indicators_title']}. {title}"))
+        out.append(self.sheet(table_name(p, "group_summary"), self.run.read_csv("group_summary.csv"),
+                              f"{table_name(p, 'group_summary')}. {title}", frozen=1))
         if self.run.has("regions.csv"):
             out.append(self.sheet(table_name(p, "regions"), self.run.read_csv("regions.csv"),
                                   f"{table_name(p, 'regions')}. {title}"))
@@ -297,8 +303,9 @@ class SeriesBook:
         return series_stem(self.p, self.years[0], self.years[-1])
 
     def _sheet(self, name: str, frame: pd.DataFrame, title: str, frozen: int, labelled_already: bool = False) -> Sheet:
-        return Sheet(fit_sheet_name(name), frame if labelled_already else labelled(frame, self.p),
-                     title=f"{title}. {self.title}", notice=self.notice, frozen_columns=frozen)
+        out = frame if labelled_already else labelled(frame, self.p)
+        return Sheet(fit_sheet_name(name), out, title=f"{title}. {self.title}", notice=self.notice, frozen_columns=frozen,
+                     printed_columns=len(out.columns) - 1 if str(out.columns[-1]) == label(self.p, "city_id") else None)
 
     def cities_by_year(self) -> pd.DataFrame:
         """A row per city: the last edition's place in group, the city, its score, region and

@@ -223,8 +223,13 @@ def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
 def params_of(t: SeriesTables) -> Params:
     """The last edition's params in the series' language: the language, group names and
     index the tables and charts are shown with."""
-    p = load_params(t.series.editions[-1].params, check_inputs=False)
-    return Params(p.edition.model_copy(update={"language": t.series.language}), p.methodology, p.edition_path,
+    return series_params(t.series)
+
+
+def series_params(s: Series) -> Params:
+    """``params_of`` for a series without its tables (what its downloads need)."""
+    p = load_params(s.editions[-1].params, check_inputs=False)
+    return Params(p.edition.model_copy(update={"language": s.language}), p.methodology, p.edition_path,
                   p.methodology_path, p.files)
 
 
