@@ -211,10 +211,11 @@ def write_book(sheets: list[Sheet], path: Path, book: Book) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     taken: list[str] = []
-    for sheet in sheets:
+    rows: dict[str, tuple[str, str]] = {}
+    for k, sheet in enumerate(sheets, 1):
         name = unique_sheet_name(_clean(sheet.name)[:SHEET_LIMIT] or "1", taken)
         taken.append(name)
-        _lay_out(wb.create_sheet(name), sheet, book)
+        rows[f"xl/worksheets/sheet{k}.xml"] = _lay_out(wb.create_sheet(name), sheet, book)
     wb.properties.title = book.title or None
     wb.properties.creator = book.creator
     wb.properties.lastModifiedBy = book.creator
@@ -222,7 +223,7 @@ def write_book(sheets: list[Sheet], path: Path, book: Book) -> Path:
     buffer = io.BytesIO()
     wb.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_stable_zip(buffer.getvalue(), book.created))
+    path.write_bytes(_stable_zip(buffer.getvalue(), book.created, rows))
     return path
 
 
@@ -230,8 +231,12 @@ def _number_format(decimals: int) -> str:
     return "0." + "0" * decimals if decimals else "0"
 
 
-def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> None:
-    """Fill one worksheet with ``sheet`` (see the module docstring for the layout)."""
+def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> tuple[str, str]:
+    """Fill one worksheet with ``sheet`` (see the module docstring for the layout). The
+    first data row goes through openpyxl (it carries each column's style); the others are
+    returned as the worksheet's XML (``_rows_xml``) with the sheet's full range, for
+    ``_stable_zip`` to put in: openpyxl's cell objects and writer take seconds for a
+    book of fifty thousand cells, the XML a tenth of that."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -255,8 +260,9 @@ def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.border = Border(bottom=thin)
-    for values in frame.itertuples(index=False):
-        ws.append([_cell(v) for v in values])
+    data = [[_cell(v) for v in values] for values in frame.itertuples(index=False)]
+    if data:
+        ws.append(data[0])
     nrows = len(frame)
     lines = 1
     centre = Alignment(horizontal="center")
@@ -274,7 +280,7 @@ def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> None:
         width = min(max(6, content + 2, math.ceil(longest_word) + 2), MAX_WIDTH if is_number else TEXT_WIDTH)
         ws.column_dimensions[letter].width = width
         lines = max(lines, min(8, math.ceil(len(title) * HEADER_SIZE / 11 / max(1, width - 2)) + 1))
-        cells = (c for (c,) in ws.iter_rows(min_row=header + 1, max_row=header + nrows, min_col=j, max_col=j))
+        cells = (c for (c,) in ws.iter_rows(min_row=header + 1, max_row=header + min(nrows, 1), min_col=j, max_col=j))
         if is_number:
             fmt = _number_format(decimals) if is_float else "0"
             for cell in cells:
@@ -301,6 +307,43 @@ def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> None:
         ws.oddFooter.left.size = 8
     ws.oddFooter.right.text = book.page_words
     ws.oddFooter.right.size = 8
+    styles = [ws.cell(row=header + 1, column=j).style_id for j in range(1, ncols + 1)] if data else []
+    return _rows_xml(data[1:], header + 2, styles), f"A1:{last}{header + max(nrows, 1)}"
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(text: str) -> str:
+    text = _ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _rows_xml(rows: list[list[object]], first: int, styles: list[int]) -> str:
+    """SpreadsheetML rows from ``first`` on: numbers as numbers, text inline (escaped), each
+    cell with its column's style; an empty value is an empty cell."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(j) for j in range(1, len(styles) + 1)]
+    out = []
+    for i, values in enumerate(rows, first):
+        cells = []
+        for letter, style, v in zip(letters, styles, values):
+            ref = f'r="{letter}{i}" s="{style}"'
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                cells.append(f'<c {ref} t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, (int, float)):
+                if isinstance(v, float) and not math.isfinite(v):
+                    continue
+                cells.append(f"<c {ref}><v>{v!r}</v></c>")
+            else:
+                text = _xml_text(str(v))
+                space = ' xml:space="preserve"' if text != text.strip() else ""
+                cells.append(f'<c {ref} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        out.append(f'<row r="{i}">{"".join(cells)}</row>')
+    return "".join(out)
 
 
 def _text(text: str) -> str:
@@ -317,13 +360,16 @@ def _cell(value: object) -> object:
     """A value openpyxl can store: missing values as empty cells, numpy scalars as Python."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)                   # control characters a workbook cannot hold
     return value.item() if hasattr(value, "item") else value
 
 
-def _stable_zip(data: bytes, created: dt.datetime = FIXED_TIME) -> bytes:
+def _stable_zip(data: bytes, created: dt.datetime = FIXED_TIME, rows: dict[str, tuple[str, str]] | None = None) -> bytes:
     """The same zip with every member's timestamp fixed, members in name order, and the
     document's modification time (which openpyxl sets to the moment of saving) set to
-    ``created``."""
+    ``created``; a worksheet named in ``rows`` gets the XML of its further rows at the end
+    of its data and its full range as its dimension."""
     out = io.BytesIO()
     fixed = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -332,6 +378,11 @@ def _stable_zip(data: bytes, created: dt.datetime = FIXED_TIME) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             content = src.read(name)
+            if rows and name in rows:
+                more, ref = rows[name]
+                content = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), content, count=1)
+                if more:
+                    content = content.replace(b"</sheetData>", more.encode("utf-8") + b"</sheetData>", 1)
             if name == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + fixed + rb"\g<2>",
                                  content)
