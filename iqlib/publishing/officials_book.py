@@ -70,14 +70,14 @@ def book_date(params: Params) -> dt.datetime:
     return dt.datetime(params.edition.edition, 1, 1)
 
 
-def book_info(params: Params, title: str, edition_words: str) -> Book:
+def book_info(params: Params, title: str, edition_words: str, footer: str | None = None) -> Book:
     """Document properties and footer: the title, the publisher as author, the edition's date;
-    the footer names the index and the edition and counts the pages."""
+    the footer names the index and the edition (or is ``footer``) and counts the pages."""
     pub = params.edition.publication
     creator = params.local(pub, "publisher") if pub is not None else word(params.language, "officials.creator")
     index = params.name(params.methodology.index_code)
     return Book(title=title, creator=creator, created=book_date(params),
-                footer=word(params.language, "officials.footer", index=index, edition=edition_words),
+                footer=footer or word(params.language, "officials.footer", index=index, edition=edition_words),
                 page_words=word(params.language, "officials.page"), decimals=params.methodology.scoring.decimals)
 
 
@@ -248,7 +248,9 @@ class RunBook:
 
     def write_book(self, downloads: Path) -> Path:
         """``downloads/iq-<edition>-<scenario>.xlsx``."""
-        info = book_info(self.p, word(self.lang, "officials.book_title", title=run_title(self.p)), self.edition_words())
+        title = run_title(self.p)       # a scenario's title names the index, the edition and the scenario
+        info = book_info(self.p, word(self.lang, "officials.book_title", title=title), self.edition_words(),
+                         footer=title if self.p.extends is not None else None)
         return write_book(self.sheets(), downloads / book_name(self.p), info)
 
     def excel_tables(self) -> list[str]:
