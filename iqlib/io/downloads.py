@@ -191,15 +191,17 @@ class Book:
     decimals: int = 2
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, decimals: int = 2, book: Book | None = None) -> Path:
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, decimals: int = 2, book: Book | None = None,
+                   notice: str | None = None) -> Path:
     """One sheet per table (names fitted to Excel's 31 characters by whole words): the layout
-    of ``write_book`` with the header row frozen and nothing else in view."""
+    of ``write_book`` with the header row frozen and nothing else in view, ``notice`` (the
+    synthetic-data notice) above every table."""
     taken: list[str] = []
     out = []
     for title, frame in sheets.items():
         name = unique_sheet_name(fit_sheet_name(title), taken)
         taken.append(name)
-        out.append(Sheet(name, frame))
+        out.append(Sheet(name, frame, notice=notice))
     return write_book(out, path, book or Book(decimals=decimals))
 
 
