@@ -267,7 +267,7 @@ def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> tuple[str, str]:
         ws.append(data[0])
     nrows = len(frame)
     lines = 1
-    centre = Alignment(horizontal="center")
+    centre, indented = Alignment(horizontal="center"), Alignment(indent=1)
     for j, column in enumerate(frame.columns, 1):
         letter = get_column_letter(j)
         series = frame[column]
@@ -290,6 +290,9 @@ def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> tuple[str, str]:
         elif 0 < content <= 8:                               # short text (an interval '3–7', yes/no): centred
             for cell in cells:
                 cell.alignment = centre
+        elif j > 1:                                           # other text: a space after the number before it
+            for cell in cells:
+                cell.alignment = indented
     ws.row_dimensions[header].height = 12 * lines + 2
     ws.freeze_panes = f"{get_column_letter(sheet.frozen_columns + 1)}{header + 1}"
     ws.auto_filter.ref = f"A{header}:{last}{header + max(nrows, 1)}"
@@ -363,7 +366,7 @@ def _cell(value: object) -> object:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, str):
-        return _ILLEGAL.sub("", value)                   # control characters a workbook cannot hold
+        return _ILLEGAL.sub("", value) or None           # control characters a workbook cannot hold; '' is empty
     return value.item() if hasattr(value, "item") else value
 
 
