@@ -385,10 +385,12 @@ def page(t: SeriesTables, folder: Path) -> str:
     csvs = [{"file": p.name, "name": table_name(params, p.stem)} for p in sorted((folder / "results").glob("*.csv"))]
     regions = region_rows(t)
     title = series_name(t.series)
-    book = SeriesBook(folder, title, t.series.synthetic, params)
-    xlsx = f"downloads/{book.book_name()}" if (folder / "downloads" / book.book_name()).is_file() else None
-    excel = [{"href": f"downloads/excel/{name}", "name": table_name(params, table)} for table, name in book.excel_files()
-             if (folder / "downloads" / "excel" / name).is_file()]
+    xlsx, excel = None, []
+    if (folder / "results" / "panel.csv").is_file():        # the downloads made from the folder's tables
+        book = SeriesBook(folder, title, t.series.synthetic, params)
+        xlsx = f"downloads/{book.book_name()}" if (folder / "downloads" / book.book_name()).is_file() else None
+        excel = [{"href": f"downloads/excel/{name}", "name": table_name(params, table)}
+                 for table, name in book.excel_files() if (folder / "downloads" / "excel" / name).is_file()]
     return pages.render("series", lang, "", section="series", standalone=True, title=title, heading=title,
                         synthetic=t.series.synthetic, rows=rows, groups=groups, chart=average_figure(t), conflicts=conflicts,
                         csvs=csvs, xlsx=xlsx, excel=excel, ow=words(lang, "officials"),
