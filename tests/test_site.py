@@ -100,18 +100,22 @@ def test_notebook_pages_lead_back_to_the_run_and_say_the_data_are_synthetic(site
 
 def test_downloads_open_in_russian_excel(site, published_mini):
     run = site / "2019" / "mini" / "downloads"
-    raw = (run / "excel" / "scores.csv").read_bytes()
+    raw = (run / "excel" / "iq-2019-mini-scores.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")                      # UTF-8 with BOM
     header = raw[3:].split(b"\r\n", 1)[0].decode("utf-8")
-    assert header.startswith("Код города;Город;Субъект РФ;Группа;")  # ';' and Russian headers
+    assert header.startswith("Место в группе;Город;")            # ';' and Russian headers, place and city first
+    assert header.endswith(";Код города")                        # the code last
     first = raw[3:].split(b"\r\n")[1].decode("utf-8").split(";")
-    assert re.fullmatch(r"\d+,\d\d", first[5])                   # published with two decimals
-    uncertainty = (run / "excel" / "uncertainty.csv").read_bytes().decode("utf-8-sig")
+    assert re.fullmatch(r"\d+,\d\d", first[2])                   # the index, published with two decimals
+    uncertainty = (run / "excel" / "iq-2019-mini-uncertainty.csv").read_bytes().decode("utf-8-sig")
     assert "True" not in uncertainty and "False" not in uncertainty and ";нет;" in uncertainty
-    methods = (run / "excel" / "methods.csv").read_bytes().decode("utf-8-sig")
+    methods = (run / "excel" / "iq-2019-mini-methods.csv").read_bytes().decode("utf-8-sig")
     assert "мин–макс" in methods and "minmax(" not in methods
-    book = pd.read_excel(run / "tables.xlsx", sheet_name=None)
-    assert any(name.startswith("D1 ") for name in book) and "Методы" in book and "Манифест" in book
+    assert not (run / "tables.xlsx").exists() and not (run / "excel" / "scores.csv").exists()
+    book = pd.read_excel(run / "iq-2019-mini.xlsx", sheet_name=None)
+    assert any(name.startswith("D1 ") for name in book) and "Методика" in book and "Манифест" in book
+    edition = (site / "2019" / "mini" / "index.html").read_text(encoding="utf-8")
+    assert 'href="downloads/iq-2019-mini.xlsx"' in edition and 'href="downloads/excel/iq-2019-mini-scores.csv"' in edition
     # the machine-readable copy is the run's own file, byte for byte
     assert (run / "data" / "scores.csv").read_bytes() == \
         (published_mini / "outputs/2019/mini/results/scores.csv").read_bytes()

@@ -29,8 +29,9 @@ from iqlib.io.runfolder import RunFolder, escape_formulas
 from iqlib.presentation import figures, svg
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
-from iqlib.presentation.text import column_label, shift_arrow, status_word
+from iqlib.presentation.text import column_label, shift_arrow, status_word, text
 from iqlib.presentation.titles import run_title
+from iqlib.publishing.officials_book import book_info
 
 MARKER = "comparison.csv"   # a folder holding this file may be replaced by a new comparison
 
@@ -138,11 +139,14 @@ def _write(result: Comparison, pa: Params, pb: Params, run_a: Path, run_b: Path,
         part = result.cities[result.cities["group"] == g]
         if len(part):      # a sheet name holds 31 characters: the group's name without its bracket
             sheets[(p.group_name(g) if g in p.group_codes else g).split(" (")[0]] = _labelled(part, p)
-    write_workbook(sheets, folder / "comparison.xlsx", decimals=decimals)
+    context = _page(result, pa, pb, run_a, run_b, index_only, w, where, draft)
+    synthetic = pa.edition.synthetic or pb.edition.synthetic
+    write_workbook(sheets, folder / "comparison.xlsx", decimals=decimals,
+                   book=book_info(p, context["title"], "", footer=context["title"]),
+                   notice=text(p, "synthetic") if synthetic else None)
     (folder / "assets").mkdir()
     for name, content in pages.ASSETS.values():
         (folder / "assets" / name).write_text(content, encoding="utf-8")
-    context = _page(result, pa, pb, run_a, run_b, index_only, w, where, draft)
     (folder / "index.html").write_text(pages.render("compare", lang, "", section="comparison", standalone=True,
                                                     links=[{"href": h, "text": t} for h, t in where.links], **context),
                                        encoding="utf-8")

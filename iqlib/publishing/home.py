@@ -31,6 +31,7 @@ from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
 from iqlib.presentation.text import short_name, text
 from iqlib.publishing import maps as home_maps
+from iqlib.publishing.filenames import book_name, excel_csv_name, run_stem
 from iqlib.publishing.series import series_folders, series_title
 from iqlib.stages import STAGES
 
@@ -213,8 +214,8 @@ def context(runs: Sequence[HomeRun], outputs: Path, language: str, comparisons: 
         "newest": {"edition": year, "method": f"{newest.key}/method.html",
                    "robustness": f"{newest.key}/robustness.html" if p.edition.uncertainty is not None
                    and (newest.folder / "results" / "uncertainty.csv").is_file() else None},
-        "data": [{"edition": r.params.edition.edition, "xlsx": f"{r.key}/downloads/tables.xlsx",
-                  "csv": f"{r.key}/downloads/excel/scores.csv"}
+        "data": [{"edition": r.params.edition.edition, "xlsx": f"{r.key}/downloads/{book_name(r.params)}",
+                  "csv": f"{r.key}/downloads/excel/{excel_csv_name(run_stem(r.params), 'scores')}"}
                  for r in sorted(editions, key=lambda r: -r.params.edition.edition)],
         "series": list(series),
         "notebooks": [{"name": names[s], "reader": f"{newest.key}/notebooks/{s}.html",

@@ -35,6 +35,7 @@ from iqlib.presentation.site import fmt
 from iqlib.presentation.text import table_name, text
 from iqlib.presentation.words import word, words
 from iqlib.publishing import notebook_html
+from iqlib.publishing.officials_book import SeriesBook
 from iqlib.publishing.run import StageError, normalise_notebook, stage_failure
 from iqlib.scenarios import scenario
 
@@ -222,8 +223,13 @@ def build(series_file: str | Path, out_dir: str | Path) -> SeriesTables:
 def params_of(t: SeriesTables) -> Params:
     """The last edition's params in the series' language: the language, group names and
     index the tables and charts are shown with."""
-    p = load_params(t.series.editions[-1].params, check_inputs=False)
-    return Params(p.edition.model_copy(update={"language": t.series.language}), p.methodology, p.edition_path,
+    return series_params(t.series)
+
+
+def series_params(s: Series) -> Params:
+    """``params_of`` for a series without its tables (what its downloads need)."""
+    p = load_params(s.editions[-1].params, check_inputs=False)
+    return Params(p.edition.model_copy(update={"language": s.language}), p.methodology, p.edition_path,
                   p.methodology_path, p.files)
 
 
@@ -292,6 +298,9 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
         notebook_html.write_pages({staging / "html" / "series.html": notebook_html.export(nb, title, s.language, False, top),
                                    staging / "html" / "series-code.html": notebook_html.export(nb, title, s.language, True, top)},
                                   staging / "html", "")
+        book = SeriesBook(staging, title, s.synthetic, params_of(t))
+        book.write_excel(staging / "downloads")
+        book.write_book(staging / "downloads")
         (staging / "index.html").write_text(page(t, staging), encoding="utf-8")
         (staging / "assets").mkdir(exist_ok=True)
         for name, content in pages.ASSETS.values():
@@ -376,7 +385,13 @@ def page(t: SeriesTables, folder: Path) -> str:
     csvs = [{"file": p.name, "name": table_name(params, p.stem)} for p in sorted((folder / "results").glob("*.csv"))]
     regions = region_rows(t)
     title = series_name(t.series)
+    xlsx, excel = None, []
+    if (folder / "results" / "panel.csv").is_file():        # the downloads made from the folder's tables
+        book = SeriesBook(folder, title, t.series.synthetic, params)
+        xlsx = f"downloads/{book.book_name()}" if (folder / "downloads" / book.book_name()).is_file() else None
+        excel = [{"href": f"downloads/excel/{name}", "name": table_name(params, table)}
+                 for table, name in book.excel_files() if (folder / "downloads" / "excel" / name).is_file()]
     return pages.render("series", lang, "", section="series", standalone=True, title=title, heading=title,
                         synthetic=t.series.synthetic, rows=rows, groups=groups, chart=average_figure(t), conflicts=conflicts,
-                        csvs=csvs,
+                        csvs=csvs, xlsx=xlsx, excel=excel, ow=words(lang, "officials"),
                         methods=method_titles(t), base_year=t.series.base_year, regions=regions)

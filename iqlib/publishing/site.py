@@ -2,7 +2,8 @@
 
 For each run: an edition page, a page per population group (the full ranking, sortable
 and filterable), a page per city, the method page, the robustness page, downloads (an
-XLSX workbook, CSV for Excel with Russian headers, the run's own CSV files) and the
+officials' XLSX book ``iq-<edition>-<scenario>.xlsx``, CSV for Excel with Russian headers
+and city names, the run's own CSV files) and the
 executed notebooks as pages with and without code. Stylesheets, scripts and the images of
 the notebook pages are stored once under ``assets/`` under content-addressed names. No
 file is fetched from the network; every link is relative.
@@ -27,24 +28,21 @@ from iqlib.config.paths import display, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
 from iqlib.core.registry import describe
-from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import figures, framing, svg, tables
 from iqlib.presentation import site as pages
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
-from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title, scenario_name
 from iqlib.presentation.words import word, words
 from iqlib.publishing import home, notebook_html
 from iqlib.publishing.compare import Where, compare_runs
+from iqlib.publishing.filenames import book_name, excel_csv_name, run_stem
+from iqlib.publishing.officials_book import RunBook
 from iqlib.publishing.passport import Passports
 from iqlib.publishing.series import is_series, series_folders, series_title
 from iqlib.stages import STAGES
-
-EXCEL_TABLES = ["scores", "group_summary", "regions", "official", "uncertainty", "methods", "values", "normalised",
-                "weights", "effective_weights", "imputation", "missing"]
 
 
 @dataclass
@@ -303,9 +301,11 @@ class SiteRun:
                            "top": [{"rank": self.rank(c["rank_in_group"]), "href": f"city/{cid}.html", "name": c["city_ru"],
                                     "score": self.num(c[self.code]), "interval": self.interval(cid)}
                                    for cid, c in top.iterrows()]})
-        downloads = {"xlsx": "downloads/tables.xlsx",
-                     "excel": [{"href": f"downloads/excel/{t}.csv", "name": table_name(self.p, t)}
-                               for t in self._excel_tables()],
+        stem = run_stem(self.p)
+        excel = RunBook(self.r.folder, self.p).excel_tables()
+        downloads = {"xlsx": f"downloads/{book_name(self.p)}", "xlsx_name": book_name(self.p),
+                     "excel": [{"href": f"downloads/excel/{excel_csv_name(stem, t)}", "name": table_name(self.p, t)}
+                               for t in excel],
                      "machine": [{"href": f"downloads/data/{p.name}", "name": table_name(self.p, p.stem),
                                   "file": p.name} for p in sorted((self.r.folder / "results").glob("*.csv"))]}
         notebooks = [{"name": text(self.p, "stage_names")[s], "reader": f"notebooks/{s}.html",
@@ -620,50 +620,17 @@ class SiteRun:
                                                           **self.ctx(self.w["robustness"])))
 
     # ----------------------------------------------------------------------- downloads
-    def _excel_tables(self) -> list[str]:
-        return [t for t in EXCEL_TABLES if (self.r.folder / "results" / f"{t}.csv").is_file()]
-
-    def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """A table for readers: values (group names, yes/no, rules) and headers in words."""
-        return in_words(frame, self.p).rename(columns=lambda c: column_label(self.p, c))
-
-    def _table(self, folder: RunFolder, name: str) -> pd.DataFrame:
-        """A results table as offered for download (the methods in words)."""
-        return methods_table(self.p, in_words=True) if name == "methods" else folder.read_csv(f"{name}.csv")
-
     def downloads(self) -> None:
-        folder = RunFolder(self.r.folder)
+        """The run's downloads: the officials' book (``downloads/iq-<edition>-<scenario>.xlsx``),
+        the CSV for Excel (``downloads/excel/iq-<edition>-<scenario>-<table>.csv``) and the
+        run's own CSV files (``downloads/data/``)."""
         d = self.out / "downloads"
         (d / "data").mkdir(parents=True, exist_ok=True)
         for p in sorted((self.r.folder / "results").glob("*.csv")):
             shutil.copyfile(p, d / "data" / p.name)
-        published = {"scores", "group_summary", "aggregates"}   # published with the methodology's decimals
-        for t in self._excel_tables():
-            write_excel_csv(self._labelled(self._table(folder, t)), d / "excel" / f"{t}.csv",
-                            decimals=self.meth.scoring.decimals if t in published else None)
-        scores = folder.read_csv("scores.csv")
-        sheets = {}
-        for g in self.p.group_codes:
-            sheets[self.p.group_name(g)] = self._labelled(scores[scores["group"] == g])
-        normalised = folder.read_csv("normalised.csv")
-        for dcode in self.directions:
-            kids = [k for k in self.meth.children(dcode) if k in normalised.columns]
-            part = scores[["city_id", "city_ru", "group", dcode]].merge(normalised[["city_id", *kids]], on="city_id")
-            sheets[f"{dcode} {self.p.name(dcode)}"] = self._labelled(part)
-        sheet = words(self.lang, "site.sheets")
-        sheets[sheet["indicators"]] = self._labelled(folder.read_csv("values.csv"))
-        sheets[sheet["methods"]] = self._labelled(self._table(folder, "methods"))
-        man = json.loads((self.r.folder / "manifest.json").read_text(encoding="utf-8"))
-        row = words(self.lang, "site.manifest_rows")
-        summary = pd.DataFrame(
-            [(row["edition"], man["edition"]), (row["scenario"], man["scenario"]),
-             (row["synthetic"], self.w["yes"] if man["synthetic"] else self.w["no"]),
-             (row["params_file"], man["params"]["path"]), (row["params_sha256"], man["params"]["sha256"]),
-             (row["code_sha256"], man["code"]["content_sha256"]), (row["git_commit"], man["code"]["git_commit"]),
-             *((row["input_sha256"].format(name=k), v["sha256"]) for k, v in man["inputs"].items())],
-            columns=[column_label(self.p, "key"), column_label(self.p, "value")])
-        sheets[sheet["manifest"]] = summary
-        write_workbook(sheets, d / "tables.xlsx", decimals=self.meth.scoring.decimals)
+        book = RunBook(self.r.folder, self.p)
+        book.write_excel(d)
+        book.write_book(d)
 
     def notebook_pages(self) -> None:
         """The executed notebooks: with code (the run's own html/ pages) and without code
