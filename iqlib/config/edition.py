@@ -138,6 +138,10 @@ class Publication(Strict):
     @field_validator("base_url")
     @classmethod
     def _base(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.query or parts.fragment or "?" in url or "#" in url:
+            raise ValueError(f"the site's address has no query (?…) or fragment (#…): pages are found under it "
+                             f"(e.g. https://iq.example.ru/ or https://example.ru/iq/), not {url[:80]!r}")
         return url if url.endswith("/") else url + "/"
 
     @property
