@@ -272,3 +272,49 @@ def test_a_source_of_the_official_figures_is_bounded(tmp_path, capsys):
     err = run_error(edition_with(ok + "a"), tmp_path, capsys)
     assert "published.csv: line 2, column source: a source 'https://example.org/aaaa" in err
     assert "2049 characters, at most 2048 allowed" in err
+
+
+def test_a_conflict_text_read_by_iq_series_is_bounded(tmp_path):
+    import pandas as pd
+
+    from iqlib.io import reference
+    from iqlib.publishing import series
+
+    conflicts = pd.read_csv(ROOT / "data" / "reference" / "conflicts.csv", dtype=str, keep_default_na=False)
+    path = tmp_path / "conflicts.csv"
+    conflicts.assign(conflict_ru="Ж" * limits.TEXT).to_csv(path, index=False)
+    reference.check_file_texts(path)
+    conflicts.assign(conflict_ru="Ж" * (limits.TEXT + 1)).to_csv(path, index=False)
+    data = read_yaml(ROOT / "params" / "series" / "iq_v1.yaml")
+    (tmp_path / "series.yaml").write_text(yaml.safe_dump({**data, "conflicts": str(path)}, allow_unicode=True),
+                                          encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        series.compute(tmp_path / "series.yaml")
+    assert "conflicts.csv: line 2, column conflict_ru: a text 'ЖЖЖ" in str(info.value)
+    assert "2001 characters, at most 2000 allowed" in str(info.value)
+
+
+def test_a_long_values_files_source_and_comment_are_bounded(tmp_path, capsys):
+    import pandas as pd
+
+    wide = pd.read_csv(FIXTURE / "values.csv", comment="#", dtype=str, keep_default_na=False)
+    long = wide.melt(id_vars="city_id", var_name="indicator", value_name="value")
+    long["source"], long["comment"] = "https://example.org/" + "a" * (limits.SOURCE - 20), "Ж" * limits.TEXT
+    path = tmp_path / "values.csv"
+    data = copy.deepcopy(EDITION)
+    data["inputs"] = {"cities": str(FIXTURE / "cities.csv"), "values": str(path)}
+    edition = tmp_path / "edition.yaml"
+    edition.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    long.to_csv(path, index=False)
+    from iqlib.config.params import load_params
+
+    inputs.load(load_params(edition))
+    long.loc[5, "comment"] = "Ж" * (limits.TEXT + 1)
+    long.loc[7, "source"] += "a"
+    long.loc[8, "source"] = "https://example.org/\u202egpj.exe"
+    long.to_csv(path, index=False)
+    err = run_error(edition, tmp_path, capsys)
+    assert "values.csv: line 7, column comment: a comment 'ЖЖЖ" in err and "2001 characters, at most 2000" in err
+    assert "values.csv: line 9, column source: a source 'https://example.org/aaa" in err and "2049 characters" in err
+    assert "values.csv: line 10, column source: a source 'https://example.org/\\u202egpj.exe': invisible control " \
+           "character U+202E (RIGHT-TO-LEFT OVERRIDE) at position 21" in err

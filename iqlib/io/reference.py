@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,17 @@ def _columns(table: Table, required: list[str]) -> None:
     if problems:
         raise ProblemsError(f"{display(table.path)}: published figures: texts too long or with control characters",
                             problems)
+
+
+def check_file_texts(path: Path) -> None:
+    """Every text of a file of official figures (results, averages, conflicts) within its
+    bound and without control characters, for a reader that only shows them (``iq series``)."""
+    table = read_table(path)
+    problems: list[str] = []
+    for column, (limit, what, multiline) in TEXTS.items():
+        check_texts(table, column, limit, what, problems, multiline)
+    if problems:
+        raise ProblemsError(f"{display(path)}: texts too long or with control characters", problems)
 
 
 # the texts of the published figures that reach the pages and tables: their bound (config.limits)
