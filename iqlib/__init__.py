@@ -18,7 +18,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
   ``series`` (``iq series``), ``errors`` (validation errors in the user's words), ``yamlfile``
-  (safe YAML reading), ``paths`` (files from the project root);
+  (safe YAML reading), ``paths`` (files from the project root), ``limits`` (the bounds on the
+  length and characters of every name, label, title, text and address);
 * ``io`` — ``inputs`` (an edition's inputs, read and validated), ``encoding`` (the text of a CSV
   file), ``tables`` (CSV and XLSX read as text, with the line of every cell), ``codes`` (look-alike
   city codes), ``roster`` (the cities and their groups), ``values`` (the indicator values and
