@@ -153,7 +153,7 @@ def formula_like(text: str) -> bool:
 def csv_rows(path: Path) -> list[list[str]]:
     """Every row of a CSV file (header included), split on its separator (; or ,)."""
     text = path.read_text(encoding="utf-8-sig")
-    first = text.split("\n", 1)[0]
+    first = next((line for line in text.split("\n") if not line.startswith("#")), "")     # a template's notice first
     return list(csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ","))
 
 
@@ -273,7 +273,8 @@ def test_unescape_gives_back_exactly_what_was_escaped():
 @pytest.fixture(scope="session")
 def hostile(tmp_path_factory) -> Path:
     """The hostile project run and published (iq run --publish), compared with itself (iq
-    compare) and built as a site (iq site): made once per test session."""
+    compare), its fill-in templates written (iq template) and built as a site (iq site):
+    made once per test session."""
     from conftest import built_once, iq, iq_here
 
     def build(folder: Path) -> None:
@@ -281,6 +282,7 @@ def hostile(tmp_path_factory) -> Path:
         result = iq("run", "tests/fixtures/hostile/edition.yaml", "--publish", cwd=root, env={"IQ_PROJECT_ROOT": str(root)})
         assert result.returncode == 0, result.stderr
         for args in (["compare", "outputs/2019/hostile", "outputs/2019/hostile", "--out", str(folder / "compare")],
+                     ["template", "tests/fixtures/hostile/edition.yaml", "--out", str(folder / "templates")],
                      ["site", "--outputs", "outputs", "--out", str(folder / "site")]):
             result = iq_here(*args, project=root)
             assert result.returncode == 0, result.stderr
@@ -290,8 +292,8 @@ def hostile(tmp_path_factory) -> Path:
 
 def written(folder: Path, *suffixes: str) -> list[Path]:
     """Every file with one of ``suffixes`` that the hostile project's commands wrote: the
-    run folder, the comparison and the site (whatever files they hold)."""
-    roots = [folder / "iq" / "outputs", folder / "compare", folder / "site"]
+    run folder, the comparison, the templates and the site (whatever files they hold)."""
+    roots = [folder / "iq" / "outputs", folder / "compare", folder / "site", folder / "templates"]
     return sorted(p for root in roots for p in root.rglob("*") if p.suffix in suffixes)
 
 
@@ -311,7 +313,7 @@ def test_no_csv_field_or_header_reads_as_a_formula(hostile):
 @pytest.mark.e2e
 def test_no_workbook_cell_or_header_is_a_formula(hostile):
     files = written(hostile, ".xlsx")
-    assert len(files) >= 2                         # the site's download and the comparison's
+    assert len(files) >= 3                         # the site's download, the comparison's, the template
     bad, escaped = [], 0
     for path in files:
         for ws in load_workbook(path):
