@@ -418,3 +418,45 @@ def test_the_sitemap_is_well_formed_xml(hostile):
     root = ET.parse(hostile / "site" / "sitemap.xml").getroot()
     locs = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert locs and all(loc.startswith('https://example.org/iq--x/"<x>&y/') for loc in locs)
+
+
+@pytest.mark.slow
+def test_the_published_site_has_no_link_but_http_or_relative_no_handler_and_no_formula(demo_site):
+    """Done when (issue 22): no page of the published runs' site has a link whose scheme is
+    not http(s) (or mailto, or a relative one), no on* handler, and no CSV field of it reads
+    as a formula (a quick scan of the attributes as the templates write them)."""
+    import html as html_text
+
+    bad, links = [], 0
+    for path in sorted(p for p in demo_site.rglob("*") if p.suffix in (".html", ".svg", ".csv")):
+        where = path.relative_to(demo_site)
+        if path.suffix == ".csv":
+            bad += [f"{where}: line {i}: {f[:40]!r}" for i, row in enumerate(csv_rows(path), 1) for f in row
+                    if formula_like(f)]
+            continue
+        page = path.read_text(encoding="utf-8")
+        for m in re.finditer(r'\s(href|src|xlink:href|action|formaction|srcset)="([^"]*)"', page):
+            value = html_text.unescape(m[2])
+            links += 1
+            if not value.startswith("data:image/png;base64,") and (problem := link_problem(value)):
+                bad.append(f"{where}: {m[1]}={value[:60]!r}: {problem}")
+        bad += [f"{where}: handler {m[0][:40]!r}" for m in re.finditer(r"<[a-zA-Z][^>]*?\son[a-z]+\s*=", page)]
+    assert links > 10_000 and not bad, "\n".join(bad[:20])
+
+
+@pytest.mark.parametrize("text, formula", [
+    ("=1+1", True), ("+1+1", True), ("-1+1", True), ("@SUM(1)", True), ("\t=1", True), ("\r=1", True),
+    ("-cmd", True), ("-", True), ("-1", False), ("-1,25", False), ("+3.5e2", False), ("-12 345,6", False),
+    ("'=1+1", False), ("Москва", False), (" =1", False), ("", False)])
+def test_the_scan_knows_a_formula_from_a_number(text, formula):
+    assert formula_like(text) is formula
+
+
+@pytest.mark.parametrize("target, problem", [
+    ("https://a.example/x", None), ("http://a.example", None), ("mailto:a@b.ru", None), ("city/moskva.html", None),
+    ("../index.html", None), ("#main", None), ("/iq/index.html", None), ("?q=1", None),
+    ("javascript:alert(1)", "scheme 'javascript'"), (" JaVa\tScRiPt:alert(1)", "scheme 'JaVaScRiPt'"),
+    ("data:text/html,x", "scheme 'data'"), ("vbscript:x", "scheme 'vbscript'"), ("file:///etc/passwd", "scheme 'file'"),
+    ("//evil.example/x", "protocol-relative address")])
+def test_the_scan_knows_a_link_the_site_may_have(target, problem):
+    assert link_problem(target) == problem
