@@ -19,7 +19,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
   ``series`` (``iq series``), ``reserved`` (the names the results use: no input may take one),
   ``errors`` (validation errors in the user's words), ``yamlfile`` (safe YAML reading), ``paths``
-  (files from the project root);
+  (files from the project root), ``limits`` (the bounds on the length and characters of every
+  name, label, title, text and address);
 * ``io`` — ``inputs`` (an edition's inputs, read and validated), ``encoding`` (the text of a CSV
   file), ``tables`` (CSV and XLSX read as text, with the line of every cell), ``codes`` (look-alike
   city codes), ``roster`` (the cities and their groups), ``values`` (the indicator values and

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from iqlib.analysis.uncertainty import LinkedAggregation, Uncertainty
 from iqlib.config.errors import unique
+from iqlib.config.limits import NAME, Code, Name, Text, Title, Url, text_problem
 from iqlib.config.methodology import Methodology
 from iqlib.core.errors import UserError
 from iqlib.core.normalise import Normalisation
@@ -22,9 +23,9 @@ from iqlib.core.registry import Strict
 
 
 class Group(Strict):
-    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="names files and pages: letters, digits, _ and -")
-    name_ru: str
-    name_en: str
+    code: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="names files and pages: letters, digits, _ and -")
+    name_ru: Name
+    name_en: Name
     min_population: int = Field(ge=0)
     eligible_if_any: list[Literal["regional_capital", "pilot"]] = Field(
         default_factory=list,
@@ -39,15 +40,23 @@ class RosterColumn(Strict):
     """An extra column of the roster (cities.csv): a grouping the methods can use
     (``scoring.imputation.by``, normalisation ``within``)."""
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the column's header: small Latin letters, "
+    name: Code = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the column's header: small Latin letters, "
                                                                  "digits and _")
     type: Literal["text", "integer", "number"] = "text"
     values: list[str | int | float] | None = Field(None, min_length=1, description="the values allowed "
                                                    "(none: any value of the type)")
-    name_ru: str | None = Field(None, description="the column's name for readers (default: its header)")
-    name_en: str | None = None
+    name_ru: Name | None = Field(None, description="the column's name for readers (default: its header)")
+    name_en: Name | None = None
     rank_and_summarise: bool = Field(False, description="also rank the cities within each value of the column "
                                      "(scores.csv: rank_in_<name>) and summarise them (results/summary_<name>.csv)")
+
+    @field_validator("values")
+    @classmethod
+    def _value_texts(cls, values: list[str | int | float] | None) -> list[str | int | float] | None:
+        for i, value in enumerate(values or []):
+            if isinstance(value, str) and (problem := text_problem(value, NAME)) is not None:
+                raise ValueError(f"value {i + 1}: {problem}")
+        return values
 
     @model_validator(mode="after")
     def _reserved(self) -> Self:
@@ -75,23 +84,23 @@ PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net")
 class Licence(Strict):
     """The licence the published pages and tables are offered under."""
 
-    name: str = Field(min_length=1, description="as readers know it, e.g. CC BY 4.0")
-    url: str = Field(pattern=URL, description="the licence's text (http:// or https://)")
+    name: Name = Field(min_length=1, description="as readers know it, e.g. CC BY 4.0")
+    url: Url = Field(pattern=URL, description="the licence's text (http:// or https://)")
 
 
 class Publication(Strict):
     """Who publishes the edition and on what terms: the footer of every page of the site,
     its sitemap and canonical address (``base_url``)."""
 
-    publisher_ru: str = Field(min_length=1)
-    publisher_en: str = Field(min_length=1)
-    contact: str = Field(description="an e-mail address or a web page (http:// or https://)")
+    publisher_ru: Name = Field(min_length=1)
+    publisher_en: Name = Field(min_length=1)
+    contact: Url = Field(description="an e-mail address or a web page (http:// or https://)")
     licence: Licence
     date_published: date = Field(description="the date of publication, ISO (2026-12-04)")
-    citation_ru: str = Field(min_length=1, description="suggested citation: a template with {publisher}, {title}, "
+    citation_ru: Text = Field(min_length=1, description="suggested citation: a template with {publisher}, {title}, "
                                                        "{year} and {url}")
-    citation_en: str = Field(min_length=1)
-    base_url: str = Field(pattern=URL, description="the site's public address (sitemap.xml, canonical links); a "
+    citation_en: Text = Field(min_length=1)
+    base_url: Url = Field(pattern=URL, description="the site's public address (sitemap.xml, canonical links); a "
                                                    "placeholder host (example.org) marks a site not yet online")
 
     @field_validator("contact")
@@ -129,6 +138,10 @@ class Publication(Strict):
     @field_validator("base_url")
     @classmethod
     def _base(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.query or parts.fragment or "?" in url or "#" in url:
+            raise ValueError(f"the site's address has no query (?…) or fragment (#…): pages are found under it "
+                             f"(e.g. https://iq.example.ru/ or https://example.ru/iq/), not {url[:80]!r}")
         return url if url.endswith("/") else url + "/"
 
     @property
@@ -147,11 +160,11 @@ class Publication(Strict):
 class Edition(Strict):
     edition: int = Field(ge=2000, le=2100)
     data_year: int = Field(ge=2000, le=2100)
-    title_ru: str
-    title_en: str
+    title_ru: Title
+    title_en: Title
     methodology: str
-    scenario: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    description: str = ""
+    scenario: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: Text = ""
     synthetic: bool
     language: Literal["ru", "en"] = "ru"
     seed: int = Field(ge=0)

@@ -11,6 +11,7 @@ from typing import Literal, Self, Union
 from pydantic import Field, model_validator
 
 from iqlib.config.errors import unique
+from iqlib.config.limits import Code, Label, Name, Source, Text, Title
 from iqlib.core.aggregate import Aggregation
 from iqlib.core.framework import Framework
 from iqlib.core.impute import Imputation, MissingRule
@@ -21,8 +22,8 @@ from iqlib.core.treat import NoTreatment, Treatment, TreatmentChoice
 
 
 class Kind(Strict):
-    unit_ru: str
-    unit_en: str
+    unit_ru: Name
+    unit_en: Name
     min: float | None = Field(None, description="lowest valid value (none: unbounded)")
     max: float | None = Field(None, description="highest valid value (none: unbounded)")
     warn_above_group_median: float | None = Field(
@@ -41,13 +42,13 @@ class Kind(Strict):
 class Aggregate(Strict):
     """A node above the indicators: a direction, pillar, sub-index or the index."""
 
-    code: str
-    level: str
+    code: Code
+    level: Code
     parent: str | None = None
-    name_ru: str
-    name_en: str
-    short_ru: str | None = Field(None, description="short name for chart labels (default: the code)")
-    short_en: str | None = None
+    name_ru: Label
+    name_en: Label
+    short_ru: Name | None = Field(None, description="short name for chart labels (default: the code)")
+    short_en: Name | None = None
     weight: float = Field(1.0, ge=0, le=1e9, description="relative weight among its siblings (at most 10⁹: "
                                                           "larger weights overflow the weighted sums)")
     status: Literal["confirmed", "reconstructed"] = "confirmed"
@@ -56,30 +57,30 @@ class Aggregate(Strict):
 class Ratio(Strict):
     """value = numerator ÷ denominator × scale (fields of the values file or the roster)."""
 
-    numerator: str
-    denominator: str
+    numerator: Code
+    denominator: Code
     scale: float = 1.0
 
 
 class Subcriteria(Strict):
     """value from yes/no sub-criteria: share of 1s, any (max) or all (min)."""
 
-    subcriteria: list[str] = Field(min_length=1)
+    subcriteria: list[Code] = Field(min_length=1)
     rule: Literal["share", "any", "all"] = "share"
 
 
 class Indicator(Strict):
-    code: str
+    code: Code
     parent: str
-    name_ru: str
-    name_en: str
+    name_ru: Label
+    name_en: Label
     kind: str
-    unit: str
+    unit: Name
     polarity: Literal[1, -1]
     weight: float = Field(1.0, ge=0, le=1e9, description="relative weight among its siblings (at most 10⁹: "
                                                           "larger weights overflow the weighted sums)")
     direction_assignment: Literal["questionnaire", "inferred"] = "questionnaire"
-    note: str = ""
+    note: Text = ""
     missing: MissingRule | None = None
     treatment: TreatmentChoice | None = None
     normalisation: NormalisationChoice | None = None
@@ -100,10 +101,10 @@ class Scoring(Strict):
 class Status(Strict):
     """What is confirmed by public sources and what is reconstructed, in both languages."""
 
-    confirmed_ru: list[str]
-    confirmed_en: list[str]
-    reconstructed_ru: list[str]
-    reconstructed_en: list[str]
+    confirmed_ru: list[Text]
+    confirmed_en: list[Text]
+    reconstructed_ru: list[Text]
+    reconstructed_en: list[Text]
 
 
 class Regions(Strict):
@@ -111,7 +112,7 @@ class Regions(Strict):
     ``statistic`` of their published index over the roster's ``column``; a region with
     fewer than ``min_cities`` ranked cities is listed but not ranked."""
 
-    column: str = "region_ru"
+    column: Code = "region_ru"
     statistic: Literal["mean", "median"] = "mean"
     min_cities: int = Field(1, ge=1)
 
@@ -124,13 +125,13 @@ class Report(Strict):
 
 
 class Methodology(Strict):
-    id: str
-    title_ru: str
-    title_en: str
+    id: Code
+    title_ru: Title
+    title_en: Title
     status: Status
-    sources: list[str]
-    kinds: dict[str, Kind]
-    levels: list[str] = Field(min_length=2, description="level names from the indicators up to the index")
+    sources: list[Source]
+    kinds: dict[Code, Kind]
+    levels: list[Code] = Field(min_length=2, description="level names from the indicators up to the index")
     scoring: Scoring
     aggregates: list[Aggregate]
     indicators: list[Indicator] = Field(min_length=1)

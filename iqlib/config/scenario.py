@@ -13,6 +13,7 @@ from pydantic import Field
 
 from iqlib.config.edition import Edition
 from iqlib.config.errors import validated
+from iqlib.config.limits import Code, Text
 from iqlib.config.paths import display, file_problem, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
@@ -25,8 +26,8 @@ class Scenario(Strict):
     """A variation: the edition it extends and only what differs."""
 
     extends: str
-    scenario: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    description: str = ""
+    scenario: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: Text = ""
     edition: dict = Field(default_factory=dict)
     methodology: dict = Field(default_factory=dict)
 

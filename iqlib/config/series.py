@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from iqlib.config.errors import validated
+from iqlib.config.limits import Code, Title
 from iqlib.config.paths import display, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
@@ -24,9 +25,9 @@ class SeriesEdition(Strict):
 class Series(Strict):
     """The index across editions (``iq series``): published runs on one line."""
 
-    series: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    title_ru: str
-    title_en: str
+    series: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title_ru: Title
+    title_en: Title
     language: Literal["ru", "en"] = "ru"
     synthetic: bool
     editions: list[SeriesEdition] = Field(min_length=2)

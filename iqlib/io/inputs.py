@@ -19,6 +19,7 @@ from iqlib.config.paths import display, resolve
 from iqlib.core import engine
 from iqlib.core.errors import MethodError, UserError
 from iqlib.core.normalise import Bounds
+from iqlib.io.reference import read_published
 from iqlib.io.roster import load_cities
 from iqlib.io.tables import Table, read_table, to_number
 from iqlib.io.values import accounting, load_values, missing_table, warnings_table
@@ -49,6 +50,7 @@ def load(params: Params) -> InputData:
                         f"column {by!r} (it has {', '.join(cities.columns)}; an extra column is declared in the "
                         f"edition's roster_columns)")
     values = load_values(params, cities)
+    read_published(params, cities)  # pre-flight: the official figures the rank stage reads (texts bounded, roster matched)
     if params.methodology.scoring.screening is not None:  # pre-flight: screening must leave something to score
         try:
             engine.screened_and_imputed(values, cities, params.methodology.framework)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from iqlib.config.limits import CODE, NAME, SOURCE, TEXT
 from iqlib.config.params import Params
 from iqlib.config.paths import display
 from iqlib.core import ranking
 from iqlib.core.errors import ProblemsError
-from iqlib.io.tables import Table, read_table, to_number
+from iqlib.io.tables import Table, check_texts, read_table, to_number
 
 RESULT_COLUMNS = ["data_year", "group", "rank", "city", "score", "flag", "source"]
 AVERAGE_COLUMNS = ["data_year", "national_average", "change_vs_2018_base_pct", "source"]
@@ -42,6 +44,34 @@ def _columns(table: Table, required: list[str]) -> None:
     missing = [c for c in required if c not in table.frame.columns]
     if missing:
         raise ProblemsError(f"{display(table.path)}: published figures", [f"missing column(s): {', '.join(missing)}"])
+    problems: list[str] = []
+    for column in required:
+        limit, what, multiline = TEXTS.get(column, (None, "", False))
+        if limit is not None:
+            check_texts(table, column, limit, what, problems, multiline)
+    if problems:
+        raise ProblemsError(f"{display(table.path)}: published figures: texts too long or with control characters",
+                            problems)
+
+
+def check_file_texts(path: Path) -> None:
+    """Every text of a file of official figures (results, averages, conflicts) within its
+    bound and without control characters, for a reader that only shows them (``iq series``)."""
+    table = read_table(path)
+    problems: list[str] = []
+    for column, (limit, what, multiline) in TEXTS.items():
+        check_texts(table, column, limit, what, problems, multiline)
+    if problems:
+        raise ProblemsError(f"{display(path)}: texts too long or with control characters", problems)
+
+
+# the texts of the published figures that reach the pages and tables: their bound (config.limits)
+TEXTS = {"city": (NAME, "a city's name", False), "group": (CODE, "a group's code", False),
+         "flag": (NAME, "a flag", False), "source": (SOURCE, "a source", True), "id": (CODE, "an id", False),
+         "data_years": (NAME, "the data years", False),
+         **{c: (TEXT, "a text", True) for c in ("fact_a", "fact_b", "conflict_ru", "conflict_en", "resolution_ru",
+                                                "resolution_en")},
+         "source_a": (SOURCE, "a source", True), "source_b": (SOURCE, "a source", True)}
 
 
 def read_published(params: Params, cities: pd.DataFrame) -> Published | None:

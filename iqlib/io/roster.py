@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 from iqlib.config.edition import RosterColumn
+from iqlib.config.limits import NAME
 from iqlib.config.params import Params
 from iqlib.config.paths import display
 from iqlib.core.errors import ProblemsError, UserError
 from iqlib.io.codes import check_codes
-from iqlib.io.tables import Table, duplicates, read_table, require_columns, to_number
+from iqlib.io.tables import Table, check_texts, duplicates, read_table, require_columns, to_number
 
 CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
 OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018", "lat", "lon"]
@@ -52,6 +53,8 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
         problems.append(f"{table.where(row, 'city_id')}: empty city_id")
     duplicates(table, "city_id", problems)
     check_codes(table, problems)
+    check_texts(table, "city_ru", NAME, "a city's name", problems)
+    check_texts(table, "region_ru", NAME, "a region's name", problems)
     population = to_number(df["population"])
     bad = population.isna() | (population <= 0) | (population % 1 != 0)
     for row in np.flatnonzero(bad.to_numpy()):
@@ -148,6 +151,7 @@ def _roster_column(table: Table, cfg: RosterColumn, problems: list[str]) -> pd.S
         column: pd.Series = text.astype(object)
         bad = text == ""
         what = "is empty (every city needs a value)"
+        check_texts(table, cfg.name, NAME, f"a value of {cfg.name}", problems)
     else:
         column = to_number(text)
         bad = column.isna() | ((column % 1 != 0) if cfg.type == "integer" else False)

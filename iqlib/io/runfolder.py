@@ -63,18 +63,41 @@ def _writers(doc: str | None) -> dict[str, str]:
 WRITTEN_BY = _writers(__doc__)
 
 
+def _formula_like(text: str) -> bool:
+    """Whether a text, after any leading apostrophes, starts as a formula would."""
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells and column headers that a spreadsheet would run as a formula (=, +, -, @,
     tab or carriage return first) get a leading apostrophe; numbers are untouched. City
-    names, comments and the labels of declared columns (headers) are user input."""
+    names, comments and the labels of declared columns (headers) are user input. A text
+    that already starts with apostrophes before such a character gets one more, so that
+    ``unescape_formulas`` gives back exactly what was escaped."""
     out = frame.copy()
-    out.columns = [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in out.columns]
+    out.columns = [f"'{c}" if isinstance(c, str) and _formula_like(c) else c for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             text = out[col]
-            risky = text.notna() & text.astype(str).str.startswith(FORMULA_START)
+            risky = text.notna() & text.astype(str).str.lstrip("'").str.startswith(FORMULA_START)
             if risky.any():
                 out[col] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
+def unescape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``escape_formulas`` undone: the run's stages and the site read back the names the
+    user wrote (a city called ``=HYPERLINK(…)`` is that, not ``'=HYPERLINK(…)``)."""
+    def escaped(text: str) -> bool:
+        return text.startswith("'") and _formula_like(text)
+
+    out = frame.rename(columns=lambda c: c[1:] if isinstance(c, str) and escaped(c) else c)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            mask = text.map(lambda v: isinstance(v, str) and escaped(v))
+            if mask.any():
+                out[col] = text.where(~mask, text.astype(str).str[1:])
     return out
 
 
@@ -106,11 +129,12 @@ class RunFolder:
         return path
 
     def read_csv(self, name: str, index: bool = False) -> pd.DataFrame:
-        """``results/<name>`` (city_id as text, indexed by it when ``index``); when it is
-        missing, a MissingStageOutput naming the earlier stage that writes it."""
+        """``results/<name>`` (city_id as text, indexed by it when ``index``; texts as the
+        user wrote them, the formula escape undone); when it is missing, a MissingStageOutput naming the earlier stage that writes it."""
         try:
             # only an empty cell is missing: a city called "NA" or "None" stays a name
-            frame = pd.read_csv(self.results / name, dtype={"city_id": str}, keep_default_na=False, na_values=[""])
+            frame = unescape_formulas(pd.read_csv(self.results / name, dtype={"city_id": str}, keep_default_na=False,
+                                                  na_values=[""]))
         except FileNotFoundError:
             stage = WRITTEN_BY.get(name)
             raise MissingStageOutput(f"run {stage or 'the earlier stages'} first (results/{name} is missing)") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iqlib.config.limits import HEADER, MULTILINE, ONE_LINE, text_problem
 from iqlib.config.paths import display, file_problem
 from iqlib.core.errors import UserError
 from iqlib.io.encoding import decode
@@ -82,12 +83,36 @@ def read_table(path: Path) -> Table:
     reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
     frame, first, encoding = reader(path)
     frame.columns = [str(c).strip() for c in frame.columns]
+    bad_headers = [f"column {i + 1} ({preview(c)}): {problem}" for i, c in enumerate(frame.columns)
+                   if (problem := text_problem(c, HEADER)) is not None]
+    if bad_headers:
+        raise UserError(f"{display(path)}: header: " + "; ".join(bad_headers))
     twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if twice:
         raise UserError(f"{display(path)}: column(s) {', '.join(repr(c) for c in twice)} given twice in the header "
                         f"(after trimming spaces)")
     frame = frame.apply(lambda col: col.str.strip().str.replace("\u00a0", " "))
     return Table(frame, path, first, encoding=encoding)
+
+
+def preview(text: str, n: int = 40) -> str:
+    """A text as a message shows it: quoted, invisible characters escaped, at most ``n``
+    characters (a megabyte-long value is not repeated back)."""
+    return repr(text[:n]) + ("…" if len(text) > n else "")
+
+
+def check_texts(table: Table, column: str, limit: int, what: str, problems: list[str], multiline: bool = False) -> None:
+    """A problem for every cell of ``column`` longer than ``limit`` characters or holding a
+    control or bidirectional-override character (tab and line breaks allowed when
+    ``multiline``), naming file, line, column, the length and the allowed one
+    (``config.limits``); ``what`` says what the column holds (a city's name)."""
+    if column not in table.frame:
+        return
+    text = table.frame[column].astype(str)
+    bad = (text.str.len() > limit) | text.str.contains(MULTILINE if multiline else ONE_LINE, regex=True)
+    for row in np.flatnonzero(bad.to_numpy()):
+        value = text.iloc[row]
+        problems.append(f"{table.where(row, column)}: {what} {preview(value)}: {text_problem(value, limit, multiline)}")
 
 
 def to_number(text: pd.Series) -> pd.Series:

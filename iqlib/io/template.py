@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from iqlib.config.params import Params
 from iqlib.io import derive
+from iqlib.io.runfolder import escape_formulas
 
 NOTICE = ("# Шаблон для заполнения: значения показателей «IQ городов», методика {method}, издание {edition}. "
           "Одна строка — один город; пустая ячейка — нет данных; наличие и подкритерии: да/нет или 1/0; "
@@ -47,6 +48,7 @@ def write_templates(params: Params, cities: pd.DataFrame, folder: Path) -> list[
     stem = f"{params.methodology.id}_{params.edition.edition}_values"
     notice = NOTICE.format(method=params.methodology.id, edition=params.edition.edition)
     rows = [[city, name] + [""] * (len(cols) - 2) for city, name in zip(cities["city_id"], cities["city_ru"])]
+    rows = escape_formulas(pd.DataFrame(rows)).to_numpy().tolist()   # a city called =… stays text
     csv_path = folder / f"{stem}.csv"
     with open(csv_path, "w", encoding="utf-8-sig", newline="") as f:
         f.write(notice + "\n")
@@ -65,8 +67,10 @@ def write_templates(params: Params, cities: pd.DataFrame, folder: Path) -> list[
     ws.freeze_panes = "C3"
     info = wb.create_sheet("показатели")
     info.append(["код", "показатель", "вид", "единица", "полярность", "направление"])
-    for ind in params.methodology.indicators:
-        info.append([ind.code, ind.name_ru, ind.kind, ind.unit, ind.polarity, ind.parent])
+    indicators = pd.DataFrame([[i.code, i.name_ru, i.kind, i.unit, i.polarity, i.parent]
+                               for i in params.methodology.indicators])
+    for row in escape_formulas(indicators).to_numpy().tolist():
+        info.append(row)
     xlsx_path = folder / f"{stem}.xlsx"
     wb.save(xlsx_path)
     return [csv_path, xlsx_path]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from iqlib.config.limits import SOURCE, TEXT
 from iqlib.config.methodology import Methodology
 from iqlib.config.params import Params
 from iqlib.config.paths import display
@@ -15,7 +16,7 @@ from iqlib.core import roster
 from iqlib.core.errors import ProblemsError
 from iqlib.io import derive
 from iqlib.io.codes import look_alike_hint
-from iqlib.io.tables import LONG_COLUMNS, Table, duplicates, not_a_number, read_table, require_columns, to_number, widen
+from iqlib.io.tables import LONG_COLUMNS, Table, check_texts, duplicates, not_a_number, read_table, require_columns, to_number, widen
 
 
 def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
@@ -27,6 +28,8 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     problems: list[str] = []
     if "indicator" in table.frame.columns:
         require_columns(table, LONG_COLUMNS)
+        check_texts(table, "source", SOURCE, "a source", problems, multiline=True)
+        check_texts(table, "comment", TEXT, "a comment", problems, multiline=True)
         table = widen(table, problems)
     require_columns(table, ["city_id"])
     df = table.frame

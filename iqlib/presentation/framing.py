@@ -9,6 +9,7 @@ a caller may still pass ``footer=`` itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -81,7 +82,8 @@ def sitemap(base_url: str, paths: list[str], lastmod: str, placeholder: bool, da
     publication, for the pages under it); a placeholder address is said in a comment."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     if placeholder:
-        lines.append(f"<!-- {escape(base_url)} is a placeholder address: set publication.base_url in the edition "
+        shown = re.sub(r"-(?=-)", "- ", escape(base_url))     # "--" may not appear inside an XML comment
+        lines.append(f"<!-- {shown} is a placeholder address: set publication.base_url in the edition "
                      f"before going live (docs/publish.ru.md) and build the site again -->")
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
     for p in sorted(set(paths)):

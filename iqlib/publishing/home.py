@@ -207,8 +207,10 @@ def context(runs: Sequence[HomeRun], outputs: Path, language: str, comparisons: 
         "maps": maps,
         "home_js": pages.ASSETS["home_js"][0],
         "cities": index,
+        # < > & as JSON escapes: no name can end the script or hide its end (</script>, <!--<script>)
         "city_json": json.dumps([{k: e[k] for k in ("n", "k", "d", "h")} for e in index], ensure_ascii=False,
-                                separators=(",", ":")).replace("</", "<\\/"),
+                                separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
+                                .replace("&", "\\u0026"),
         "trend": trend(outputs, newest, language),
         "editions": [by_year[y] for y in sorted(by_year, reverse=True)],
         "newest": {"edition": year, "method": f"{newest.key}/method.html",

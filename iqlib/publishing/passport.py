@@ -370,8 +370,20 @@ def render_pdf(job: dict) -> bytes:
         pdf.setFont(BOLD if bold else FONT, size)
         {"left": pdf.drawString, "right": pdf.drawRightString, "centre": pdf.drawCentredString}[anchor](x, y, s)
 
+    def wrap(s: str, span: float, size: float, bold: bool = False) -> list[str]:
+        """``s`` in lines of at most ``span`` points: at spaces, and inside a word longer
+        than a line (a name without spaces may be 120 characters long)."""
+        font, lines = BOLD if bold else FONT, []
+        for line in simpleSplit(s, font, size, span):
+            while pdfmetrics.stringWidth(line, font, size) > span and len(line) > 1:
+                cut = max((k for k in range(2, len(line)) if pdfmetrics.stringWidth(line[:k], font, size) <= span), default=1)
+                lines.append(line[:cut])
+                line = line[cut:]
+            lines.append(line)
+        return lines
+
     def para(x: float, y: float, s: str, span: float, size: float = 8.0, colour: Any = INK, bold: bool = False) -> float:
-        for line in simpleSplit(s, BOLD if bold else FONT, size, span):
+        for line in wrap(s, span, size, bold):
             text(x, y, line, size, bold, colour)
             y -= size * 1.3
         return y
@@ -395,8 +407,10 @@ def render_pdf(job: dict) -> bytes:
                 text(x, y - 8.5 * (lines - len(parts) + k), part, 7, bold=True, anchor=anchor)
         return y - 8.5 * (lines - 1) - 4
 
-    text(left, y, city["name"], 18, bold=True)
-    y -= 15
+    for line in wrap(city["name"], right - left, 18, bold=True):     # a long name on more lines, never off the page
+        text(left, y, line, 18, bold=True)
+        y -= 20
+    y += 5
     y = para(left, y, f"{city['region']}. {w['group']}: {city['group']}. {job['run']['title']}", right - left, 8.5, MUTED)
     if job["synthetic"]:
         pdf.setFillColor(WARN_BG)

@@ -27,6 +27,7 @@ from iqlib.config.params import Params, Series, load_params, load_series
 from iqlib.config.paths import display, project_root, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
+from iqlib.io import reference
 from iqlib.io.hashing import sha256
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import charts, figures, svg
@@ -120,6 +121,9 @@ def _fixed(s: Series, params_file: str) -> pd.Series:
 def compute(series_file: str | Path) -> SeriesTables:
     """Every table of the series from its published runs (nothing written)."""
     s = load_series(series_file)
+    for figures_file in (s.official_averages, s.conflicts):   # texts shown on the series page, bounded like an edition's
+        if figures_file:
+            reference.check_file_texts(resolve(figures_file))
     methods = _methods(s)
     if s.base_year not in set(methods["year"]):
         raise UserError(f"{display(resolve(series_file))}: key 'base_year': {s.base_year} is not the data year of one of "
