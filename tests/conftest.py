@@ -86,7 +86,8 @@ def pytest_configure(config) -> None:
 # the longest end-to-end tests, longest first; the second and third may not need the fixture run
 # (the first builds it): with `-n 2 --dist load --maxschedchunk 1` each worker starts on two of
 # these and then pulls the next test as it finishes, which keeps the two cores busy to the end
-LONGEST = ["test_a_scenario_with_log_exp_and_pca", "test_no_csv_field_or_header_reads_as_a_formula", "test_committed_demo_values_regenerate", "test_published_run_reproduces",
+LONGEST = ["test_a_scenario_with_log_exp_and_pca", "test_no_csv_field_or_header_reads_as_a_formula",
+           "test_committed_demo_values_regenerate", "test_published_run_reproduces",
            "test_kill_9", "test_a_fourteen_direction", "test_a_scenario_draft", "test_nbval_reexecutes",
            "test_no_page_type_has_a_serious", "test_reader_pages_and_charts", "test_the_fixture_editions_tables",
            "test_publish_refuses_overwrite"]
