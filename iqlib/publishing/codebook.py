@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from iqlib.analysis import diagnostics
+from iqlib.config.paths import resolve
+from iqlib.core import engine
 from iqlib.core.normalise import Goalposts, MinMax
 from iqlib.io import inputs
 from iqlib.io.runfolder import RunFolder
@@ -54,13 +56,31 @@ class Codebook:
         self.w = pages.page_words(site.lang, "opendata.codebook")
         self.values = r.values.reindex(columns=self.meth.indicator_codes())
         self.filled = filled_values(self.values, r.imputation)
-        cities = RunFolder(r.folder).read_csv("cities.csv", index=True)
-        self.cities = cities.reindex(self.values.index)
+        cities = RunFolder(r.folder).read_csv("cities.csv")
+        self.cities = cities.set_index("city_id").reindex(self.values.index)
         self.groups = r.scores["group"].reindex(self.values.index)
         self.nominal = diagnostics.nominal_shares(self.meth.framework)
         needs_base = any(isinstance(self.meth.normalisation_of(c), Goalposts) and isinstance(self.meth.normalisation_of(c).upper, str)
                          for c in self.meth.indicator_codes())
-        self.bounds = inputs.goalpost_bounds(p, self.values, cities) if needs_base else None
+        self.bounds = self._base_bounds(cities) if needs_base else None
+        self._scopes: dict[str, list[tuple[str, pd.Index]]] = {}
+        self._extremes: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        stats = ["count", "min", "median", "max"]
+        self.spread = [(self.w["all_cities"], len(self.values), self.values.agg(stats).T)]
+        by_group = self.values.groupby(self.groups.to_numpy(), sort=False)
+        sizes = self.groups.value_counts()
+        frames = {g: part.agg(stats).T for g, part in by_group}
+        self.spread += [(p.group_name(g), int(sizes[g]), frames[g]) for g in p.group_codes if g in frames]
+
+    def _base_bounds(self, cities: pd.DataFrame) -> Any:
+        """The base edition's goalposts: from its published run when the site has it (its
+        results/values.csv are the inputs as read), else from its input files."""
+        p = self.s.p
+        base = resolve(p.edition.base_edition) if p.edition.base_edition else p.edition_path
+        run = next((o for o in self.s.runs if o.params.extends is None and o.params.edition_path == base), None)
+        if run is None:
+            return inputs.goalpost_bounds(p, self.values, cities)
+        return engine.base_bounds(run.values, RunFolder(run.folder).read_csv("cities.csv"))
 
     def raw(self, x: object) -> str:
         """A value in the indicator's unit as a reader reads it (at most three decimals)."""
@@ -68,6 +88,20 @@ class Codebook:
 
     def scopes(self, within: str) -> list[tuple[str, pd.Index]]:
         """The scopes a normalisation works in: each group, all cities, or each value of a declared roster column."""
+        if within not in self._scopes:
+            self._scopes[within] = self._scopes_of(within)
+        return self._scopes[within]
+
+    def extremes(self, within: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Per scope (rows, in the order of ``scopes``) and indicator: the lowest and highest value normalised."""
+        if within not in self._extremes:
+            names = [name for name, _ in self.scopes(within)]
+            low = pd.DataFrame([self.filled.loc[m].min() for _, m in self.scopes(within)], index=names)
+            high = pd.DataFrame([self.filled.loc[m].max() for _, m in self.scopes(within)], index=names)
+            self._extremes[within] = (low, high)
+        return self._extremes[within]
+
+    def _scopes_of(self, within: str) -> list[tuple[str, pd.Index]]:
         idx = self.values.index
         if within == "all":
             return [(self.w["all_cities"], idx)]
@@ -82,10 +116,9 @@ class Codebook:
         rows = []
         if isinstance(cfg, MinMax):
             note = self.w["goalposts_minmax"].format(lower=self.s.num(cfg.lower, 0), upper=self.s.num(cfg.upper, 0))
-            for name, members in self.scopes(cfg.within):
-                col = self.filled.loc[members, code].dropna()
-                if len(col):
-                    low, high = float(col.min()), float(col.max())
+            lows, highs = self.extremes(cfg.within)
+            for name, low, high in zip(lows.index, lows[code], highs[code]):
+                if pd.notna(low):
                     worst, best = (low, high) if polarity > 0 else (high, low)
                     rows.append({"scope": name, "worst": self.raw(worst), "best": self.raw(best),
                                  "lower": worst, "upper": best})
@@ -108,14 +141,9 @@ class Codebook:
         return {"note": note, "rows": rows}
 
     def distribution(self, code: str) -> dict:
-        col = self.values[code]
-        rows = []
-        for name, members in [(self.w["all_cities"], self.values.index), *self.scopes("group")]:
-            part = col.loc[members].dropna()
-            rows.append({"scope": name, "cities": len(part), "total": len(members),
-                         "min": self.raw(part.min() if len(part) else None),
-                         "median": self.raw(part.median() if len(part) else None),
-                         "max": self.raw(part.max() if len(part) else None)})
+        rows = [{"scope": name, "cities": int(stats.at[code, "count"]), "total": total,
+                 "min": self.raw(stats.at[code, "min"]), "median": self.raw(stats.at[code, "median"]),
+                 "max": self.raw(stats.at[code, "max"])} for name, total, stats in self.spread]
         return {"with_data": self.w["with_data"].format(n=rows[0]["cities"], total=rows[0]["total"]), "rows": rows}
 
     def entry(self, code: str) -> dict:
