@@ -29,7 +29,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import re
 import zipfile
 from pathlib import Path
@@ -46,7 +45,7 @@ from iqlib.publishing import codebook
 API = "api/v1"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)        # the earliest a zip can record: no build time in the bytes
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
-_NUMBER = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")   # as pandas writes floats; 01 is a code
 # candidate primary keys, first that holds (unique, never empty) wins
 _KEYS = (("city_id",), ("indicator",), ("code",), ("city_id", "indicator"), ("level", "parent", "child"),
          ("group",), ("rank",), ("id",), ("output", "input"), ("samples", "input"), ("input", "alternative"),
@@ -281,7 +280,7 @@ def links(params: Params) -> list[dict]:
 
 # --------------------------------------------------------------------------- the JSON API
 def _num(x: object) -> float | None:
-    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):  # type: ignore[call-overload]
+    if x is None or pd.isna(x):
         return None
     return float(x)  # type: ignore[arg-type]
 
