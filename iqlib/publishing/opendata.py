@@ -168,13 +168,13 @@ class Describer:
         key = _primary_key(header, body)
         if key:
             schema["primaryKey"] = key
-        out: dict[str, Any] = {"name": table.lower().replace("_", "-"), "path": path.name, "profile": "tabular-data-resource"}
+        out: dict[str, Any] = {"name": table.lower(), "path": path.name, "profile": "tabular-data-resource"}
         titles = {lang: table_title(lang, table) for lang in self.langs}
         self.localised(out, "title", titles)
         known = set(words(self.p.language, "opendata.tables"))
         self.localised(out, "description", self.texts(f"tables.{table}") if table in known else titles)
         out.update({"format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "bytes": len(raw),
-                    "hash": f"sha256:{hashlib.sha256(raw).hexdigest()}", "rows": len(body),
+                    "hash": f"sha256:{hashlib.sha256(raw).hexdigest()}",
                     "dialect": {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True},
                     "schema": schema})
         return out
