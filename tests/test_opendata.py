@@ -222,6 +222,11 @@ def test_the_codebook_has_a_page_per_indicator_and_shows_the_goalposts_this_run_
             page = (folder / p).read_text(encoding="utf-8")
             assert 'href="index.html"' in page and 'href="../method.html"' in page
             assert "<th>" not in page                 # every header cell has its scope
+        # the framework's status: I01's direction is the questionnaire's, I09's is inferred
+        statuses = {row[0]: row[-1] for row in _visible_cells(index)[1:]}
+        assert statuses[next(k for k in statuses if k.startswith("I01 "))] == "подтверждён"
+        assert statuses[next(k for k in statuses if k.startswith("I09 "))] == "реконструирован"
+        assert "реконструирован: отнесение к направлению выведено" in (folder / "I09.html").read_text(encoding="utf-8")
     # I02 (per 10 000 residents, higher is better) in the group of the largest cities:
     # the base run: min–max of the 2019 values; the scenario: 0 to the 2018 group maximum
     values19 = pd.read_csv(OUT / "2019/base/results/values.csv", index_col="city_id")["I02"]

@@ -156,6 +156,7 @@ class Codebook:
                 "unit": p.local(kind, "unit"), "polarity": self.w["polarity_up" if ind.polarity > 0 else "polarity_down"],
                 "weight": self.s.num(ind.weight, 2), "share": f"{self.s.num(100 * self.nominal[code], 1)} %",
                 "status": self.w["reconstructed" if reconstructed else "confirmed"], "reconstructed": reconstructed,
+                "status_short": self.w["reconstructed_short" if reconstructed else "confirmed_short"],
                 "cities": int(self.values[code].notna().sum())}
 
     def page(self, code: str) -> dict:
