@@ -43,8 +43,9 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
   (``iq site``: the static site of every published run), ``home`` (the site's home page), ``maps``
   (the home page's maps of a run), ``passport`` (a city's passport: its page's context and its A4
-  PDF), ``compare`` (``iq compare``: two runs side by side), ``series`` (``iq series``: the index
-  across editions),
+  PDF), ``opendata`` (a run's Frictionless data package and its zip, the site's JSON API),
+  ``codebook`` (a page per indicator: goalposts, rules, distribution), ``compare`` (``iq compare``:
+  two runs side by side), ``series`` (``iq series``: the index across editions),
   ``officials_book`` (the officials' Excel book and CSV for Excel of a run and of a series),
   ``filenames`` (the names of the downloads, ``iq-<edition>-<scenario>``);
   ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;

@@ -244,7 +244,7 @@ class Passports:
                 for p, d in self.peers_of.get(cid, [])]
 
     def _levers(self, cid: str, n: int) -> list[dict]:
-        return [{"name": self._node(i), "value": self._raw(i, v), "best": self._raw(i, b), "rank": self._of(new_rank, n),
+        return [{"code": i, "name": self._node(i), "value": self._raw(i, v), "best": self._raw(i, b), "rank": self._of(new_rank, n),
                  "places": str(int(places)), "points": self.s.num(points), "score": self.s.num(new_index)}
                 for i, v, b, new_rank, places, points, new_index in self.by_city.get(cid, [])]
 
@@ -278,7 +278,7 @@ class Passports:
                     rule = (self.w["rule_share"].format(code=ind.code, n=len(d.subcriteria))
                             if d is not None and hasattr(d, "subcriteria") else self.w["rule_file"].format(code=ind.code))
                     text = self.w["share"].format(value=s.trimmed(raw))
-            rows.append({"name": self._node(ind.code), "raw": text, "unit": unit, "rule": rule,
+            rows.append({"code": ind.code, "name": self._node(ind.code), "raw": text, "unit": unit, "rule": rule,
                          "normalised": s.num(norm_row[k]), "status": status})
         return rows
 

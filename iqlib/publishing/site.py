@@ -36,7 +36,7 @@ from iqlib.presentation.site import fmt
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title, scenario_name
 from iqlib.presentation.words import word, words
-from iqlib.publishing import home, notebook_html
+from iqlib.publishing import home, notebook_html, opendata
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.filenames import book_name, excel_csv_name, run_stem
 from iqlib.publishing.officials_book import RunBook
@@ -131,6 +131,7 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
             SiteRun(r, runs, staging / r.key).write()
         if run_footer:
             dated[r.key] = run_footer["lastmod"]
+    opendata.write_api(staging, runs)               # site/api/v1/ (README, «JSON API»)
     frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
@@ -286,6 +287,7 @@ class SiteRun:
         if self.r.intervals is not None:
             self.robustness_page()
         self.downloads()
+        opendata.write_run(self)                # the data package, its zip and the codebook pages
         self.notebook_pages()
         self.passports.close()
 
@@ -319,7 +321,7 @@ class SiteRun:
             comparison = "comparison/index.html"
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
                                                      notebooks=notebooks, comparison=comparison, regions=self._regions(),
-                                                     official=self._official(),
+                                                     official=self._official(), opendata=opendata.links(self.p),
                                                      **self.ctx(self.r.title)))
 
     def _official(self) -> dict | None:
