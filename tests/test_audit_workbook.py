@@ -1,0 +1,213 @@
+"""The auditor's workbook: its formulas, recalculated by LibreOffice, give the published IQ
+and places of every published run, and a tiny hand-computed case."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from iqlib.core import engine, ranking
+from iqlib.core.aggregate import Aggregation
+from iqlib.core.framework import Framework
+from iqlib.core.normalise import MinMax, ZScore
+from iqlib.core.treat import NoTreatment
+from iqlib.publishing import audit_workbook as aw
+from iqlib.publishing.site import load_run
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = sorted(p.parent for p in (ROOT / "outputs").glob("*/*/manifest.json") if (p.parent / "results/scores.csv").is_file())
+# functions Excel 2019+ and LibreOffice both know (MINIFS/MAXIFS carry Excel's _xlfn. prefix in the file)
+ALLOWED = {"IF", "ISBLANK", "ISNUMBER", "IFERROR", "INDEX", "MIN", "MAX", "_XLFN.MINIFS", "_XLFN.MAXIFS",
+           "AVERAGEIFS", "COUNTIFS", "SUMPRODUCT", "ABS", "ROUND", "AND"}
+# LibreOffice recalculates an OOXML file on load only when told: OOXMLRecalcMode 0 = always
+XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+CODES = ["I1", "I2", "I3"]
+
+
+def tiny_framework(normalisation: object = None, treatment: object = None) -> Framework:
+    """3 indicators (I1 share, I2 presence with missing = 0, I3 lower is better) in D1 (I1, I2) and D2 (I3)."""
+    mm = normalisation or MinMax(method="minmax", lower=0, upper=12)
+    return Framework(levels=("indicator", "direction", "index"),
+                     codes={"indicator": tuple(CODES), "direction": ("D1", "D2"), "index": ("IQ",)},
+                     parent={"I1": "D1", "I2": "D1", "I3": "D2", "D1": "IQ", "D2": "IQ"},
+                     weight={c: 1.0 for c in [*CODES, "D1", "D2"]}, polarity={"I1": 1.0, "I2": 1.0, "I3": -1.0},
+                     missing={"I1": "exclude", "I2": "zero", "I3": "exclude"},
+                     treatment={c: treatment or NoTreatment() for c in CODES}, normalisation={c: mm for c in CODES},
+                     aggregation={"direction": Aggregation(method="weighted_mean"),
+                                  "index": Aggregation(method="weighted_sum")})
+
+
+def tiny_book(fw: Framework | None = None, city: str = "Альфа") -> aw.Book:
+    """a1, a2 in group A, b1 alone in group B. Hand computation (scale 0–12 within the group):
+    I1 in A: 10 → 0, 30 → 12; b1's I1 missing (exclude). I2 in A: 1 → 12, missing → 0 → 0;
+    b1's 0 is constant in B → 6. I3 in A: 5 and 5, constant → 6 each; b1's missing.
+    D1: a1 (0 + 12)/2 = 6, a2 (12 + 0)/2 = 6, b1 6 (only I2). D2: 6, 6, 0 (no data → 0).
+    IQ: 12, 12, 6: a1 and a2 tie (place 1 in A); places overall 1, 1, 3."""
+    fw = fw or tiny_framework()
+    values = pd.DataFrame({"I1": [10.0, 30.0, np.nan], "I2": [1.0, np.nan, 0.0], "I3": [5.0, 5.0, np.nan]},
+                          index=pd.Index(["a1", "a2", "b1"], name="city_id"))
+    roster = pd.DataFrame({"city_id": values.index, "group": ["A", "A", "B"]})
+    result = engine.compute(values, roster, fw)
+    iq = result.scores["IQ"]
+    published = pd.DataFrame({"IQ": ranking.round_half_up(iq, 2), "rank_in_group": result.rank_in_group,
+                              "rank_overall": result.rank_overall})
+    return aw.Book(cities=pd.DataFrame({"city_ru": [city, "Бета", "Гамма"], "group": ["A", "A", "B"]}, index=values.index),
+                   values=values, fw=fw, names={"I1": "Доля", "D1": "Первое"}, kinds={"I1": "share", "I2": "presence"},
+                   groups=["A", "B"], group_names={"A": "Группа А", "B": "Группа Б"}, weights=dict(fw.weight),
+                   published=published, normalised=result.normalised, aggregates=result.scores,
+                   imputed={}, title="Проба", synthetic=True)
+
+
+def formulas(path: Path) -> list[str]:
+    wb = openpyxl.load_workbook(path)
+    return [c.value for ws in wb for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith("=")]
+
+
+# ----------------------------------------------------------------------------- fast
+def test_tiny_case_matches_the_hand_computation_in_the_engine() -> None:
+    """The hand computation of ``tiny_book`` is the engine's (so the workbook is checked against both)."""
+    book = tiny_book()
+    assert book.aggregates["IQ"].tolist() == [12.0, 12.0, 6.0]
+    assert book.aggregates["D2"].tolist() == [6.0, 6.0, 0.0]
+    assert book.normalised.loc["a1"].tolist() == [0.0, 12.0, 6.0]
+    assert book.published["rank_in_group"].tolist() == [1, 1, 1]
+    assert book.published["rank_overall"].tolist() == [1, 1, 3]
+
+
+def test_only_known_functions_and_deterministic_bytes(tmp_path: Path) -> None:
+    a = aw.write(tiny_book(), tmp_path / "a.xlsx")
+    b = aw.write(tiny_book(), tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+    found = formulas(a)
+    assert len(found) > 30
+    names = {m.upper() for f in found for m in re.findall(r"([A-Za-z_][A-Za-z_.]*)\(", f)}
+    assert names <= ALLOWED, names - ALLOWED
+    wb = openpyxl.load_workbook(a)
+    assert wb.sheetnames == ["Читать сначала", "Значения", "Параметры", "Пропуски", "Границы", "Нормировка",
+                             "Направления", "Индекс", "Сверка"]
+    assert wb.calculation.fullCalcOnLoad
+    assert wb.properties.created.year == 2000
+    # the place: 1 + cities of the group better beyond the tolerance, on the full-precision IQ in column E
+    assert wb["Индекс"]["G3"].value.startswith("=1+SUMPRODUCT(--($D$3:$D$5=$D3),--(($E$3:$E$5-$E3)>")
+    assert wb["Индекс"]["F3"].value == "=ROUND($E3,'Параметры'!$B$38)"
+    assert wb["Параметры"]["A38"].value.startswith("Знаков")
+    assert "Данные синтетические" in wb["Читать сначала"]["A2"].value
+
+
+def test_text_from_data_is_never_a_formula(tmp_path: Path) -> None:
+    path = aw.write(tiny_book(city="=HYPERLINK(\"http://x\")"), tmp_path / "h.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb:
+        if ws["B3"].value is not None and ws.title not in ("Параметры", "Границы"):
+            assert ws["B3"].value == "'=HYPERLINK(\"http://x\")", ws.title
+    assert not any("HYPERLINK" in f for f in formulas(path))
+
+
+def test_a_method_formulas_do_not_express_is_written_as_values_and_said(tmp_path: Path) -> None:
+    fw = tiny_framework(normalisation=ZScore(method="zscore"))
+    book = tiny_book(fw)
+    wb = openpyxl.load_workbook(aw.write(book, tmp_path / "z.xlsx"))
+    norm = wb["Нормировка"]
+    assert norm["E3"].value == pytest.approx(book.normalised.at["a1", "I1"])
+    assert "значения расчёта" in norm["A2"].value and "I1, I2, I3" in norm["A2"].value
+    assert isinstance(wb["Направления"]["E3"].value, float)          # the level above values is values too
+    assert "I1, I2, I3" in "\n".join(str(c.value) for c in wb["Читать сначала"]["A"])
+    assert wb["Параметры"]["E16"].value == "значения расчёта"
+
+
+# ----------------------------------------------------------------------------- LibreOffice
+def recalculate(books: list[Path], out: Path, profile: Path) -> float:
+    """Every workbook recalculated and saved by LibreOffice headless in ONE invocation; its time."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed: make libreoffice")
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(XCU, encoding="utf-8")
+    start = time.perf_counter()
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc",
+                    "--convert-to", "xlsx", "--outdir", str(out), *map(str, books)],
+                   check=True, capture_output=True, timeout=300)
+    return time.perf_counter() - start
+
+
+def with_wrong_cache(path: Path, dest: Path) -> Path:
+    """``path`` with the cached value 999 in every formula cell: only a recalculation can give the right numbers."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            content = src.read(name)
+            if name.startswith("xl/worksheets/"):
+                content = content.replace(b"</f></c>", b"</f><v>999</v></c>")
+            dst.writestr(name, content)
+    return dest
+
+
+def cached(path: Path) -> pd.DataFrame:
+    """The recalculated IQ (full and rounded) and places of the sheet «Индекс», by city code."""
+    ws = openpyxl.load_workbook(path, data_only=True)["Индекс"]
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] is not None]
+    frame = pd.DataFrame([(r[0], r[4], r[5], r[6], r[7]) for r in rows], columns=["city_id", "full", "IQ", "place", "overall"])
+    return frame.set_index("city_id")
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory) -> tuple[Path, dict[str, Path], float, float]:
+    """The tiny book (also with wrong cached values) and every published run's workbook,
+    written and recalculated by LibreOffice; the seconds writing and recalculating took."""
+    tmp = tmp_path_factory.mktemp("audit")
+    (tmp / "in").mkdir()
+    start = time.perf_counter()
+    books = {r.relative_to(ROOT / "outputs").as_posix(): aw.write_for_run(r, load_run(r).params, tmp / "in") for r in RUNS}
+    written = time.perf_counter() - start
+    tiny = aw.write(tiny_book(), tmp / "tiny.xlsx")
+    wrong = with_wrong_cache(tiny, tmp / "in" / "tiny-wrong.xlsx")
+    seconds = recalculate([wrong, *books.values()], tmp / "out", tmp / "profile")
+    return tmp / "out" / wrong.name, {k: tmp / "out" / p.name for k, p in books.items()}, written, seconds
+
+
+@pytest.mark.slow
+def test_tiny_case_recalculated_by_libreoffice(recalculated) -> None:
+    """The cached values were 999 everywhere before LibreOffice: the hand-computed numbers prove it recalculated."""
+    tiny, _, _, _ = recalculated
+    got = cached(tiny)
+    assert got["full"].tolist() == [12.0, 12.0, 6.0]
+    assert got["IQ"].tolist() == [12.0, 12.0, 6.0]
+    assert got["place"].tolist() == [1, 1, 1]                      # a1 and a2 tie
+    assert got["overall"].tolist() == [1, 1, 3]
+    wb = openpyxl.load_workbook(tiny, data_only=True)
+    assert [wb["Нормировка"].cell(r, 5).value for r in (3, 4, 5)] == [0.0, 12.0, None]   # b1's I1 missing
+    assert [wb["Нормировка"].cell(r, 6).value for r in (3, 4, 5)] == [12.0, 0.0, 6.0]    # a2's I2 → 0; constant → 6
+    assert [wb["Нормировка"].cell(r, 7).value for r in (3, 4, 5)] == [6.0, 6.0, None]    # constant in A → midpoint
+    assert [wb["Направления"].cell(r, 6).value for r in (3, 4, 5)] == [6.0, 6.0, 0.0]    # D2: no data → 0
+    assert [wb["Сверка"].cell(2, c).value for c in (15, 16, 17)] == [0, 0, 0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", [r.relative_to(ROOT / "outputs").as_posix() for r in RUNS])
+def test_every_published_run_recomputed_by_libreoffice(recalculated, run: str) -> None:
+    """Done when: the workbook recalculated by LibreOffice gives scores.csv's IQ (to 1e-9) and the same places."""
+    _, books, written, seconds = recalculated
+    print(f"writing {len(books)} workbooks {written:.1f} s, LibreOffice {seconds:.1f} s")
+    scores = pd.read_csv(ROOT / "outputs" / run / "results" / "scores.csv", index_col="city_id")
+    got = cached(books[run]).reindex(scores.index)
+    assert got["IQ"].notna().all()
+    np.testing.assert_allclose(got["IQ"].to_numpy(float), scores["IQ"].to_numpy(float), rtol=0, atol=1e-9)
+    assert (got["place"].astype(int) == scores["rank_in_group"]).all()
+    assert (got["overall"].astype(int) == scores["rank_overall"]).all()
+    full = pd.read_csv(ROOT / "outputs" / run / "results" / "aggregates.csv", index_col="city_id")["IQ"]
+    np.testing.assert_allclose(got["full"].to_numpy(float), full.reindex(scores.index).to_numpy(float), rtol=1e-12)
