@@ -181,6 +181,7 @@ def recalculated(tmp_path_factory) -> tuple[Path, dict[str, Path], float, float]
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("libreoffice")   # one worker: one LibreOffice run for the module
 def test_tiny_case_recalculated_by_libreoffice(recalculated) -> None:
     """The cached values were 999 everywhere before LibreOffice: the hand-computed numbers prove it recalculated."""
     tiny, _, _, _ = recalculated
@@ -198,6 +199,7 @@ def test_tiny_case_recalculated_by_libreoffice(recalculated) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("libreoffice")
 @pytest.mark.parametrize("run", [r.relative_to(ROOT / "outputs").as_posix() for r in RUNS])
 def test_every_published_run_recomputed_by_libreoffice(recalculated, run: str) -> None:
     """Done when: the workbook recalculated by LibreOffice gives scores.csv's IQ (to 1e-9) and the same places."""

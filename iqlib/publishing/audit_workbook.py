@@ -62,7 +62,8 @@ def file_name(params: Params) -> str:
 
 def link(params: Params) -> dict[str, str]:
     """The edition page's link to the workbook: its address and its words."""
-    return {"href": f"downloads/{file_name(params)}", "name": words(params.language, "auditor")["link"]}
+    w = words(params.language, "auditor")
+    return {"href": f"downloads/{file_name(params)}", "name": w["link"], "note": w["link_note"]}
 
 
 @dataclass

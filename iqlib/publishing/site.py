@@ -37,7 +37,7 @@ from iqlib.presentation.tables import in_words, methods_table
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title, scenario_name
 from iqlib.presentation.words import word, words
-from iqlib.publishing import home, notebook_html
+from iqlib.publishing import audit_workbook, home, notebook_html
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.passport import Passports
 from iqlib.publishing.series import is_series, series_folders, series_title
@@ -286,6 +286,7 @@ class SiteRun:
         if self.r.intervals is not None:
             self.robustness_page()
         self.downloads()
+        audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
         self.notebook_pages()
         self.passports.close()
 
@@ -306,6 +307,7 @@ class SiteRun:
                                for t in self._excel_tables()],
                      "machine": [{"href": f"downloads/data/{p.name}", "name": table_name(self.p, p.stem),
                                   "file": p.name} for p in sorted((self.r.folder / "results").glob("*.csv"))]}
+        downloads["audit"] = audit_workbook.link(self.p)
         notebooks = [{"name": text(self.p, "stage_names")[s], "reader": f"notebooks/{s}.html",
                       "auditor": f"notebooks/{s}-code.html"} for s in STAGES]
         comparison = None
