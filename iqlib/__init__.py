@@ -42,7 +42,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   (``iq site``: the static site of every published run), ``home`` (the site's home page), ``maps``
   (the home page's maps of a run), ``passport`` (a city's passport: its page's context and its A4
   PDF), ``compare`` (``iq compare``: two runs side by side), ``series`` (``iq series``: the index
-  across editions);
+  across editions), ``audit_workbook`` (the auditor's workbook: the whole calculation as live
+  spreadsheet formulas);
   ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
 * ``cli`` — the ``iq`` command.
 """

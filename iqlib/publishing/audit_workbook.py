@@ -28,7 +28,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -102,7 +101,7 @@ def book_of(folder: Path, params: Params) -> Book:
     weights = rf.read_csv("weights.csv")
     imputation = rf.read_csv("imputation.csv")
     bounds = None
-    if any(isinstance(fw.normalisation[c], Goalposts) and isinstance(fw.normalisation[c].upper, str) for c in codes):
+    if any(_base_posts(fw.normalisation[c]) for c in codes):
         bounds = inputs.goalpost_bounds(params, values, cities.reindex(values.index))
     meth = params.methodology
     return Book(
@@ -153,7 +152,7 @@ def _inject(data: bytes, sheetnames: list[str], body: dict[str, dict[int, dict[i
     """The saved workbook with the city rows of ``body`` appended to their sheets' data
     (after the header rows openpyxl wrote) and each sheet's dimension widened to them."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:  # _stable_zip deflates
         files = {f"xl/worksheets/sheet{i}.xml": name for i, name in enumerate(sheetnames, 1)}
         for info in src.infolist():
             content = src.read(info.filename)
@@ -167,6 +166,7 @@ def _inject(data: bytes, sheetnames: list[str], body: dict[str, dict[int, dict[i
                 text = text.replace("</sheetData>", xml + "</sheetData>", 1)
                 text = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{col(last)}{max(rows)}"/>', text, count=1)
                 content = text.encode("utf-8")
+            info.compress_type = zipfile.ZIP_STORED
             dst.writestr(info, content)
     return out.getvalue()
 
@@ -192,9 +192,10 @@ class _Builder:
 
     def __init__(self, book: Book):
         self.b, self.fw = book, book.fw
-        self.w = words(book.language, "auditor")
-        self.s = words(book.language, "auditor.sheets")
+        self.w = words(book.language, "auditor.book")
+        self.s = words(book.language, "auditor.book.sheets")
         self.n = len(book.cities)
+        self.cids = list(book.cities.index)
         self.last = FIRST + self.n - 1
         self.k = len(book.groups)
         self.codes = self.fw.indicator_codes()
@@ -264,21 +265,21 @@ class _Builder:
         self.wb.calculation.fullCalcOnLoad = True
         props = self.wb.properties
         props.creator = self.w["creator"]
-        props.title = safe(f"{self.w['title']} — {self.b.title}")  # type: ignore[assignment]
+        props.title = str(safe(f"{self.w['title']} — {self.b.title}"))
         props.created = props.modified = FIXED_TIME
         return self.wb
 
     def values_sheet(self) -> None:
         ws = self.city_sheet(self.s["values"], self.codes)
         values = self.b.values.to_dict("index")
-        for r, cid in enumerate(self.b.cities.index, FIRST):
+        for r, cid in enumerate(self.cids, FIRST):
             for j, c in enumerate(self.codes, ITEM):
                 self.put(ws, r, j, _number(values[cid][c]))
 
     def params_sheet(self) -> None:
         ws = self.wb.create_sheet(self.s["params"])
         ws.column_dimensions["A"].width = 44
-        labels = words(self.b.language, "auditor.param_rows")
+        labels = words(self.b.language, "auditor.book.param_rows")
         rows = ["code", "name", "parent", "kind", "polarity", "weight", "missing", "treatment", "normalisation",
                 "within", "out_lower", "out_upper", "goal_lower", "goal_upper", "constant", "how"]
         at = {key: i for i, key in enumerate(rows, 1)}
@@ -304,7 +305,7 @@ class _Builder:
             ws.column_dimensions[col(j)].width = 12
         ws.row_dimensions[at["name"]].height = 60
         r = len(rows) + 2
-        agg_labels = words(self.b.language, "auditor.level_rows")
+        agg_labels = words(self.b.language, "auditor.book.level_rows")
         for level in self.levels[1:]:
             ws.cell(r, 1, f"{agg_labels['level']}: {self.level_sheet[level]}").font = Font(bold=True)
             r += 1
@@ -313,12 +314,12 @@ class _Builder:
             self.param_rows[level] = lat
             for key, rr in lat.items():
                 ws.cell(rr, 1, agg_labels[key])
-            cfg = self.fw.aggregation[level]
+            agg = self.fw.aggregation[level]
             for j, c in enumerate(self.fw.level_codes(level), ITEM):
                 cells = {"code": safe(c), "name": safe(self.b.names.get(c, "")), "parent": safe(self.fw.parent.get(c, "")),
                          "weight": float(self.b.weights.get(c, self.fw.weight.get(c, 1.0))) if c in self.fw.parent else None,
-                         "method": cfg.method, "min_coverage": float(cfg.min_coverage),
-                         "missing": self.w[f"missing_{cfg.missing}"],
+                         "method": agg.method, "min_coverage": float(agg.min_coverage),
+                         "missing": self.w[f"missing_{agg.missing}"],
                          "how": self.w["how_formulas"] if self.formula_level(level) else self.w["how_values"]}
                 for key, v in cells.items():
                     ws.cell(lat[key], j, v)
@@ -363,7 +364,7 @@ class _Builder:
             L = col(j)
             rule = self.fw.missing[c]
             formula = self.formula_imputation(c)
-            for r, cid in enumerate(self.b.cities.index, FIRST):
+            for r, cid in enumerate(self.cids, FIRST):
                 x = self.ref(vs, f"{L}{r}")
                 if not formula:
                     if (cid, c) in self.b.imputed:
@@ -420,8 +421,7 @@ class _Builder:
                                     else self.b.bounds.max[c])
                             ws.cell(r, j, _number(post))
         ws.freeze_panes = f"{col(ITEM)}2"
-        if any(isinstance(self.fw.normalisation[c], Goalposts) and isinstance(self.fw.normalisation[c].upper, str)
-               for c in self.codes):
+        if any(_base_posts(self.fw.normalisation[c]) for c in self.codes):
             self.note(ws, self.w["values_base_posts"])
             self.values_notes.append(self.w["values_base_posts"])
 
@@ -436,7 +436,7 @@ class _Builder:
             p = {k: self.prow(lvl, k, L) for k in ("polarity", "out_lower", "out_upper", "constant")}
             lo_rng = self.ref(bounds, f"{L}${FIRST}:{L}${FIRST + self.k - 1}")
             hi_rng = self.ref(bounds, f"{L}${FIRST + self.k}:{L}${FIRST + 2 * self.k - 1}")
-            for r, cid in enumerate(self.b.cities.index, FIRST):
+            for r, cid in enumerate(self.cids, FIRST):
                 if not formula:
                     self.put(ws, r, j, _number(normalised[cid][c]))
                     continue
@@ -446,6 +446,7 @@ class _Builder:
                     body = (f"IF({hi}-{lo}=0,{p['constant']},{p['out_lower']}+({p['polarity']}*{x}-{lo})/({hi}-{lo})"
                             f"*({p['out_upper']}-{p['out_lower']}))")
                 else:
+                    assert isinstance(cfg, Goalposts)
                     share = f"IF({p['polarity']}>0,({x}-{lo})/({hi}-{lo}),({hi}-{x})/({hi}-{lo}))"
                     body = f"{p['out_upper']}*" + (f"MIN(1,MAX(0,{share}))" if cfg.truncate else share)
                 self.put(ws, r, j, f'=IF(ISNUMBER({x}),{body},"")')
@@ -468,7 +469,7 @@ class _Builder:
         formula = self.formula_level(level)
         for j, c in enumerate(codes, ITEM):
             L = col(j)
-            for r, cid in enumerate(self.b.cities.index, FIRST):
+            for r, cid in enumerate(self.cids, FIRST):
                 if not formula:
                     self.put(ws, r, j, _number(self.b.aggregates.at[cid, c]))
                     continue
@@ -515,7 +516,7 @@ class _Builder:
         index = self.s["index"]
         iq_code = self.fw.index_code
         rounded, place, overall = self.index_cols
-        for r, cid in enumerate(self.b.cities.index, FIRST):
+        for r, cid in enumerate(self.cids, FIRST):
             pub = self.b.published.loc[cid]
             self.put(ws, r, ITEM, _number(pub[iq_code]))
             self.put(ws, r, ITEM + 1, f"={self.ref(index, f'{rounded}{r}')}")
@@ -539,13 +540,13 @@ class _Builder:
         lines: list[tuple[str, bool]] = [(safe(f"{self.w['title']} — {self.b.title}"), True)]  # type: ignore[list-item]
         if self.b.synthetic:
             lines.append((self.w["synthetic"], True))
-        lines += [(t, False) for t in _as_list(self.w["intro"])]
+        lines += [(self.w["intro_1"], False), (self.w["intro_2"], False)]
         lines.append((self.w["sheets_heading"], True))
-        sheet_text = words(self.b.language, "auditor.sheet_text")
+        sheet_text = words(self.b.language, "auditor.book.sheet_text")
         for key in ("values", "params", "imputed", "bounds", "normalised", "directions", "index", "check"):
             lines.append((f"«{self.s[key]}» — {sheet_text[key]}", False))
         lines.append((self.w["recalc_heading"], True))
-        lines += [(t, False) for t in _as_list(self.w["recalc"])]
+        lines += [(self.w["recalc_1"], False), (self.w["recalc_2"], False)]
         lines.append((self.w["method_heading"], True))
         cfg = {c: self.fw.normalisation[c] for c in self.codes}
         lines.append((self.w["method_normalisation"].format(
@@ -566,7 +567,8 @@ class _Builder:
                 cell.font = Font(bold=True)
 
 
-def _as_list(x: object) -> list[str]:
-    return [str(t) for t in x] if isinstance(x, Iterable) and not isinstance(x, str) else [str(x)]
+def _base_posts(cfg: object) -> bool:
+    """Goalposts whose upper post comes from the base edition's data."""
+    return isinstance(cfg, Goalposts) and isinstance(cfg.upper, str)
 
 
