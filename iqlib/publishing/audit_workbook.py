@@ -543,8 +543,14 @@ class _Builder:
         lines += [(self.w["intro_1"], False), (self.w["intro_2"], False)]
         lines.append((self.w["sheets_heading"], True))
         sheet_text = words(self.b.language, "auditor.book.sheet_text")
+        methods = {type(self.fw.normalisation[c]) for c in self.codes}
         for key in ("values", "params", "imputed", "bounds", "normalised", "directions", "index", "check"):
-            lines.append((f"«{self.s[key]}» — {sheet_text[key]}", False))
+            if key == "normalised":
+                texts = [sheet_text[k] for k, kind in (("normalised", MinMax), ("normalised_goalposts", Goalposts))
+                         if kind in methods] or [sheet_text["normalised"]]
+                lines.append((f"«{self.s[key]}» — {' '.join(texts)}", False))
+            else:
+                lines.append((f"«{self.s[key]}» — {sheet_text[key]}", False))
         lines.append((self.w["recalc_heading"], True))
         lines += [(self.w["recalc_1"], False), (self.w["recalc_2"], False)]
         lines.append((self.w["method_heading"], True))
