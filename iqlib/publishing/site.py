@@ -307,7 +307,6 @@ class SiteRun:
                                for t in self._excel_tables()],
                      "machine": [{"href": f"downloads/data/{p.name}", "name": table_name(self.p, p.stem),
                                   "file": p.name} for p in sorted((self.r.folder / "results").glob("*.csv"))]}
-        downloads["audit"] = audit_workbook.link(self.p)
         notebooks = [{"name": text(self.p, "stage_names")[s], "reader": f"notebooks/{s}.html",
                       "auditor": f"notebooks/{s}-code.html"} for s in STAGES]
         comparison = None
@@ -320,6 +319,7 @@ class SiteRun:
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
                                                      notebooks=notebooks, comparison=comparison, regions=self._regions(),
                                                      official=self._official(),
+                                                     audit=audit_workbook.link(self.p),
                                                      **self.ctx(self.r.title)))
 
     def _official(self) -> dict | None:
