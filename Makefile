@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 EDITION ?= params/editions/2019.yaml
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run publish publish-all series site screenshots templates lint browser check test bench lab demo-data validate constraints clean
+.PHONY: help venv run publish publish-all series site screenshots templates lint browser libreoffice check test bench lab demo-data validate constraints clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,7 +75,15 @@ browser: ## Install Debian's chromium, chromium-driver and npm (apt, as root) an
 	  (cd tests && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) || \
 	  echo "could not install axe-core (npm ci in tests/): the accessibility tests will be skipped"; fi
 
-test: venv browser ## The whole suite (CI): lint, unit tests, end-to-end runs, every published run re-made and verified
+libreoffice: ## Install Debian's libreoffice-calc-nogui (apt, as root) for the test that recalculates the auditor's workbooks
+	@if command -v soffice >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y -q --no-install-recommends libreoffice-calc-nogui >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends libreoffice-calc-nogui >/dev/null; } || \
+	  echo "could not install libreoffice-calc-nogui: the auditor's workbook test will be skipped"; \
+	else echo "LibreOffice (soffice) is not installed and this user cannot install it: the auditor's workbook test will be skipped"; fi
+
+test: venv browser libreoffice ## The whole suite (CI): lint, unit tests, end-to-end runs, every published run re-made and verified
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	@$(PYC)

@@ -47,7 +47,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``codebook`` (a page per indicator: goalposts, rules, distribution), ``compare`` (``iq compare``:
   two runs side by side), ``series`` (``iq series``: the index across editions),
   ``officials_book`` (the officials' Excel book and CSV for Excel of a run and of a series),
-  ``filenames`` (the names of the downloads, ``iq-<edition>-<scenario>``);
+  ``filenames`` (the names of the downloads, ``iq-<edition>-<scenario>``), ``audit_workbook`` (the
+  auditor's workbook: the whole calculation as live spreadsheet formulas);
   ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
 * ``cli`` — the ``iq`` command.
 """

@@ -207,7 +207,8 @@ def test_adding_a_language_is_adding_a_file(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- Russian only
 # entries meant for the methodologist, not a reader of the site: the run folder's own index page
 # (iq run's commands), the what-if explorer in JupyterLab, the manifest sheet's hashes and commit
-NOT_FOR_READERS = ("page.", "text.no_base_run", "explorer.", "site.manifest_rows.")
+NOT_FOR_READERS = ("page.", "text.no_base_run", "explorer.", "site.manifest_rows.",
+                   "auditor.book.")   # the auditor's workbook names Excel, LibreOffice and the method codes
 
 
 def test_the_russian_words_a_reader_sees_hold_no_latin_decimal_point_or_path():

@@ -36,7 +36,7 @@ from iqlib.presentation.site import fmt
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title, scenario_name
 from iqlib.presentation.words import word, words
-from iqlib.publishing import home, notebook_html, opendata
+from iqlib.publishing import audit_workbook, home, notebook_html, opendata
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.filenames import book_name, excel_csv_name, run_stem
 from iqlib.publishing.officials_book import RunBook
@@ -287,6 +287,7 @@ class SiteRun:
         if self.r.intervals is not None:
             self.robustness_page()
         self.downloads()
+        audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
         opendata.write_run(self)                # the data package, its zip and the codebook pages
         self.notebook_pages()
         self.passports.close()
@@ -322,6 +323,7 @@ class SiteRun:
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
                                                      notebooks=notebooks, comparison=comparison, regions=self._regions(),
                                                      official=self._official(), opendata=opendata.links(self.p),
+                                                     audit=audit_workbook.link(self.p),
                                                      **self.ctx(self.r.title)))
 
     def _official(self) -> dict | None:
