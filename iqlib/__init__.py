@@ -45,6 +45,7 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   (the home page's maps of a run), ``passport`` (a city's passport: its page's context and its A4
   PDF), ``compare`` (``iq compare``: two runs side by side), ``series`` (``iq series``: the index
   across editions),
+  ``series_checks`` (every run a series reads verified and matched to its params first),
   ``officials_book`` (the officials' Excel book and CSV for Excel of a run and of a series),
   ``filenames`` (the names of the downloads, ``iq-<edition>-<scenario>``);
   ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
