@@ -185,6 +185,19 @@ def test_an_official_averages_file_of_the_wrong_shape_names_file_line_and_column
     assert "Traceback" not in message
 
 
+def test_params_that_do_not_load_and_a_conflicts_file_without_its_columns_name_the_key(tmp_path):
+    broken = tmp_path / "2019.yaml"
+    broken.write_text("edition: [\n", encoding="utf-8")
+    path = _series(tmp_path, [("params/editions/2018.yaml", "outputs/2018/base"), (str(broken), "outputs/2019/base")])
+    assert _message(path).startswith(f"{path}: key 'editions[1].params': {broken}")
+    conflicts = tmp_path / "conflicts.csv"
+    conflicts.write_text("id,conflict_ru\nc1,текст\n", encoding="utf-8")
+    path = _series(tmp_path, [("params/editions/2018.yaml", "outputs/2018/base"),
+                              ("params/editions/2019.yaml", "outputs/2019/base")], conflicts=str(conflicts))
+    assert _message(path) == (f"{path}: key 'conflicts': {conflicts}: required column(s) missing: conflict_en, "
+                              f"resolution_ru, resolution_en")
+
+
 @pytest.mark.slow
 def test_iq_series_ends_in_one_message_and_writes_nothing(tmp_path):
     """The command a reader runs: exit 2, one message, no traceback, no folder (not even half)."""

@@ -122,6 +122,8 @@ def check(series_file: str | Path) -> tuple[Series, list[series_checks.CheckedRu
         if figures_file:
             reference.check_file_texts(resolve(figures_file))
     official = series_checks.official_averages(series_file, s.official_averages)
+    if s.conflicts:
+        series_checks.check_conflicts(series_file, s.conflicts)
     runs = series_checks.check_runs(s, series_file)
     methods = _methods(s, runs)
     if s.base_year not in set(methods["year"]):

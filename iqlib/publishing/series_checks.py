@@ -28,6 +28,7 @@ from iqlib.io.tables import not_a_number, read_table, require_columns, to_number
 from iqlib.publishing import verify
 
 AVERAGE_COLUMNS = ["data_year", "national_average", "change_vs_2018_base_pct"]
+CONFLICT_COLUMNS = ["conflict_ru", "conflict_en", "resolution_ru", "resolution_en"]    # what the series page shows
 NUMBER_COLUMNS = AVERAGE_COLUMNS[1:]
 SHOWN = 10          # problems listed in one message (the total is always given)
 RUN_KEYS = ("edition", "params", "methodology", "inputs", "outputs")
@@ -111,7 +112,10 @@ def check_runs(s: Series, series_file: str | Path) -> list[CheckedRun]:
     for i, e in enumerate(s.editions):
         key = f"editions[{i}].run"
         man = run_manifest(where, key, e.run)
-        params = load_params(e.params, check_inputs=False)
+        try:
+            params = load_params(e.params, check_inputs=False)
+        except UserError as exc:
+            raise UserError(f"{where}: key 'editions[{i}].params': {exc}") from None
         try:
             check_integrity(where, key, e.run, man)
             wrong = mismatches(man, params)
@@ -185,3 +189,11 @@ def official_averages(series_file: str | Path, value: str) -> pd.DataFrame:
         raise ProblemsError(f"{where}: {display(table.path)} is not a table of official averages", problems, cap=SHOWN)
     out = pd.DataFrame({"data_year": years.astype("int64"), **{c: numbers[c].astype("float64") for c in NUMBER_COLUMNS}})
     return out
+
+
+def check_conflicts(series_file: str | Path, value: str) -> None:
+    """The series' conflicts file (key ``conflicts``) has the columns its page shows."""
+    try:
+        require_columns(read_table(resolve(value)), CONFLICT_COLUMNS)
+    except UserError as exc:
+        raise UserError(f"{display(resolve(series_file))}: key 'conflicts': {exc}") from None
