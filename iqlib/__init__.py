@@ -46,6 +46,7 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   PDF), ``opendata`` (a run's Frictionless data package and its zip, the site's JSON API),
   ``codebook`` (a page per indicator: goalposts, rules, distribution), ``compare`` (``iq compare``:
   two runs side by side), ``series`` (``iq series``: the index across editions),
+  ``series_checks`` (every run a series reads verified and matched to its params first),
   ``officials_book`` (the officials' Excel book and CSV for Excel of a run and of a series),
   ``filenames`` (the names of the downloads, ``iq-<edition>-<scenario>``), ``audit_workbook`` (the
   auditor's workbook: the whole calculation as live spreadsheet formulas);

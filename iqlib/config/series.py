@@ -43,7 +43,8 @@ class Series(Strict):
 
 
 def load_series(series_file: str | Path) -> Series:
-    """A validated series YAML; every file it names must exist."""
+    """A validated series YAML; every file it names must exist (its runs are checked, and
+    matched to their params, by ``iqlib.publishing.series_checks`` before a series is computed)."""
     path = resolve(series_file)
     series = validated(Series, read_yaml(path), display(path))
     for key, value in [("goalposts", series.goalposts), ("official_averages", series.official_averages),
@@ -51,7 +52,4 @@ def load_series(series_file: str | Path) -> Series:
             [(f"editions[{i}].params", e.params) for i, e in enumerate(series.editions)]:
         if value is not None and not resolve(value).is_file():
             raise UserError(f"{display(path)}: key {key!r}: file not found: {value}")
-    for i, e in enumerate(series.editions):
-        if not (resolve(e.run) / "manifest.json").is_file():
-            raise UserError(f"{display(path)}: key 'editions[{i}].run': not a run folder (no manifest.json): {e.run}")
     return series

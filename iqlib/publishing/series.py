@@ -35,7 +35,7 @@ from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
 from iqlib.presentation.text import table_name, text
 from iqlib.presentation.words import word, words
-from iqlib.publishing import notebook_html
+from iqlib.publishing import notebook_html, series_checks
 from iqlib.publishing.officials_book import SeriesBook
 from iqlib.publishing.run import StageError, normalise_notebook, stage_failure
 from iqlib.scenarios import scenario
@@ -88,10 +88,14 @@ def _manifest(run: Path) -> dict:
     return json.loads((run / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _methods(s: Series) -> pd.DataFrame:
+def _methods(s: Series, runs: list[series_checks.CheckedRun] | None = None) -> pd.DataFrame:
+    """One row per run (year, run, method id, levels, maximum score), in year order; runs of
+    different method versions refused unless the series shows them apart. ``runs``: the
+    series' runs as ``series_checks.check_runs`` checked them (read from their manifests
+    when not given)."""
     rows = []
-    for e in s.editions:
-        man = _manifest(resolve(e.run))
+    manifests = [r.manifest for r in runs] if runs is not None else [_manifest(resolve(e.run)) for e in s.editions]
+    for e, man in zip(s.editions, manifests):
         meth = man["params"]["resolved"]["methodology"]
         if man.get("draft"):
             raise UserError(f"{e.run}: a draft run cannot enter a series (run it without --draft)")
@@ -108,6 +112,26 @@ def _methods(s: Series) -> pd.DataFrame:
     return frame.sort_values("year", kind="stable").reset_index(drop=True)
 
 
+def check(series_file: str | Path) -> tuple[Series, list[series_checks.CheckedRun], pd.DataFrame, pd.DataFrame]:
+    """Everything a series reads, checked before anything is computed or written: its YAML,
+    the texts and shape of its official figures, every run (as ``iq verify --quick``, matched
+    to its params, one per data year, one group set), its method versions and base year.
+    Returns the series, its checked runs, their methods and the official averages."""
+    s = load_series(series_file)
+    for figures_file in (s.official_averages, s.conflicts):   # texts shown on the series page, bounded like an edition's
+        if figures_file:
+            reference.check_file_texts(resolve(figures_file))
+    official = series_checks.official_averages(series_file, s.official_averages)
+    if s.conflicts:
+        series_checks.check_conflicts(series_file, s.conflicts)
+    runs = series_checks.check_runs(s, series_file)
+    methods = _methods(s, runs)
+    if s.base_year not in set(methods["year"]):
+        raise UserError(f"{display(resolve(series_file))}: key 'base_year': {s.base_year} is not the data year of one of "
+                        f"the series' runs ({', '.join(map(str, methods['year']))})")
+    return s, runs, methods, official
+
+
 def _fixed(s: Series, params_file: str) -> pd.Series:
     """An edition's published-precision index against the series' fixed goalposts."""
     gp = read_yaml(resolve(s.goalposts))
@@ -120,14 +144,7 @@ def _fixed(s: Series, params_file: str) -> pd.Series:
 
 def compute(series_file: str | Path) -> SeriesTables:
     """Every table of the series from its published runs (nothing written)."""
-    s = load_series(series_file)
-    for figures_file in (s.official_averages, s.conflicts):   # texts shown on the series page, bounded like an edition's
-        if figures_file:
-            reference.check_file_texts(resolve(figures_file))
-    methods = _methods(s)
-    if s.base_year not in set(methods["year"]):
-        raise UserError(f"{display(resolve(series_file))}: key 'base_year': {s.base_year} is not the data year of one of "
-                        f"the series' runs ({', '.join(map(str, methods['year']))})")
+    s, runs, methods, official = check(series_file)
     last = load_params(s.editions[-1].params, check_inputs=False)
     code, decimals = last.methodology.framework.index_code, last.methodology.scoring.decimals
     scores, fixed, regions = {}, {}, {}
@@ -140,8 +157,7 @@ def compute(series_file: str | Path) -> SeriesTables:
             regions[year] = run.read_csv("regions.csv")
         fixed[year] = _fixed(s, e.params)
     panel = tables.panel(scores, code, fixed)
-    official = pd.read_csv(resolve(s.official_averages))
-    groups = list(dict.fromkeys(g.code for e in s.editions for g in load_params(e.params, check_inputs=False).edition.groups))
+    groups = list(dict.fromkeys(g for r in runs for g in r.groups))
     names = {g.code: last.local(g, "name") for g in last.edition.groups}
     changes = tables.changes(panel, decimals)
     conflicts = pd.read_csv(resolve(s.conflicts)) if s.conflicts else pd.DataFrame()
@@ -286,7 +302,7 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
     """Execute the series notebook into a staging folder, add its pages and manifest, and
     move it to ``out`` (default runs/series/<name>, or outputs/series/<name> to publish)."""
     s = load_series(series_file)
-    t = compute(series_file)                     # every user error before anything is written
+    t = compute(series_file)                     # every user error (series_checks) before anything is written
     root = project_root()
     dest = resolve(out) if out else root / ("outputs" if publish else "runs") / "series" / s.series
     if dest.exists() and not force:

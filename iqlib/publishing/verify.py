@@ -188,6 +188,16 @@ def compare_with(run: Path, man: dict, rerun: Path, fw: Framework, report: Repor
     compare_trees(run, rerun, report, fw)
 
 
+def quick_checks(run: Path, man: dict) -> Report:
+    """The integrity checks of ``--quick`` (checksums, executed notebooks, inputs against
+    the manifest) as a report; what ``iq series`` requires of every run it reads."""
+    report = Report()
+    check_checksums(run, man, report)
+    check_notebooks(run, report)
+    check_inputs(man, report)
+    return report
+
+
 def verify(run_dir: str, rerun: bool = True, against: str | None = None, log: Callable[[str], None] = print) -> Report:
     """All checks; ``rerun=False`` skips the re-run (integrity checks only); ``against``
     compares with an existing re-run folder instead of re-running."""
@@ -199,10 +209,7 @@ def verify(run_dir: str, rerun: bool = True, against: str | None = None, log: Ca
     if man.get("draft"):
         raise UserError(f"{display(run)} is a draft (iq run --draft): drafts leave out the robustness analysis and "
                         f"are never published; verify the full run of its params instead")
-    report = Report()
-    check_checksums(run, man, report)
-    check_notebooks(run, report)
-    check_inputs(man, report)
+    report = quick_checks(run, man)
     check_versions(man, report)
     if not rerun and against is None:
         return report
