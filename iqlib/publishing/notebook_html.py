@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -141,8 +142,10 @@ def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
 def _store(assets: Path, kind: str, suffix: str, data: bytes) -> str:
     """``data`` saved once in ``assets`` under a name made from its hash; the name."""
     name = f"{kind}.{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"
-    if not (assets / name).exists():
-        (assets / name).write_bytes(data)
+    if not (assets / name).exists():            # written whole or not at all: runs may store the same file at once
+        part = assets / f".{name}.{os.getpid()}"
+        part.write_bytes(data)
+        os.replace(part, assets / name)
     return name
 
 

@@ -12,9 +12,12 @@ file is fetched from the network; every link is relative.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -124,18 +127,48 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     with framing.using(site_footer):
         _write(staging / "index.html", home.render(runs, outputs, language, comparisons, series))
     dated = {}                                      # each run's pages: the date its edition was published
+    jobs = []
     for r in runs:
         log(f"  {r.key}: {len(r.scores)} cities")
         run_footer = framing.footer(r.params, r.title, f"{r.key}/index.html")
-        with framing.using(run_footer):
-            SiteRun(r, runs, staging / r.key).write()
+        jobs.append((r, runs, staging / r.key, run_footer))
         if run_footer:
             dated[r.key] = run_footer["lastmod"]
+    _write_runs(jobs)
     opendata.write_api(staging, runs)               # site/api/v1/ (README, «JSON API»)
     frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     return dest
+
+
+_JOBS: list[tuple[Run, list[Run], Path, dict | None]] = []     # the runs' pages to write, read by forked workers
+
+
+def _write_run(i: int) -> None:
+    """Every page and download of the ``i``-th run of ``_JOBS``, under its own footer."""
+    r, runs, out, footer = _JOBS[i]
+    with framing.using(footer):
+        SiteRun(r, runs, out).write()
+
+
+def _write_runs(jobs: list[tuple[Run, list[Run], Path, dict | None]]) -> None:
+    """Each run's pages (``_write_run``), two runs at a time on a machine with two cores
+    or more: runs write only into their own folders (the shared assets are content-addressed
+    and written atomically), so the bytes do not depend on the order. Workers are forked
+    (they inherit the loaded runs); without fork, one after another."""
+    _JOBS[:] = jobs
+    try:
+        workers = min(len(jobs), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 2)
+        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for i in range(len(jobs)):
+                _write_run(i)
+            return
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for done in [pool.submit(_write_run, i) for i in range(len(jobs))]:
+                done.result()                       # the first error (a UserError) is raised here
+    finally:
+        _JOBS.clear()
 
 
 def frame_site(staging: Path, language: str, footer: dict | None, series_pages: list[Path],
