@@ -107,7 +107,9 @@ def test_the_package_describes_every_csv_with_its_bytes_hash_and_header(package_
         assert all(f["title_ru"] and f["title_en"] and f["description_ru"] and f["description_en"]
                    for f in r["schema"]["fields"])
     assert pack["synthetic"] is True and "синтетические" in pack["description_ru"] and "synthetic" in pack["description_en"]
-    assert pack["version"] == "2026-12-04" and pack["created"] == "2026-12-04T11:15:54+00:00"
+    finished = json.loads((OUT / "2019/base/manifest.json").read_text(encoding="utf-8"))["finished"]
+    assert pack["version"] == "2026-12-04" and pack["created"] == finished      # the edition's date; the run's end
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", finished)
     assert pack["contributors"][0]["role"] == "publisher"
 
 
