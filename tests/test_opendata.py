@@ -229,6 +229,10 @@ def test_the_codebook_has_a_page_per_indicator_and_shows_the_goalposts_this_run_
         assert statuses[next(k for k in statuses if k.startswith("I01 "))] == "подтверждён"
         assert statuses[next(k for k in statuses if k.startswith("I09 "))] == "реконструирован"
         assert "реконструирован: отнесение к направлению выведено" in (folder / "I09.html").read_text(encoding="utf-8")
+        # I24 (congestion): its direction is the questionnaire's, its polarity (lower is better) inferred
+        assert statuses[next(k for k in statuses if k.startswith("I24 "))] == "реконструирован"
+        i24 = (folder / "I24.html").read_text(encoding="utf-8")
+        assert "полярность выведена из смысла показателя" in i24 and "отнесение к направлению выведено" not in i24
     # I02 (per 10 000 residents, higher is better) in the group of the largest cities:
     # the base run: min–max of the 2019 values; the scenario: 0 to the 2018 group maximum
     values19 = pd.read_csv(OUT / "2019/base/results/values.csv", index_col="city_id")["I02"]

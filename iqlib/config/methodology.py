@@ -80,6 +80,8 @@ class Indicator(Strict):
     weight: float = Field(1.0, ge=0, le=1e9, description="relative weight among its siblings (at most 10⁹: "
                                                           "larger weights overflow the weighted sums)")
     direction_assignment: Literal["questionnaire", "inferred"] = "questionnaire"
+    polarity_assignment: Literal["questionnaire", "inferred"] = Field(
+        "questionnaire", description="inferred: the polarity is reconstructed from the indicator's meaning, not published")
     note: Text = ""
     missing: MissingRule | None = None
     treatment: TreatmentChoice | None = None

@@ -151,11 +151,14 @@ class Codebook:
         p, ind = self.s.p, self.meth.indicator(code)
         kind = self.meth.kinds[ind.kind]
         parent = self.meth.node(ind.parent)
-        reconstructed = ind.direction_assignment == "inferred" or getattr(parent, "status", "confirmed") == "reconstructed"
+        assigned = ind.direction_assignment == "inferred" or getattr(parent, "status", "confirmed") == "reconstructed"
+        polarity = ind.polarity_assignment == "inferred"
+        reconstructed = assigned or polarity
+        status = "; ".join(self.w[k] for k, on in (("reconstructed", assigned), ("reconstructed_polarity", polarity)) if on)
         return {"code": code, "name": p.name(code), "href": f"{code}.html", "direction": f"{parent.code} {p.name(parent.code)}",
                 "unit": p.local(kind, "unit"), "polarity": self.w["polarity_up" if ind.polarity > 0 else "polarity_down"],
                 "weight": self.s.num(ind.weight, 2), "share": f"{self.s.num(100 * self.nominal[code], 1)} %",
-                "status": self.w["reconstructed" if reconstructed else "confirmed"], "reconstructed": reconstructed,
+                "status": status or self.w["confirmed"], "reconstructed": reconstructed,
                 "status_short": self.w["reconstructed_short" if reconstructed else "confirmed_short"],
                 "cities": int(self.values[code].notna().sum())}
 

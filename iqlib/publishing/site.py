@@ -562,6 +562,8 @@ class SiteRun:
         tags = [self.w["node_reconstructed"]] if getattr(node, "status", None) == "reconstructed" else []
         if getattr(node, "direction_assignment", None) == "inferred":
             tags.append(self.w["assignment_inferred"])
+        if getattr(node, "polarity_assignment", None) == "inferred":
+            tags.append(self.w["polarity_inferred"])
         return tags
 
     def _differences(self) -> list[dict]:
