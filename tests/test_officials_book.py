@@ -300,3 +300,31 @@ def test_the_2019_book_is_the_same_bytes_when_written_again(book_2019, tmp_path)
     out, book = book_2019
     again = book.write_book(tmp_path)
     assert again.read_bytes() == (out / "iq-2019-base.xlsx").read_bytes()
+
+
+# ----------------------------------------------------------------------------- every published book
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["2018/base", "2019/base", "2019/reference-bounds", "2020/base", "2021/base"])
+def test_every_published_runs_book_on_the_site_has_the_layout_and_the_runs_scores(demo_site, key):
+    """The book the site offers for each published run: its sheets named by the rule, the
+    notice, frozen panes, the filter and the print setup on every sheet, the edition's
+    publisher and date, and the overall ranking's IQ equal to scores.csv."""
+    run = load_run(ROOT / "outputs" / key)
+    book = RunBook(run.folder, run.params)
+    wb = load_workbook(demo_site / key / "downloads" / book_name(run.params), read_only=False)
+    assert wb.sheetnames == expected_names(book)
+    publication = run.params.edition.publication
+    assert wb.properties.creator == PUBLISHER and publication is not None
+    assert wb.properties.created.date() == publication.date_published
+    for i, ws in enumerate(wb):
+        assert len(ws.title) <= 31 and ws.cell(2, 1).value == NOTICE, ws.title
+        assert ws.auto_filter.ref == f"A3:{get_column_letter(ws.max_column)}{ws.max_row}", ws.title
+        assert ws.print_title_rows == "$1:$3" and ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
+        if i < RANKING_SHEETS:
+            assert ws.freeze_panes == "C4" and [c.value for c in ws[3]][1:3] == ["Город", "IQ городов"], ws.title
+    overall = pd.DataFrame(wb["Рейтинг"].values).iloc[2:]
+    overall = overall.rename(columns=overall.iloc[0]).iloc[1:].set_index("Код города")
+    scores = pd.read_csv(run.folder / "results" / "scores.csv", index_col="city_id")
+    assert sorted(overall.index) == sorted(scores.index)
+    assert (overall["IQ городов"].astype(float) - scores["IQ"].reindex(overall.index)).abs().max() == 0
