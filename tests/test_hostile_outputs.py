@@ -81,6 +81,7 @@ GROUP_NAMES = {"krupneyshie": FORMULA + " " + SCRIPT, "krupnye": IMG + " +1", "b
                "lt100k": "@SUM(1) " + MARKUP}
 OKRUG = {"moskva": "@SUM(1)", "kazan": SCRIPT, "sankt-peterburg": "@SUM(1)"}   # a declared column's values
 TITLE = FORMULA + " " + SCRIPT + " " + IMG + " " + CLOSE
+SERIES_TITLE = "@SUM(1) " + SCRIPT + " " + CLOSE + " & series"
 DESCRIPTION = "\t=1+1\n" + SCRIPT + "\r=2+2 " + MARKUP + " " + MATH
 HOSTILE_SOURCES = [JS_URL, DATA_URL, " JaVaScRiPt:alert(1)", "\t=1+1 " + SCRIPT, "//evil.example/x"]
 
@@ -138,6 +139,26 @@ def make_hostile_project(root: Path) -> Path:
         citation_ru=FORMULA + " {publisher}. {title}. {year}. {url} " + CLOSE,
         base_url='https://example.org/iq--x/"<x>&y')
     (here / "edition.yaml").write_text(yaml.safe_dump(edition, allow_unicode=True), encoding="utf-8")
+    # a second hostile edition (data year 2020, the same roster and values) and a series of the two
+    edition.update(edition=2020, data_year=2020)
+    (here / "edition_2020.yaml").write_text(yaml.safe_dump(edition, allow_unicode=True), encoding="utf-8")
+    pd.DataFrame({"data_year": [2019, 2020], "national_average": [50.5, 51.5], "change_vs_2018_base_pct": [3, 5],
+                  "source": [DATA_URL, FORMULA]}).to_csv(here / "series_averages.csv", index=False)
+    pd.DataFrame({"id": ["c1"], "data_years": ["2019;2020"], "fact_a": [FORMULA], "source_a": [JS_URL], "fact_b": [SCRIPT],
+                  "source_b": ["@SUM(1)"], "conflict_ru": [DESCRIPTION], "conflict_en": [IMG], "resolution_ru": [CLOSE],
+                  "resolution_en": [MARKUP]}).to_csv(here / "series_conflicts.csv", index=False)
+    fixed = {"presence": 1, "share": 100, "percent": 100, "rate_per_10k": 1000, "density_per_km2": 100000}
+    goalposts = {"scenario": "hostile-goalposts", "methodology": {"kinds": {
+        kind: {"normalisation": {"method": "goalposts", "within": "all", "lower": 0, "upper": upper, "scale": 12}}
+        for kind, upper in fixed.items()}}}
+    (here / "goalposts.yaml").write_text(yaml.safe_dump(goalposts, allow_unicode=True), encoding="utf-8")
+    series = {"series": "hostile", "title_ru": SERIES_TITLE, "title_en": SERIES_TITLE, "language": "ru", "synthetic": True,
+              "editions": [{"params": "tests/fixtures/hostile/edition.yaml", "run": "outputs/2019/hostile"},
+                           {"params": "tests/fixtures/hostile/edition_2020.yaml", "run": "outputs/2020/hostile"}],
+              "base_year": 2019, "goalposts": "tests/fixtures/hostile/goalposts.yaml",
+              "official_averages": "tests/fixtures/hostile/series_averages.csv",
+              "conflicts": "tests/fixtures/hostile/series_conflicts.csv"}
+    (here / "series.yaml").write_text(yaml.safe_dump(series, allow_unicode=True), encoding="utf-8")
     return root
 
 
@@ -279,7 +300,10 @@ def hostile(tmp_path_factory) -> Path:
 
     def build(folder: Path) -> None:
         root = make_hostile_project(folder / "iq")
-        result = iq("run", "tests/fixtures/hostile/edition.yaml", "--publish", cwd=root, env={"IQ_PROJECT_ROOT": str(root)})
+        for edition in ("edition.yaml", "edition_2020.yaml"):
+            result = iq("run", f"tests/fixtures/hostile/{edition}", "--publish", cwd=root, env={"IQ_PROJECT_ROOT": str(root)})
+            assert result.returncode == 0, result.stderr
+        result = iq_here("series", "tests/fixtures/hostile/series.yaml", "--publish", project=root)
         assert result.returncode == 0, result.stderr
         for args in (["compare", "outputs/2019/hostile", "outputs/2019/hostile", "--out", str(folder / "compare")],
                      ["template", "tests/fixtures/hostile/edition.yaml", "--out", str(folder / "templates")],
@@ -345,12 +369,21 @@ def html_outputs(notebook: Path) -> list[str]:
 
 
 @pytest.mark.e2e
+def test_the_hostile_series_is_built_and_its_page_shows_its_title_escaped(hostile):
+    import html
+
+    folder = hostile / "site" / "series" / "hostile"
+    assert list((folder / "downloads").glob("iq-series-*.xlsx"))
+    assert html.escape(SERIES_TITLE, quote=False) in (folder / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
 def test_no_page_chart_or_notebook_output_carries_an_element_a_handler_or_a_link_from_data(hostile):
     import html5lib
 
     pages = written(hostile, ".html", ".svg")
     notebooks = written(hostile, ".ipynb")
-    assert len(pages) > 40 and len(notebooks) == 5
+    assert len(pages) > 40 and len(notebooks) == 11                  # two runs' five and the series'
     parsed = [(str(p.relative_to(hostile)), p.read_text(encoding="utf-8")) for p in pages]
     parsed += [(f"{p.relative_to(hostile)} output {i}", html) for p in notebooks for i, html in enumerate(html_outputs(p))]
     bad, text = [], []
