@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,13 @@ def scenario(base: str | Path, name: str = "whatif", description: str = "", *,
     or method config for every indicator (``"nominal"``: the methodology's own);
     ``aggregation``: level → method config; ``edition``/``methodology``: blocks as in a
     scenario file. Every change is validated when the scenario is computed or saved."""
+    _check_types(name=(name, str), description=(description, str), weights=(weights, dict), missing=(missing, str),
+                 treatment=(treatment, (dict, str)), normalisation=(normalisation, (dict, str)),
+                 aggregation=(aggregation, dict), edition=(edition, dict), methodology=(methodology, dict))
+    for code, weight in (weights or {}).items():
+        if not isinstance(code, str) or isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+            raise UserError(f"scenario argument 'weights': {code!r}: {weight!r} is not a number "
+                            f"(weights={{'D4': 2}} gives direction D4 the weight 2)")
     path = resolve(base)
     data = read_yaml(path)
     extends, ed, meth = display(path), {}, {}
@@ -134,6 +142,14 @@ def scenario(base: str | Path, name: str = "whatif", description: str = "", *,
     except UserError as exc:
         raise UserError(f"scenario {name!r} of {extends}: {exc}") from None
     return Scenario(extends, name, description, ed, meth)
+
+
+def _check_types(**arguments: tuple[object, type | tuple[type, ...]]) -> None:
+    """One message naming the first argument of ``scenario`` of the wrong type (None: not given)."""
+    for argument, (value, wanted) in arguments.items():
+        if value is not None and not isinstance(value, wanted):
+            kinds = " or ".join(t.__name__ for t in (wanted if isinstance(wanted, tuple) else (wanted,)))
+            raise UserError(f"scenario argument {argument!r}: expected {kinds}, got {type(value).__name__} ({value!r:.80})")
 
 
 def _shortcuts(meth: Any, weights: dict[str, float] | None, missing: str | None, treatment: dict | str | None,

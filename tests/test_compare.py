@@ -117,6 +117,21 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
         compare_runs(ROOT / "outputs/2019/base", tmp_path, tmp_path / "cmp")
     with pytest.raises(UserError, match="no such folder"):
         compare_runs(ROOT / "outputs/2019/base", tmp_path / "nope", tmp_path / "cmp")
+    # a series folder, a manifest that is not a run's, and one without the run's params: one message each, nothing written
+    cases = {"series": None, "list": [1], "no-params": {"edition": {}, "params": {}, "methodology": {}, "inputs": {},
+                                                            "outputs": {}}}
+    expected = {"series": "a series folder \\(iq series\\), not a run",
+                "list": "not a run folder \\(its manifest.json is not a run's manifest\\)",
+                "no-params": "not a run folder \\(its manifest.json lacks params.resolved\\)"}
+    for name, manifest in cases.items():
+        folder = ROOT / "outputs/series/iq_v1" if manifest is None else tmp_path / name
+        if manifest is not None:
+            folder.mkdir()
+            (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        for a, b in ((folder, ROOT / "outputs/2019/base"), (ROOT / "outputs/2019/base", folder)):
+            with pytest.raises(UserError, match=expected[name]):
+                compare_runs(a, b, tmp_path / "cmp")
+            assert not (tmp_path / "cmp").exists()
     (tmp_path / "keep").mkdir()
     (tmp_path / "keep" / "notes.txt").write_text("mine")
     with pytest.raises(UserError, match="holds no comparison"):

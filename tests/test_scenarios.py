@@ -104,6 +104,14 @@ def test_a_scenarios_title_names_it_and_its_base():
     ({"aggregation": {"pillar": "geometric_mean"}}, "aggregation: no level 'pillar'"),
     ({"normalisation": {"method": "minmaxx"}}, "minmaxx"),
     ({"weights": {"D4": -1}}, "weight"),
+    # arguments of the wrong type: one message naming the argument (a ValueError traceback before)
+    ({"weights": {"D1": "abc"}}, "scenario argument 'weights': 'D1': 'abc' is not a number"),
+    ({"weights": {"D1": True}}, "scenario argument 'weights': 'D1': True is not a number"),
+    ({"weights": [("D1", 2)]}, "scenario argument 'weights': expected dict, got list"),
+    ({"missing": 3}, "scenario argument 'missing': expected str, got int"),
+    ({"normalisation": 1.5}, "scenario argument 'normalisation': expected dict or str, got float"),
+    ({"aggregation": "geometric_mean"}, "scenario argument 'aggregation': expected dict, got str"),
+    ({"edition": ["title_ru"]}, "scenario argument 'edition': expected dict, got list"),
 ])
 def test_mistakes_are_one_message_naming_the_key(kwargs, message):
     with pytest.raises(UserError, match=message):

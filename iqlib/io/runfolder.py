@@ -26,13 +26,16 @@ Run-folder files (``results/``) and the stage that writes each:
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from iqlib.config.paths import display
 from iqlib.core.errors import UserError
+from iqlib.io.hashing import MANIFEST
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -194,3 +197,28 @@ def _compact_svg(svg: str) -> str:
     while (shorter := single.sub(r"\1", svg)) != svg:
         svg = shorter
     return svg + "\n"
+
+
+RUN_KEYS = ("edition", "params", "methodology", "inputs", "outputs")   # what every run's manifest holds
+
+
+def run_manifest(run: Path) -> dict:
+    """The manifest of the run folder ``run``, or one message (naming the folder) saying why
+    it is not a run: no such folder, no manifest, not a run's manifest, a series folder."""
+    path = run / MANIFEST
+    if not run.is_dir():
+        raise UserError(f"{display(run)}: no such folder")
+    if not path.is_file():
+        raise UserError(f"{display(run)}: not a run folder (no manifest.json)")
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{display(path)}: not valid JSON ({exc})") from None
+    if not isinstance(man, dict):
+        raise UserError(f"{display(run)}: not a run folder (its manifest.json is not a run's manifest)")
+    if "series" in man:
+        raise UserError(f"{display(run)}: a series folder (iq series), not a run")
+    missing = [k for k in RUN_KEYS if k not in man]
+    if missing or not isinstance(man.get("params"), dict) or "resolved" not in man["params"]:
+        raise UserError(f"{display(run)}: not a run folder (its manifest.json lacks {', '.join(missing) or 'params.resolved'})")
+    return man

@@ -25,7 +25,7 @@ from iqlib.config.paths import display, project_root
 from iqlib.core.errors import UserError
 from iqlib.io.downloads import write_excel_csv, write_workbook
 from iqlib.io.hashing import MANIFEST
-from iqlib.io.runfolder import RunFolder, escape_formulas
+from iqlib.io.runfolder import RunFolder, escape_formulas, run_manifest
 from iqlib.presentation import figures, svg
 from iqlib.presentation import site as pages
 from iqlib.presentation.site import fmt
@@ -38,11 +38,8 @@ MARKER = "comparison.csv"   # a folder holding this file may be replaced by a ne
 
 def run_params(folder: Path) -> Params:
     """The params a run folder was computed with (from its manifest)."""
-    man = folder / MANIFEST
-    if not man.is_file():
-        raise UserError(f"{display(folder)}: not a run folder (no {MANIFEST})")
-    data = json.loads(man.read_text(encoding="utf-8"))
-    return params_from_resolved(data["params"]["resolved"], data["params"]["path"])
+    data = run_manifest(folder)
+    return params_from_resolved(data["params"]["resolved"], data["params"].get("path", display(folder)))
 
 
 def _framework(params: Params) -> set[tuple[str, str | None]]:

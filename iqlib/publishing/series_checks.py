@@ -31,7 +31,6 @@ AVERAGE_COLUMNS = ["data_year", "national_average", "change_vs_2018_base_pct"]
 CONFLICT_COLUMNS = ["conflict_ru", "conflict_en", "resolution_ru", "resolution_en"]    # what the series page shows
 NUMBER_COLUMNS = AVERAGE_COLUMNS[1:]
 SHOWN = 10          # problems listed in one message (the total is always given)
-RUN_KEYS = ("edition", "params", "methodology", "inputs", "outputs")
 
 
 @dataclass(frozen=True)
@@ -56,16 +55,12 @@ def run_manifest(where: str, key: str, value: str) -> dict:
     if not run.is_dir():
         raise UserError(f"{head}: not a run folder (a file, not a folder)")
     try:
-        man = verify.read_manifest(run)
+        man = verify.run_manifest(run)
     except UserError as exc:
-        raise UserError(f"{head}: {str(exc).removeprefix(display(run) + ': ')}") from None
-    if not isinstance(man, dict):
-        raise UserError(f"{head}: not a run folder (its manifest.json is not a run's manifest)")
-    if "series" in man:
-        raise UserError(f"{head}: a series folder (iq series), not a run; list the runs it reads instead")
-    missing = [k for k in RUN_KEYS if k not in man]
-    if missing or not isinstance(man.get("params"), dict) or "resolved" not in man["params"]:
-        raise UserError(f"{head}: not a run folder (its manifest.json lacks {', '.join(missing) or 'params.resolved'})")
+        reason = str(exc).removeprefix(display(run) + ": ")
+        if reason.startswith("a series folder"):
+            reason += "; list the runs it reads instead"
+        raise UserError(f"{head}: {reason}") from None
     if man.get("draft"):
         raise UserError(f"{head}: a draft run (iq run --draft) cannot enter a series; run it without --draft")
     return man

@@ -30,6 +30,7 @@ from iqlib.config.paths import display, resolve
 from iqlib.core.errors import UserError
 from iqlib.core.framework import Framework
 from iqlib.io.hashing import CHECKSUMS, MANIFEST, RECORDS, files, sha256
+from iqlib.io.runfolder import run_manifest  # noqa: F401 - verify.run_manifest: what series_checks calls
 from iqlib.publishing import contract, machine
 from iqlib.publishing.manifest import code_digest, git, package_versions
 
