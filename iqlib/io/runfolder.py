@@ -199,21 +199,27 @@ def _compact_svg(svg: str) -> str:
     return svg + "\n"
 
 
-RUN_KEYS = ("edition", "params", "methodology", "inputs", "outputs")   # what every run's manifest holds
-
-
-def run_manifest(run: Path) -> dict:
-    """The manifest of the run folder ``run``, or one message (naming the folder) saying why
-    it is not a run: no such folder, no manifest, not a run's manifest, a series folder."""
+def read_manifest(run: Path) -> Any:
+    """The parsed manifest.json of the folder ``run`` (a run's or a series'), or one message:
+    no such folder, no manifest, not valid JSON."""
     path = run / MANIFEST
     if not run.is_dir():
         raise UserError(f"{display(run)}: no such folder")
     if not path.is_file():
         raise UserError(f"{display(run)}: not a run folder (no manifest.json)")
     try:
-        man = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{display(path)}: not valid JSON ({exc})") from None
+
+
+RUN_KEYS = ("edition", "params", "methodology", "inputs", "outputs")   # what every run's manifest holds
+
+
+def run_manifest(run: Path) -> dict:
+    """The manifest of the run folder ``run``, or one message (naming the folder) saying why
+    it is not a run: no such folder, no manifest, not a run's manifest, a series folder."""
+    man = read_manifest(run)
     if not isinstance(man, dict):
         raise UserError(f"{display(run)}: not a run folder (its manifest.json is not a run's manifest)")
     if "series" in man:

@@ -30,7 +30,7 @@ from iqlib.config.paths import display, resolve
 from iqlib.core.errors import UserError
 from iqlib.core.framework import Framework
 from iqlib.io.hashing import CHECKSUMS, MANIFEST, RECORDS, files, sha256
-from iqlib.io.runfolder import run_manifest  # noqa: F401 - verify.run_manifest: what series_checks calls
+from iqlib.io.runfolder import read_manifest, run_manifest  # noqa: F401 - run_manifest: what series_checks calls
 from iqlib.publishing import contract, machine
 from iqlib.publishing.manifest import code_digest, git, package_versions
 
@@ -53,18 +53,6 @@ class Report:
         if self.compared is None:
             return "checks passed (not re-run)"
         return "reproduced within tolerance" if self.compared.within else "reproduced exactly"
-
-
-def read_manifest(run: Path) -> dict:
-    path = run / MANIFEST
-    if not run.is_dir():
-        raise UserError(f"{display(run)}: no such folder")
-    if not path.is_file():
-        raise UserError(f"{display(run)}: not a run folder (no manifest.json)")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{display(path)}: not valid JSON ({exc})") from None
 
 
 def check_checksums(run: Path, man: dict, report: Report) -> None:
