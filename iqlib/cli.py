@@ -128,6 +128,36 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _optimise_weights(args: argparse.Namespace) -> int:
+    from iqlib.publishing.optimise import optimise, parse_targets
+
+    t0 = time.perf_counter()
+    written = optimise(args.edition, args.level, parse_targets(args.target), args.correlation, args.out, args.name)
+    r = written.result
+    print(f"iq optimise-weights {args.edition} --level {args.level} ({r.correlation} correlations with the index)")
+    print(r.table().assign(target=r.targets.to_numpy()).to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    print(f"objective log(mean squared gap): {r.objective_nominal:.4f} nominal → {r.objective:.4f} optimised "
+          f"({r.evaluations} evaluations, {'converged' if r.converged else 'NOT converged'}, "
+          f"{time.perf_counter() - t0:.1f} s)")
+    print(f"Scenario: {display(written.scenario)}  (iq run {display(written.scenario)} --draft)")
+    print(f"Table: {display(written.table)}")
+    return 0
+
+
+def _add_optimise_weights(sub: argparse._SubParsersAction) -> None:
+    o = sub.add_parser("optimise-weights", help="weights of one level optimised so that each component's share of the "
+                                                "correlations with the index matches a target (COINr's get_opt_weights)")
+    o.add_argument("edition", help="edition or scenario YAML, e.g. params/editions/2019.yaml")
+    o.add_argument("--level", required=True, help="the level whose weights are optimised, e.g. direction")
+    o.add_argument("--target", action="append", metavar="CODE=VALUE",
+                   help="relative importance of a node of the level (repeatable; a node not named: 1; default: equal)")
+    o.add_argument("--correlation", choices=["pearson", "spearman"], default="pearson",
+                   help="correlation of each node with the index (default pearson)")
+    o.add_argument("--out", required=True, metavar="DIR", help="folder for <name>.yaml (the scenario) and <name>.csv")
+    o.add_argument("--name", help="the scenario's name (default optimised-<level>)")
+    o.set_defaults(func=_optimise_weights)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iq", description="IQ городов: compute and publish the index.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -150,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("params")
     t.add_argument("--out", default="data/templates", help="folder (default data/templates)")
     t.set_defaults(func=_template)
+    _add_optimise_weights(sub)
     f = sub.add_parser("verify", help="check a published run: checksums, inputs, notebooks, and a full re-run")
     f.add_argument("run_dir", help="a run folder, e.g. outputs/2019/base")
     f.add_argument("--quick", action="store_true", help="integrity checks only, no re-run")
