@@ -13,7 +13,7 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   across editions), ``compare`` (two rankings: shifts, correlations, leaders), ``summaries``
   (the published summaries: by group, by region, a city's profile), ``marks`` (scores resting on
   estimated values), ``passport`` (a city's places on each direction, peers, the leader's
-  margins, levers re-scored);
+  margins, levers re-scored), ``optimise`` (the weights of a level optimised to a target importance);
 * ``config`` — ``params`` (the params of a run: an edition or scenario with its methodology, loaded
   across files), ``methodology`` (the framework and its methods as a model), ``edition`` (an
   edition as a model, checked against its methodology), ``scenario`` (overrides of an edition),
@@ -49,7 +49,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``series_checks`` (every run a series reads verified and matched to its params first),
   ``officials_book`` (the officials' Excel book and CSV for Excel of a run and of a series),
   ``filenames`` (the names of the downloads, ``iq-<edition>-<scenario>``), ``audit_workbook`` (the
-  auditor's workbook: the whole calculation as live spreadsheet formulas);
+  auditor's workbook: the whole calculation as live spreadsheet formulas), ``optimise``
+  (``iq optimise-weights``: the optimised weights as a scenario file and a table);
   ``explorer`` — the what-if widgets of ``notebooks/whatif.ipynb``;
 * ``cli`` — the ``iq`` command.
 """
