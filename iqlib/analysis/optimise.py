@@ -18,6 +18,7 @@ deterministic, no random numbers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -253,7 +254,35 @@ class Problem:
         return aggregate.aggregate_all(self.scores, tree).scores[self.index_code].to_numpy(dtype=float)
 
     def correlations(self, weights: np.ndarray) -> np.ndarray:
-        return correlations(self.x, self.index(weights), self.method)
+        """The correlation of each node with the index at ``weights``. The nodes' side (their
+        ranks, their deviations from the mean) is computed once: only the index's changes."""
+        y = self.index(weights)
+        if self._centred is None or np.isnan(y).any():
+            return correlations(self.x, y, self.method)
+        if self.method == "spearman":
+            from scipy.stats import rankdata
+
+            y = rankdata(y)
+        dy = y - y.mean()
+        sy = np.sqrt((dy * dy).sum())
+        if sy <= 1e-12 * max(float(np.max(np.abs(y))), 1e-300):
+            return np.full(len(self.codes), np.nan)
+        return np.clip((self._centred * dy[:, None]).sum(axis=0) / (self._spread * sy), -1.0, 1.0)
+
+    @functools.cached_property
+    def _centred(self) -> np.ndarray | None:
+        """The nodes' scores (or ranks) minus their means; None with missing scores, or a constant node."""
+        if np.isnan(self.x).any():
+            return None
+        from scipy.stats import rankdata
+
+        x = rankdata(self.x, axis=0) if self.method == "spearman" else self.x
+        dx = x - x.mean(axis=0)
+        spread = np.sqrt((dx * dx).sum(axis=0))
+        if (spread <= 1e-12 * np.maximum(np.max(np.abs(x), axis=0), 1e-300)).any():
+            return None
+        self._spread = spread
+        return dx
 
     def feasible(self, weights: np.ndarray) -> bool:
         """Every parent keeps a child with a positive weight (the methodology's own rule)."""
