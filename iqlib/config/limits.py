@@ -31,6 +31,7 @@ HEADER = 500        # a column header of an input table (the template's carry co
 CELL = 10_000       # any cell: above every bound of a text a column may hold (the longest, a source, 2 048)
 COLUMNS = 1_000     # columns of a table (a values file in wide format with every raw field: about 200)
 FILE_MB = 256       # megabytes of a file (a long-format values file of a million rows: about 40 MB)
+UNPACKED_MB = 1_024  # megabytes an XLSX workbook unpacks to (a million rows of four columns: about 150 MB)
 PREVIEW = 40        # characters of a cell a message quotes (an over-long cell is never echoed whole)
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -8,6 +8,7 @@ after any leading ``#`` comment lines).
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqlib.config.limits import CELL, COLUMNS, FILE_MB, HEADER, MULTILINE, ONE_LINE, PREVIEW, text_problem
+from iqlib.config.limits import CELL, COLUMNS, FILE_MB, HEADER, MULTILINE, ONE_LINE, PREVIEW, UNPACKED_MB, text_problem
 from iqlib.config.paths import display, file_problem
 from iqlib.core.errors import Problems, ProblemsError, UserError, count, first_of
 from iqlib.io.encoding import decode
@@ -78,10 +79,14 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, int, str]:
 
 
 def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, str]:
-    """First sheet of a workbook; leading rows whose first cell starts with # are skipped."""
+    """First sheet of a workbook; leading rows whose first cell starts with # are skipped.
+    Read with calamine (Rust: about 20 times faster than openpyxl, which takes half a
+    minute for 200 000 rows; the same text of every cell, as pandas converts both); a
+    workbook that unpacks to more than ``limits.UNPACKED_MB`` is refused before reading."""
+    _check_unpacked(path)
     try:
-        raw = pd.read_excel(path, sheet_name=0, header=None, dtype=str, engine="openpyxl").fillna("")
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raw = pd.read_excel(path, sheet_name=0, header=None, dtype=str, engine="calamine").fillna("")
+    except Exception as exc:  # noqa: BLE001 - a bad file raises many kinds
         raise UserError(f"{display(path)}: cannot read as an XLSX workbook ({type(exc).__name__})") from None
     skip = 0
     while skip < len(raw) and str(raw.iat[skip, 0]).startswith("#"):
@@ -92,6 +97,19 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, str]:
     frame.columns = [str(c) for c in raw.iloc[skip]]
     frame = frame.loc[:, [c != "" for c in frame.columns]]
     return frame.astype(str), skip + 2, "xlsx"
+
+
+def _check_unpacked(path: Path) -> None:
+    """A workbook is a ZIP archive: the sizes its directory gives for its parts, added up,
+    are bounded (a small file may unpack to gigabytes). Not a ZIP archive: the reader says so."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            unpacked = sum(part.file_size for part in book.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return
+    if unpacked > UNPACKED_MB * 2**20:
+        raise UserError(f"{display(path)}: the workbook unpacks to {unpacked / 2**20:.0f} MB, at most {UNPACKED_MB} MB "
+                        f"allowed (a workbook of a million rows unpacks to about 150 MB)")
 
 
 def read_table(path: Path) -> Table:
