@@ -137,25 +137,36 @@ def read_table(path: Path) -> Table:
     if twice:
         raise UserError(f"{display(path)}: column(s) {first_of([preview(c) for c in twice])} given twice in the "
                         f"header (after trimming spaces)")
-    frame = frame.apply(lambda col: col.str.strip().str.replace("\u00a0", " "))
+    frame, too_long = _clean(frame)
     table = Table(frame, path, first, encoding=encoding)
-    _check_cells(table)
+    if too_long.any():
+        _too_long(table, too_long)
     return table
 
 
-def _check_cells(table: Table) -> None:
-    """No cell longer than ``limits.CELL``: one message naming the first ten such cells
-    (line, column, their beginning and length) and how many there are."""
+def _clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every cell trimmed, no-break spaces made spaces, and a mask of the cells longer than
+    ``limits.CELL``: all cells at once, as one column (the cost is per cell, whatever the
+    table's shape: a file of a thousand columns is not a thousand calls)."""
+    shape = frame.shape
+    flat = pd.Series(frame.to_numpy(dtype=object).ravel(), dtype=str)
+    flat = flat.str.strip().str.replace("\u00a0", " ", regex=False)
+    too_long = (flat.str.len() > CELL).to_numpy().reshape(shape)
+    clean = pd.DataFrame(flat.to_numpy().reshape(shape), columns=frame.columns, index=frame.index).astype(str)
+    return clean, too_long
+
+
+def _too_long(table: Table, too_long: np.ndarray) -> None:
+    """One message naming the first ten cells longer than ``limits.CELL`` (line, column,
+    their beginning and length) and how many there are."""
     problems = Problems()
-    long = {c: (table.frame[c].str.len() > CELL).to_numpy() for c in table.frame.columns}
-    for column in (c for c, mask in long.items() if mask.any()):
-        text = table.frame[column]
-        each(problems, "cell too long", long[column],
+    for j in np.flatnonzero(too_long.any(axis=0)):
+        column, text = table.frame.columns[j], table.frame.iloc[:, j]
+        each(problems, "cell too long", too_long[:, j],
              lambda row, column=column, text=text: f"{table.where(row, column)}: {preview(text.iloc[row])}: "
                                                    f"{count(len(text.iloc[row]))} characters, at most {count(CELL)} "
                                                    f"allowed in any cell")
-    if problems:
-        raise ProblemsError(f"{display(table.path)}: cells too long", problems)
+    raise ProblemsError(f"{display(table.path)}: cells too long", problems)
 
 
 def preview(text: str, n: int = PREVIEW) -> str:
