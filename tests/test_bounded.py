@@ -218,3 +218,22 @@ def test_a_workbook_that_unpacks_to_more_than_the_bound_is_refused(tmp_path, mon
         tables.read_table(path)
     assert str(info.value) == f"{path}: the workbook unpacks to 3 MB, at most 1 MB allowed " \
                               f"(a workbook of a million rows unpacks to about 150 MB)"
+
+
+def test_look_alike_codes_are_found_by_hashing_ten_listed_and_counted():
+    from iqlib.io import codes
+
+    latin = [f"city{i}" for i in range(25)]
+    cyrillic = [code.replace("c", "с") for code in latin]            # a Cyrillic 'с' first: one alphabet each
+    mixed = [f"mоskva{i}" for i in range(3)]                         # a Cyrillic 'о' among Latin letters
+    table = tables.Table(pd.DataFrame({"city_id": latin + ["", "../x"] + cyrillic + mixed + latin[:1]}), Path("r.csv"), 2)
+    problems = Problems()
+    codes.check_codes(table, problems)
+    assert problems.counts == {"city_id not a code": 1,
+                               "city_id differs from another only by look-alike letters or case": 25,
+                               "city_id mixes Latin and Cyrillic letters": 3}
+    assert problems[1].startswith("r.csv: line 29, column city_id: city_id 'сity0' differs from 'city0' (line 2) only by "
+                                  "look-alike Cyrillic and Latin letters (position 1: Cyrillic 'с' (U+0441) where it has "
+                                  "Latin 'c' (U+0063))")
+    assert problems[-1].startswith("r.csv: line 56, column city_id: city_id 'mоskva2' mixes Latin and Cyrillic letters")
+    assert len(problems) == 1 + 10 + 3 and problems.total == 29

@@ -229,7 +229,7 @@ def widen(table: Table, problems: list[str]) -> Table:
     code, codes = _factorize(df["indicator"])
     line = table.first_line + np.arange(len(df))
     pair = city.astype(np.int64) * max(len(codes), 1) + code
-    first = _first_rows(pair)
+    first = first_rows(pair)
     twice = first != np.arange(len(df))
     city_text, code_text = df["city_id"], df["indicator"]
     each(problems, "duplicate (city, indicator) pair", twice,
@@ -254,7 +254,7 @@ def _factorize(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return numbers.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def _first_rows(keys: np.ndarray) -> np.ndarray:
+def first_rows(keys: np.ndarray) -> np.ndarray:
     """For each row, the position of the first row with the same key (itself when it is the first)."""
     if not len(keys):
         return np.zeros(0, dtype=np.int64)
@@ -276,7 +276,7 @@ def duplicates(table: Table, column: str, problems: list[str]) -> None:
     (for a roster, a city listed under two official groups is said so); values matched by
     hashing, linear in the rows."""
     col = table.frame[column]
-    first = _first_rows(_factorize(col)[0])
+    first = first_rows(_factorize(col)[0])
     groups = table.frame.get("group_official")
 
     def message(row: int) -> str:
