@@ -79,32 +79,43 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
          lambda i: f"{display(table.path)}: no row for city {absent_cities.iloc[i]!r} of the roster")
 
     kinds = {i.code: meth.kinds[i.kind] for i in meth.indicators}
-    raw_cols: dict[str, pd.Series] = {}
-    for code in (c for c in expected if c in df.columns):
+    present = [c for c in expected if c in df.columns]
+    number, yes, unrecognised, empty = _parse(df[present])
+    raw_cols: dict[str, np.ndarray] = {}
+    for j, code in enumerate(present):
         text = df[code]
         yesno = raw_fields.get(code) == "yesno" or (code in kinds and kinds[code].max == 1 and kinds[code].min == 0)
         if yesno:
-            num, bad = derive.parse_yesno(text)
-            num = num.where(~bad, to_number(text))
-            bad = bad & num.isna()
-            each(problems, "not yes or no", bad.to_numpy(),
+            num = np.where(unrecognised[:, j], number[:, j], yes[:, j])
+            each(problems, "not yes or no", unrecognised[:, j] & np.isnan(num),
                  lambda row, code=code, text=text: f"{table.where(row, code)}: {preview(text.iloc[row])} is not "
                                                    f"recognised (expected 1/0, yes/no, да/нет)")
         else:
-            num = to_number(text)
-            each(problems, "not a number", (num.isna() & (text != "")).to_numpy(),
+            num = number[:, j]
+            each(problems, "not a number", np.isnan(num) & ~empty[:, j],
                  lambda row, code=code, text=text: f"{table.where(row, code)}: {not_a_number(text.iloc[row])}")
         rng = (kinds[code].min, kinds[code].max, kinds[code].unit_en) if code in kinds else (0.0, None, "count")
         _out_of_range(table, code, text, num, *rng, problems)
-        raw_cols[code] = num.astype("float64")
+        raw_cols[code] = num
     if problems:
         raise ProblemsError(f"{display(table.path)}: the indicator values have errors", problems)
-    raw = pd.DataFrame({k: v.to_numpy() for k, v in raw_cols.items()},
+    raw = pd.DataFrame(raw_cols,
                        index=pd.Index(df["city_id"].to_numpy(), name="city_id"))
     raw = raw.loc[cities["city_id"].to_numpy()]
     values = derive.derive(raw, cities, meth, given=set(direct))
     _check_derived(values, meth, params)
     return values[codes]
+
+
+def _parse(text: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell of ``text`` read at once (one pass over all cells, not a pass per column):
+    as a number (``to_number``), as yes/no (``derive.parse_yesno``), whether it is neither
+    yes/no nor empty, and whether it is empty; each an array of the frame's shape."""
+    shape = text.shape
+    flat = pd.Series(text.to_numpy(dtype=object).ravel(), dtype=str)
+    yes, unrecognised = derive.parse_yesno(flat)
+    return (to_number(flat).to_numpy(dtype="float64").reshape(shape), yes.to_numpy(dtype="float64").reshape(shape),
+            unrecognised.to_numpy(dtype=bool).reshape(shape), (flat == "").to_numpy(dtype=bool).reshape(shape))
 
 
 def _header_codes(columns: pd.Index, meth: Methodology) -> dict[str, str]:
@@ -119,15 +130,15 @@ def _header_codes(columns: pd.Index, meth: Methodology) -> dict[str, str]:
     return out
 
 
-def _out_of_range(table: Table, code: str, text: pd.Series, num: pd.Series,
+def _out_of_range(table: Table, code: str, text: pd.Series, num: np.ndarray,
                   low: float | None, high: float | None, unit: str, problems: Problems) -> None:
     each(problems, "outside the range of its kind", _outside(num, low, high),
          lambda row: f"{table.where(row, code)}: {preview(text.iloc[row])} is outside {_range(low, high)} ({unit})")
 
 
-def _outside(num: pd.Series, low: float | None, high: float | None) -> np.ndarray:
+def _outside(num: pd.Series | np.ndarray, low: float | None, high: float | None) -> np.ndarray:
     """Mask of values below ``low`` or above ``high`` (either bound may be absent)."""
-    x = num.to_numpy(dtype="float64")
+    x = np.asarray(num, dtype="float64")
     bad = np.zeros(len(x), dtype=bool)
     if low is not None:
         bad |= x < low
