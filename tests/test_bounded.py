@@ -237,3 +237,21 @@ def test_look_alike_codes_are_found_by_hashing_ten_listed_and_counted():
                                   "Latin 'c' (U+0063))")
     assert problems[-1].startswith("r.csv: line 56, column city_id: city_id 'mоskva2' mixes Latin and Cyrillic letters")
     assert len(problems) == 1 + 10 + 3 and problems.total == 29
+
+
+def test_a_params_file_with_an_error_in_every_entry_lists_ten_and_the_total(tmp_path):
+    from iqlib.core.errors import UserError
+
+    methodology = read_yaml(FIXTURE.parents[2] / "params" / "methodology" / "iq_v1.yaml")
+    for indicator in methodology["indicators"]:
+        indicator["weight"] = "abc"
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(methodology, allow_unicode=True), encoding="utf-8")
+    data = copy.deepcopy(EDITION)
+    data["methodology"] = str(tmp_path / "m.yaml")
+    data["inputs"] = {"cities": str(FIXTURE / "cities.csv"), "values": str(FIXTURE / "values.csv")}
+    (tmp_path / "e.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_params(tmp_path / "e.yaml")
+    message = str(info.value)
+    assert message.count("(got 'abc')") == 10 and message.endswith("(got 'abc') and 37 more (47 in all)")
+    assert "key 'indicators.I01.weight': " in message and "indicators.I11.weight" not in message
