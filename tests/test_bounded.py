@@ -255,3 +255,13 @@ def test_a_params_file_with_an_error_in_every_entry_lists_ten_and_the_total(tmp_
     message = str(info.value)
     assert message.count("(got 'abc')") == 10 and message.endswith("(got 'abc') and 37 more (47 in all)")
     assert "key 'indicators.I01.weight': " in message and "indicators.I11.weight" not in message
+
+
+def test_a_long_file_of_too_many_indicators_or_cells_is_refused_before_widening(tmp_path, monkeypatch):
+    many = pd.DataFrame({"city_id": "moskva", "indicator": [f"X{i:04d}" for i in range(1_001)], "value": "1"})
+    err = refused(edition_with(tmp_path, many))
+    assert err == (f"error: {tmp_path}/values.csv: 1 001 different indicators in column indicator, at most 1 000 "
+                   f"allowed (the first: {', '.join(repr(f'X{i:04d}') for i in range(10))} and 991 more (1 001 in all))\n")
+    monkeypatch.setattr(tables, "CELLS", 500)                          # 12 cities × 47 indicators = 564
+    err = refused(edition_with(tmp_path, LONG))
+    assert err == f"error: {tmp_path}/values.csv: 12 cities × 47 indicators make 564 cells, at most 500 allowed\n"

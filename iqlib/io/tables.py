@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iqlib.config.limits import CELL, COLUMNS, FILE_MB, HEADER, MULTILINE, ONE_LINE, PREVIEW, UNPACKED_MB, text_problem
+from iqlib.config.limits import CELL, CELLS, COLUMNS, FILE_MB, HEADER, MULTILINE, ONE_LINE, PREVIEW, UNPACKED_MB, text_problem
 from iqlib.config.paths import display, file_problem
 from iqlib.core.errors import Problems, ProblemsError, UserError, count, first_of
 from iqlib.io.encoding import decode
@@ -227,6 +227,12 @@ def widen(table: Table, problems: list[str]) -> Table:
                         f"{first_of([column_name(c) for c in unknown])} (expected {', '.join(LONG_COLUMNS + LONG_OPTIONAL)})")
     city, cities = _factorize(df["city_id"])          # numbered in order of first appearance
     code, codes = _factorize(df["indicator"])
+    if len(codes) > COLUMNS:
+        raise UserError(f"{display(table.path)}: {count(len(codes))} different indicators in column indicator, at most "
+                        f"{count(COLUMNS)} allowed (the first: {first_of([preview(c) for c in codes])})")
+    if len(cities) * len(codes) > CELLS:
+        raise UserError(f"{display(table.path)}: {count(len(cities))} cities × {count(len(codes))} indicators make "
+                        f"{count(len(cities) * len(codes))} cells, at most {count(CELLS)} allowed")
     line = table.first_line + np.arange(len(df))
     pair = city.astype(np.int64) * max(len(codes), 1) + code
     first = first_rows(pair)
