@@ -98,6 +98,7 @@ bench: venv ## Run the benchmarks (median of several runs; about 5 minutes) and 
 	$(BIN)/python bench/uncertainty.py --save
 	$(BIN)/python bench/whatif.py --save
 	$(BIN)/python bench/draft.py --save
+	$(BIN)/python bench/validate_scale.py --save
 
 validate: venv ## Check an edition's params and inputs without running
 	$(BIN)/iq validate $(EDITION)

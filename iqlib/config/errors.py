@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from iqlib.core.errors import UserError
+from iqlib.core.errors import UserError, first_of
 from iqlib.core.registry import Strict
 
 _M = TypeVar("_M", bound=Strict)
@@ -20,7 +20,8 @@ def validated(model: type[_M], data: dict, where: str) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise UserError(f"{where}: " + "; ".join(_describe(dict(e), data) for e in exc.errors())) from None
+        # at most the first ten errors and their total: a file with thousands of bad entries is a short message
+        raise UserError(f"{where}: " + first_of([_describe(dict(e), data) for e in exc.errors()], sep="; ")) from None
 
 
 def _describe(err: dict, data: dict) -> str:
@@ -68,4 +69,4 @@ def unique(what: str, codes: list[str]) -> None:
             dup.append(c)
         seen.add(c)
     if dup:
-        raise ValueError(f"duplicate {what} code(s): {', '.join(dup)}")
+        raise ValueError(f"duplicate {what} code(s): {first_of(dup)}")

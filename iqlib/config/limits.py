@@ -26,6 +26,16 @@ SOURCE = 2_048      # a source: a text, an address or both (as long as an addres
 URL = 2_048         # an address (http:// or https://, or an e-mail address)
 HEADER = 500        # a column header of an input table (the template's carry code, name, unit and rule)
 
+# the size of an input table (roster, values, official figures), checked when it is read, before any
+# other check: validation time and memory grow with the file, and a message quotes its cells
+CELL = 10_000       # any cell: above every bound of a text a column may hold (the longest, a source, 2 048)
+COLUMNS = 1_000     # columns of a table (a values file in wide format with every raw field: about 200), and
+                    # different indicators of a long-format values file
+CELLS = 50_000_000  # cities × indicators of a long-format values file once widened (a million rows: 1 000 000)
+FILE_MB = 256       # megabytes of a file (a long-format values file of a million rows: about 40 MB)
+UNPACKED_MB = 1_024  # megabytes an XLSX workbook unpacks to (a million rows of four columns: about 150 MB)
+PREVIEW = 40        # characters of a cell a message quotes (an over-long cell is never echoed whole)
+
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # one line (names, titles, codes, headers): no C0 or C1 control character, no DEL, no bidi override
 ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f" + BIDI + "]")

@@ -4,6 +4,7 @@ name are each one clear error."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from iqlib.config.paths import display, read_bytes
@@ -41,12 +42,15 @@ def decode(path: Path) -> tuple[str, str]:
     return text, "cp1251"
 
 
+_LOWER, _UPPER = re.compile("[а-яё]"), re.compile("[А-ЯЁ]")
+
+
 def _looks_like_koi8(text: str) -> bool:
     """KOI8-R read as Windows-1251 swaps the cases of Cyrillic letters: Russian text, mostly
     lowercase, comes out mostly in capitals ('мОСКВА'), and reads right as KOI8-R."""
-    def lower_share(t: str) -> float:
-        letters = [c for c in t if "А" <= c <= "я" or c in "Ёё"]
-        return sum(c.islower() for c in letters) / len(letters) if len(letters) >= 20 else 1.0
+    def lower_share(t: str) -> float:   # counted by regular expressions: C speed, not a loop per character
+        lower, upper = len(_LOWER.findall(t)), len(_UPPER.findall(t))
+        return lower / (lower + upper) if lower + upper >= 20 else 1.0
     return lower_share(text) < 0.3 and lower_share(text.encode("cp1251").decode("koi8_r", "replace")) > 0.7
 
 

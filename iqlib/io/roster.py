@@ -12,9 +12,9 @@ from iqlib.config.edition import RosterColumn
 from iqlib.config.limits import NAME
 from iqlib.config.params import Params
 from iqlib.config.paths import display
-from iqlib.core.errors import ProblemsError, UserError
+from iqlib.core.errors import Problems, ProblemsError, UserError, first_of
 from iqlib.io.codes import check_codes
-from iqlib.io.tables import Table, check_texts, duplicates, read_table, require_columns, to_number
+from iqlib.io.tables import Table, check_texts, column_name, duplicates, each, preview, read_table, require_columns, to_number
 
 CITY_COLUMNS = ["city_id", "city_ru", "region_ru", "population", "regional_capital", "pilot"]
 OPTIONAL_CITY_COLUMNS = ["oktmo", "group_official", "list_order_2018", "lat", "lon"]
@@ -29,7 +29,7 @@ def assign_groups(population: pd.Series, params: Params) -> pd.Series:
     mins = np.array([g.min_population for g in groups])
     # thresholds decrease; the group is the first whose minimum the city reaches
     idx = (population.to_numpy()[:, None] >= mins[None, :]).argmax(axis=1)
-    return pd.Series([groups[i].code for i in idx], index=population.index, name="group")
+    return pd.Series(np.array([g.code for g in groups], dtype=object)[idx], index=population.index, name="group")
 
 
 def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -37,48 +37,47 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     (column ``group_official``) differs from the one their population gives."""
     table = read_table(params.input_paths["cities"])
     require_columns(table, CITY_COLUMNS)
-    df, problems = table.frame, []
+    df, problems = table.frame, Problems()
     declared = {c.name: c for c in params.edition.roster_columns}
     unknown = [c for c in df.columns if c not in CITY_COLUMNS + OPTIONAL_CITY_COLUMNS and c not in declared]
     if unknown:
-        problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
+        problems.append(f"{display(table.path)}: unknown column(s): {first_of([column_name(c) for c in unknown])} "
                         f"(expected {', '.join(CITY_COLUMNS + OPTIONAL_CITY_COLUMNS)}; declare an extra column in "
-                        f"the edition, e.g. roster_columns: [{{name: {unknown[0]}, type: text}}])")
+                        f"the edition, e.g. roster_columns: [{{name: {column_name(unknown[0])}, type: text}}])")
     absent = [c for c in declared if c not in df.columns]
     if absent:
-        problems.append(f"{display(table.path)}: column(s) {', '.join(absent)} declared in the edition's "
+        problems.append(f"{display(table.path)}: column(s) {first_of(absent)} declared in the edition's "
                         f"roster_columns are missing")
     extra = {name: _roster_column(table, col, problems) for name, col in declared.items() if name in df.columns}
-    for row in np.flatnonzero((df["city_id"] == "").to_numpy()):
-        problems.append(f"{table.where(row, 'city_id')}: empty city_id")
+    each(problems, "empty city_id", (df["city_id"] == "").to_numpy(), lambda row: f"{table.where(row, 'city_id')}: empty city_id")
     duplicates(table, "city_id", problems)
     check_codes(table, problems)
     check_texts(table, "city_ru", NAME, "a city's name", problems)
     check_texts(table, "region_ru", NAME, "a region's name", problems)
     population = to_number(df["population"])
     bad = population.isna() | (population <= 0) | (population % 1 != 0)
-    for row in np.flatnonzero(bad.to_numpy()):
-        problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} "
-                        f"is not a positive whole number")
-    for row in np.flatnonzero((population > MAX_POPULATION).to_numpy()):
-        limit = f"{MAX_POPULATION:_}".replace("_", " ")
-        problems.append(f"{table.where(row, 'population')}: {df['population'].iloc[row]!r} is more than "
-                        f"{limit} (more people than on Earth)")
+    each(problems, "population not a positive whole number", bad.to_numpy(),
+         lambda row: f"{table.where(row, 'population')}: {preview(df['population'].iloc[row])} "
+                     f"is not a positive whole number")
+    limit = f"{MAX_POPULATION:_}".replace("_", " ")
+    each(problems, "population too large", (population > MAX_POPULATION).to_numpy(),
+         lambda row: f"{table.where(row, 'population')}: {preview(df['population'].iloc[row])} is more than "
+                     f"{limit} (more people than on Earth)")
     if "oktmo" in df:
         bad_code = (df["oktmo"] != "") & ~df["oktmo"].str.fullmatch(r"\d{8}|\d{11}")
-        for row in np.flatnonzero(bad_code.to_numpy()):
-            problems.append(f"{table.where(row, 'oktmo')}: {df['oktmo'].iloc[row]!r} is not an OKTMO code "
-                            f"(8 or 11 digits)")
+        each(problems, "not an OKTMO code", bad_code.to_numpy(),
+             lambda row: f"{table.where(row, 'oktmo')}: {preview(df['oktmo'].iloc[row])} is not an OKTMO code "
+                         f"(8 or 11 digits)")
     for flag in FLAGS:
-        for row in np.flatnonzero(~df[flag].isin(["0", "1"]).to_numpy()):
-            problems.append(f"{table.where(row, flag)}: {df[flag].iloc[row]!r} is not 0 or 1")
+        each(problems, "flag not 0 or 1", ~df[flag].isin(["0", "1"]).to_numpy(),
+             lambda row, flag=flag: f"{table.where(row, flag)}: {preview(df[flag].iloc[row])} is not 0 or 1")
     coordinates = _coordinates(table, problems)
     codes = params.group_codes
     if "group_official" in df:
         wrong = (df["group_official"] != "") & ~df["group_official"].isin(codes)
-        for row in np.flatnonzero(wrong.to_numpy()):
-            problems.append(f"{table.where(row, 'group_official')}: unknown group "
-                            f"{df['group_official'].iloc[row]!r} (expected one of {', '.join(codes)})")
+        each(problems, "unknown group", wrong.to_numpy(),
+             lambda row: f"{table.where(row, 'group_official')}: unknown group "
+                         f"{preview(df['group_official'].iloc[row])} (expected one of {', '.join(codes)})")
     if problems:
         raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
 
@@ -99,9 +98,9 @@ def load_cities(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
         if g.eligible_if_any:
             members = cities["group"] == g.code
             eligible = cities[g.eligible_if_any].eq(1).any(axis=1)
-            for row in np.flatnonzero((members & ~eligible).to_numpy()):
-                problems.append(f"{table.where(row)}: city {cities['city_id'].iloc[row]!r} is in group "
-                                f"{g.code} but has none of the flags {', '.join(g.eligible_if_any)} set to 1")
+            each(problems, "city not eligible for its group", (members & ~eligible).to_numpy(),
+                 lambda row, g=g: f"{table.where(row)}: city {cities['city_id'].iloc[row]!r} is in group "
+                                  f"{g.code} but has none of the flags {', '.join(g.eligible_if_any)} set to 1")
     if problems:
         raise ProblemsError(f"{display(table.path)}: the city roster has errors", problems)
     _check_regions_column(params, table, cities)
@@ -128,18 +127,22 @@ def _coordinates(table: Table, problems: list[str]) -> pd.DataFrame | None:
         text = df[name]
         value = to_number(text)
         bad = (text != "") & value.isna()
-        for row in np.flatnonzero(bad.to_numpy()):
-            problems.append(f"{table.where(row, name)}: {text.iloc[row]!r} is not a number ({what} in decimal degrees)")
+        each(problems, "coordinate not a number", bad.to_numpy(),
+             lambda row, name=name, text=text, what=what: f"{table.where(row, name)}: {preview(text.iloc[row])} is not "
+                                                          f"a number ({what} in decimal degrees)")
         outside = value.notna() & ((value < low) | (value > high))
-        for row in np.flatnonzero(outside.to_numpy()):
-            problems.append(f"{table.where(row, name)}: {text.iloc[row]!r} is not {what} "
-                            f"(decimal degrees from {low:g} to {high:g})")
+        each(problems, "coordinate out of range", outside.to_numpy(),
+             lambda row, name=name, text=text, what=what, low=low, high=high:
+                 f"{table.where(row, name)}: {preview(text.iloc[row])} is not {what} "
+                 f"(decimal degrees from {low:g} to {high:g})")
         out[name] = value.where(~outside)
     one = (df["lat"] == "") != (df["lon"] == "")
-    for row in np.flatnonzero(one.to_numpy()):
+
+    def message(row: int) -> str:
         empty = "lat" if df["lat"].iloc[row] == "" else "lon"
-        problems.append(f"{table.where(row, empty)}: empty while {'lon' if empty == 'lat' else 'lat'} is given "
-                        f"(give both coordinates of the city, or neither)")
+        return (f"{table.where(row, empty)}: empty while {'lon' if empty == 'lat' else 'lat'} is given "
+                f"(give both coordinates of the city, or neither)")
+    each(problems, "one coordinate of two", one.to_numpy(), message)
     return pd.DataFrame(out)
 
 
@@ -158,15 +161,15 @@ def _roster_column(table: Table, cfg: RosterColumn, problems: list[str]) -> pd.S
         what = f"is not {'a whole number' if cfg.type == 'integer' else 'a number'}"
         if cfg.type == "integer":
             column = column.where(~bad, 0).astype("int64")
-    for row in np.flatnonzero(bad.to_numpy()):
-        problems.append(f"{table.where(row, cfg.name)}: {text.iloc[row]!r} {what}")
+    each(problems, f"a value of {cfg.name} {what}", bad.to_numpy(),
+         lambda row: f"{table.where(row, cfg.name)}: {preview(text.iloc[row])} {what}")
     if cfg.values is not None:
         allowed = [str(v) for v in cfg.values] if cfg.type == "text" else [float(v) for v in cfg.values]
         outside = ~bad & ~column.isin(allowed)
-        shown = ", ".join(str(v) for v in cfg.values)
-        for row in np.flatnonzero(outside.to_numpy()):
-            problems.append(f"{table.where(row, cfg.name)}: {text.iloc[row]!r} is not one of the values declared for "
-                            f"{cfg.name} in the edition's roster_columns ({shown})")
+        shown = first_of([str(v) for v in cfg.values])
+        each(problems, f"a value of {cfg.name} not declared", outside.to_numpy(),
+             lambda row: f"{table.where(row, cfg.name)}: {preview(text.iloc[row])} is not one of the values declared "
+                         f"for {cfg.name} in the edition's roster_columns ({shown})")
     return column
 
 

@@ -13,19 +13,33 @@ from iqlib.config.methodology import Methodology
 from iqlib.config.params import Params
 from iqlib.config.paths import display
 from iqlib.core import roster
-from iqlib.core.errors import ProblemsError
+from iqlib.core.errors import Problems, ProblemsError, first_of
 from iqlib.io import derive
 from iqlib.io.codes import look_alike_hint
-from iqlib.io.tables import LONG_COLUMNS, Table, check_texts, duplicates, not_a_number, read_table, require_columns, to_number, widen
+from iqlib.io.tables import (
+    LONG_COLUMNS,
+    Table,
+    check_texts,
+    column_name,
+    duplicates,
+    each,
+    not_a_number,
+    preview,
+    read_table,
+    require_columns,
+    to_number,
+    widen,
+)
 
 
 def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     """Indicator values, one row per roster city and one column per indicator (float,
     NaN where the cell is empty), in roster order. Derived indicators are computed from
     their raw fields (``iqlib.io.derive``); presence and sub-criteria cells accept
-    1/0, yes/no, да/нет."""
+    1/0, yes/no, да/нет. Every check is vectorised (linear in the cells) and every kind
+    of problem is reported with its first ten cells and its count."""
     table = read_table(params.input_paths["values"])
-    problems: list[str] = []
+    problems = Problems()
     if "indicator" in table.frame.columns:
         require_columns(table, LONG_COLUMNS)
         check_texts(table, "source", SOURCE, "a source", problems, multiline=True)
@@ -41,7 +55,7 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     both = [i.code for i in meth.indicators if i.derive is not None and i.code in df.columns
             and any(f in df.columns for f in derive.fields_of(i) if f not in cities.columns)]
     if both:
-        problems.append(f"{display(table.path)}: column(s) {', '.join(both)} are given both directly and as the "
+        problems.append(f"{display(table.path)}: column(s) {first_of(both)} are given both directly and as the "
                         f"raw fields they are derived from; keep one")
     derived = [i for i in meth.indicators if i.code not in direct]
     raw_fields = {f: t for i in derived for f, t in derive.fields_of(i).items()
@@ -50,47 +64,58 @@ def load_values(params: Params, cities: pd.DataFrame) -> pd.DataFrame:
     optional = ["city_ru"]
     unknown = [c for c in df.columns if c not in ["city_id", *optional, *expected]]
     if unknown:
-        problems.append(f"{display(table.path)}: unknown column(s): {', '.join(unknown)} "
+        problems.append(f"{display(table.path)}: unknown column(s): {first_of([column_name(c) for c in unknown])} "
                         f"(not indicators or raw fields of methodology {meth.id})")
     absent = [c for c in expected if c not in df.columns]
     if absent:
-        problems.append(f"{display(table.path)}: column(s) missing: {', '.join(absent)}")
+        problems.append(f"{display(table.path)}: column(s) missing: {first_of(absent)}")
     duplicates(table, "city_id", problems)
-    known = df["city_id"].isin(cities["city_id"])
-    for row in np.flatnonzero(~known.to_numpy()):
-        problems.append(f"{table.where(row, 'city_id')}: unknown city {df['city_id'].iloc[row]!r} "
-                        f"(not in {display(params.input_paths['cities'])}"
-                        f"{look_alike_hint(df['city_id'].iloc[row], cities['city_id'])})")
-    for city in cities.loc[~cities["city_id"].isin(df["city_id"]), "city_id"]:
-        problems.append(f"{display(table.path)}: no row for city {city!r} of the roster")
+    ids = df["city_id"]
+    each(problems, "unknown city", ~ids.isin(cities["city_id"]).to_numpy(),
+         lambda row: f"{table.where(row, 'city_id')}: unknown city {preview(ids.iloc[row])} "
+                     f"(not in {display(params.input_paths['cities'])}{look_alike_hint(ids.iloc[row], cities['city_id'])})")
+    absent_cities = cities["city_id"][~cities["city_id"].isin(ids)]
+    each(problems, "roster city without a row", np.arange(len(absent_cities)),
+         lambda i: f"{display(table.path)}: no row for city {absent_cities.iloc[i]!r} of the roster")
 
     kinds = {i.code: meth.kinds[i.kind] for i in meth.indicators}
-    raw_cols: dict[str, pd.Series] = {}
-    for code in (c for c in expected if c in df.columns):
+    present = [c for c in expected if c in df.columns]
+    number, yes, unrecognised, empty = _parse(df[present])
+    raw_cols: dict[str, np.ndarray] = {}
+    for j, code in enumerate(present):
         text = df[code]
         yesno = raw_fields.get(code) == "yesno" or (code in kinds and kinds[code].max == 1 and kinds[code].min == 0)
         if yesno:
-            num, bad = derive.parse_yesno(text)
-            num = num.where(~bad, to_number(text))
-            bad = bad & num.isna()
-            for row in np.flatnonzero(bad.to_numpy()):
-                problems.append(f"{table.where(row, code)}: {text.iloc[row]!r} is not recognised "
-                                f"(expected 1/0, yes/no, да/нет)")
+            num = np.where(unrecognised[:, j], number[:, j], yes[:, j])
+            each(problems, "not yes or no", unrecognised[:, j] & np.isnan(num),
+                 lambda row, code=code, text=text: f"{table.where(row, code)}: {preview(text.iloc[row])} is not "
+                                                   f"recognised (expected 1/0, yes/no, да/нет)")
         else:
-            num = to_number(text)
-            for row in np.flatnonzero((num.isna() & (text != "")).to_numpy()):
-                problems.append(f"{table.where(row, code)}: {not_a_number(text.iloc[row])}")
+            num = number[:, j]
+            each(problems, "not a number", np.isnan(num) & ~empty[:, j],
+                 lambda row, code=code, text=text: f"{table.where(row, code)}: {not_a_number(text.iloc[row])}")
         rng = (kinds[code].min, kinds[code].max, kinds[code].unit_en) if code in kinds else (0.0, None, "count")
-        problems += _out_of_range(table, code, text, num, *rng)
-        raw_cols[code] = num.astype("float64")
+        _out_of_range(table, code, text, num, *rng, problems)
+        raw_cols[code] = num
     if problems:
         raise ProblemsError(f"{display(table.path)}: the indicator values have errors", problems)
-    raw = pd.DataFrame({k: v.to_numpy() for k, v in raw_cols.items()},
+    raw = pd.DataFrame(raw_cols,
                        index=pd.Index(df["city_id"].to_numpy(), name="city_id"))
     raw = raw.loc[cities["city_id"].to_numpy()]
     values = derive.derive(raw, cities, meth, given=set(direct))
     _check_derived(values, meth, params)
     return values[codes]
+
+
+def _parse(text: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell of ``text`` read at once (one pass over all cells, not a pass per column):
+    as a number (``to_number``), as yes/no (``derive.parse_yesno``), whether it is neither
+    yes/no nor empty, and whether it is empty; each an array of the frame's shape."""
+    shape = text.shape
+    flat = pd.Series(text.to_numpy(dtype=object).ravel(), dtype=str)
+    yes, unrecognised = derive.parse_yesno(flat)
+    return (to_number(flat).to_numpy(dtype="float64").reshape(shape), yes.to_numpy(dtype="float64").reshape(shape),
+            unrecognised.to_numpy(dtype=bool).reshape(shape), (flat == "").to_numpy(dtype=bool).reshape(shape))
 
 
 def _header_codes(columns: pd.Index, meth: Methodology) -> dict[str, str]:
@@ -105,16 +130,15 @@ def _header_codes(columns: pd.Index, meth: Methodology) -> dict[str, str]:
     return out
 
 
-def _out_of_range(table: Table, code: str, text: pd.Series, num: pd.Series,
-                  low: float | None, high: float | None, unit: str) -> list[str]:
-    bad = _outside(num, low, high)
-    return [f"{table.where(row, code)}: {text.iloc[row]!r} is outside {_range(low, high)} ({unit})"
-            for row in np.flatnonzero(bad)]
+def _out_of_range(table: Table, code: str, text: pd.Series, num: np.ndarray,
+                  low: float | None, high: float | None, unit: str, problems: Problems) -> None:
+    each(problems, "outside the range of its kind", _outside(num, low, high),
+         lambda row: f"{table.where(row, code)}: {preview(text.iloc[row])} is outside {_range(low, high)} ({unit})")
 
 
-def _outside(num: pd.Series, low: float | None, high: float | None) -> np.ndarray:
+def _outside(num: pd.Series | np.ndarray, low: float | None, high: float | None) -> np.ndarray:
     """Mask of values below ``low`` or above ``high`` (either bound may be absent)."""
-    x = num.to_numpy(dtype="float64")
+    x = np.asarray(num, dtype="float64")
     bad = np.zeros(len(x), dtype=bool)
     if low is not None:
         bad |= x < low
@@ -129,15 +153,16 @@ def _range(low: float | None, high: float | None) -> str:
 
 
 def _check_derived(values: pd.DataFrame, meth: Methodology, params: Params) -> None:
-    problems = []
+    problems = Problems()
     for ind in meth.indicators:
         if ind.derive is None:
             continue
         kind = meth.kinds[ind.kind]
         col = values[ind.code]
-        for city in col.index[_outside(col, kind.min, kind.max)]:  # a kind may have neither bound
-            problems.append(f"derived indicator {ind.code} for city {city!r}: {col[city]:g} is outside "
-                            f"{_range(kind.min, kind.max)} ({kind.unit_en})")
+        each(problems, "derived value outside its range", _outside(col, kind.min, kind.max),  # a kind may have neither bound
+             lambda row, ind=ind, kind=kind, col=col: f"derived indicator {ind.code} for city {col.index[row]!r}: "
+                                                      f"{col.iloc[row]:g} is outside {_range(kind.min, kind.max)} "
+                                                      f"({kind.unit_en})")
     if problems:
         raise ProblemsError(f"{display(params.input_paths['values'])}: derived indicators out of range", problems)
 
