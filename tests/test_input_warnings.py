@@ -252,6 +252,16 @@ def test_an_xlsx_formula_without_a_calculated_value(tmp_path, monkeypatch):
     assert f"line 3, column I05: {w['warning'][0]}" in out
 
 
+def test_numbers_typed_as_text_in_a_sheet_with_both_decimal_marks(tmp_path, monkeypatch):
+    def as_text(ws):
+        ws["F4"], ws["F5"], ws["F6"] = "20,9", "30.4", "12.5"
+    path = edition(tmp_path, values=sheet(tmp_path, as_text))
+    table, out = validated(path, monkeypatch)
+    w = only(table, "decimal_mixed")
+    assert w[["line", "column", "value", "count", "of"]].values.tolist() == [[4, "I05", "20,9", 1, 3]]
+    assert w["warning"][0] in out
+
+
 def ws_header(letter: str) -> str:
     return HEADER[openpyxl.utils.column_index_from_string(letter) - 1]
 

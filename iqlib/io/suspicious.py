@@ -239,53 +239,61 @@ def sheet_warnings(path: Path, input: str) -> list[pd.DataFrame]:
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
-        rows = [[(c.value, getattr(c, "data_type", None)) for c in row] for row in book.worksheets[0].iter_rows()]
+        grid = pd.DataFrame(list(book.worksheets[0].iter_rows(values_only=True)), dtype=object)
     finally:
         book.close()
-    skip = 0
-    while skip < len(rows) and rows[skip] and str(rows[skip][0][0] or "").startswith("#"):
-        skip += 1
-    if skip >= len(rows):
+    if grid.empty:
         return []
-    header = [str(v).strip() if v is not None else "" for v, _ in rows[skip]]
-    named = [i for i, h in enumerate(header) if h]
+    kind = grid.map(_cell_kind).to_numpy(dtype=np.int8)        # the one pass over the cells; numpy from here
+    comment = (kind[:, 0] == TEXT) & grid[0].map(lambda v: str(v).startswith("#")).to_numpy(dtype=bool)
+    skip = int(np.argmin(comment)) if not comment.all() else len(comment)
+    if skip >= len(grid):
+        return []
+    header = ["" if v is None else str(v).strip() for v in grid.iloc[skip]]
+    named = np.array([bool(h) for h in header])
+    body, grid = kind[skip + 1:], grid.iloc[skip + 1:]
+    filled = body != EMPTY
+    first_line = skip + 2                                       # the sheet row of the body's first row
+    blank = np.flatnonzero(~filled[:, named].any(axis=1)) if named.any() else np.arange(len(body))
+    end = int(blank[0]) if len(blank) else len(body)
     file = display(path)
     out: list[pd.DataFrame] = []
-
-    def filled(value: object) -> bool:
-        return value is not None and str(value).strip() != ""
-
-    body = rows[skip + 1:]
-    end = next((r for r, row in enumerate(body) if not any(filled(row[i][0]) for i in named if i < len(row))), len(body))
-    after = [skip + 2 + r for r in range(end, len(body)) if any(filled(v) for v, _ in body[r])]
-    if after:
-        out.append(_rows("content_after_data", input, file, line=after[0], subject=str(skip + 2 + end),
-                         count=len(after)))
-    unnamed: dict[int, list[int]] = {}
-    formulas: dict[tuple[int, int], str] = {}
-    text: dict[int, list[tuple[int, str]]] = {}
-    for r, row in enumerate(body[:end]):
-        for i, (value, kind) in enumerate(row):
-            if not filled(value):
-                continue
-            if i >= len(header) or not header[i]:
-                unnamed.setdefault(i, []).append(skip + 2 + r)
-            elif kind == "f":
-                formulas[(skip + 2 + r, i)] = str(value)
-            elif isinstance(value, str):
-                text.setdefault(i, []).append((skip + 2 + r, value.strip()))
-    for i, lines in sorted(unnamed.items()):
-        out.append(_rows("content_without_header", input, file, line=lines[0], column=get_column_letter(i + 1),
-                         subject=f"{get_column_letter(i + 1)}{lines[0]}", count=len(lines)))
-    if formulas:
-        out.append(_uncalculated(path, input, formulas, header))
-    for i, cells in sorted(text.items()):
-        found = _mixed(pd.Series([t for _, t in cells], dtype=object))
+    after = np.flatnonzero(filled[end:].any(axis=1))
+    if len(after):
+        out.append(_rows("content_after_data", input, file, line=first_line + end + int(after[0]),
+                         subject=str(first_line + end), count=len(after)))
+    block = filled[:end]
+    for j in np.flatnonzero(block[:, ~named].any(axis=0) if (~named).any() else []):
+        i = int(np.flatnonzero(~named)[j])
+        rows = np.flatnonzero(block[:, i])
+        letter = get_column_letter(i + 1)
+        out.append(_rows("content_without_header", input, file, line=first_line + int(rows[0]), column=letter,
+                         subject=f"{letter}{first_line + int(rows[0])}", count=len(rows)))
+    r, c = np.nonzero((body[:end] == FORMULA) & named)
+    if len(r):
+        out.append(_uncalculated(path, input, {(first_line + int(a), int(b)): str(grid.iat[a, b]) for a, b in zip(r, c)},
+                                 header))
+    for k in np.flatnonzero(named):
+        rows = np.flatnonzero(body[:end, k] == TEXT)
+        found = _mixed(grid.iloc[rows, k].astype(str).str.strip()) if len(rows) else None
         if found is not None:
-            row, value, count, of = found
-            out.append(_rows("decimal_mixed", input, file, line=cells[row][0], column=header[i], subject=header[i],
-                             value=value, count=count, of=of))
+            first, value, count, of = found
+            out.append(_rows("decimal_mixed", input, file, line=first_line + int(rows[first]), column=header[k],
+                             subject=header[k], value=value, count=count, of=of))
     return [o for o in out if len(o)]
+
+
+EMPTY, VALUE, TEXT, FORMULA = 0, 1, 2, 3
+
+
+def _cell_kind(value: object) -> int:
+    """A sheet cell as the scan needs it: empty (nothing or spaces), a value, a text, or a
+    formula (read without calculating, openpyxl gives its text, '=…')."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, str):
+        return EMPTY if not value.strip() else FORMULA if value.startswith("=") else TEXT
+    return VALUE
 
 
 def _uncalculated(path: Path, input: str, formulas: dict[tuple[int, int], str], header: list[str]) -> pd.DataFrame:
@@ -296,15 +304,15 @@ def _uncalculated(path: Path, input: str, formulas: dict[tuple[int, int], str], 
     from openpyxl.utils import get_column_letter
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    last = max(r for r, _ in formulas)
-    empty = []
     try:
-        for r, row in enumerate(book.worksheets[0].iter_rows(max_row=last), start=1):
-            for i, cell in enumerate(row):
-                if (r, i) in formulas and (cell.value is None or str(cell.value) == ""):
-                    empty.append((r, i))
+        cached = list(book.worksheets[0].iter_rows(max_row=max(r for r, _ in formulas), values_only=True))
     finally:
         book.close()
+
+    def calculated(row: int, column: int) -> bool:
+        value = cached[row - 1][column] if row - 1 < len(cached) and column < len(cached[row - 1]) else None
+        return value is not None and str(value) != ""
+    empty = [k for k in formulas if not calculated(*k)]
     if not empty:
         return pd.DataFrame()
     return _rows("formula_no_value", input, display(path), line=[r for r, _ in empty],
