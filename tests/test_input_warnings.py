@@ -152,6 +152,17 @@ def test_a_values_column_mixing_decimal_separators(tmp_path, monkeypatch):
     assert f"  warning: {tmp_path / 'values.csv'}: line 7, column I05: {w['warning'][0]}\n" in out
 
 
+def test_decimal_marks_in_a_semicolon_file_and_a_file_with_points_only(tmp_path):
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("city_id;I05;I07\nmoskva;58,2;1,5\nkazan;40.1;2,5\nanadyr;12,25;3\n", encoding="utf-8")
+    w = suspicious._decimals(mixed, "values")
+    assert w[["code", "column", "line", "value", "count", "of"]].values.tolist() == [
+        ["decimal_mixed", "I05", 3, "40.1", 1, 3]]                  # I07: commas only, not mixed
+    points = tmp_path / "points.csv"
+    points.write_text("city_id,I05,I07\nmoskva,58.2,1\nkazan,40.1,2\n", encoding="utf-8")
+    assert suspicious._decimals(points, "values").empty
+
+
 def test_an_indicator_missing_for_every_city_for_most_and_for_a_group(tmp_path, monkeypatch):
     values = set_values(VALUES, "I07", lambda i, old: "")
     values = set_values(values, "I09", lambda i, old: "" if i in (0, 3, 6, 9, 10) else old)  # 5 of 12: over a third

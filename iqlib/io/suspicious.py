@@ -34,6 +34,7 @@ import pandas as pd
 from iqlib.config.params import Params
 from iqlib.config.paths import display
 from iqlib.core import roster
+from iqlib.io.encoding import decode
 from iqlib.io.tables import read_table
 
 COLUMNS = ["code", "file_kind", "file", "line", "column", "subject", "value", "reference", "count", "of", "threshold"]
@@ -49,6 +50,8 @@ MOSTLY_EMPTY = 1 / 2     # more than this share of the declared groups without a
 
 _COMMA = r"[-+]?\d+,\d+"     # a decimal comma, as tables.to_number reads it
 _POINT = r"[-+]?\d+\.\d+"    # a decimal point
+_POINT_ANYWHERE = re.compile(r"\d\.\d")
+_COMMA_ANYWHERE = re.compile(r'"\s*[-+]?\d+,\d+\s*"|(?:^|[;\t])\s*[-+]?\d+,\d+\s*(?=[;\t\r\n]|$)', re.M)
 
 
 def warnings(params: Params, cities: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
@@ -194,7 +197,12 @@ def above_group_median(params: Params, cities: pd.DataFrame, values: pd.DataFram
 def _decimals(path: Path, input: str) -> pd.DataFrame:
     """Columns of a CSV file whose fractional numbers are written with a decimal comma in
     some cells and a decimal point in others (1,500 may then be a thousand and a half,
-    read as one and a half): the minority form's count and first cell."""
+    read as one and a half): the minority form's count and first cell. The file's text is
+    searched first (a decimal comma is quoted in a comma-separated file, between separators
+    in the others): without both marks, nothing more is read."""
+    text, _ = decode(path)
+    if not (_POINT_ANYWHERE.search(text) and _COMMA_ANYWHERE.search(text)):
+        return pd.DataFrame()
     table = read_table(path)
     rows = []
     for column in table.frame.columns:
