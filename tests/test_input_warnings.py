@@ -6,6 +6,7 @@ the edition page, and the run goes on. Every input is built by hand from the min
 from __future__ import annotations
 
 import copy
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +17,7 @@ from conftest import FIXTURE, built_once, iq, iq_here
 
 from iqlib.config.params import load_params
 from iqlib.io import inputs, suspicious
+from iqlib.presentation import input_warnings
 from iqlib.stages import warnings_in_words
 
 EDITION = yaml.safe_load((FIXTURE / "edition.yaml").read_text(encoding="utf-8"))
@@ -147,7 +149,7 @@ def test_a_values_column_mixing_decimal_separators(tmp_path, monkeypatch):
     w = only(table, "decimal_mixed")
     assert w[["column", "line", "value", "count", "of"]].values.tolist() == [["I05", 7, "20,9", 1, 12]]
     assert w["warning"][0] == ("Файл «значения показателей», столбец I05: дробные числа записаны то с запятой, то с "
-                               "точкой (1 из 12 записаны иначе, чем остальные; первое такое — в строке 7: «20,9»). "
+                               "точкой (1 из 12 записаны иначе, чем остальные; первое такое — в строке 7). "
                                "Проверьте, не отделяет ли запятая тысячи: «1,500» прочитано как полтора.")
     assert f"  warning: {tmp_path / 'values.csv'}: line 7, column I05: {w['warning'][0]}\n" in out
 
@@ -298,7 +300,7 @@ def test_cells_in_a_column_without_a_header_are_said(tmp_path, monkeypatch):
     table, out = validated(path, monkeypatch)
     w = only(table, "content_without_header")
     assert w[["line", "column", "count"]].values.tolist() == [[4, "AX", 1]]
-    assert w["warning"][0] == ("Файл «значения показателей»: в столбце AX нет заголовка, но заполнено ячеек: 1 (первая "
+    assert w["warning"][0] == ("Файл «значения показателей»: в столбце № 50 нет заголовка, но заполнено ячеек: 1 (первая "
                                "— в строке 4). Столбец без заголовка не читается.")
     assert w["warning"][0] in out
 
@@ -330,6 +332,29 @@ def test_every_code_has_its_words_in_every_language():
     from iqlib.presentation.words import catalogue, languages
     for lang in languages():
         assert {k.removeprefix("warnings.") for k in catalogue(lang) if k.startswith("warnings.")} >= set(suspicious.CODES)
+
+
+def test_every_message_is_russian_only_as_a_page_shows_it():
+    """One row of every code, in words: no Latin word but the framework's codes (a page
+    lists these; tests/test_language.py's scanner)."""
+    from test_language import ALLOWED, offences
+
+    params = load_params(edition(Path(tempfile.mkdtemp())))
+    rows = [{"code": code, "file_kind": "values", "file": "data/x.xlsx", "line": 7, "column": "I05", "subject": "moskva",
+             "value": 1.5, "reference": 2.5, "count": 3, "of": 12, "threshold": 5.0} for code in suspicious.CODES]
+    rows[suspicious.CODES.index("content_without_header")].update(column="AX", subject="AX7")
+    rows[suspicious.CODES.index("formula_no_value")].update(value="=SUM(B2:B7)", subject="F7")
+    for code in ("group_empty", "group_one_city", "group_small", "indicator_missing_in_group"):
+        rows[suspicious.CODES.index(code)]["subject"] = "krupnye"
+    for code in ("indicator_all_missing", "indicator_mostly_missing", "indicator_constant", "decimal_mixed"):
+        rows[suspicious.CODES.index(code)]["subject"] = "I05"
+    rows[suspicious.CODES.index("weight_zero")]["subject"] = "D4"
+    rows[suspicious.CODES.index("edition_small")]["subject"] = "2019"
+    rows[suspicious.CODES.index("content_after_data")]["subject"] = "6"
+    table = input_warnings.with_messages(pd.DataFrame(rows, columns=suspicious.COLUMNS), params, {"moskva": "Москва"})
+    assert len(set(table["warning"])) == len(suspicious.CODES)
+    found = {w: offences(w, ALLOWED | {"I05", "D4"}) for w in table["warning"]}
+    assert {w: bad for w, bad in found.items() if bad} == {}
 
 
 @pytest.mark.e2e

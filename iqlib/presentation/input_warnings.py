@@ -10,12 +10,13 @@ from collections.abc import Mapping
 import pandas as pd
 
 from iqlib.config.params import Params
-from iqlib.presentation.text import decimal_marks, number
+from iqlib.presentation.text import column_label, decimal_marks, number
 from iqlib.presentation.words import word
 
 CAP = 10          # warnings of one kind printed or listed before "… and N more"
 PREVIEW = 40      # characters of a cell's text in a message
 AS_WRITTEN = {"decimal_mixed", "formula_no_value"}      # codes whose value is a cell's text, shown as written
+BY_LETTER = {"content_without_header"}                  # codes whose column is a sheet's letter (no header)
 GROUP_SUBJECTS = {"group_empty", "group_one_city", "group_small", "indicator_missing_in_group"}
 
 
@@ -25,8 +26,23 @@ def with_messages(table: pd.DataFrame, params: Params, names: Mapping[str, str] 
     out = table.copy()
     known = {**{n.code: params.local(n, "name") for n in params.methodology.nodes()}, **(names or {})}
     groups = {g: params.group_name(g) for g in params.group_codes}
-    out["warning"] = [message(row, params, known, groups) for row in table.to_dict("records")]
+    columns = {c: _column_words(c, params) for c in table["column"].dropna().unique()}
+    out["warning"] = [message({**row, "column": _letter_words(row["column"], params) if row["code"] in BY_LETTER
+                               else columns.get(row["column"], row["column"])}, params, known, groups)
+                      for row in table.to_dict("records")]
     return out
+
+
+def _column_words(column: str, params: Params) -> str:
+    """A file's column as a message names it: an indicator's code as it is (I05), another
+    by its label when it has one (population → Население)."""
+    return column if column in params.methodology.indicator_codes() else column_label(params, column)
+
+
+def _letter_words(letter: str, params: Params) -> str:
+    """A sheet's column letter by its number ('AX' → '№ 50'): a page shows no Latin letters."""
+    number = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(str(letter).upper())))
+    return str(word(params.language, "warnings.column_number", number=number))
 
 
 def message(row: Mapping[str, object], params: Params, names: Mapping[str, str], groups: Mapping[str, str]) -> str:
