@@ -360,7 +360,7 @@ def test_every_message_is_russian_only_as_a_page_shows_it():
 @pytest.mark.e2e
 def test_the_run_prints_its_warnings_writes_them_and_the_notebook_shows_them(published_mini):
     said = (published_mini.parent / "iq-run.stdout").read_text(encoding="utf-8")
-    small = "Group «Largest cities (1 million and more)» has 3 cities, fewer than 5: places in the group are shown"
+    small = "Group “Largest cities (1 million and more)” has 3 cities, fewer than 5: places in the group are shown"
     assert f"  warning: tests/fixtures/mini/cities.csv: {small}" in said     # printed, and the run published
     table = pd.read_csv(published_mini / "outputs/2019/mini/results/warnings.csv", keep_default_na=False)
     assert list(table.columns) == [*suspicious.COLUMNS, "warning"]
