@@ -27,14 +27,16 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   their accounting), ``derive`` (derived indicators), ``runfolder`` (the run folder: reading,
   writing, the write guard, figures), ``template``, ``demo`` (the synthetic generator),
   ``calibrate`` (steers it to the published figures), ``reference`` (official figures beside a
-  run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks);
+  run), ``hashing``, ``downloads`` (CSV for Excel, XLSX workbooks), ``suspicious`` (the warnings
+  about suspicious but legal inputs, one table);
 * ``presentation`` — ``words`` (every word a reader sees, by key, from one catalogue per
   language), ``titles`` (a run's title), ``text`` (the run's words through it), ``method_words``
   (method choices in words), ``tables``, ``charts``, ``pages`` (the run's index.html), ``site``
   (every page from the template files and the one stylesheet), ``svg`` (the pages' inline charts),
   ``figures`` (a chart with its data table and downloads), ``home_chart`` (the home page's
   national trend), ``maps`` (the home page's tile map of the regions and map of the cities),
-  ``framing`` (the publisher's footer, meta descriptions, sitemap.xml and robots.txt);
+  ``framing`` (the publisher's footer, meta descriptions, sitemap.xml and robots.txt),
+  ``input_warnings`` (the warnings about the inputs in words);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;

@@ -40,6 +40,7 @@ def _validate(args: argparse.Namespace) -> int:
     from iqlib import stages
     from iqlib.config.params import load_params
     from iqlib.io import inputs
+    from iqlib.presentation import input_warnings
 
     params = load_params(args.params)
     data = inputs.load(params)
@@ -54,9 +55,8 @@ def _validate(args: argparse.Namespace) -> int:
     if params.edition.uncertainty:
         print(f"  uncertainty: {stages.check_uncertainty(params, data)} combinations of alternatives, "
               f"each computed once; {params.edition.uncertainty.replications} replications")
-    for _, row in data.warnings.iterrows():
-        print(f"  warning: {row['city_id']} {row['indicator']} = {row['value']:g}, {row['warning']} "
-              f"({row['group_median']:g})")
+    for line in input_warnings.lines(stages.warnings_in_words(data, params)):
+        print(line)
     for _, row in data.group_disagreements.iterrows():
         print(f"  note: {row['city_id']}: population {row['population']} gives group "
               f"{row['group_computed']}, official list says {row['group_official']} (official used)")

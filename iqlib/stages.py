@@ -8,7 +8,7 @@ files and returns what the notebook shows.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from iqlib.core import aggregate, engine, ranking, roster
 from iqlib.core.framework import Framework
 from iqlib.io import inputs, reference
 from iqlib.io.runfolder import RunFolder
-from iqlib.presentation import charts, tables
+from iqlib.presentation import charts, input_warnings, tables
 from iqlib.presentation.text import entry, text
 
 STAGES = ["01_load", "02_normalise", "03_weight", "04_rank", "05_report"]
@@ -50,7 +50,9 @@ def _inputs(params: Params, run: RunFolder) -> tuple[pd.DataFrame, pd.DataFrame]
 
 # --------------------------------------------------------------------------- 01 load
 def load(params: Params, run: RunFolder) -> inputs.InputData:
+    """The validated inputs; their warnings (``io.suspicious``) with each message in words."""
     data = inputs.load(params)
+    data = replace(data, warnings=warnings_in_words(data, params))
     run.write_csv("cities.csv", data.cities)
     run.write_csv("values.csv", data.values.reset_index())
     run.write_csv("group_disagreements.csv", data.group_disagreements)
@@ -58,6 +60,12 @@ def load(params: Params, run: RunFolder) -> inputs.InputData:
     run.write_csv("accounting.csv", data.accounting)
     run.write_csv("warnings.csv", data.warnings)
     return data
+
+
+def warnings_in_words(data: inputs.InputData, params: Params) -> pd.DataFrame:
+    """The inputs' warnings with the column ``warning``: each in the edition's language,
+    cities by their names (``iq validate``, ``iq run`` and results/warnings.csv show these)."""
+    return input_warnings.with_messages(data.warnings, params, dict(zip(data.cities["city_id"], data.cities["city_ru"])))
 
 
 # --------------------------------------------------------------------------- 02 normalise

@@ -96,6 +96,9 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, str]:
     frame = raw.iloc[skip + 1:].reset_index(drop=True)
     frame.columns = [str(c) for c in raw.iloc[skip]]
     frame = frame.loc[:, [c != "" for c in frame.columns]]
+    blank = np.flatnonzero((frame.astype(str).apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy())
+    if len(blank):   # the data block ends at its first blank row: notes under it are not data (io.suspicious warns)
+        frame = frame.iloc[:blank[0]]
     return frame.astype(str), skip + 2, "xlsx"
 
 

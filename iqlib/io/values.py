@@ -1,7 +1,7 @@
 """The indicator values (wide or long, CSV or XLSX): one row per roster city and one column
 per indicator, derived indicators computed, every cell checked against its kind's range; and
-the tables that account for them (missing values and their rule, suspicious values, every
-cell read, used or missing). Every problem is collected and reported together."""
+the tables that account for them (missing values and their rule, every cell read, used or
+missing; the warnings are ``io.suspicious``'s). Every problem is collected and reported together."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from iqlib.config.limits import SOURCE, TEXT
 from iqlib.config.methodology import Methodology
 from iqlib.config.params import Params
 from iqlib.config.paths import display
-from iqlib.core import roster
 from iqlib.core.errors import Problems, ProblemsError, first_of
 from iqlib.io import derive
 from iqlib.io.codes import look_alike_hint
@@ -181,21 +180,6 @@ def missing_table(values: pd.DataFrame, params: Params) -> pd.DataFrame:
     pairs["kind"] = pairs["indicator"].map(kinds)
     pairs["missing_rule"] = pairs["indicator"].map(meth.missing_rule)
     return pairs
-
-
-def warnings_table(values: pd.DataFrame, cities: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Suspicious but valid values: above ``warn_above_group_median`` × the group median
-    (set per kind in the methodology)."""
-    meth = params.methodology
-    factor = {i.code: meth.kinds[i.kind].warn_above_group_median for i in meth.indicators}
-    codes = [c for c in meth.indicator_codes() if factor[c]]
-    limit = pd.Series({c: factor[c] for c in codes}, dtype=float)
-    median = values[codes].groupby(roster.column(cities, values.index).to_numpy()).transform("median")
-    high = (values[codes] > median * limit) & (median > 0)
-    row, col = np.nonzero(high.to_numpy())
-    return pd.DataFrame({"city_id": values.index[row], "indicator": np.array(codes, dtype=object)[col],
-                         "value": values[codes].to_numpy()[row, col], "group_median": median.to_numpy()[row, col],
-                         "warning": [f"above {limit.iloc[j]:g} × the group median" for j in col]})
 
 
 def accounting(values: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from iqlib.core.errors import UserError
 from iqlib.io import inputs
 from iqlib.io.hashing import CHECKSUMS, MANIFEST, hash_tree
 from iqlib.io.runfolder import RunFolder
+from iqlib.presentation import input_warnings
 from iqlib.presentation.pages import index_html
 from iqlib.presentation.text import text
 from iqlib.presentation.titles import run_title
@@ -33,7 +34,7 @@ from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import compare_runs
 from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
-from iqlib.stages import STAGES, check_uncertainty, rank_intervals
+from iqlib.stages import STAGES, check_uncertainty, rank_intervals, warnings_in_words
 
 COMPARISONS = "comparisons"   # beside the runs of an edition; no scenario may take this name
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str, "draft": bool}
@@ -288,6 +289,8 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             raise UserError("a draft is never published: run without --draft to publish")
     data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
     check_uncertainty(params, data)
+    for line in input_warnings.lines(warnings_in_words(data, params)):   # suspicious but legal: the run goes on
+        log(line)
     dest = Path(out).resolve() if out else default_destination(params, publish)
     if dest.name == COMPARISONS:
         raise UserError(f"{display(params.edition_path)}: the run folder name {COMPARISONS!r} is reserved for the "

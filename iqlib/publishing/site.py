@@ -32,7 +32,7 @@ from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
 from iqlib.core.registry import describe
 from iqlib.io.runfolder import RunFolder
-from iqlib.presentation import figures, framing, svg, tables
+from iqlib.presentation import figures, framing, input_warnings, svg, tables
 from iqlib.presentation import site as pages
 from iqlib.presentation.method_words import method_words
 from iqlib.presentation.site import fmt
@@ -356,8 +356,22 @@ class SiteRun:
         _write(self.out / "index.html", pages.render("edition", self.lang, "../../", groups=groups, downloads=downloads,
                                                      notebooks=notebooks, comparison=comparison, regions=self._regions(),
                                                      official=self._official(), opendata=opendata.links(self.p),
+                                                     data_warnings=self._data_warnings(),
                                                      audit=audit_workbook.link(self.p),
                                                      **self.ctx(self.r.title)))
+
+    def _data_warnings(self) -> dict | None:
+        """The inputs' warnings (results/warnings.csv, ``io.suspicious``) in the page's words, at
+        most ten of a kind, with a link to the whole table; None when there are none (or the run
+        was published before the warnings had codes)."""
+        folder = RunFolder(self.r.folder)
+        table = folder.read_csv("warnings.csv") if folder.has("warnings.csv") else pd.DataFrame()
+        if not len(table) or "code" not in table:
+            return None
+        table = input_warnings.with_messages(table, self.p, dict(zip(self.r.scores.index, self.r.scores["city_ru"])))
+        return {"heading": word(self.lang, "warnings.heading"), "note": word(self.lang, "warnings.note"),
+                "link": word(self.lang, "warnings.link"), "href": "downloads/data/warnings.csv",
+                "items": input_warnings.listed(table, self.p)}
 
     def _official(self) -> dict | None:
         """Each published place and score of the data year beside this calculation
