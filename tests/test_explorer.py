@@ -30,14 +30,21 @@ def mini(tmp_path):
     return Explorer(MINI, folder=tmp_path)
 
 
+def table(html: str) -> list[list[str]]:
+    """The group table's rows as text: place, city, base score, new score, change in score,
+    place in the edition, change in place."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html).group(1)
+    return [[re.sub("<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
 def rows(html: str) -> list[tuple[str, str, str]]:
     """(rank, city, shift) of the group table in the output."""
-    return [(r, c, re.sub("<[^>]+>", "", s)) for r, c, _, s in scored(html)]
+    return [(r[0], r[1], r[6]) for r in table(html)]
 
 
 def scored(html: str) -> list[tuple[str, str, str, str]]:
-    """(rank, city, score, shift) of the group table in the output."""
-    return re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td><td>\d+</td>(<td[^>]*>[^<]*</td>)", html)
+    """(rank, city, new score, shift) of the group table in the output."""
+    return [(r[0], r[1], r[3], r[6]) for r in table(html)]
 
 
 def test_the_base_ranking_is_shown_unchanged(explorer):
@@ -45,6 +52,7 @@ def test_the_base_ranking_is_shown_unchanged(explorer):
     # the published top three of 2019 (the demo is calibrated to them)
     assert rows(explorer.output.value)[:3] == [("1", "Москва", "—"), ("2", "Екатеринбург", "—"),
                                                ("3", "Казань", "—")]
+    assert table(explorer.output.value)[0] == ["1", "Москва", "89,65", "89,65", "0,00", "1", "—"]
     assert explorer.overrides() == {}
     assert "сдвинулись 0 из 15" in explorer.output.value
 
@@ -89,10 +97,17 @@ def test_save_writes_a_valid_scenario_and_refuses_a_taken_or_bad_name(explorer, 
     params = load_params(path)
     assert params.methodology.node("D4").weight == 2.0
     assert params.methodology.scoring.aggregation["index"].method == "geometric_mean"
-    assert explorer.save() is None and "exists" in explorer.status.value
+    assert explorer.save() is None
+    assert "Не записано: имя «d4-double-geo» занято" in explorer.status.value and "Перезаписать" in explorer.status.value
     explorer.name.value = "Плохое имя"
-    assert explorer.save() is None and "scenario" in explorer.status.value
+    assert explorer.save() is None
+    assert "Не записано: в имени «Плохое имя» допустимы только строчные латинские буквы" in explorer.status.value
+    explorer.name.value = "  "
+    assert explorer.save() is None and "введите имя сценария" in explorer.status.value
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d4-double-geo.yaml"]
+    explorer.weights["D4"].value = 3.0           # ticked «Перезаписать»: the file is replaced
+    explorer.name.value, explorer.overwrite.value = "d4-double-geo", True
+    assert explorer.save() == path and load_params(path).methodology.node("D4").weight == 3.0
 
 
 def test_the_widget_holds_every_control(explorer):
@@ -218,9 +233,67 @@ def test_settings_that_cannot_be_computed_leave_no_stale_ranking(mini):
     mini.group.value = "bolshie"
     for slider in mini.weights.values():
         slider.value = 0.0                       # the last one makes every weight of the index 0
-    assert "every child of IQ has weight 0" in mini.status.value
-    assert mini.output.value == ""               # not the ranking of the settings before
+    assert mini.stale == "every weight under IQ is 0: there is nothing to add up"
+    assert mini.status.value.startswith('<b style="color:#b00020">Not recomputed</b>: every weight under IQ is 0')
+    marks = re.findall(r'<p class="iq-stale"[^>]*>(.*?)</p>', mini.output.value)
+    assert marks == ["Not recomputed (every weight under IQ is 0: there is nothing to add up): below is the ranking "
+                     "of the earlier settings, not of the current ones"] * 2      # the table and the moves list
+    assert mini.output.value.count('<div style="opacity:0.45">') == 2
     mini.weights["D10"].value = 1.0              # only D10 counts: ranked by it
     assert [c for _, c, _ in rows(mini.output.value)] == ["Серпухов", "Электросталь", "Реутов"]
     assert [s for _, _, s, _ in scored(mini.output.value)] == ["12.00", "4.76", "0.00"]
     assert re.fullmatch(r"recomputed in \d+ ms", mini.status.value)
+
+
+# --------------------------------------------------------------------------- never stale, room to read
+def test_a_name_the_schema_refuses_does_not_stop_the_recompute(explorer):
+    """The name is checked when saving: with «D4 вдвое» in the field every change still
+    recomputes (the issue: the old table stayed, «сдвинулись 0 из 15»), and saving says why
+    in Russian."""
+    explorer.group.value = "krupneyshie"
+    explorer.name.value = "D4 вдвое"
+    explorer.weights["D4"].value = 3.0
+    assert explorer.stale is None and re.fullmatch(r"пересчитано за \d+ мс", explorer.status.value)
+    assert "сдвинулись 0 из 15" not in explorer.output.value
+    three = table(explorer.output.value)
+    explorer.reset()
+    assert explorer.overrides() == {} and "сдвинулись 0 из 15" in explorer.output.value
+    assert table(explorer.output.value) != three
+    assert explorer.save() is None and "допустимы только строчные латинские буквы" in explorer.status.value
+
+
+def test_every_row_adds_up_and_the_shift_is_the_change_in_place(explorer):
+    """Base score + change = new score (to the last decimal shown), change in place =
+    place in the edition − new place, in every row of every group."""
+    explorer.weights["D4"].value = 2.05
+    for group in explorer.params.group_codes:
+        explorer.group.value = group
+        for place, _, base, new, change, base_place, shift in table(explorer.output.value):
+            as_float = [float(x.replace(",", ".").replace("\u2212", "-").replace("+", "")) for x in (base, new, change)]
+            assert round(as_float[0] + as_float[2], 2) == as_float[1]
+            moved = int(base_place) - int(place)
+            assert shift == ("—" if moved == 0 else f"▲ {moved}" if moved > 0 else f"▼ {-moved}")
+            assert change == "0,00" or change[0] in "+\u2212"
+
+
+def test_each_weight_shows_its_share_of_the_total(explorer):
+    """Ten directions of weight 1: 10,0 % each; D4 at 2,05: 2,05 / 11,05 = 18,55 % and the
+    others 1 / 11,05 = 9,05 %; an indicator's share is of its direction's weights."""
+    assert {label.value for label in explorer.shares.values()} == {"1,00 · 10,0 % суммы весов"}
+    explorer.weights["D4"].value = 2.05
+    assert explorer.shares["D4"].value == "2,05 · 18,6 % суммы весов"
+    assert explorer.shares["D1"].value == "1,00 · 9,0 % суммы весов"
+    meth = explorer.params.methodology
+    explorer.indicator.value = "I12"
+    siblings = meth.children("D5")
+    assert explorer.indicator_share.value == f"1,00 · {100 / len(siblings):.1f} % веса внутри D5".replace(".", ",")
+    explorer.indicator_weight.value = 0.0
+    assert explorer.indicator_share.value == "0,00 · 0,0 % веса внутри D5"
+
+
+def test_the_widget_names_every_direction_in_full(explorer):
+    """No cut names: each direction's label holds its code and whole name (and as a tooltip)."""
+    for code, label in explorer.weight_labels.items():
+        name = explorer.params.name(code)
+        assert f">{code} {name}</div>" in label.value and f'title="{code} {name}"' in label.value
+    assert explorer.indicator.options[0][0] == f"I01 {explorer.params.name('I01')}"
