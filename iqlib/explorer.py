@@ -37,8 +37,8 @@ from iqlib.scenarios import SCENARIOS, Scenario, scenario
 FAMILIES = ("imputation", "treatment", "normalisation")   # per-indicator choices, as in ``uncertainty:``
 COMPUTE_NAME = "whatif"     # the name the settings are computed under: the user's name matters only when saving
 STEP, TOP = 0.05, 3.0       # the sliders: 0–3 in steps of 0.05 (60 steps over SLIDER)
-SLIDER = "27em"             # about 380 px at Lab's 14 px: 6 px a step, every step reachable with the arrow keys
-LABEL = "21em"              # a direction's code and full name, wrapped
+SLIDER = "28em"             # 364 px at Lab's 13 px: 6 px a step (every step also with the arrow keys)
+LABEL = "19em"              # a direction's code and full name, wrapped
 NAME_RULES = "explorer.refused"   # the catalogue's words for each reason a name is refused
 
 # Why Scenario.save or iqlib.scenario refused a name, told by their messages (English, the
@@ -82,11 +82,11 @@ class Explorer:
         say = self.say
         self.weights = {c: self._slider(meth.node(c).weight) for c in meth.children(self.index)}
         self.weight_labels = {c: self._name_label(c) for c in self.weights}
-        self.shares = {c: w.HTML(layout=w.Layout(width="11em")) for c in self.weights}
+        self.shares = {c: w.HTML(layout=w.Layout(width="15em")) for c in self.weights}
         self.indicator = w.Dropdown(options=[(f"{i.code} {self.params.name(i.code)}", i.code) for i in meth.indicators],
                                     layout=w.Layout(width="auto", min_width="20em", max_width="46em"))
         self.indicator_weight = self._slider(meth.indicator(meth.indicators[0].code).weight)
-        self.indicator_share = w.HTML(layout=w.Layout(width="16em"))
+        self.indicator_share = w.HTML(layout=w.Layout(width="18em"))
         self.indicator_weights: dict[str, float] = {}
         self.choices: dict[str, Any] = {}
         for key, options in self._alternatives().items():
@@ -314,8 +314,9 @@ class Explorer:
                        f'<thead><tr style="border-bottom:1px solid #888">{header}</tr></thead><tbody>{body}</tbody></table>')
         moved = table[table["status"] == BOTH].assign(size=lambda t: t["shift"].abs())
         moved = moved[moved["size"] > 0].sort_values(["size", "city_id"], ascending=[False, True]).head(10)
-        movers = "".join(f"<li>{escape(r.city_ru)} ({escape(self.params.group_name(r.group))}): {r.rank_a} → {r.rank_b} "
-                         f"{_shift(r.shift, 'span')}</li>" for r in moved.itertuples())
+        movers = "".join(f"<li>{escape(r.city_ru)} ({escape(self.params.group_name(r.group))}): "
+                         f'<span style="white-space:nowrap">{r.rank_a} → {r.rank_b} {_shift(r.shift, "span")}</span></li>'
+                         for r in moved.itertuples())
         title = escape(self.say("moved_most"))
         overall = summary.loc["all"]
         total = f"<p>{escape(self.say('moved_total', moved=overall['moved'], compared=overall['compared']))}</p>"
@@ -326,7 +327,7 @@ class Explorer:
             dim = ' style="opacity:0.45"'
         return (f'<div class="iq-whatif" style="display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start">'
                 f'<div class="iq-whatif-group">{mark}<div{dim}>{head}{group_table}</div></div>'
-                f'<div class="iq-whatif-moved" style="max-width:32em">{mark}<div{dim}><h4>{title}</h4>{total}'
+                f'<div class="iq-whatif-moved" style="max-width:40em">{mark}<div{dim}><h4>{title}</h4>{total}'
                 f"<ol>{movers}</ol></div></div></div>")
 
     def widget(self) -> Any:
