@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import secrets
 import shutil
 import signal
@@ -22,10 +23,15 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import ROOT, chromium
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.xdist_group("lab")]
+
+def in_lab(test):
+    """A test in the real JupyterLab: slow, end to end, all of them on one xdist worker (one server)."""
+    return pytest.mark.slow(pytest.mark.e2e(pytest.mark.xdist_group("lab")(test)))
+
 
 WIDTH = 1366
 NOTEBOOKS = ("whatif.ipynb", "01_load.ipynb")
@@ -186,6 +192,7 @@ def _save(browser, name: str) -> None:
     WebDriverWait(browser, 15, poll_frequency=0.2).until(lambda b: path.stat().st_mtime_ns != written)
 
 
+@in_lab
 def test_the_explorer_runs_in_lab_and_a_slider_move_changes_the_table(lab, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -229,9 +236,60 @@ def test_the_explorer_runs_in_lab_and_a_slider_move_changes_the_table(lab, brows
     _save(browser, "whatif.ipynb")
 
 
+@in_lab
 def test_the_first_stage_notebook_runs_in_lab(lab, browser):
     _open_and_run(browser, lab, "01_load.ipynb")
     text = _panel_text(browser)
     assert "Traceback" not in text and "Этап 1. Загрузка и проверка данных" in text
     assert "Итого" in text and "TOTAL" not in text      # the accounting table's sum row, in words
     _save(browser, "01_load.ipynb")
+
+
+# --------------------------------------------------------------------------- the pre-save hook, without a browser
+def hook():
+    """tools/lab/config.py's pre-save hook, as the server imports it (the config file run as Python)."""
+    return runpy.run_path(str(ROOT / "tools" / "lab" / "config.py"))["keep_sources_clean"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")))
+def test_a_source_notebook_saved_after_a_session_is_the_source_byte_for_byte(name):
+    """Every source notebook as Lab sends it after a session (outputs, counts, a cell's
+    session metadata, the widget state and the kernel's language version) is written by the
+    hook and the server (``nbformat.write``, as jupyter_server's FileContentsManager writes)
+    byte for byte as the committed file; its code and tags as they are."""
+    path = ROOT / "notebooks" / name
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    session = json.loads(json.dumps(nb))
+    session["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    session["metadata"]["language_info"] = {"name": "python", "version": "3.11.2", "mimetype": "text/x-python"}
+    for cell in session["cells"]:
+        cell["metadata"].update({"scrolled": True, "jupyter": {"outputs_hidden": False}, "execution": {"iopub.status.idle": "x"}})
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "Итого\n"}]
+            cell["execution_count"] = 7
+    model = {"type": "notebook", "format": "json", "content": session}
+    hook()(model=model, path=f"notebooks/{name}", contents_manager=None)
+    assert nbformat.writes(nbformat.from_dict(model["content"]), version=nbformat.NO_CONVERT) + "\n" == \
+        path.read_text(encoding="utf-8")
+
+
+def test_an_edit_is_saved_and_other_folders_are_left_alone_but_published_runs_refused():
+    """The hook strips outputs only: an edited line of code is saved; a notebook outside
+    notebooks/ (runs/) keeps its outputs; one under outputs/ is refused with the reason."""
+    from tornado.web import HTTPError
+
+    cell = {"cell_type": "code", "id": "x", "metadata": {"tags": ["parameters"], "scrolled": True}, "execution_count": 3,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}], "source": "base = 'edited'"}
+
+    def model() -> dict:
+        return {"type": "notebook", "content": {"cells": [json.loads(json.dumps(cell))], "metadata": {}}}
+
+    saved = model()
+    hook()(model=saved, path="/notebooks/whatif.ipynb")
+    assert saved["content"]["cells"] == [{**cell, "metadata": {"tags": ["parameters"]}, "execution_count": None, "outputs": []}]
+    scratch = model()
+    hook()(model=scratch, path="runs/lab/mine.ipynb")
+    assert scratch == model()
+    with pytest.raises(HTTPError) as refused:
+        hook()(model=model(), path="outputs/2019/base/notebooks/04_rank.ipynb")
+    assert refused.value.status_code == 403 and "только для чтения" in refused.value.log_message
