@@ -48,10 +48,11 @@ REFUSALS: tuple[tuple[str, str], ...] = (
     (r"exists; choose another name", "taken"),
     (r"characters long, at most|characters, at most \d+ allowed|String should have at most", "length"),
     (r"'__' separates", "separator"),
-    (r"only small Latin letters|String should match pattern|key 'scenario'", "pattern"),
+    (r"only small Latin letters|String should match pattern", "pattern"),
     (r"name of a folder of the project|names a device on Windows|is the folder of a draft|is the name of the run of",
      "reserved"),
     (r"only in case|already declares scenario", "clash"),
+    (r"key 'scenario'", "pattern"),          # any other refusal of the schema's key: its rule is the pattern
 )
 # Why a recompute failed, told by the core's messages: the key in ``explorer.failed``
 FAILURES: tuple[tuple[str, str], ...] = (

@@ -64,7 +64,7 @@ def test_a_direction_weight_slider_recomputes_the_ranking(explorer):
     shown = rows(explorer.output.value)
     assert shown[2:4] == [("3", "Санкт-Петербург", "▲ 1"), ("4", "Екатеринбург", "▼ 2")]
     assert "Всего сдвинулись 133 из 203 городов" in explorer.output.value
-    assert re.fullmatch(r"пересчитано за \d+ мс", explorer.status.value)
+    assert re.fullmatch(r"пересчитано за [\d\u202f]+ мс", explorer.status.value)
 
 
 def test_an_indicator_weight_and_a_method_choice(explorer):
@@ -242,7 +242,7 @@ def test_settings_that_cannot_be_computed_leave_no_stale_ranking(mini):
     mini.weights["D10"].value = 1.0              # only D10 counts: ranked by it
     assert [c for _, c, _ in rows(mini.output.value)] == ["Серпухов", "Электросталь", "Реутов"]
     assert [s for _, _, s, _ in scored(mini.output.value)] == ["12.00", "4.76", "0.00"]
-    assert re.fullmatch(r"recomputed in \d+ ms", mini.status.value)
+    assert re.fullmatch(r"recomputed in [\d,]+ ms", mini.status.value)
 
 
 # --------------------------------------------------------------------------- never stale, room to read
@@ -253,7 +253,7 @@ def test_a_name_the_schema_refuses_does_not_stop_the_recompute(explorer):
     explorer.group.value = "krupneyshie"
     explorer.name.value = "D4 вдвое"
     explorer.weights["D4"].value = 3.0
-    assert explorer.stale is None and re.fullmatch(r"пересчитано за \d+ мс", explorer.status.value)
+    assert explorer.stale is None and re.fullmatch(r"пересчитано за [\d\u202f]+ мс", explorer.status.value)
     assert "сдвинулись 0 из 15" not in explorer.output.value
     three = table(explorer.output.value)
     explorer.reset()
@@ -297,3 +297,38 @@ def test_the_widget_names_every_direction_in_full(explorer):
         name = explorer.params.name(code)
         assert f">{code} {name}</div>" in label.value and f'title="{code} {name}"' in label.value
     assert explorer.indicator.options[0][0] == f"I01 {explorer.params.name('I01')}"
+
+
+@pytest.fixture(scope="module")
+def refuser(tmp_path_factory):
+    """One explorer of the demo edition (Russian) for the refusals' words."""
+    return Explorer("params/editions/2019.yaml", folder=tmp_path_factory.mktemp("refusals"))
+
+
+@pytest.mark.parametrize(("message", "key"), [
+    # today's Scenario.save and the scenario schema
+    ("params/scenarios/x.yaml exists; choose another name or pass overwrite=True", "taken"),
+    ("params/scenarios/D4 вдвое.yaml: key 'scenario': String should match pattern '^[a-z0-9][a-z0-9_-]*$'", "pattern"),
+    ("params/scenarios/aaa.yaml: key 'scenario': 70 characters, at most 64 allowed", "length"),
+    # the one name check of config.names (issue 23), as it words each rule
+    ("scenario name 'aaa' is 45 characters long, at most 40 allowed (files are named after it, …)", "length"),
+    ("scenario name 'X': only small Latin letters, digits, _ and -, starting with a letter or a digit", "pattern"),
+    ("scenario name 'a__b': '__' separates the two runs in the name of a comparison; use one _ or -", "separator"),
+    ("scenario name 'results' is the name of a folder of the project: a folder of every run; choose another name", "reserved"),
+    ("scenario name 'nul' names a device on Windows (no file or folder may take it there); choose another name", "reserved"),
+    ("scenario name 'x-draft': a name ending in -draft is the folder of a draft (iq run --draft); choose another name",
+     "reserved"),
+    ("params/scenarios/base.yaml: key 'scenario': 'base' is the name of the run of the edition it extends (…)", "reserved"),
+    ("scenario name 'D4': params/scenarios/d4.yaml exists and differs from D4.yaml only in case or in _ against -", "clash"),
+    ("scenario name 'd4': params/scenarios/x.yaml already declares scenario 'D4' of edition 2019 (…)", "clash"),
+    ("something else entirely", "other"),
+])
+def test_every_refusal_of_a_name_is_worded_in_russian(refuser, message, key):
+    """Each rule a name can break, as the library words it (today's schema and save, and the
+    config.names check), is one sentence of the catalogue's ``explorer.refused``."""
+    from iqlib.config.paths import display, resolve
+    from iqlib.core.errors import UserError
+    from iqlib.presentation.words import word
+
+    path = display(resolve(refuser.folder) / "x.yaml")
+    assert refuser.refusal(UserError(message), "x") == word("ru", f"explorer.refused.{key}", name="x", path=path)
