@@ -332,3 +332,24 @@ def test_every_refusal_of_a_name_is_worded_in_russian(refuser, message, key):
 
     path = display(resolve(refuser.folder) / "x.yaml")
     assert refuser.refusal(UserError(message), "x") == word("ru", f"explorer.refused.{key}", name="x", path=path)
+
+
+def test_a_recompute_failing_for_any_reason_marks_the_ranking_not_recomputed(mini, monkeypatch):
+    """Not only the library's refusals: any error while recomputing leaves the last ranking
+    marked and dimmed, the reason in words and the error folded under them; the next
+    change that computes clears the marks."""
+    from iqlib.scenarios import Scenario
+
+    shown = table(mini.output.value)
+
+    def broken(self):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Scenario, "compute", broken)
+    mini.weights["D2"].value = 2.0
+    assert mini.stale == "these settings could not be computed"
+    assert "Not recomputed" in mini.status.value and "<code>disk on fire</code>" in mini.status.value
+    assert table(mini.output.value) == shown and mini.output.value.count('class="iq-stale"') == 2
+    monkeypatch.undo()
+    mini.weights["D2"].value = 2.5
+    assert mini.stale is None and "iq-stale" not in mini.output.value and table(mini.output.value) != shown
