@@ -220,7 +220,7 @@ def test_the_explorer_runs_in_lab_and_a_slider_move_changes_the_table(lab, brows
     after = table()
     assert after != before
     assert any("▲" in row for row in after) and any("▼" in row for row in after)
-    assert "не пересчитано" not in _panel_text(browser).lower()
+    assert not browser.find_elements(By.CSS_SELECTOR, ".iq-stale")      # recomputed: no «не пересчитано» mark
     overflow = browser.execute_script(
         "const o = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer, "
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');"
