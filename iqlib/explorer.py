@@ -184,8 +184,8 @@ class Explorer:
     def share(self, code: str) -> float | None:
         """A node's weight as a share of its siblings' total (None when they are all 0)."""
         meth = self.params.methodology
-        parent = meth.node(code).parent if code not in self.weights else self.index
-        total = sum(self.weight_of(c) for c in meth.children(parent))
+        parent = self.index if code in self.weights else meth.node(code).parent
+        total = float(sum(self.weight_of(c) for c in meth.children(parent or self.index)))
         return self.weight_of(code) / total if total else None
 
     def _show_shares(self) -> None:
