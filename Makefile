@@ -106,8 +106,8 @@ validate: venv ## Check an edition's params and inputs without running
 demo-data: venv ## Regenerate the synthetic demo values of EDITION
 	$(BIN)/iq demo-data $(EDITION)
 
-lab: venv ## Open JupyterLab at the project root (params/, notebooks/, outputs/); kernel: this venv's "Python 3"
-	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: venv ## Open JupyterLab at the project root (params/, notebooks/, outputs/); kernel: this venv's "Python 3"; notebooks/ saved without outputs
+	$(BIN)/jupyter lab --notebook-dir=. --config=tools/lab/config.py $(if $(filter 0,$(shell id -u)),--allow-root) $(LABFLAGS)
 
 constraints: venv ## Re-pin constraints.txt from .venv after changing dependencies
 	@{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^iqlib'; } > constraints.txt.new

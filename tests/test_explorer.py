@@ -30,14 +30,21 @@ def mini(tmp_path):
     return Explorer(MINI, folder=tmp_path)
 
 
+def table(html: str) -> list[list[str]]:
+    """The group table's rows as text: place, city, base score, new score, change in score,
+    place in the edition, change in place."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html).group(1)
+    return [[re.sub("<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
 def rows(html: str) -> list[tuple[str, str, str]]:
     """(rank, city, shift) of the group table in the output."""
-    return [(r, c, re.sub("<[^>]+>", "", s)) for r, c, _, s in scored(html)]
+    return [(r[0], r[1], r[6]) for r in table(html)]
 
 
 def scored(html: str) -> list[tuple[str, str, str, str]]:
-    """(rank, city, score, shift) of the group table in the output."""
-    return re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td><td>\d+</td>(<td[^>]*>[^<]*</td>)", html)
+    """(rank, city, new score, shift) of the group table in the output."""
+    return [(r[0], r[1], r[3], r[6]) for r in table(html)]
 
 
 def test_the_base_ranking_is_shown_unchanged(explorer):
@@ -45,6 +52,7 @@ def test_the_base_ranking_is_shown_unchanged(explorer):
     # the published top three of 2019 (the demo is calibrated to them)
     assert rows(explorer.output.value)[:3] == [("1", "Москва", "—"), ("2", "Екатеринбург", "—"),
                                                ("3", "Казань", "—")]
+    assert table(explorer.output.value)[0] == ["1", "Москва", "89,65", "89,65", "0,00", "1", "—"]
     assert explorer.overrides() == {}
     assert "сдвинулись 0 из 15" in explorer.output.value
 
@@ -56,7 +64,7 @@ def test_a_direction_weight_slider_recomputes_the_ranking(explorer):
     shown = rows(explorer.output.value)
     assert shown[2:4] == [("3", "Санкт-Петербург", "▲ 1"), ("4", "Екатеринбург", "▼ 2")]
     assert "Всего сдвинулись 133 из 203 городов" in explorer.output.value
-    assert re.fullmatch(r"пересчитано за \d+ мс", explorer.status.value)
+    assert re.fullmatch(r"пересчитано за [\d\u202f]+ мс", explorer.status.value)
 
 
 def test_an_indicator_weight_and_a_method_choice(explorer):
@@ -89,10 +97,17 @@ def test_save_writes_a_valid_scenario_and_refuses_a_taken_or_bad_name(explorer, 
     params = load_params(path)
     assert params.methodology.node("D4").weight == 2.0
     assert params.methodology.scoring.aggregation["index"].method == "geometric_mean"
-    assert explorer.save() is None and "exists" in explorer.status.value
+    assert explorer.save() is None
+    assert "Не записано: имя «d4-double-geo» занято" in explorer.status.value and "Перезаписать" in explorer.status.value
     explorer.name.value = "Плохое имя"
-    assert explorer.save() is None and "scenario" in explorer.status.value
+    assert explorer.save() is None
+    assert "Не записано: в имени «Плохое имя» допустимы только строчные латинские буквы" in explorer.status.value
+    explorer.name.value = "  "
+    assert explorer.save() is None and "введите имя сценария" in explorer.status.value
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d4-double-geo.yaml"]
+    explorer.weights["D4"].value = 3.0           # ticked «Перезаписать»: the file is replaced
+    explorer.name.value, explorer.overwrite.value = "d4-double-geo", True
+    assert explorer.save() == path and load_params(path).methodology.node("D4").weight == 3.0
 
 
 def test_the_widget_holds_every_control(explorer):
@@ -218,9 +233,123 @@ def test_settings_that_cannot_be_computed_leave_no_stale_ranking(mini):
     mini.group.value = "bolshie"
     for slider in mini.weights.values():
         slider.value = 0.0                       # the last one makes every weight of the index 0
-    assert "every child of IQ has weight 0" in mini.status.value
-    assert mini.output.value == ""               # not the ranking of the settings before
+    assert mini.stale == "every weight under IQ is 0: there is nothing to add up"
+    assert mini.status.value.startswith('<b style="color:#b00020">Not recomputed</b>: every weight under IQ is 0')
+    marks = re.findall(r'<p class="iq-stale"[^>]*>(.*?)</p>', mini.output.value)
+    assert marks == ["Not recomputed (every weight under IQ is 0: there is nothing to add up): below is the ranking "
+                     "of the earlier settings, not of the current ones"] * 2      # the table and the moves list
+    assert mini.output.value.count('<div style="opacity:0.45">') == 2
     mini.weights["D10"].value = 1.0              # only D10 counts: ranked by it
     assert [c for _, c, _ in rows(mini.output.value)] == ["Серпухов", "Электросталь", "Реутов"]
     assert [s for _, _, s, _ in scored(mini.output.value)] == ["12.00", "4.76", "0.00"]
-    assert re.fullmatch(r"recomputed in \d+ ms", mini.status.value)
+    assert re.fullmatch(r"recomputed in [\d,]+ ms", mini.status.value)
+
+
+# --------------------------------------------------------------------------- never stale, room to read
+def test_a_name_the_schema_refuses_does_not_stop_the_recompute(explorer):
+    """The name is checked when saving: with «D4 вдвое» in the field every change still
+    recomputes (the issue: the old table stayed, «сдвинулись 0 из 15»), and saving says why
+    in Russian."""
+    explorer.group.value = "krupneyshie"
+    explorer.name.value = "D4 вдвое"
+    explorer.weights["D4"].value = 3.0
+    assert explorer.stale is None and re.fullmatch(r"пересчитано за [\d\u202f]+ мс", explorer.status.value)
+    assert "сдвинулись 0 из 15" not in explorer.output.value
+    three = table(explorer.output.value)
+    explorer.reset()
+    assert explorer.overrides() == {} and "сдвинулись 0 из 15" in explorer.output.value
+    assert table(explorer.output.value) != three
+    assert explorer.save() is None and "допустимы только строчные латинские буквы" in explorer.status.value
+
+
+def test_every_row_adds_up_and_the_shift_is_the_change_in_place(explorer):
+    """Base score + change = new score (to the last decimal shown), change in place =
+    place in the edition − new place, in every row of every group."""
+    explorer.weights["D4"].value = 2.05
+    for group in explorer.params.group_codes:
+        explorer.group.value = group
+        for place, _, base, new, change, base_place, shift in table(explorer.output.value):
+            as_float = [float(x.replace(",", ".").replace("\u2212", "-").replace("+", "")) for x in (base, new, change)]
+            assert round(as_float[0] + as_float[2], 2) == as_float[1]
+            moved = int(base_place) - int(place)
+            assert shift == ("—" if moved == 0 else f"▲ {moved}" if moved > 0 else f"▼ {-moved}")
+            assert change == "0,00" or change[0] in "+\u2212"
+
+
+def test_each_weight_shows_its_share_of_the_total(explorer):
+    """Ten directions of weight 1: 10,0 % each; D4 at 2,05: 2,05 / 11,05 = 18,55 % and the
+    others 1 / 11,05 = 9,05 %; an indicator's share is of its direction's weights."""
+    assert {label.value for label in explorer.shares.values()} == {"1,00 · 10,0 % суммы весов"}
+    explorer.weights["D4"].value = 2.05
+    assert explorer.shares["D4"].value == "2,05 · 18,6 % суммы весов"
+    assert explorer.shares["D1"].value == "1,00 · 9,0 % суммы весов"
+    meth = explorer.params.methodology
+    explorer.indicator.value = "I12"
+    siblings = meth.children("D5")
+    assert explorer.indicator_share.value == f"1,00 · {100 / len(siblings):.1f} % веса внутри D5".replace(".", ",")
+    explorer.indicator_weight.value = 0.0
+    assert explorer.indicator_share.value == "0,00 · 0,0 % веса внутри D5"
+
+
+def test_the_widget_names_every_direction_in_full(explorer):
+    """No cut names: each direction's label holds its code and whole name (and as a tooltip)."""
+    for code, label in explorer.weight_labels.items():
+        name = explorer.params.name(code)
+        assert f">{code} {name}</div>" in label.value and f'title="{code} {name}"' in label.value
+    assert explorer.indicator.options[0][0] == f"I01 {explorer.params.name('I01')}"
+
+
+@pytest.fixture(scope="module")
+def refuser(tmp_path_factory):
+    """One explorer of the demo edition (Russian) for the refusals' words."""
+    return Explorer("params/editions/2019.yaml", folder=tmp_path_factory.mktemp("refusals"))
+
+
+@pytest.mark.parametrize(("message", "key"), [
+    # today's Scenario.save and the scenario schema
+    ("params/scenarios/x.yaml exists; choose another name or pass overwrite=True", "taken"),
+    ("params/scenarios/D4 вдвое.yaml: key 'scenario': String should match pattern '^[a-z0-9][a-z0-9_-]*$'", "pattern"),
+    ("params/scenarios/aaa.yaml: key 'scenario': 70 characters, at most 64 allowed", "length"),
+    # the one name check of config.names (issue 23), as it words each rule
+    ("scenario name 'aaa' is 45 characters long, at most 40 allowed (files are named after it, …)", "length"),
+    ("scenario name 'X': only small Latin letters, digits, _ and -, starting with a letter or a digit", "pattern"),
+    ("scenario name 'a__b': '__' separates the two runs in the name of a comparison; use one _ or -", "separator"),
+    ("scenario name 'results' is the name of a folder of the project: a folder of every run; choose another name", "reserved"),
+    ("scenario name 'nul' names a device on Windows (no file or folder may take it there); choose another name", "reserved"),
+    ("scenario name 'x-draft': a name ending in -draft is the folder of a draft (iq run --draft); choose another name",
+     "reserved"),
+    ("params/scenarios/base.yaml: key 'scenario': 'base' is the name of the run of the edition it extends (…)", "reserved"),
+    ("scenario name 'D4': params/scenarios/d4.yaml exists and differs from D4.yaml only in case or in _ against -", "clash"),
+    ("scenario name 'd4': params/scenarios/x.yaml already declares scenario 'D4' of edition 2019 (…)", "clash"),
+    ("something else entirely", "other"),
+])
+def test_every_refusal_of_a_name_is_worded_in_russian(refuser, message, key):
+    """Each rule a name can break, as the library words it (today's schema and save, and the
+    config.names check), is one sentence of the catalogue's ``explorer.refused``."""
+    from iqlib.config.paths import display, resolve
+    from iqlib.core.errors import UserError
+    from iqlib.presentation.words import word
+
+    path = display(resolve(refuser.folder) / "x.yaml")
+    assert refuser.refusal(UserError(message), "x") == word("ru", f"explorer.refused.{key}", name="x", path=path)
+
+
+def test_a_recompute_failing_for_any_reason_marks_the_ranking_not_recomputed(mini, monkeypatch):
+    """Not only the library's refusals: any error while recomputing leaves the last ranking
+    marked and dimmed, the reason in words and the error folded under them; the next
+    change that computes clears the marks."""
+    from iqlib.scenarios import Scenario
+
+    shown = table(mini.output.value)
+
+    def broken(self):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Scenario, "compute", broken)
+    mini.weights["D2"].value = 2.0
+    assert mini.stale == "these settings could not be computed"
+    assert "Not recomputed" in mini.status.value and "<code>disk on fire</code>" in mini.status.value
+    assert table(mini.output.value) == shown and mini.output.value.count('class="iq-stale"') == 2
+    monkeypatch.undo()
+    mini.weights["D2"].value = 2.5
+    assert mini.stale is None and "iq-stale" not in mini.output.value and table(mini.output.value) != shown

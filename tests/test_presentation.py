@@ -64,7 +64,7 @@ def test_a_readers_table_has_no_code_flag_as_a_number_or_slug(ru):
     first, second = re.findall(r"<tr>(.*?)</tr>", page)[1:]
     assert re.findall(r"<td[^>]*>(.*?)</td>", first) == [
         "Москва", "нет", "да", "Крупнейшие города (от 1 млн)", "на 1 км² городских земель", "I01"]
-    assert re.findall(r"<td[^>]*>(.*?)</td>", second) == ["—", "да", "нет", "—", "наличие (1 — есть, 0 — нет)", "Всего"]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", second) == ["—", "да", "нет", "—", "наличие (1 — есть, 0 — нет)", "Итого"]
 
 
 def test_a_notebook_table_in_english_and_with_its_own_decimals(ru):

@@ -102,6 +102,17 @@ def test_source_notebooks_are_clean_and_parameterised():
         assert any(c.cell_type == "markdown" for c in nb.cells), stage
 
 
+def test_nbval_checks_are_cell_tags_not_comments():
+    """Every notebook marks the cells whose output nbval compares with the cell tag
+    ``nbval-check-output`` (nbval reads it as it reads the comment), hidden from the reader:
+    no ``# NBVAL_…`` comment in the code a methodologist reads."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        assert not [c.id for c in code if "NBVAL" in c.source], path.name
+        tagged = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
+        assert bool(tagged) == (path.stem != "whatif"), path.name     # the explorer prints no result table
+
+
 def test_the_whatif_notebook_is_clean_thin_and_parameterised():
     path = ROOT / "notebooks" / "whatif.ipynb"
     nb = nbformat.read(path, as_version=4)
