@@ -31,27 +31,52 @@ SIGNIFICANT = 15
 FRAGILE_ULPS = 2
 
 
+def _same(v: np.ndarray, anchor: np.ndarray, rtol: float) -> np.ndarray:
+    """Whether ``v`` joins the tie of ``anchor``: equal, or both finite and within ``rtol``."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        near = np.abs(v - anchor) <= rtol * np.maximum(np.abs(v), np.abs(anchor))
+    return (v == anchor) | (near & np.isfinite(v) & np.isfinite(anchor))
+
+
+def _anchored(ordered: np.ndarray, rtol: float) -> np.ndarray:
+    """Ranks of each sorted row by the anchor rule, one value after another (the definition)."""
+    ranked = np.empty(ordered.shape)
+    anchor = ordered[:, 0].copy()
+    rank = np.ones(len(ordered))
+    ranked[:, 0] = rank
+    for j in range(1, ordered.shape[1]):
+        v = ordered[:, j]
+        new = ~_same(v, anchor, rtol)
+        anchor = np.where(new, v, anchor)
+        rank = np.where(new, j + 1.0, rank)
+        ranked[:, j] = rank
+    return ranked
+
+
 def tie_ranks(key: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
     """Row-wise ranks of ``key`` (…, n) ascending (1 = smallest), values within ``rtol`` of
-    their tie group's first value sharing its rank; NaN keys get NaN. Vectorised over rows."""
+    their tie group's first value sharing its rank; NaN keys get NaN. Vectorised over rows
+    and values: each sorted value is compared with the one before it, which gives candidate
+    groups; a row where every value also joins its candidate group's first value and every
+    candidate group's first value does not join the group before has exactly those groups
+    (the anchor rule, by induction). The rare other rows are ranked by the rule value by value."""
     key = np.asarray(key, dtype=float)
     flat = key.reshape(-1, key.shape[-1])
     order = np.argsort(flat, axis=1, kind="stable")          # NaN last
     ordered = np.take_along_axis(flat, order, axis=1)
     ranked = np.empty(flat.shape)
-    if flat.shape[1]:
-        anchor = ordered[:, 0].copy()
-        rank = np.ones(len(flat))
-        ranked[:, 0] = rank
-        for j in range(1, flat.shape[1]):
-            v = ordered[:, j]
-            with np.errstate(invalid="ignore"):
-                near = np.abs(v - anchor) <= rtol * np.maximum(np.abs(v), np.abs(anchor))
-            same = (v == anchor) | (near & np.isfinite(v) & np.isfinite(anchor))
-            new = ~same
-            anchor = np.where(new, v, anchor)
-            rank = np.where(new, j + 1.0, rank)
-            ranked[:, j] = rank
+    n = flat.shape[1]
+    if n:
+        joins = np.zeros(flat.shape, dtype=bool)                # joins the value before it
+        joins[:, 1:] = _same(ordered[:, 1:], ordered[:, :-1], rtol)
+        position = np.arange(n)
+        start = np.maximum.accumulate(np.where(joins, 0, position), axis=1)   # candidate group's first value
+        first = np.take_along_axis(ordered, start, axis=1)
+        exact = (joins <= _same(ordered, first, rtol)).all(axis=1)           # every joiner joins the first
+        exact &= ~(~joins[:, 1:] & _same(ordered[:, 1:], first[:, :-1], rtol)).any(axis=1)
+        ranked[:] = start + 1.0
+        if not exact.all():
+            ranked[~exact] = _anchored(ordered[~exact], rtol)
     out = np.empty(flat.shape)
     np.put_along_axis(out, order, ranked, axis=1)
     out[np.isnan(flat)] = np.nan
