@@ -7,6 +7,7 @@ whole-array one on a small case, element for element (no tolerance), with chunks
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import FIXTURE_EDITION
 
@@ -16,7 +17,7 @@ from iqlib.config.params import load_params
 from iqlib.core import ranking
 from iqlib.io import inputs
 
-SPEC = {"weights": {"indicator": 0.5, "direction": 0.25}, "replications": 150,
+SPEC = {"weights": {"indicator": 0.5, "direction": 0.25}, "replications": 80,
         "normalisation": ["nominal", {"method": "rank"}],
         "aggregation": {"index": ["nominal", {"method": "geometric_mean", "nonpositive": "shift", "shift": 1}]},
         "sensitivity": {"samples": 64, "bootstrap": 30}}
@@ -71,6 +72,7 @@ def test_vectorised_tie_ranks_follow_the_anchor_rule_on_chains_nan_and_infinitie
     assert ranking.tie_ranks(np.array([1.0, 1 + 0.9 * eps, 1 + 1.8 * eps])).tolist() == [1.0, 1.0, 3.0]
 
 
+@pytest.mark.slow
 def test_chunked_scores_ranks_and_analysis_equal_the_whole_arrays(mini, monkeypatch):
     model = model_of(mini)
     U = uncertainty.sample(model, SPEC["replications"], seed=5)
@@ -121,3 +123,24 @@ def test_per_city_indices_block_by_block_equal_all_cities_at_once(cities, monkey
     monkeypatch.setattr(sensitivity, "BLOCK", len(shift) * 3)           # blocks of 3: 9 cities → 3 + 3 + 3, 10 → 3 + 3 + 4
     f2, t2 = sensitivity.city_indices(packed, N)
     assert np.array_equal(first, f2, equal_nan=True) and np.array_equal(total, t2, equal_nan=True)
+
+
+@pytest.mark.slow
+def test_a_leaderboard_of_a_large_group_shows_its_first_cities_and_says_so(monkeypatch):
+    from iqlib.presentation import charts
+
+    params = load_params("params/editions/2019.yaml", check_inputs=False)
+    charts.setup_matplotlib()
+    monkeypatch.setattr(charts, "LEADERBOARD_ALL", 12)                  # small charts: the rule, not its size
+    monkeypatch.setattr(charts, "LEADERBOARD_TOP", 8)
+    n = charts.LEADERBOARD_ALL + 1
+    scores = pd.DataFrame({"city_id": [f"c{i:03d}" for i in range(n)], "city_ru": [f"Город {i}" for i in range(n)],
+                           "region_ru": "x", "group": "krupnye", "IQ": np.linspace(90, 10, n),
+                           "rank_in_group": np.arange(1, n + 1), **{f"D{i}": 5.0 for i in range(1, 11)}})
+    fig = charts.leaderboard(scores, params, "krupnye")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == charts.LEADERBOARD_TOP and labels[0] == "1. Город 0" and labels[-1] == "8. Город 7"
+    assert f"показаны первые 8 из {n} городов группы" in fig.axes[0].get_xlabel()
+    small = charts.leaderboard(scores.iloc[:charts.LEADERBOARD_ALL], params, "krupnye")   # every city, no note
+    assert len(small.axes[0].get_yticklabels()) == charts.LEADERBOARD_ALL
+    assert "показаны" not in small.axes[0].get_xlabel()

@@ -32,10 +32,12 @@ FRAGILE_ULPS = 2
 
 
 def _same(v: np.ndarray, anchor: np.ndarray, rtol: float) -> np.ndarray:
-    """Whether ``v`` joins the tie of ``anchor``: equal, or both finite and within ``rtol``."""
+    """Whether ``v`` joins the tie of ``anchor``: equal, or both finite and within ``rtol``
+    (their difference is finite exactly when both are, or it overflows, and then they are not near)."""
     with np.errstate(invalid="ignore", over="ignore"):
-        near = np.abs(v - anchor) <= rtol * np.maximum(np.abs(v), np.abs(anchor))
-    return (v == anchor) | (near & np.isfinite(v) & np.isfinite(anchor))
+        d = v - anchor
+        near = np.abs(d) <= rtol * np.maximum(np.abs(v), np.abs(anchor))
+    return (v == anchor) | (near & np.isfinite(d))
 
 
 def _anchored(ordered: np.ndarray, rtol: float) -> np.ndarray:
@@ -69,11 +71,13 @@ def tie_ranks(key: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
     if n:
         joins = np.zeros(flat.shape, dtype=bool)                # joins the value before it
         joins[:, 1:] = _same(ordered[:, 1:], ordered[:, :-1], rtol)
-        position = np.arange(n)
-        start = np.maximum.accumulate(np.where(joins, 0, position), axis=1)   # candidate group's first value
-        first = np.take_along_axis(ordered, start, axis=1)
-        exact = (joins <= _same(ordered, first, rtol)).all(axis=1)           # every joiner joins the first
-        exact &= ~(~joins[:, 1:] & _same(ordered[:, 1:], first[:, :-1], rtol)).any(axis=1)
+        start = np.maximum.accumulate(np.where(joins, 0, np.arange(n)), axis=1)  # candidate group's first value
+        exact = np.ones(len(flat), dtype=bool)
+        r, c = np.nonzero(joins)                                # every joiner must join its group's first value
+        exact[r[~_same(ordered[r, c], ordered[r, start[r, c]], rtol)]] = False
+        r, c = np.nonzero(~joins[:, 1:] & joins[:, :-1])        # a group's first value after a group of several
+        c += 1                                                  # must not join that group's first value
+        exact[r[_same(ordered[r, c], ordered[r, start[r, c - 1]], rtol)]] = False
         ranked[:] = start + 1.0
         if not exact.all():
             ranked[~exact] = _anchored(ordered[~exact], rtol)
