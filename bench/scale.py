@@ -20,6 +20,11 @@ from its ``0N_<stage> ...`` line to the next one (``pre-flight``: before the fir
 the last stage runs until the command ends: pages, manifest, index). ``--site`` also times
 ``iq site --outputs runs/bench-scale/<N>/outputs`` (that run alone) the same way.
 
+``--replications R`` instead times the uncertainty analysis alone, in this process (the
+model built, R replications scored, ranked and summarised: ``uncertainty.analyse``), and
+prints its cost per replication and per city-replication: the figures the arithmetic for
+all municipalities in ``bench/README.md`` starts from.
+
 Targets (issue 24): 2 000 cities ≤ 2 × the 203-city run's time and ≤ 1 GiB; 20 000
 cities to the end in ≤ 4 GiB. Each figure is the median of ``--repeat`` runs.
 """
@@ -188,6 +193,31 @@ def _wait4(popen: subprocess.Popen, timeout: float) -> tuple[int, int, object]:
         time.sleep(0.05)
 
 
+def per_replication(edition: Path, replications: int, repeat: int) -> list[str]:
+    """The uncertainty analysis alone, in this process: seconds per replication (median)."""
+    import resource
+
+    from iqlib.analysis import uncertainty
+    from iqlib.io import inputs
+
+    params = load_params(edition)
+    assert params.edition.uncertainty is not None
+    u = params.edition.uncertainty.model_copy(update={"replications": replications})
+    data = inputs.load(params)
+    bounds = inputs.goalpost_bounds(params, data.values, data.cities)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        model = uncertainty.Model(data.values, data.cities, params.methodology.framework, u, bounds)
+        uncertainty.analyse(model, data.cities, params.edition.seed)
+        times.append(time.perf_counter() - t0)
+    t, n = statistics.median(times), len(data.cities)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return [f"uncertainty analysis alone, {n} cities, {replications} replications: median {t:.2f} s "
+            f"({1000 * t / replications:.3f} ms per replication, {1e6 * t / replications / n:.2f} µs per city-replication; "
+            f"process peak {peak / GIB:.2f} GiB; runs: {', '.join(f'{x:.2f}' for x in times)})"]
+
+
 def median_of(runs: list[Measured]) -> Measured:
     """Stage by stage, the median of each figure over the runs."""
     out = Measured(wall=statistics.median(r.wall for r in runs), peak=int(statistics.median(r.peak for r in runs)),
@@ -215,7 +245,8 @@ def main() -> int:
     ap.add_argument("--site", action="store_true", help="also time iq site of each run")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed per command")
     ap.add_argument("--keep", action="store_true", help="keep runs/bench-scale/ afterwards")
-    ap.add_argument("--save", action="store_true", help="write bench/results/scale.txt")
+    ap.add_argument("--replications", type=int, help="time the uncertainty analysis alone with this many replications")
+    ap.add_argument("--save", action="store_true", help="write bench/results/scale.txt (scale_replications.txt)")
     args = ap.parse_args()
     iq = [sys.executable, "-m", "iqlib.cli"]
     lines = [f"machine: {machine_line()}; {psutil.virtual_memory().total / GIB:.0f} GiB memory"]
@@ -227,6 +258,11 @@ def main() -> int:
         t0 = time.perf_counter()
         sizes.append((n, build_edition(n, folder)))
         print(f"built the {n}-city edition in {time.perf_counter() - t0:.1f} s", flush=True)
+    if args.replications:
+        for _, edition in sizes:
+            lines += per_replication(edition, args.replications, args.repeat)
+            print(lines[-1], flush=True)
+        sizes = []
     for n, edition in sizes:
         label = n or 203
         folder = SCRATCH / str(label)
@@ -248,7 +284,8 @@ def main() -> int:
         shutil.rmtree(SCRATCH, ignore_errors=True)
     print("\n".join(lines))
     if args.save:
-        (ROOT / "bench" / "results" / "scale.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        name = "scale_replications.txt" if args.replications else "scale.txt"
+        (ROOT / "bench" / "results" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 

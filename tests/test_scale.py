@@ -144,3 +144,15 @@ def test_a_leaderboard_of_a_large_group_shows_its_first_cities_and_says_so(monke
     small = charts.leaderboard(scores.iloc[:charts.LEADERBOARD_ALL], params, "krupnye")   # every city, no note
     assert len(small.axes[0].get_yticklabels()) == charts.LEADERBOARD_ALL
     assert "показаны" not in small.axes[0].get_xlabel()
+
+
+@pytest.mark.parametrize("decimals", [0, 2, 3])
+def test_the_cheap_rounding_filter_keeps_every_value_the_exact_test_flags(decimals):
+    rng = np.random.default_rng(decimals)
+    halves = (rng.integers(-10 ** 6, 10 ** 6, 3000) + 0.5) / 10 ** decimals
+    near = halves + rng.integers(-6, 7, 3000) * np.spacing(np.abs(halves))     # a few ulps from a half step
+    x = np.concatenate([near, rng.uniform(-1000, 1000, 3000), [0.0, np.nan, 5.445, 2.675, 1e17]])
+    flagged = np.array([ranking.near_rounding_boundary(float(v), decimals) for v in x])
+    kept = ranking._maybe_near_boundary(x, decimals)
+    assert flagged.sum() > 100 and not (flagged & ~kept).any()
+    assert kept[3000:6000].sum() < 5                                          # and it does filter: few values at random
