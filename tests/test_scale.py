@@ -140,7 +140,7 @@ def test_a_leaderboard_of_a_large_group_shows_its_first_cities_and_says_so(monke
     fig = charts.leaderboard(scores, params, "krupnye")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == charts.LEADERBOARD_TOP and labels[0] == "1. Город 0" and labels[-1] == "8. Город 7"
-    assert f"показаны первые 8 из {n} городов группы" in fig.axes[0].get_xlabel()
+    assert f"показаны первые 8 городов группы; всего в группе: {n};" in fig.axes[0].get_xlabel()
     small = charts.leaderboard(scores.iloc[:charts.LEADERBOARD_ALL], params, "krupnye")   # every city, no note
     assert len(small.axes[0].get_yticklabels()) == charts.LEADERBOARD_ALL
     assert "показаны" not in small.axes[0].get_xlabel()
@@ -156,3 +156,16 @@ def test_the_cheap_rounding_filter_keeps_every_value_the_exact_test_flags(decima
     kept = ranking._maybe_near_boundary(x, decimals)
     assert flagged.sum() > 100 and not (flagged & ~kept).any()
     assert kept[3000:6000].sum() < 5                                          # and it does filter: few values at random
+
+
+def test_a_long_table_shows_its_first_rows_and_how_many_more():
+    from iqlib.presentation import tables
+
+    params = load_params("params/editions/2019.yaml", check_inputs=False)
+    frame = pd.DataFrame({"city_id": [f"c{i}" for i in range(tables.SHOW_ROWS + 1234)], "IQ": 1.5})
+    shown = tables.show(frame, params)
+    assert len(shown.frame) == tables.SHOW_ROWS and shown.more == 1234
+    note = "показаны первые 200 строк; всего строк: 1\u202f434; полностью — в файле результатов этого запуска"
+    assert repr(shown).splitlines()[-1] == note and shown._repr_html_().endswith(f"<p>{note}</p>")
+    short = tables.show(frame.head(3), params)
+    assert short.more == 0 and repr(short) == tables.text_table(frame.head(3)) and "ещё" not in short._repr_html_()
