@@ -13,7 +13,9 @@ the run goes to ``runs/bench-scale/<N>/outputs/2019/scale<N>``.
 What is measured, for the whole process tree (``iq run``, its stage process, every
 papermill kernel and any worker they start): wall time, and the peak of the summed
 resident memory (RSS) of every process of the tree, sampled every 50 ms with psutil,
-per stage and in all. Summed RSS counts pages that processes share (libraries) once per
+per stage and in all; and CPU seconds (user + system) of the tree, from the same samples per
+stage and from the kernel's accounting in all: on a shared machine CPU time says more than
+wall time. Summed RSS counts pages that processes share (libraries) once per
 process, so it is an upper bound of what the tree holds; the largest single process's
 peak (from the kernel's accounting, ``wait4``) is given beside it. A stage is the time
 from its ``0N_<stage> ...`` line to the next one (``pre-flight``: before the first;
@@ -105,24 +107,30 @@ class Measured:
     """One command: wall seconds and peak summed RSS (bytes) per stage and in all."""
 
     wall: float = 0.0
+    cpu: float = 0.0                                   # user + system seconds of the whole tree
     peak: int = 0
     largest: int = 0                                   # the largest single process's peak RSS
-    stages: dict[str, list[float]] = field(default_factory=dict)  # stage → [seconds, peak bytes]
+    stages: dict[str, list[float]] = field(default_factory=dict)  # stage → [seconds, peak bytes, CPU seconds]
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    """Summed RSS of a process and all its descendants (processes that end meanwhile are skipped)."""
+def tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> tuple[int, float]:
+    """Summed RSS of a process and all its descendants (processes that end meanwhile are
+    skipped), and the tree's CPU seconds so far: ``cpu`` keeps each process's last reading,
+    so a process that has ended still counts what it used up to the sample before."""
     total = 0
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
+        members = []
     for p in members:
         try:
-            total += p.memory_info().rss
+            with p.oneshot():
+                total += p.memory_info().rss
+                times = p.cpu_times()
+            cpu[p.pid] = times.user + times.system
         except psutil.Error:
             pass
-    return total
+    return total, sum(cpu.values())
 
 
 def measure(command: list[str], timeout: float, interval: float = 0.05) -> Measured:
@@ -135,13 +143,14 @@ def measure(command: list[str], timeout: float, interval: float = 0.05) -> Measu
     proc = psutil.Process(popen.pid)
     out = Measured()
     marks: list[tuple[str, float]] = [("pre-flight", started)]
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, float]] = []
+    cpu: dict[int, float] = {}
     lines: list[str] = []
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            samples.append((time.perf_counter(), tree_rss(proc)))
+            samples.append((time.perf_counter(), *tree_sample(proc, cpu)))
             stop.wait(interval)
 
     def read() -> None:
@@ -170,11 +179,14 @@ def measure(command: list[str], timeout: float, interval: float = 0.05) -> Measu
     if popen.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({popen.returncode}):\n{''.join(lines[-30:])}")
     out.wall, out.largest = ended - started, usage.ru_maxrss * 1024
-    out.peak = max((rss for _, rss in samples), default=0)
+    out.cpu = usage.ru_utime + usage.ru_stime                   # wait4: the child and every descendant it waited for
+    out.peak = max((rss for _, rss, _ in samples), default=0)
     bounds = [*marks, ("end", ended)]
     for (name, t0), (_, t1) in zip(bounds, bounds[1:]):
-        peak = max((rss for t, rss in samples if t0 <= t < t1), default=0)
-        out.stages[name] = [t1 - t0, peak]
+        inside = [(rss, c) for t, rss, c in samples if t0 <= t < t1]
+        before = [c for t, _, c in samples if t < t0]
+        used = (inside[-1][1] if inside else 0.0) - (before[-1] if before else 0.0)
+        out.stages[name] = [t1 - t0, max((rss for rss, _ in inside), default=0), used]
     if len(marks) > 1:  # the last stage runs until the command ends (pages, manifest, index written meanwhile)
         last = marks[-1][0]
         out.stages[f"{last} + finish"] = out.stages.pop(last)
@@ -220,20 +232,21 @@ def per_replication(edition: Path, replications: int, repeat: int) -> list[str]:
 
 def median_of(runs: list[Measured]) -> Measured:
     """Stage by stage, the median of each figure over the runs."""
-    out = Measured(wall=statistics.median(r.wall for r in runs), peak=int(statistics.median(r.peak for r in runs)),
-                   largest=int(statistics.median(r.largest for r in runs)))
+    out = Measured(wall=statistics.median(r.wall for r in runs), cpu=statistics.median(r.cpu for r in runs),
+                   peak=int(statistics.median(r.peak for r in runs)), largest=int(statistics.median(r.largest for r in runs)))
     for name in runs[0].stages:
         got = [r.stages[name] for r in runs if name in r.stages]
-        out.stages[name] = [statistics.median(g[0] for g in got), statistics.median(g[1] for g in got)]
+        out.stages[name] = [statistics.median(g[i] for g in got) for i in range(3)]
     return out
 
 
 def report(title: str, runs: list[Measured]) -> list[str]:
     m = median_of(runs)
-    lines = [f"{title}: median {m.wall:.1f} s, peak {m.peak / GIB:.2f} GiB summed RSS of the process tree, "
-             f"largest process {m.largest / GIB:.2f} GiB (runs: {', '.join(f'{r.wall:.1f} s / {r.peak / GIB:.2f} GiB' for r in runs)})"]
-    for name, (seconds, peak) in m.stages.items():
-        lines.append(f"    {name:<20} {seconds:8.1f} s   peak {peak / GIB:5.2f} GiB")
+    lines = [f"{title}: median {m.wall:.1f} s wall, {m.cpu:.1f} s CPU, peak {m.peak / GIB:.2f} GiB summed RSS of the "
+             f"process tree, largest process {m.largest / GIB:.2f} GiB "
+             f"(runs: {', '.join(f'{r.wall:.1f} s / {r.cpu:.1f} s CPU / {r.peak / GIB:.2f} GiB' for r in runs)})"]
+    for name, (seconds, peak, used) in m.stages.items():
+        lines.append(f"    {name:<20} {seconds:8.1f} s wall {used:8.1f} s CPU   peak {peak / GIB:5.2f} GiB")
     return lines
 
 
