@@ -199,7 +199,7 @@ def analyse(model: Ranked, seed: int) -> dict[str, pd.DataFrame]:
     ranked = ~np.isnan(model.nominal_in_group)
     nominal = model.nominal_in_group
     dtype = shift_dtype(len(ranked))
-    shift = np.empty((len(X), int(ranked.sum())), dtype)        # rows × ranked cities, 2 bytes each
+    shift: np.ndarray = np.empty((len(X), int(ranked.sum())), dtype)   # rows × ranked cities, 2 bytes each
     mean_shift = np.empty(len(X))
     for rows, in_group, _ in model.rank_parts(X):
         moved = np.abs(in_group - nominal)[:, ranked]

@@ -612,7 +612,7 @@ def analyse(model: Model, cities: pd.DataFrame, seed: int) -> pd.DataFrame:
     u = model.u
     U = sample(model, u.replications, seed)
     dtype = rank_dtype(len(model.values))
-    in_group = np.empty((len(U), len(model.values)), dtype)   # every replication's ranks, 2 bytes each
+    in_group: np.ndarray = np.empty((len(U), len(model.values)), dtype)   # every replication's ranks, 2 bytes each
     overall = np.empty_like(in_group)
     for rows, g, o in model.rank_parts(U):
         in_group[rows], overall[rows] = compact(g, dtype), compact(o, dtype)
