@@ -190,6 +190,8 @@ def measure(command: list[str], timeout: float, interval: float = 0.05) -> Measu
     if len(marks) > 1:  # the last stage runs until the command ends (pages, manifest, index written meanwhile)
         last = marks[-1][0]
         out.stages[f"{last} + finish"] = out.stages.pop(last)
+    else:               # a command without stages (iq site): one line
+        out.stages = {"whole command": out.stages.pop("pre-flight")}
     return out
 
 
