@@ -15,11 +15,16 @@ AB_i). The convergence table repeats the estimate on the first N' = 64, 128, …
 
 The output is the mean absolute shift of the rank within group from the nominal rank
 (over the cities); per city, the absolute shift of that city's rank.
+
+Memory: the model's ranks come a chunk of rows at a time (``rank_parts``); each row's mean
+shift is taken from its chunk, and every row's per-city shifts are kept as small integers
+(2 bytes each, ``SHIFT_DTYPE``) and turned into indices a block of cities at a time (a
+city's indices depend on its column only, and sums of integer shifts are exact in any order).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol, Self
 
 import numpy as np
@@ -27,6 +32,8 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from iqlib.core.registry import Strict
+
+BLOCK = 2 ** 21  # values of one block of per-city shifts turned into floats at once
 
 
 class Sensitivity(Strict):
@@ -77,6 +84,7 @@ class Ranked(Protocol):
     def nominal_in_group(self) -> np.ndarray: ...
     def scores(self, U: np.ndarray) -> np.ndarray: ...
     def ranks(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def rank_parts(self, U: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]: ...
 
 
 def design(columns: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,6 +161,32 @@ def convergence(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray, names: list[str
     return pd.concat(frames, ignore_index=True)
 
 
+def shift_dtype(cities: int) -> type:
+    """An unsigned integer type for rank shifts of ``cities`` cities, its largest value
+    meaning 'no rank'."""
+    return np.uint16 if cities < np.iinfo(np.uint16).max else np.uint32
+
+
+def city_indices(shift: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """``indices`` of each city's shift (rows × cities, as ``shift_dtype``: its largest value
+    is no rank, NaN), a block of cities at a time: (k, cities) each. A block has at least two
+    cities, so numpy adds every column's rows in the same order as over all cities at once."""
+    missing = np.iinfo(shift.dtype).max
+    cities = shift.shape[1]
+    width = max(2, BLOCK // max(1, len(shift)))
+    starts = list(range(0, cities, width))
+    if len(starts) > 1 and cities - starts[-1] < 2:
+        starts.pop()                                   # no block of one city: it joins the one before
+    firsts, totals = [], []
+    for start, end in zip(starts, [*starts[1:], cities]):
+        block = shift[:, start:end].astype(float)
+        block[shift[:, start:end] == missing] = np.nan
+        first, total = indices(*split(block, samples))
+        firsts.append(first)
+        totals.append(total)
+    return np.concatenate(firsts, axis=1), np.concatenate(totals, axis=1)
+
+
 def analyse(model: Ranked, seed: int) -> dict[str, pd.DataFrame]:
     """Sensitivity of the mean absolute rank shift (with intervals) and of each city's shift."""
     cfg = model.u.sensitivity
@@ -161,15 +195,20 @@ def analyse(model: Ranked, seed: int) -> dict[str, pd.DataFrame]:
     A, B = design(model.columns, N, seed)
     spans = [(i.start, i.columns) for i in model.inputs]
     names = [i.name for i in model.inputs]
-    in_group, _ = model.ranks(model.scores(stacked(A, B, spans)))
-    shift = np.abs(in_group - model.nominal_in_group)             # rows × cities
+    X = stacked(A, B, spans)
     ranked = ~np.isnan(model.nominal_in_group)
-    mean_shift = np.nanmean(shift[:, ranked], axis=1)               # a replication may leave a city unranked
+    nominal = model.nominal_in_group
+    dtype = shift_dtype(len(ranked))
+    shift: np.ndarray = np.empty((len(X), int(ranked.sum())), dtype)   # rows × ranked cities, 2 bytes each
+    mean_shift = np.empty(len(X))
+    for rows, in_group, _ in model.rank_parts(X):
+        moved = np.abs(in_group - nominal)[:, ranked]
+        mean_shift[rows] = np.nanmean(moved, axis=1)            # a replication may leave a city unranked
+        shift[rows] = np.where(np.isnan(moved), np.iinfo(dtype).max, moved).astype(dtype)
     fA, fB, fAB = split(mean_shift, N)
     overall = table(fA, fB, fAB, names, cfg.bootstrap, cfg.confidence, seed)
     overall.insert(0, "output", "mean_abs_rank_shift")
-    cA, cB, cAB = split(shift[:, ranked], N)
-    first, total = indices(cA, cB, cAB)                           # inputs × cities
+    first, total = city_indices(shift, N)                        # inputs × cities
     ids = model.values.index[ranked]
     per_city = pd.DataFrame({"output": np.tile(ids, len(names)), "input": np.repeat(names, len(ids)),
                              "Si": first.ravel(), "STi": total.ravel()})
@@ -177,6 +216,6 @@ def analyse(model: Ranked, seed: int) -> dict[str, pd.DataFrame]:
     per_city = per_city.sort_values("output", key=lambda s: s.map(order), kind="stable")
     out = pd.concat([overall, per_city], ignore_index=True)
     most = pd.DataFrame(total.T, index=ids, columns=names).fillna(0.0)
-    moved = most.idxmax(axis=1).where(most.max(axis=1) > 0)
+    moved_by = most.idxmax(axis=1).where(most.max(axis=1) > 0)
     return {"sensitivity": out, "convergence": convergence(fA, fB, fAB, names, cfg.bootstrap, cfg.confidence, seed),
-            "moved_most_by": moved}
+            "moved_most_by": moved_by}

@@ -18,13 +18,21 @@ them equal); and every distinct treated column under every normalisation drawn i
 ``normalise.normalise`` call (a normalisation works column by column: a column's result
 does not depend on its neighbours, and a column that a treatment leaves unchanged is
 normalised once for all treatments). Then the replications drawing a combination are
-aggregated together as (replications × cities × children) arrays, ``batch`` replications
-at a time, by the same arithmetic as the nominal run (``aggregate.combine``); combinations
+aggregated together as (replications × cities × children) arrays, ``Model.batch``
+replications at a time (at most ``batch``, fewer for many cities), by the same arithmetic as
+the nominal run (``aggregate.combine``); combinations
 drawn by fewer than ``STACK`` replications are aggregated together with the others of the
 same aggregation methods, each replication with its own combination's values. With no
 noise and the nominal alternatives a replication reproduces the nominal scores bit for
 bit, and every combination gives the scores of ``engine.compute`` with its alternatives
 (``tests/test_model_pipeline.py`` checks it for every registered method and scope).
+
+Memory grows with cities × indicators, not with replications: scores are computed a batch
+at a time (``Model.parts``) and ranked a chunk of rows at a time (``Model.rank_parts``); what
+is kept of every replication is its ranks, 2 bytes each (``compact``), which the exact
+percentiles need; they are read a block of cities at a time (``intervals``). None of this
+changes a bit: an element's arithmetic does not depend on its batch, a row's ranks on the
+other rows, nor a city's percentiles on the other cities.
 
 What is specific to the replications lives here: drawing, caching the combinations drawn,
 aggregating the replications, ranks and percentiles (Sobol indices: ``sensitivity``, which
@@ -35,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, Union
@@ -56,6 +65,8 @@ from iqlib.core.treat import Treatment, TreatmentChoice
 
 DISCRETE = ["imputation", "treatment", "normalisation"]
 STACK = 32  # combinations drawn by fewer replications are aggregated together
+ELEMENTS = 2 ** 21  # values in one batch's (replications × cities × indicators) array, and in one chunk of
+# ranks (replications × cities): what bounds the working memory, whatever the number of cities
 
 
 def _or_nominal(choice: Any) -> Any:
@@ -444,32 +455,65 @@ class Model:
             self._evaluate(chosen, None, key)
         return len(keys)
 
+    @property
+    def batch(self) -> int:
+        """Replications aggregated at once: at most ``u.batch``, fewer when cities × indicators
+        is large, so that a batch's (replications × cities × indicators) array holds at most
+        ``ELEMENTS`` values. An element's arithmetic does not depend on the batch it is in."""
+        return max(1, min(self.u.batch, ELEMENTS // max(1, self.values.size)))
+
     def scores(self, U: np.ndarray) -> np.ndarray:
         """Index scores (replications × cities) for every row of U."""
+        out = np.empty((len(U), len(self.values)))
+        for rows, part in self.parts(U):
+            out[rows] = part
+        return out
+
+    def parts(self, U: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Index scores of the rows of U a batch at a time: (row numbers, scores (rows × cities)),
+        every row once, in the order the combinations are evaluated. Memory: one batch."""
         keys = self.choices(U)
         combos, which = np.unique(keys, axis=0, return_inverse=True)
         which = which.ravel()
         drawn = [(self._key(key), self._chosen(key)) for key in map(tuple, combos)]
         nominal, _, name = self._nominal_combo()
         self._prepare_together([*drawn, (name, nominal)])
-        out = np.empty((len(U), len(self.values)))
         counts = np.bincount(which, minlength=len(drawn))
         few = [j for j in range(len(drawn)) if counts[j] < STACK]
         try:
-            self._evaluate_stacked(drawn, few, which, U, out)
+            yield from self._evaluate_stacked(drawn, few, which, U)
         except UserError:
             few = []  # evaluated one by one below, in order: the error names the first that fails
         for j, (key, chosen) in enumerate(drawn):
             if few and j in few:
                 continue
             rows = np.flatnonzero(which == j)
-            for start in range(0, len(rows), self.u.batch):
-                part = rows[start:start + self.u.batch]
-                out[part] = self._evaluate(chosen, U[part], key)
-        return out
+            for start in range(0, len(rows), self.batch):
+                part = rows[start:start + self.batch]
+                yield part, self._evaluate(chosen, U[part], key)
 
-    def _evaluate_stacked(self, drawn: list, few: list[int], which: np.ndarray, U: np.ndarray,
-                          out: np.ndarray) -> None:
+    def rank_parts(self, U: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Ranks of the rows of U, within group and overall, a chunk of rows at a time (row
+        numbers, in_group, overall): the batches' scores gathered into chunks of about
+        ``ELEMENTS`` values and ranked together (a row's ranks depend on that row only)."""
+        chunk = max(1, ELEMENTS // max(1, len(self.values)))
+        rows: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
+        held = 0
+        for part, s in self.parts(U):
+            rows.append(part)
+            scores.append(np.asarray(s))
+            held += len(part)
+            if held >= chunk:
+                at, together = np.concatenate(rows), np.concatenate(scores)
+                rows, scores, held = [], [], 0
+                yield (at, *self.ranks(together))
+        if rows:
+            at, together = np.concatenate(rows), np.concatenate(scores)
+            yield (at, *self.ranks(together))
+
+    def _evaluate_stacked(self, drawn: list, few: list[int], which: np.ndarray,
+                          U: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """The combinations drawn by few replications, aggregated together: those sharing
         their aggregation methods and weights in one (replications × cities × children)
         array, each replication with its combination's normalised values. Every element
@@ -485,8 +529,8 @@ class Model:
             _, cfgs, weights = combos[0]
             rows = np.flatnonzero(np.isin(which, js))
             pick = np.searchsorted(js, which[rows])
-            for start in range(0, len(rows), self.u.batch):
-                part, at = rows[start:start + self.u.batch], pick[start:start + self.u.batch]
+            for start in range(0, len(rows), self.batch):
+                part, at = rows[start:start + self.batch], pick[start:start + self.batch]
                 n, k = combos[0][0].shape
                 x = np.empty((len(part), k, n)).transpose(0, 2, 1)  # each replication's values column-major
                 for i, (values, _, _) in enumerate(combos):
@@ -496,7 +540,7 @@ class Model:
                     w = self._noisy(below, weights[level], U[part])
                     result, _ = aggregate.combine(current, w, cfgs[level], members, level, children)
                     current, below = result[..., order], level
-                out[part] = current[..., 0]
+                yield part, current[..., 0]
 
     def _prepare_together(self, combos: list[tuple[tuple[str, ...], tuple]]) -> None:
         """Prepare the combinations drawn together (one normalisation call). If one of
@@ -524,19 +568,37 @@ def sample(model: Model, replications: int, seed: int) -> np.ndarray:
     return np.random.default_rng([seed, 0]).random((replications, model.columns))
 
 
+def rank_dtype(cities: int) -> type:
+    """The smallest unsigned integer type holding every rank of ``cities`` cities and 0 (no rank)."""
+    return np.uint16 if cities < np.iinfo(np.uint16).max else np.uint32
+
+
+def compact(ranks: np.ndarray, dtype: type) -> np.ndarray:
+    """Ranks (floats, NaN: no rank) as ``dtype``, 0 for no rank: 2 bytes a rank instead of 8."""
+    return np.where(np.isnan(ranks), 0, ranks).astype(dtype)
+
+
 def intervals(ranks: np.ndarray, nominal: np.ndarray, interval: tuple[float, float]) -> dict[str, np.ndarray]:
     """Median and percentile ranks per city (the 'inverted_cdf' percentile: an observed
     rank r such that the given share of replications ranks the city r or better), and
-    whether the nominal rank lies outside the interval."""
+    whether the nominal rank lies outside the interval. ``ranks`` (replications × cities)
+    are floats (NaN: no rank) or ``compact`` integers (0: no rank); they are read a block of
+    cities at a time (each city's percentiles depend on its column only)."""
     lo, hi = interval
     levels = [0.5, lo / 100, hi / 100]
-    gaps = np.isnan(ranks).any(axis=0)  # np.quantile on the columns without NaN: the same values, faster
     q = np.full((3, ranks.shape[1]), np.nan)
-    q[:, ~gaps] = np.quantile(ranks[:, ~gaps], levels, axis=0, method="inverted_cdf")
-    if gaps.any():
-        with warnings.catch_warnings():  # a city never ranked (its index always missing) stays NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            q[:, gaps] = np.nanquantile(ranks[:, gaps], levels, axis=0, method="inverted_cdf")
+    width = max(1, ELEMENTS // max(1, len(ranks)))
+    for start in range(0, ranks.shape[1], width):
+        block = ranks[:, start:start + width].astype(float)
+        if ranks.dtype.kind in "ui":
+            block[block == 0] = np.nan
+        part = q[:, start:start + width]
+        gaps = np.isnan(block).any(axis=0)  # np.quantile on the columns without NaN: the same values, faster
+        part[:, ~gaps] = np.quantile(block[:, ~gaps], levels, axis=0, method="inverted_cdf")
+        if gaps.any():
+            with warnings.catch_warnings():  # a city never ranked (its index always missing) stays NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                part[:, gaps] = np.nanquantile(block[:, gaps], levels, axis=0, method="inverted_cdf")
     return {"median": q[0], "low": q[1], "high": q[2], "outside": (nominal < q[1]) | (nominal > q[2])}
 
 
@@ -548,7 +610,12 @@ def interval_columns(interval: tuple[float, float], scope: str = "in_group") -> 
 def analyse(model: Model, cities: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Per city: nominal, median and interval ranks within group and overall, and the flag."""
     u = model.u
-    in_group, overall = model.ranks(model.scores(sample(model, u.replications, seed)))
+    U = sample(model, u.replications, seed)
+    dtype = rank_dtype(len(model.values))
+    in_group: np.ndarray = np.empty((len(U), len(model.values)), dtype)   # every replication's ranks, 2 bytes each
+    overall = np.empty_like(in_group)
+    for rows, g, o in model.rank_parts(U):
+        in_group[rows], overall[rows] = compact(g, dtype), compact(o, dtype)
     table = pd.DataFrame({"city_id": model.values.index,
                           "city_ru": roster.column(cities, model.values.index, "city_ru").to_numpy(),
                           "group": model.groups})

@@ -31,27 +31,56 @@ SIGNIFICANT = 15
 FRAGILE_ULPS = 2
 
 
+def _same(v: np.ndarray, anchor: np.ndarray, rtol: float) -> np.ndarray:
+    """Whether ``v`` joins the tie of ``anchor``: equal, or both finite and within ``rtol``
+    (their difference is finite exactly when both are, or it overflows, and then they are not near)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = v - anchor
+        near = np.abs(d) <= rtol * np.maximum(np.abs(v), np.abs(anchor))
+    return (v == anchor) | (near & np.isfinite(d))
+
+
+def _anchored(ordered: np.ndarray, rtol: float) -> np.ndarray:
+    """Ranks of each sorted row by the anchor rule, one value after another (the definition)."""
+    ranked = np.empty(ordered.shape)
+    anchor = ordered[:, 0].copy()
+    rank = np.ones(len(ordered))
+    ranked[:, 0] = rank
+    for j in range(1, ordered.shape[1]):
+        v = ordered[:, j]
+        new = ~_same(v, anchor, rtol)
+        anchor = np.where(new, v, anchor)
+        rank = np.where(new, j + 1.0, rank)
+        ranked[:, j] = rank
+    return ranked
+
+
 def tie_ranks(key: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
     """Row-wise ranks of ``key`` (…, n) ascending (1 = smallest), values within ``rtol`` of
-    their tie group's first value sharing its rank; NaN keys get NaN. Vectorised over rows."""
+    their tie group's first value sharing its rank; NaN keys get NaN. Vectorised over rows
+    and values: each sorted value is compared with the one before it, which gives candidate
+    groups; a row where every value also joins its candidate group's first value and every
+    candidate group's first value does not join the group before has exactly those groups
+    (the anchor rule, by induction). The rare other rows are ranked by the rule value by value."""
     key = np.asarray(key, dtype=float)
     flat = key.reshape(-1, key.shape[-1])
     order = np.argsort(flat, axis=1, kind="stable")          # NaN last
     ordered = np.take_along_axis(flat, order, axis=1)
     ranked = np.empty(flat.shape)
-    if flat.shape[1]:
-        anchor = ordered[:, 0].copy()
-        rank = np.ones(len(flat))
-        ranked[:, 0] = rank
-        for j in range(1, flat.shape[1]):
-            v = ordered[:, j]
-            with np.errstate(invalid="ignore"):
-                near = np.abs(v - anchor) <= rtol * np.maximum(np.abs(v), np.abs(anchor))
-            same = (v == anchor) | (near & np.isfinite(v) & np.isfinite(anchor))
-            new = ~same
-            anchor = np.where(new, v, anchor)
-            rank = np.where(new, j + 1.0, rank)
-            ranked[:, j] = rank
+    n = flat.shape[1]
+    if n:
+        joins = np.zeros(flat.shape, dtype=bool)                # joins the value before it
+        joins[:, 1:] = _same(ordered[:, 1:], ordered[:, :-1], rtol)
+        start = np.maximum.accumulate(np.where(joins, 0, np.arange(n)), axis=1)  # candidate group's first value
+        exact = np.ones(len(flat), dtype=bool)
+        r, c = np.nonzero(joins)                                # every joiner must join its group's first value
+        exact[r[~_same(ordered[r, c], ordered[r, start[r, c]], rtol)]] = False
+        r, c = np.nonzero(~joins[:, 1:] & joins[:, :-1])        # a group's first value after a group of several
+        c += 1                                                  # must not join that group's first value
+        exact[r[_same(ordered[r, c], ordered[r, start[r, c - 1]], rtol)]] = False
+        ranked[:] = start + 1.0
+        if not exact.all():
+            ranked[~exact] = _anchored(ordered[~exact], rtol)
     out = np.empty(flat.shape)
     np.put_along_axis(out, order, ranked, axis=1)
     out[np.isnan(flat)] = np.nan
@@ -120,6 +149,17 @@ def near_rounding_boundary(x: float, decimals: int, ulps: int = FRAGILE_ULPS) ->
     return _spreadsheet_round(x - step, q) != _spreadsheet_round(x + step, q)
 
 
+def _maybe_near_boundary(x: np.ndarray, decimals: int) -> np.ndarray:
+    """Every value ``near_rounding_boundary`` could flag, and a few more: within a wide margin
+    (1e-9 relative, a million times what 15 significant digits and a few ulps move a value)
+    of a half step of the published digits, or too large for the test. The exact test then
+    runs on these only: thousands of cities are not a Decimal each."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.abs(x) * 10.0 ** decimals
+        half = np.abs(scaled - np.floor(scaled) - 0.5) <= 1e-9 * np.maximum(scaled, 1.0)
+    return ~np.isnan(x) & (half | ~(scaled < 2.0 ** 40))
+
+
 def near_ties(score: pd.Series, rtol: float = TIE_RTOL) -> list[tuple[str, str, float]]:
     """Neighbouring values (best first) whose relative difference lies in (rtol/10, 10·rtol]:
     whether they tie could depend on the last bits. Returns (id, neighbour id, difference)."""
@@ -139,7 +179,9 @@ def fragile(published: pd.DataFrame, index_code: str, groups: pd.Series, decimal
     (within each group and overall). ``published`` is cities × aggregates at full precision."""
     rows, q = [], Decimal(1).scaleb(-decimals)
     for code in published.columns:
-        for city, x in published[code].items():
+        column = published[code]
+        for i in np.flatnonzero(_maybe_near_boundary(column.to_numpy(dtype=float), decimals)):
+            city, x = column.index[i], column.iloc[i]
             if near_rounding_boundary(float(x), decimals):
                 rows.append({"city_id": city, "value": code, "full_precision": repr(float(x)),
                              "published": str(_spreadsheet_round(x, q)), "why": "rounding boundary", "other": ""})

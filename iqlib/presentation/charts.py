@@ -17,12 +17,19 @@ import pandas as pd
 from iqlib.analysis import summaries
 from iqlib.config.params import Params
 from iqlib.presentation.svg import spread
-from iqlib.presentation.text import interval_note, number, score_label, short_name, text
+from iqlib.presentation.text import entry, interval_note, number, score_label, short_name, text
 from iqlib.presentation.titles import run_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+
+# Large editions (issue 24): a chart with one bar or point per city does not grow without bound.
+LEADERBOARD_ALL = 150   # a group of at most this many cities has every city on its leaderboard (every demo group does)
+LEADERBOARD_TOP = 100   # a larger group: its first cities only, and a note saying so (5 000 bars would be
+                        # 1 300 inches tall, past what the PNG renderer draws)
+SWARM_MAX = 300         # a group of more cities is drawn as a violin (its density), not a point per city
 
 
 def _charting() -> tuple[ModuleType, ModuleType]:
@@ -111,7 +118,8 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     low, high) adds each city's rank interval to its label; ``missing`` (city_id,
     aggregate: missing_aggregates.csv) marks the children that are 0 only because they had
     no data. The axis reaches the largest score (a score above the framework's maximum is
-    drawn and flagged, never cut); the legend is on top."""
+    drawn and flagged, never cut); the legend is on top. A group of more than
+    ``LEADERBOARD_ALL`` cities shows its first ``LEADERBOARD_TOP`` and says so."""
     plt, sns = _charting()
     meth = params.methodology
     code = meth.index_code
@@ -119,6 +127,10 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     cfg = meth.scoring.aggregation[meth.levels[-1]]
     stacked = cfg.method == "weighted_sum" and weights is not None
     part = scores[scores["group"] == group].sort_values(["rank_in_group", "city_id"])
+    cut = len(part) > LEADERBOARD_ALL
+    if cut:
+        shown, total_cities = LEADERBOARD_TOP, len(part)
+        part = part.iloc[:LEADERBOARD_TOP]
     labels = rank_labels(part, intervals)
     lacking: dict[str, list[str]] = {}
     if missing is not None and len(missing):
@@ -159,6 +171,8 @@ def leaderboard(scores: pd.DataFrame, params: Params, group: str, intervals: pd.
     ax.set_xlim(0, end)
     notes = [interval_note(params)] if intervals is not None else []
     notes += [text(params, "no_data_note")] if lacking else []
+    notes += [entry(params.language, "scale.leaderboard_top").format(
+        shown=shown, total=number(total_cities, 0, params.language))] if cut else []
     ax.set_xlabel("\n".join([score_label(params), *(textwrap.fill(n, 90) for n in notes)]))
     _title(fig, ax, params, f"{run_title(params)}\n{text(params, 'leaderboard')}: {params.group_name(group)}", handles)
     return fig
@@ -177,14 +191,20 @@ def _bars(ax: Axes, y: np.ndarray, left: np.ndarray, width: np.ndarray, color: A
 
 
 def distribution(scores: pd.DataFrame, params: Params) -> Figure:
-    """Box plot with every city as a point (swarm: deterministic, no random jitter)."""
+    """Box plot with every city as a point (swarm: deterministic, no random jitter); when a
+    group has more than ``SWARM_MAX`` cities, a violin of each group's density behind a narrower box."""
     plt, sns = _charting()
     order = params.group_codes
     labels = [params.group_name(g) for g in order]
     fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
     code = params.methodology.index_code
-    sns.boxplot(data=scores, x="group", y=code, order=order, color="#dde6f0", showfliers=False, ax=ax)
-    sns.swarmplot(data=scores, x="group", y=code, order=order, size=3.5, color="#1f4e79", ax=ax)
+    if scores["group"].value_counts().max() > SWARM_MAX:  # thousands of points do not fit a swarm: the density
+        sns.violinplot(data=scores, x="group", y=code, order=order, color="#9fb8d3", inner=None, cut=0,
+                       density_norm="width", linewidth=0.8, ax=ax)
+        sns.boxplot(data=scores, x="group", y=code, order=order, color="#dde6f0", showfliers=False, width=0.25, ax=ax)
+    else:
+        sns.boxplot(data=scores, x="group", y=code, order=order, color="#dde6f0", showfliers=False, ax=ax)
+        sns.swarmplot(data=scores, x="group", y=code, order=order, size=3.5, color="#1f4e79", ax=ax)
     ax.set_xticks(range(len(order)), [lbl.replace(" (", "\n(") for lbl in labels], fontsize=9)
     ax.set_xlabel("")
     ax.set_ylabel(score_label(params))

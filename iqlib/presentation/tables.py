@@ -17,7 +17,7 @@ from iqlib.config.params import Params
 from iqlib.core.registry import describe
 from iqlib.presentation.method_words import method_names, method_words
 from iqlib.presentation.method_words import value_words as option_words
-from iqlib.presentation.text import column_label, flag_words, input_name, level_word, number, section, text
+from iqlib.presentation.text import column_label, entry, flag_words, input_name, level_word, number, section, text
 from iqlib.presentation.words import word
 
 
@@ -54,9 +54,16 @@ class Table:
     params: Params
     decimals: int = 2
     column_decimals: dict[str, int] = field(default_factory=dict)
+    more: int = 0                   # rows left out (``show`` shows at most SHOW_ROWS)
 
     def __repr__(self) -> str:
-        return table_or_none(self.frame, self.params, self.decimals, self.column_decimals)
+        shown = table_or_none(self.frame, self.params, self.decimals, self.column_decimals)
+        return f"{shown}\n{self._more()}" if self.more else shown
+
+    def _more(self) -> str:
+        language = self.params.language
+        return entry(language, "scale.more_rows").format(shown=number(len(self.frame), 0, language),
+                                                         total=number(len(self.frame) + self.more, 0, language))
 
     def _repr_html_(self) -> str:
         if not len(self.frame):
@@ -71,8 +78,9 @@ class Table:
             cells = "".join(f'<td{" class=num" if n else ""}>{escape(self._cell(c, v))}</td>'
                             for c, v, n in zip(cols, values, numeric))
             rows.append(f"<tr>{cells}</tr>")
+        more = f"<p>{escape(self._more())}</p>" if self.more else ""
         return (f'<div style="overflow-x:auto"><table class="iq-table"><thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(rows)}</tbody></table></div>')
+                f'<tbody>{"".join(rows)}</tbody></table></div>{more}')
 
     def _cell(self, column: str, value: object) -> str:
         """One value as a reader of the edition's language reads it."""
@@ -99,9 +107,15 @@ class Table:
                 and c not in self.column_decimals}
 
 
+SHOW_ROWS = 200  # a notebook shows at most this many rows of a table (every demo table is shorter):
+# a table that grows with the cities (ties, warnings) would make a notebook of megabytes for thousands of cities
+
+
 def show(frame: pd.DataFrame, params: Params, decimals: int = 2, column_decimals: dict[str, int] | None = None) -> Table:
-    """What a notebook cell ends with to show a table (see ``Table``)."""
-    return Table(frame.reset_index(drop=True), params, decimals, column_decimals or {})
+    """What a notebook cell ends with to show a table (see ``Table``): its first ``SHOW_ROWS``
+    rows, and how many more there are (every row is in the run's results files)."""
+    more = max(0, len(frame) - SHOW_ROWS)
+    return Table(frame.reset_index(drop=True).head(SHOW_ROWS), params, decimals, column_decimals or {}, more)
 
 
 # --------------------------------------------------------------------------- 01 load
