@@ -8,6 +8,7 @@ and an existing run intact.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -31,12 +32,37 @@ from iqlib.presentation.text import text
 from iqlib.presentation.titles import run_title
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import compare_runs
-from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
+from iqlib.publishing.execute import ERROR_PREFIX, PRELOAD, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
 from iqlib.stages import STAGES, check_uncertainty, rank_intervals
 
 COMPARISONS = "comparisons"   # beside the runs of an edition; no scenario may take this name
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str, "draft": bool}
+
+
+class Timings:
+    """Wall seconds of each step of ``iq run``, in the order they happened: what the user
+    waited for. Printed by ``iq run`` and kept in the manifest (``timings``), which, like
+    its start and finish times, is not among the reproducible outputs."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, step: str, seconds: float) -> None:
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + seconds, 3)
+
+    @contextlib.contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(step, time.perf_counter() - started)
+
+    def lines(self) -> list[str]:
+        """One line per step: '  04_rank cells           5.21 s'."""
+        width = max((len(s) for s in self.seconds), default=0)
+        return [f"  {step:<{width}}  {seconds:6.2f} s" for step, seconds in self.seconds.items()]
 
 
 class StageError(Exception):
@@ -75,14 +101,16 @@ def stage_jobs(staging: Path, params: Params) -> list[dict]:
             parameters["draft"] = True
         check_notebook_parameters(source, parameters)
         jobs.append({"stage": stage, "source": str(source), "output": str(staging / "notebooks" / f"{stage}.ipynb"),
-                     "cwd": str(staging / "notebooks"), "parameters": parameters})
+                     "cwd": str(staging / "notebooks"), "parameters": parameters, "preload": list(PRELOAD)})
     return jobs
 
 
-def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None] = print) -> None:
+def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None] = print,
+                   timings: Timings | None = None) -> None:
     """Run the stage notebooks in order in one child process group (each in its own kernel).
     A stage that runs longer than the edition's stage timeout gets the group killed;
-    ``on_done(stage)`` runs here while the child executes the next stage."""
+    ``on_done(stage)`` runs here while the child executes the next stage. Each stage's
+    seconds (waiting for its kernel, running its cells) go into ``timings``."""
     timeout = params.edition.stage_timeout_seconds
     jobs = stage_jobs(staging, params)
     env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
@@ -93,13 +121,17 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
         stage, done = STAGES[0], []
         try:
             deadline = [time.monotonic() + timeout]  # of the stage running now
-            for kind, name in _progress(proc, deadline):
+            for kind, name, seconds in _progress(proc, deadline):
                 if kind == "start":
                     stage, deadline[0] = name, time.monotonic() + timeout
                     log(f"  {name} ...")
                 else:
                     done.append(name)
-                    on_done(name)
+                    if timings is not None and len(seconds) == 2:
+                        timings.add(f"{name} kernel", seconds[0])
+                        timings.add(f"{name} cells", seconds[1])
+                    with timings.timed(f"{name} notebook page") if timings is not None else contextlib.nullcontext():
+                        on_done(name)
             proc.wait()
         except TimeoutError:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -126,9 +158,9 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
         raise StageError(message)
 
 
-def _progress(proc: subprocess.Popen, deadline: list[float]) -> Iterator[tuple[str, str]]:
-    """The (start|done, stage) lines of the stage process as they come; TimeoutError when
-    ``deadline[0]`` (moved by the caller as stages start) passes before the next one."""
+def _progress(proc: subprocess.Popen, deadline: list[float]) -> Iterator[tuple[str, str, list[float]]]:
+    """The (start|done, stage, seconds) lines of the stage process as they come; TimeoutError
+    when ``deadline[0]`` (moved by the caller as stages start) passes before the next one."""
     assert proc.stdout is not None
     fd, buffer = proc.stdout.fileno(), b""
     with selectors.DefaultSelector() as selector:
@@ -147,8 +179,8 @@ def _progress(proc: subprocess.Popen, deadline: list[float]) -> Iterator[tuple[s
                 line, buffer = buffer.split(b"\n", 1)
                 text = line.decode("utf-8", errors="replace")
                 if text.startswith(PROGRESS_PREFIX):
-                    kind, _, name = text[len(PROGRESS_PREFIX):].partition(" ")
-                    yield kind, name
+                    kind, name, *seconds = text[len(PROGRESS_PREFIX):].split(" ")
+                    yield kind, name, [float(x) for x in seconds]
 
 
 def _die_with_parent() -> None:
@@ -281,13 +313,16 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     scenario, then compare it with its base run. A draft leaves out the robustness
     analysis and the notebook pages, and is never published."""
     started = now()
-    params = load_params(params_file)
+    timings = Timings()
+    with timings.timed("params"):
+        params = load_params(params_file)
     if draft:
         params = params.as_draft()
         if publish:
             raise UserError("a draft is never published: run without --draft to publish")
-    data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
-    check_uncertainty(params, data)
+    with timings.timed("pre-flight checks"):
+        data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
+        check_uncertainty(params, data)
     dest = Path(out).resolve() if out else default_destination(params, publish)
     if dest.name == COMPARISONS:
         raise UserError(f"{display(params.edition_path)}: the run folder name {COMPARISONS!r} is reserved for the "
@@ -329,21 +364,29 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             pages[staging / "html" / f"{stage}.html"] = notebook_html.export(
                 notebook, f"{text(params, 'stage_names')[stage]} — {run_title(params)}", params.language, code=True, top=top)
 
-        execute_stages(staging, params, finish, log)
+        execute_stages(staging, params, finish, log, timings)
         if not params.draft:
-            notebook_html.write_pages(pages, staging / "html", "")
+            with timings.timed("notebook pages written"):
+                notebook_html.write_pages(pages, staging / "html", "")
         staged = RunFolder(staging)
-        base = base_run(params)
-        compared = comparison_folder(base, params, dest) if base else None
-        href = os.path.relpath(compared / "index.html", dest) if compared else None
-        staged.write_text("index.html", front_page(params, staged, href))
-        staged.write_text(MANIFEST, json.dumps(manifest(params, staging, started), ensure_ascii=False, indent=2) + "\n")
-        sums = hash_tree(staging, {CHECKSUMS})
-        staged.write_text(CHECKSUMS, "".join(f"{h}  {p}\n" for p, h in sums.items()))
-        _replace(staging, dest)
+        with timings.timed("index page"):
+            base = base_run(params)
+            compared = comparison_folder(base, params, dest) if base else None
+            href = os.path.relpath(compared / "index.html", dest) if compared else None
+            staged.write_text("index.html", front_page(params, staged, href))
+        with timings.timed("manifest and checksums"):
+            record = manifest(params, staging, started)
+            record["timings"] = dict(timings.seconds)       # up to here: the rest is written after the manifest
+            staged.write_text(MANIFEST, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+            sums = hash_tree(staging, {CHECKSUMS})
+            staged.write_text(CHECKSUMS, "".join(f"{h}  {p}\n" for p, h in sums.items()))
+            _replace(staging, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if base and compared:
-        compare_runs(base, dest, compared, force=True)
+        with timings.timed("comparison with the base run"):
+            compare_runs(base, dest, compared, force=True)
         log(f"  compared with {display(base)}: {display(compared / 'index.html')}")
+    for line in timings.lines():
+        log(line)
     return dest
