@@ -38,6 +38,7 @@ from iqlib.stages import STAGES, check_uncertainty, rank_intervals
 
 COMPARISONS = "comparisons"   # beside the runs of an edition; no scenario may take this name
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str, "draft": bool}
+DRAWS = "05_report"     # the one stage that draws charts: its kernel also imports matplotlib and seaborn as it starts
 
 
 class Timings:
@@ -101,7 +102,8 @@ def stage_jobs(staging: Path, params: Params) -> list[dict]:
             parameters["draft"] = True
         check_notebook_parameters(source, parameters)
         jobs.append({"stage": stage, "source": str(source), "output": str(staging / "notebooks" / f"{stage}.ipynb"),
-                     "cwd": str(staging / "notebooks"), "parameters": parameters, "preload": list(PRELOAD)})
+                     "cwd": str(staging / "notebooks"), "parameters": parameters,
+                     "preload": [*PRELOAD, *(("matplotlib.pyplot", "seaborn") if stage == DRAWS else ())]})
     return jobs
 
 
