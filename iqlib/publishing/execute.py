@@ -1,7 +1,8 @@
 """Execute the stage notebooks of a run with papermill, one after the other, in one child
 process of ``iq run``.
 
-Run as ``python -m iqlib.publishing.execute '<json list of jobs>'`` so that the parent can enforce each
+Run as ``python -m iqlib.publishing.execute '<json list of jobs>'`` (or ``- '<json {cwd, preload}>'``:
+start the first kernel at once, read the jobs from a line on stdin) so that the parent can enforce each
 stage's timeout by killing the whole process group (this process and its kernel). Each
 notebook still gets its own fresh kernel; one process for the chain saves importing
 papermill once per stage. The kernel of the next stage is started (and imports what every
@@ -63,16 +64,26 @@ def execute(source: str, output: str, cwd: str, parameters: dict, km: Any = None
 
 
 def main() -> int:
+    from jupyter_core.utils import run_sync
     from papermill.exceptions import PapermillExecutionError
 
-    jobs = json.loads(sys.argv[1])
+    kms: dict[int, Any] = {}
+    if sys.argv[1] == "-":      # the first kernel now, the jobs later on stdin (none: stop)
+        first = json.loads(sys.argv[2])
+        kms[0] = start_kernel(first["cwd"], first.get("preload", ()))
+        line = sys.stdin.readline()
+        jobs = json.loads(line) if line.strip() else []
+        if not jobs or {k: jobs[0].get(k, ()) for k in ("cwd", "preload")} != {"cwd": first["cwd"],
+                                                                               "preload": first.get("preload", ())}:
+            stop_kernel(kms.pop(0))
+    else:
+        jobs = json.loads(sys.argv[1])
 
     def kernel(i: int) -> Any:
         return start_kernel(jobs[i]["cwd"], jobs[i].get("preload", ()))
 
-    from jupyter_core.utils import run_sync
-
-    kms = {0: kernel(0)} if jobs else {}
+    if jobs and 0 not in kms:
+        kms[0] = kernel(0)
     try:
         for i, job in enumerate(jobs):
             print(f"{PROGRESS_PREFIX}start {job['stage']}", flush=True)

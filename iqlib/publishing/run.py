@@ -107,48 +107,94 @@ def stage_jobs(staging: Path, params: Params) -> list[dict]:
     return jobs
 
 
-def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None] = print,
-                   timings: Timings | None = None) -> None:
-    """Run the stage notebooks in order in one child process group (each in its own kernel).
-    A stage that runs longer than the edition's stage timeout gets the group killed;
-    ``on_done(stage)`` runs here while the child executes the next stage. Each stage's
-    seconds (waiting for its kernel, running its cells) go into ``timings``."""
-    timeout = params.edition.stage_timeout_seconds
-    jobs = stage_jobs(staging, params)
-    env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "iqlib.publishing.execute", json.dumps(jobs)], env=env,
-                                stdout=subprocess.PIPE, stderr=err, start_new_session=True,
-                                preexec_fn=_die_with_parent)
-        stage, done = STAGES[0], []
+class StageProcess:
+    """The child process that runs the stage notebooks (``publishing.execute``), started
+    before the stages are known: it starts the first stage's kernel (in ``staging``'s
+    notebooks/ folder, importing ``execute.PRELOAD``) while ``iq run`` checks the inputs,
+    then waits for its jobs on stdin; closing stdin without them ends it."""
+
+    def __init__(self, staging: Path):
+        env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
+        self.err = tempfile.TemporaryFile()
+        first = {"cwd": str(staging / "notebooks"), "preload": list(PRELOAD)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "iqlib.publishing.execute", "-", json.dumps(first)], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err,
+                                     start_new_session=True, preexec_fn=_die_with_parent)
+
+    def send(self, jobs: list[dict]) -> None:
+        assert self.proc.stdin is not None
         try:
-            deadline = [time.monotonic() + timeout]  # of the stage running now
-            for kind, name, seconds in _progress(proc, deadline):
-                if kind == "start":
-                    stage, deadline[0] = name, time.monotonic() + timeout
-                    log(f"  {name} ...")
-                else:
-                    done.append(name)
-                    if timings is not None and len(seconds) == 2:
-                        timings.add(f"{name} kernel", seconds[0])
-                        timings.add(f"{name} cells", seconds[1])
-                    with timings.timed(f"{name} notebook page") if timings is not None else contextlib.nullcontext():
-                        on_done(name)
-            proc.wait()
-        except TimeoutError:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise StageError(f"stage {stage} did not finish within {timeout} s "
-                             f"(stage_timeout_seconds in {display(params.edition_path)})") from None
-        except BaseException:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
-        err.seek(0)
-        stderr = err.read().decode("utf-8", errors="replace")
+            self.proc.stdin.write(json.dumps(jobs).encode() + b"\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:              # it died starting: its stderr says why (stage_failure)
+            pass
+
+    def stop(self) -> None:
+        """End it (and the kernel it started) at once, if it still runs."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None and not pipe.closed:
+                try:
+                    pipe.close()
+                except BrokenPipeError:
+                    pass
+        self.err.close()
+
+
+def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None] = print,
+                   timings: Timings | None = None, started: StageProcess | None = None) -> None:
+    """Run the stage notebooks in order in one child process group (each in its own kernel;
+    ``started``: the process started beforehand, else one started here). A stage that runs
+    longer than the edition's stage timeout gets the group killed; ``on_done(stage)`` runs
+    here while the child executes the next stage. Each stage's seconds (waiting for its
+    kernel, running its cells) go into ``timings``."""
+    timeout = params.edition.stage_timeout_seconds
+    child = started or StageProcess(staging)
+    try:
+        child.send(stage_jobs(staging, params))
+        _watch(child, staging, params, on_done, log, timings, timeout)
+    finally:
+        child.stop()
+
+
+def _watch(child: StageProcess, staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None],
+           timings: Timings | None, timeout: int) -> None:
+    """Follow the stage process to its end (``execute_stages``)."""
+    proc, err = child.proc, child.err
+    stage, done = STAGES[0], []
+    try:
+        deadline = [time.monotonic() + timeout]  # of the stage running now
+        for kind, name, seconds in _progress(proc, deadline):
+            if kind == "start":
+                stage, deadline[0] = name, time.monotonic() + timeout
+                log(f"  {name} ...")
+            else:
+                done.append(name)
+                if timings is not None and len(seconds) == 2:
+                    timings.add(f"{name} kernel", seconds[0])
+                    timings.add(f"{name} cells", seconds[1])
+                with timings.timed(f"{name} notebook page") if timings is not None else contextlib.nullcontext():
+                    on_done(name)
+        proc.wait()
+    except TimeoutError:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise StageError(f"stage {stage} did not finish within {timeout} s "
+                         f"(stage_timeout_seconds in {display(params.edition_path)})") from None
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    finally:
+        if proc.stdout is not None:
+            proc.stdout.close()
+    err.seek(0)
+    stderr = err.read().decode("utf-8", errors="replace")
     if proc.returncode != 0 or done != STAGES:
         message = stage_failure(stage, stderr)
         executed = staging / "notebooks" / f"{stage}.ipynb"
@@ -322,9 +368,6 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
         params = params.as_draft()
         if publish:
             raise UserError("a draft is never published: run without --draft to publish")
-    with timings.timed("pre-flight checks"):
-        data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
-        check_uncertainty(params, data)
     dest = Path(out).resolve() if out else default_destination(params, publish)
     if dest.name == COMPARISONS:
         raise UserError(f"{display(params.edition_path)}: the run folder name {COMPARISONS!r} is reserved for the "
@@ -346,6 +389,7 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             raise UserError(f"{display(dest)} holds a published run; pass --force to replace it "
                             f"(or run without --publish to write a scratch run under runs/)")
     staging = dest.parent / f".staging-{dest.name}-{os.getpid()}"
+    made = [p for p in [dest.parent, *dest.parent.parents] if not p.exists()]   # removed again if the run fails
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
@@ -353,6 +397,18 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     except OSError as exc:
         raise UserError(f"cannot write the run folder {display(dest)}: {exc.strerror or exc} "
                         f"(choose a writable --out)") from None
+    child = StageProcess(staging)     # its first kernel starts while the inputs are checked
+    try:
+        with timings.timed("pre-flight checks"):
+            data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
+            check_uncertainty(params, data)
+    except BaseException:
+        child.stop()
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:            # the folders made for this run, innermost first, if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     try:
         pages: dict[Path, str] = {}     # the auditor's pages (with code); written once all are exported
         top = notebook_html.header([("../index.html", run_title(params))],
@@ -366,7 +422,7 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             pages[staging / "html" / f"{stage}.html"] = notebook_html.export(
                 notebook, f"{text(params, 'stage_names')[stage]} — {run_title(params)}", params.language, code=True, top=top)
 
-        execute_stages(staging, params, finish, log, timings)
+        execute_stages(staging, params, finish, log, timings, child)
         if not params.draft:
             with timings.timed("notebook pages written"):
                 notebook_html.write_pages(pages, staging / "html", "")

@@ -178,6 +178,8 @@ def build_site(outputs: str | Path = "outputs", dest: str | Path = "site", langu
             else:
                 log(f"  {r.key}: {len(r.scores)} cities")
                 jobs.append((r, runs, staging / r.key, footers[r.key]))
+        if jobs:
+            notebook_html.warm({r.language for r, *_ in jobs})     # once here, not in each worker
         _write_runs(jobs)
         for r, *_ in jobs:
             state[r.key] = {"key": keys[r.key], "assets": _assets_used(staging / r.key)}
