@@ -25,6 +25,7 @@ def _keys(outputs: Path) -> dict[str, str]:
     return run_keys(runs, outputs, {r.key: None for r in runs})
 
 
+@pytest.mark.slow
 def test_a_run_key_changes_with_its_own_files_and_with_the_runs_its_pages_read(tmp_path):
     """The published demo runs: a file of the scenario run changes its key only; a file of
     the 2018 base run changes the keys of every base run (their city pages show each
@@ -47,6 +48,7 @@ def test_a_run_key_changes_with_its_own_files_and_with_the_runs_its_pages_read(t
     assert {k for k in after if later[k] != after[k]} == {"2018/base", "2019/base", "2020/base", "2021/base"}
 
 
+@pytest.mark.slow
 def test_a_second_build_with_nothing_changed_rewrites_nothing(demo_site, tmp_path):
     """The site of every published run built again over itself: no run is built, and every
     file keeps its bytes and its modification time."""
@@ -63,7 +65,8 @@ def test_a_second_build_with_nothing_changed_rewrites_nothing(demo_site, tmp_pat
 def test_a_changed_run_is_built_again_and_the_site_is_the_one_a_build_from_scratch_makes(published_mini, tmp_path):
     """The fixture run published, its site built; then a file of the run changes (its
     manifest's finishing time, which the data package shows as its creation date): the
-    next build makes that run again, and its site is byte for byte a build from scratch."""
+    next build makes that run again, and its site is byte for byte a build from scratch.
+    A build that fails then leaves that site as it was."""
     outputs = tmp_path / "outputs"
     shutil.copytree(published_mini / "outputs", outputs)
     site = tmp_path / "site"
@@ -78,27 +81,21 @@ def test_a_changed_run_is_built_again_and_the_site_is_the_one_a_build_from_scrat
     manifest.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     again = build_site(outputs, site, log=lambda _: None)
     assert again.rebuilt == ["2019/mini"] and again.kept == []
-    assert "2030-01-02" in (site / "2019/mini/downloads/datapackage.json").read_text(encoding="utf-8")
+    assert "2030-01-02" in (site / "2019/mini/downloads/data/datapackage.json").read_text(encoding="utf-8")
 
     scratch = build_site(outputs, tmp_path / "scratch", log=lambda _: None, incremental=False)
     assert scratch.rebuilt == ["2019/mini"]
     assert {k: v[1] for k, v in _files(site).items()} == {k: v[1] for k, v in _files(tmp_path / "scratch").items()}
 
-
-def test_a_failed_build_leaves_the_kept_runs_where_they_were(published_mini, tmp_path, monkeypatch):
-    """A build that fails after moving a kept run out of the old site puts it back: the
-    old site is whole."""
-    outputs = tmp_path / "outputs"
-    shutil.copytree(published_mini / "outputs", outputs)
-    site = tmp_path / "site"
-    build_site(outputs, site, log=lambda _: None)
+    # a build that fails after moving the kept run out of the old site puts it back: the old site is whole
     before = _files(site)
 
     def broken(*args, **kwargs):
         raise RuntimeError("the API could not be written")
 
-    monkeypatch.setattr(site_module.opendata, "write_api", broken)
-    with pytest.raises(RuntimeError, match="API"):
-        build_site(outputs, site, log=lambda _: None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(site_module.opendata, "write_api", broken)
+        with pytest.raises(RuntimeError, match="API"):
+            build_site(outputs, site, log=lambda _: None)
     assert _files(site) == before
     assert not (tmp_path / ".site-building").exists()
