@@ -152,11 +152,11 @@ def build_site(outputs: str | Path = "outputs", dest: str | Path = "site", langu
     with framing.using(site_footer):
         _write(staging / "index.html", home.render(runs, outputs, language, comparisons, series))
     dated = {}                                      # each run's pages: the date its edition was published
-    footers = {}
+    footers: dict[str, dict | None] = {}
     for r in runs:
-        footers[r.key] = framing.footer(r.params, r.title, f"{r.key}/index.html")
-        if footers[r.key]:
-            dated[r.key] = footers[r.key]["lastmod"]
+        footer = footers[r.key] = framing.footer(r.params, r.title, f"{r.key}/index.html")
+        if footer:
+            dated[r.key] = footer["lastmod"]
     keys = run_keys(runs, outputs, footers)
     before = _state(dest) if incremental else {}
     jobs, kept, state, moved = [], [], {}, []
