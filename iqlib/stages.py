@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import sys
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -351,15 +352,15 @@ def _save_chart(i: int) -> Path:
 
 def _save_all(run: RunFolder, drawn: list[tuple[Callable[[], Any], str]]) -> list[Path]:
     """Draw and save each (draw, name) chart; on a machine with two cores or more, in two
-    forked workers (drawing a chart as PNG and SVG is most of the report stage's time,
-    and the kernel waits for nothing else meanwhile). A worker inherits the loaded modules
-    and the data; each chart is drawn from scratch with the same settings, so its files are
-    the same bytes however the charts are shared out. Without fork, one after another."""
+    forked workers on Linux (drawing a chart as PNG and SVG is most of the report stage's
+    time, and the kernel waits for nothing else meanwhile). A worker inherits the loaded
+    modules and the data; each chart is drawn from scratch with the same settings, so its
+    files are the same bytes however the charts are shared out. Elsewhere, one after another."""
     _CHARTS[:] = [(run, draw, name) for draw, name in drawn]
     try:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         workers = min(len(drawn), cores, 2)
-        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if workers < 2 or sys.platform != "linux":        # fork is safe with a kernel's threads on Linux only
             return [_save_chart(i) for i in range(len(drawn))]
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_save_chart, range(len(drawn))))
