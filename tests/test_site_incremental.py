@@ -66,7 +66,8 @@ def test_a_changed_run_is_built_again_and_the_site_is_the_one_a_build_from_scrat
     """The fixture run published, its site built; then a file of the run changes (its
     manifest's finishing time, which the data package shows as its creation date): the
     next build makes that run again, and its site is byte for byte a build from scratch.
-    A build that fails then leaves that site as it was."""
+    A build that fails then leaves that site as it was; a page changed by hand in the site
+    has its run built again."""
     outputs = tmp_path / "outputs"
     shutil.copytree(published_mini / "outputs", outputs)
     site = tmp_path / "site"
@@ -99,3 +100,10 @@ def test_a_changed_run_is_built_again_and_the_site_is_the_one_a_build_from_scrat
             build_site(outputs, site, log=lambda _: None)
     assert _files(site) == before
     assert not (tmp_path / ".site-building").exists()
+
+    # a page of the run changed by hand: the run is built again, the page as a build from scratch has it
+    page = next((site / "2019/mini/city").glob("*.html"))
+    page.write_text("changed by hand", encoding="utf-8")
+    mended = build_site(outputs, site, log=lambda _: None)
+    assert mended.rebuilt == ["2019/mini"]
+    assert {k: v[1] for k, v in _files(site).items()} == {k: v[1] for k, v in _files(tmp_path / "scratch").items()}

@@ -164,8 +164,7 @@ def build_site(outputs: str | Path = "outputs", dest: str | Path = "site", langu
         for r in runs:
             old = before.get(r.key, {})
             assets = old.get("assets", [])
-            if (old.get("key") == keys[r.key] and (dest / r.key / "index.html").is_file()
-                    and all((dest / "assets" / a).is_file() or (staging / "assets" / a).is_file() for a in assets)):
+            if old.get("key") == keys[r.key] and _intact(dest, r.key, old, staging / "assets"):
                 (staging / r.key).parent.mkdir(parents=True, exist_ok=True)
                 for src, dst in [(dest / r.key, staging / r.key),
                                  *((dest / "assets" / a, staging / "assets" / a) for a in assets)]:
@@ -173,7 +172,7 @@ def build_site(outputs: str | Path = "outputs", dest: str | Path = "site", langu
                         os.rename(src, dst)
                         moved.append((src, dst))
                 kept.append(r.key)
-                state[r.key] = {"key": keys[r.key], "assets": assets}
+                state[r.key] = {"key": keys[r.key], "assets": assets, "pages": old["pages"]}
                 log(f"  {r.key}: unchanged")
             else:
                 log(f"  {r.key}: {len(r.scores)} cities")
@@ -182,7 +181,8 @@ def build_site(outputs: str | Path = "outputs", dest: str | Path = "site", langu
             notebook_html.warm({r.language for r, *_ in jobs})     # once here, not in each worker
         _write_runs(jobs)
         for r, *_ in jobs:
-            state[r.key] = {"key": keys[r.key], "assets": _assets_used(staging / r.key)}
+            state[r.key] = {"key": keys[r.key], "assets": _assets_used(staging / r.key),
+                            "pages": _folder_hash(staging / r.key)}
         opendata.write_api(staging, runs)               # site/api/v1/ (README, «JSON API»)
         frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
         _write(staging / STATE, json.dumps({"runs": state}, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
@@ -209,20 +209,13 @@ def run_keys(runs: list[Run], outputs: Path, footers: dict[str, dict | None]) ->
 
     from iqlib.publishing.manifest import package_versions
 
-    def folder_hash(folder: Path) -> str:
-        digest = hashlib.sha256()
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                digest.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-        return digest.hexdigest()
-
     code = hashlib.sha256(json.dumps(package_versions(), sort_keys=True).encode())
     package = Path(__file__).resolve().parents[1]
     for p in sorted(package.rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
             code.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    folders = {r.key: folder_hash(r.folder) for r in runs}
-    series = [folder_hash(f) for f in series_folders(outputs)]
+    folders = {r.key: _folder_hash(r.folder) for r in runs}
+    series = [_folder_hash(f) for f in series_folders(outputs)]
     keys = {}
     for r in runs:
         digest = hashlib.sha256(code.digest())
@@ -237,6 +230,31 @@ def run_keys(runs: list[Run], outputs: Path, footers: dict[str, dict | None]) ->
         digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode())
         keys[r.key] = digest.hexdigest()
     return keys
+
+
+def _folder_hash(folder: Path) -> str:
+    """sha256 over every file under ``folder``: its relative path and bytes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            digest.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _intact(site: Path, key: str, record: dict, moved: Path) -> bool:
+    """The pages of run ``key`` in the built ``site`` are those its last build wrote (their
+    hash, ``record["pages"]``) and the shared assets they link to are there (in the site's
+    assets/, or already ``moved`` to the new one), whole (an asset's name carries its hash):
+    a page changed or deleted by hand is built again."""
+    import hashlib
+
+    for name in record.get("assets", []):
+        path = site / "assets" / name if (site / "assets" / name).is_file() else moved / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest()[:12] != name.split(".")[1]:
+            return False
+    return (site / key).is_dir() and _folder_hash(site / key) == record.get("pages")
 
 
 def _state(site: Path) -> dict:
