@@ -16,6 +16,7 @@ is reported as one JSON line on stderr, prefixed ``IQ-STAGE-ERROR ``, exit code 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -37,7 +38,8 @@ def start_kernel(cwd: str, preload: list[str] | tuple[str, ...] = ()) -> Any:
 
     km = AsyncKernelManager(kernel_name="python3")
     lines = [f"import {module}" for module in preload]
-    extra = [f"--IPKernelApp.exec_lines={json.dumps(lines)}"] if lines else []
+    # no IPython history file, as nbclient starts its kernels: kernels started at once would share one sqlite file
+    extra = ["--HistoryManager.hist_file=:memory:", *([f"--IPKernelApp.exec_lines={json.dumps(lines)}"] if lines else [])]
     run_sync(km.start_kernel)(cwd=cwd, extra_arguments=extra)
     return km
 
@@ -92,8 +94,14 @@ def main() -> int:
             try:
                 client = km.client()
                 client.start_channels()
-                run_sync(client.wait_for_ready)(timeout=60)    # the kernel has imported its preload
-                client.stop_channels()
+                try:
+                    run_sync(client.wait_for_ready)(timeout=120)    # the kernel has imported its preload
+                except RuntimeError:                # it died starting: papermill starts one as it always did
+                    with contextlib.suppress(Exception):
+                        stop_kernel(km)
+                    km = None
+                finally:
+                    client.stop_channels()
                 ready = time.perf_counter()
                 if i + 1 < len(jobs):                          # the next stage's kernel starts meanwhile
                     kms[i + 1] = kernel(i + 1)
@@ -104,7 +112,8 @@ def main() -> int:
                 print(ERROR_PREFIX + json.dumps(info, ensure_ascii=False), file=sys.stderr, flush=True)
                 return 3
             finally:
-                stop_kernel(km)
+                if km is not None:
+                    stop_kernel(km)
             done = time.perf_counter()
             print(f"{PROGRESS_PREFIX}done {job['stage']} {ready - started:.3f} {done - ready:.3f}", flush=True)
     finally:
