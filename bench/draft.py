@@ -3,8 +3,9 @@
     .venv/bin/python bench/draft.py [--repeat 5] [--save]
 
 * ``floor``: five notebooks that only import pandas, matplotlib and seaborn and draw one
-  figure, executed the way ``iq run`` executes the stages (one papermill process, a fresh
-  kernel per notebook: ``python -m iqlib.publishing.execute``);
+  figure, executed with plain papermill one after the other in one process (a fresh kernel
+  per notebook, started when its notebook starts: ``PLAIN``; ``iq run`` itself starts the
+  next stage's kernel while a stage runs, which the floor does not);
 * ``draft``: ``iq run bench/d4_double.yaml --draft`` (the 2019 demo edition with D4
   weighted twice, SYNTHETIC data), the whole command: validation, the five stage notebooks
   without the robustness analysis and without notebook pages, and the comparison with the
@@ -46,6 +47,16 @@ sns.barplot(x=list("abc"), y=[1, 2, 3], ax=ax)
 fig.savefig(f"figure_{stage}.png")"""
 
 
+PLAIN = """
+import json, sys
+import papermill
+for job in json.loads(sys.argv[1]):
+    papermill.execute_notebook(job["source"], job["output"], parameters=job["parameters"], kernel_name="python3",
+                               language="python", cwd=job["cwd"], progress_bar=False, log_output=False,
+                               record_timing=False)
+"""
+
+
 def floor_jobs(folder: Path) -> list[dict]:
     jobs = []
     for stage in ["01", "02", "03", "04", "05"]:
@@ -76,7 +87,7 @@ def main() -> int:
     iq = [sys.executable, "-m", "iqlib.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        floor_cmd = [sys.executable, "-m", "iqlib.publishing.execute", json.dumps(floor_jobs(folder))]
+        floor_cmd = [sys.executable, "-c", PLAIN, json.dumps(floor_jobs(folder))]
         draft_cmd = [*iq, "run", "bench/d4_double.yaml", "--draft", "--out", str(folder / "runs" / "d4-draft")]
         timed(floor_cmd)                                   # warm the file cache once
         floors, drafts = [], []

@@ -7,9 +7,16 @@ files and returns what the notebook shows.
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
+import sys
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -322,7 +329,9 @@ def figures(params: Params, run: RunFolder) -> list[Path]:
     """Leaderboard per group, the distribution chart and the indicator profile of the
     groups (mean normalised score of each indicator), saved under figures/ (a draft: the
     distribution chart only; its comparison with the base shows the groups). All drawn here,
-    in the report stage: the only kernel of a run that loads matplotlib and seaborn."""
+    in the report stage: the only kernel of a run that loads matplotlib and seaborn. Each
+    chart is drawn and saved on its own (``_save_all``: two at a time where the machine has
+    two cores), so the files do not depend on the order."""
     charts.setup_matplotlib()
     scores = run.read_csv("scores.csv")
     if params.draft:
@@ -331,10 +340,37 @@ def figures(params: Params, run: RunFolder) -> list[Path]:
     used = run.read_csv("weights.csv")
     top = used[used["level"] == params.methodology.levels[-1]].set_index("child")["weight"]
     missing = run.read_csv("missing_aggregates.csv")
-    paths = [run.save_figure(charts.leaderboard(scores, params, g, intervals, top, missing), f"leaderboard_{g}.png")
-             for g in params.group_codes if (scores["group"] == g).any()]      # no chart for a group without cities
-    paths.append(run.save_figure(charts.distribution(scores, params), "distribution.png"))
     normalised = run.read_csv("normalised.csv", index=True)
     groups = roster.column(run.read_csv("cities.csv"), normalised.index)
-    paths.append(run.save_figure(charts.indicator_heatmap(normalised, groups, params), "indicator_profile.png"))
-    return paths
+    drawn: list[tuple[Callable[[], Any], str]] = [
+        (functools.partial(charts.leaderboard, scores, params, g, intervals, top, missing), f"leaderboard_{g}.png")
+        for g in params.group_codes if (scores["group"] == g).any()]      # no chart for a group without cities
+    drawn.append((functools.partial(charts.distribution, scores, params), "distribution.png"))
+    drawn.append((functools.partial(charts.indicator_heatmap, normalised, groups, params), "indicator_profile.png"))
+    return _save_all(run, drawn)
+
+
+_CHARTS: list[tuple[RunFolder, Callable[[], Any], str]] = []     # the charts to draw, read by forked workers
+
+
+def _save_chart(i: int) -> Path:
+    run, draw, name = _CHARTS[i]
+    return run.save_figure(draw(), name)
+
+
+def _save_all(run: RunFolder, drawn: list[tuple[Callable[[], Any], str]]) -> list[Path]:
+    """Draw and save each (draw, name) chart; on a machine with two cores or more, in two
+    forked workers on Linux (drawing a chart as PNG and SVG is most of the report stage's
+    time, and the kernel waits for nothing else meanwhile). A worker inherits the loaded
+    modules and the data; each chart is drawn from scratch with the same settings, so its
+    files are the same bytes however the charts are shared out. Elsewhere, one after another."""
+    _CHARTS[:] = [(run, draw, name) for draw, name in drawn]
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers = min(len(drawn), cores, 2)
+        if workers < 2 or sys.platform != "linux":        # fork is safe with a kernel's threads on Linux only
+            return [_save_chart(i) for i in range(len(drawn))]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_save_chart, range(len(drawn))))
+    finally:
+        _CHARTS.clear()

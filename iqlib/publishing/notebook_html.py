@@ -114,12 +114,10 @@ def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
     classes = {c for page in pages.values() for attr in re.findall(r'class="([^"]*)"', page) for c in attr.split()}
     block = re.compile(r"<style[^>]*>(.*?)</style>\s*", flags=re.S)
 
-    cut: dict[str, str] = {}    # every page of a notebook export carries the same stylesheet: cut it once
+    used = frozenset(classes)
 
     def stylesheet(css: str) -> str:
-        if css not in cut:
-            cut[css] = _minify_css(_used_css(css, classes))
-        css = cut[css]
+        css = _cut_css(css, used)
         if not css.strip():
             return ""
         return f'<link rel="stylesheet" href="{prefix}{_store(assets, "nb", "css", css.encode())}">\n'
@@ -137,6 +135,33 @@ def write_pages(pages: dict[Path, str], assets: Path, prefix: str) -> None:
         page = re.sub(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', image, head + sep + body)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=16)
+def _cut_css(css: str, classes: frozenset[str]) -> str:
+    """``css`` cut to the rules pages with ``classes`` can use, minified: every page of a
+    notebook export carries the same stylesheet, and the runs of a site the same classes,
+    so it is cut once per process."""
+    return _minify_css(_used_css(css, set(classes)))
+
+
+def warm(languages: set[str]) -> None:
+    """Load what exporting a notebook page needs (nbconvert and its templates, the page
+    stylesheet), so that processes forked afterwards (the site's workers) share it
+    instead of each loading it again."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# -\n\n*-* `-` $x_i$"),
+                nbformat.v4.new_code_cell("print(1)", outputs=[
+                    nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+                    nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>",
+                                                                 "text/plain": "1"})])]
+    for language in sorted(languages):
+        for code in (True, False):     # the first export compiles the templates and loads the lexers
+            _exporter(code, language).from_notebook_node(nb, resources={"iq_header": "", "iq_skip": "", "iq_description": "",
+                                                                        "iq_footer": ""})
+    page_css()
 
 
 def _store(assets: Path, kind: str, suffix: str, data: bytes) -> str:

@@ -8,6 +8,7 @@ and an existing run intact.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -32,12 +33,38 @@ from iqlib.presentation.text import text
 from iqlib.presentation.titles import run_title
 from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import compare_runs
-from iqlib.publishing.execute import ERROR_PREFIX, PROGRESS_PREFIX
+from iqlib.publishing.execute import ERROR_PREFIX, PRELOAD, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
 from iqlib.stages import STAGES, check_uncertainty, rank_intervals, warnings_in_words
 
 COMPARISONS = "comparisons"   # beside the runs of an edition; no scenario may take this name
 NOTEBOOK_PARAMETERS = {"params_file": str, "run_dir": str, "draft": bool}
+DRAWS = "05_report"     # the one stage that draws charts: its kernel also imports matplotlib and seaborn as it starts
+
+
+class Timings:
+    """Wall seconds of each step of ``iq run``, in the order they happened: what the user
+    waited for. Printed by ``iq run`` and kept in the manifest (``timings``), which, like
+    its start and finish times, is not among the reproducible outputs."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, step: str, seconds: float) -> None:
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + seconds, 3)
+
+    @contextlib.contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(step, time.perf_counter() - started)
+
+    def lines(self) -> list[str]:
+        """One line per step: '  04_rank cells           5.21 s'."""
+        width = max((len(s) for s in self.seconds), default=0)
+        return [f"  {step:<{width}}  {seconds:6.2f} s" for step, seconds in self.seconds.items()]
 
 
 class StageError(Exception):
@@ -76,46 +103,99 @@ def stage_jobs(staging: Path, params: Params) -> list[dict]:
             parameters["draft"] = True
         check_notebook_parameters(source, parameters)
         jobs.append({"stage": stage, "source": str(source), "output": str(staging / "notebooks" / f"{stage}.ipynb"),
-                     "cwd": str(staging / "notebooks"), "parameters": parameters})
+                     "cwd": str(staging / "notebooks"), "parameters": parameters,
+                     "preload": [*PRELOAD, *(("matplotlib.pyplot", "seaborn") if stage == DRAWS else ())]})
     return jobs
 
 
-def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None] = print) -> None:
-    """Run the stage notebooks in order in one child process group (each in its own kernel).
-    A stage that runs longer than the edition's stage timeout gets the group killed;
-    ``on_done(stage)`` runs here while the child executes the next stage."""
-    timeout = params.edition.stage_timeout_seconds
-    jobs = stage_jobs(staging, params)
-    env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "iqlib.publishing.execute", json.dumps(jobs)], env=env,
-                                stdout=subprocess.PIPE, stderr=err, start_new_session=True,
-                                preexec_fn=_die_with_parent)
-        stage, done = STAGES[0], []
+class StageProcess:
+    """The child process that runs the stage notebooks (``publishing.execute``), started
+    before the stages are known: it starts the first stage's kernel (in ``staging``'s
+    notebooks/ folder, importing ``execute.PRELOAD``) while ``iq run`` checks the inputs,
+    then waits for its jobs on stdin; closing stdin without them ends it."""
+
+    def __init__(self, staging: Path):
+        env = {**os.environ, "PYTHONHASHSEED": "0", "IQ_PROJECT_ROOT": str(project_root())}
+        self.err = tempfile.TemporaryFile()
+        first = {"cwd": str(staging / "notebooks"), "preload": list(PRELOAD)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "iqlib.publishing.execute", "-", json.dumps(first)], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err,
+                                     start_new_session=True, preexec_fn=_die_with_parent)
+
+    def send(self, jobs: list[dict]) -> None:
+        assert self.proc.stdin is not None
         try:
-            deadline = [time.monotonic() + timeout]  # of the stage running now
-            for kind, name in _progress(proc, deadline):
-                if kind == "start":
-                    stage, deadline[0] = name, time.monotonic() + timeout
-                    log(f"  {name} ...")
-                else:
-                    done.append(name)
+            self.proc.stdin.write(json.dumps(jobs).encode() + b"\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:              # it died starting: its stderr says why (stage_failure)
+            pass
+
+    def stop(self) -> None:
+        """End it (and the kernel it started) at once, if it still runs."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None and not pipe.closed:
+                try:
+                    pipe.close()
+                except BrokenPipeError:
+                    pass
+        self.err.close()
+
+
+def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None] = print,
+                   timings: Timings | None = None, started: StageProcess | None = None) -> None:
+    """Run the stage notebooks in order in one child process group (each in its own kernel;
+    ``started``: the process started beforehand, else one started here). A stage that runs
+    longer than the edition's stage timeout gets the group killed; ``on_done(stage)`` runs
+    here while the child executes the next stage. Each stage's seconds (waiting for its
+    kernel, running its cells) go into ``timings``."""
+    timeout = params.edition.stage_timeout_seconds
+    child = started or StageProcess(staging)
+    try:
+        child.send(stage_jobs(staging, params))
+        _watch(child, staging, params, on_done, log, timings, timeout)
+    finally:
+        child.stop()
+
+
+def _watch(child: StageProcess, staging: Path, params: Params, on_done: Callable[[str], None], log: Callable[[str], None],
+           timings: Timings | None, timeout: int) -> None:
+    """Follow the stage process to its end (``execute_stages``)."""
+    proc, err = child.proc, child.err
+    stage, done = STAGES[0], []
+    try:
+        deadline = [time.monotonic() + timeout]  # of the stage running now
+        for kind, name, seconds in _progress(proc, deadline):
+            if kind == "start":
+                stage, deadline[0] = name, time.monotonic() + timeout
+                log(f"  {name} ...")
+            else:
+                done.append(name)
+                if timings is not None and len(seconds) == 2:
+                    timings.add(f"{name} kernel", seconds[0])
+                    timings.add(f"{name} cells", seconds[1])
+                with timings.timed(f"{name} notebook page") if timings is not None else contextlib.nullcontext():
                     on_done(name)
-            proc.wait()
-        except TimeoutError:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise StageError(f"stage {stage} did not finish within {timeout} s "
-                             f"(stage_timeout_seconds in {display(params.edition_path)})") from None
-        except BaseException:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
-        err.seek(0)
-        stderr = err.read().decode("utf-8", errors="replace")
+        proc.wait()
+    except TimeoutError:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise StageError(f"stage {stage} did not finish within {timeout} s "
+                         f"(stage_timeout_seconds in {display(params.edition_path)})") from None
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    finally:
+        if proc.stdout is not None:
+            proc.stdout.close()
+    err.seek(0)
+    stderr = err.read().decode("utf-8", errors="replace")
     if proc.returncode != 0 or done != STAGES:
         message = stage_failure(stage, stderr)
         executed = staging / "notebooks" / f"{stage}.ipynb"
@@ -127,9 +207,9 @@ def execute_stages(staging: Path, params: Params, on_done: Callable[[str], None]
         raise StageError(message)
 
 
-def _progress(proc: subprocess.Popen, deadline: list[float]) -> Iterator[tuple[str, str]]:
-    """The (start|done, stage) lines of the stage process as they come; TimeoutError when
-    ``deadline[0]`` (moved by the caller as stages start) passes before the next one."""
+def _progress(proc: subprocess.Popen, deadline: list[float]) -> Iterator[tuple[str, str, list[float]]]:
+    """The (start|done, stage, seconds) lines of the stage process as they come; TimeoutError
+    when ``deadline[0]`` (moved by the caller as stages start) passes before the next one."""
     assert proc.stdout is not None
     fd, buffer = proc.stdout.fileno(), b""
     with selectors.DefaultSelector() as selector:
@@ -148,8 +228,8 @@ def _progress(proc: subprocess.Popen, deadline: list[float]) -> Iterator[tuple[s
                 line, buffer = buffer.split(b"\n", 1)
                 text = line.decode("utf-8", errors="replace")
                 if text.startswith(PROGRESS_PREFIX):
-                    kind, _, name = text[len(PROGRESS_PREFIX):].partition(" ")
-                    yield kind, name
+                    kind, name, *seconds = text[len(PROGRESS_PREFIX):].split(" ")
+                    yield kind, name, [float(x) for x in seconds]
 
 
 def _die_with_parent() -> None:
@@ -282,15 +362,13 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     scenario, then compare it with its base run. A draft leaves out the robustness
     analysis and the notebook pages, and is never published."""
     started = now()
-    params = load_params(params_file)
+    timings = Timings()
+    with timings.timed("params"):
+        params = load_params(params_file)
     if draft:
         params = params.as_draft()
         if publish:
             raise UserError("a draft is never published: run without --draft to publish")
-    data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
-    check_uncertainty(params, data)
-    for line in input_warnings.lines(warnings_in_words(data, params)):   # suspicious but legal: the run goes on
-        log(line)
     dest = Path(out).resolve() if out else default_destination(params, publish)
     if dest.name == COMPARISONS:
         raise UserError(f"{display(params.edition_path)}: the run folder name {COMPARISONS!r} is reserved for the "
@@ -312,6 +390,7 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             raise UserError(f"{display(dest)} holds a published run; pass --force to replace it "
                             f"(or run without --publish to write a scratch run under runs/)")
     staging = dest.parent / f".staging-{dest.name}-{os.getpid()}"
+    made = [p for p in [dest.parent, *dest.parent.parents] if not p.exists()]   # removed again if the run fails
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
@@ -319,6 +398,20 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
     except OSError as exc:
         raise UserError(f"cannot write the run folder {display(dest)}: {exc.strerror or exc} "
                         f"(choose a writable --out)") from None
+    child = StageProcess(staging)     # its first kernel starts while the inputs are checked
+    try:
+        with timings.timed("pre-flight checks"):
+            data = inputs.load(params)  # pre-flight: bad data or params are a UserError before any notebook runs
+            check_uncertainty(params, data)
+        for line in input_warnings.lines(warnings_in_words(data, params)):   # suspicious but legal: the run goes on
+            log(line)
+    except BaseException:
+        child.stop()
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:            # the folders made for this run, innermost first, if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     try:
         pages: dict[Path, str] = {}     # the auditor's pages (with code); written once all are exported
         top = notebook_html.header([("../index.html", run_title(params))],
@@ -332,21 +425,29 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             pages[staging / "html" / f"{stage}.html"] = notebook_html.export(
                 notebook, f"{text(params, 'stage_names')[stage]} — {run_title(params)}", params.language, code=True, top=top)
 
-        execute_stages(staging, params, finish, log)
+        execute_stages(staging, params, finish, log, timings, child)
         if not params.draft:
-            notebook_html.write_pages(pages, staging / "html", "")
+            with timings.timed("notebook pages written"):
+                notebook_html.write_pages(pages, staging / "html", "")
         staged = RunFolder(staging)
-        base = base_run(params)
-        compared = comparison_folder(base, params, dest) if base else None
-        href = os.path.relpath(compared / "index.html", dest) if compared else None
-        staged.write_text("index.html", front_page(params, staged, href))
-        staged.write_text(MANIFEST, json.dumps(manifest(params, staging, started), ensure_ascii=False, indent=2) + "\n")
-        sums = hash_tree(staging, {CHECKSUMS})
-        staged.write_text(CHECKSUMS, "".join(f"{h}  {p}\n" for p, h in sums.items()))
-        _replace(staging, dest)
+        with timings.timed("index page"):
+            base = base_run(params)
+            compared = comparison_folder(base, params, dest) if base else None
+            href = os.path.relpath(compared / "index.html", dest) if compared else None
+            staged.write_text("index.html", front_page(params, staged, href))
+        with timings.timed("manifest and checksums"):
+            record = manifest(params, staging, started)
+            record["timings"] = dict(timings.seconds)       # up to here: the rest is written after the manifest
+            staged.write_text(MANIFEST, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+            sums = hash_tree(staging, {CHECKSUMS})
+            staged.write_text(CHECKSUMS, "".join(f"{h}  {p}\n" for p, h in sums.items()))
+            _replace(staging, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if base and compared:
-        compare_runs(base, dest, compared, force=True)
+        with timings.timed("comparison with the base run"):
+            compare_runs(base, dest, compared, force=True)
         log(f"  compared with {display(base)}: {display(compared / 'index.html')}")
+    for line in timings.lines():
+        log(line)
     return dest

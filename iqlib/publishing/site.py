@@ -100,10 +100,35 @@ def published_runs(outputs: Path) -> list[Run]:
     return [load_run(f) for f in folders]
 
 
+STATE = ".iq-site.json"     # in the site: each run's key (what its pages are made from) and the assets they use
+ASSET_LINK = re.compile(r"assets/((?:nb|img)\.[0-9a-f]{12}\.(?:css|png))")
+
+
+@dataclass
+class Built:
+    """What ``build`` did: the site, and the runs whose pages it made (the others were
+    unchanged since the last build, their pages kept as they were)."""
+
+    site: Path
+    rebuilt: list[str]
+    kept: list[str]
+
+
 def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: str | None = None,
-          log: Callable[[str], None] = print) -> Path:
+          log: Callable[[str], None] = print, incremental: bool = True) -> Path:
     """Write the site for every run under ``outputs`` into ``dest`` (replaced), in each
-    edition's language or in ``language`` (ru, en) for all of them."""
+    edition's language or in ``language`` (ru, en) for all of them. A run whose pages
+    ``dest`` already holds, made from the same inputs (``run_keys``), is not built again
+    (unless not ``incremental``); the result is the same bytes either way."""
+    return build_site(outputs, dest, language, log, incremental).site
+
+
+def build_site(outputs: str | Path = "outputs", dest: str | Path = "site", language: str | None = None,
+               log: Callable[[str], None] = print, incremental: bool = True) -> Built:
+    """``build``, saying which runs were built and which kept. Every page outside the
+    runs' folders (home page, API, series, 404, sitemap) is made each time; a file whose
+    bytes did not change is kept as it was (same modification time), so a build with
+    nothing changed rewrites nothing."""
     outputs, dest = Path(outputs).resolve(), Path(dest).resolve()
     runs = published_runs(outputs)
     if language is not None:
@@ -127,19 +152,138 @@ def build(outputs: str | Path = "outputs", dest: str | Path = "site", language: 
     with framing.using(site_footer):
         _write(staging / "index.html", home.render(runs, outputs, language, comparisons, series))
     dated = {}                                      # each run's pages: the date its edition was published
-    jobs = []
+    footers: dict[str, dict | None] = {}
     for r in runs:
-        log(f"  {r.key}: {len(r.scores)} cities")
-        run_footer = framing.footer(r.params, r.title, f"{r.key}/index.html")
-        jobs.append((r, runs, staging / r.key, run_footer))
-        if run_footer:
-            dated[r.key] = run_footer["lastmod"]
-    _write_runs(jobs)
-    opendata.write_api(staging, runs)               # site/api/v1/ (README, «JSON API»)
-    frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
+        footer = footers[r.key] = framing.footer(r.params, r.title, f"{r.key}/index.html")
+        if footer:
+            dated[r.key] = footer["lastmod"]
+    keys = run_keys(runs, outputs, footers)
+    before = _state(dest) if incremental else {}
+    jobs, kept, state, moved = [], [], {}, []
+    try:
+        for r in runs:
+            old = before.get(r.key, {})
+            assets = old.get("assets", [])
+            if old.get("key") == keys[r.key] and _intact(dest, r.key, old, staging / "assets"):
+                (staging / r.key).parent.mkdir(parents=True, exist_ok=True)
+                for src, dst in [(dest / r.key, staging / r.key),
+                                 *((dest / "assets" / a, staging / "assets" / a) for a in assets)]:
+                    if not dst.exists():                # its pages as they were (same files, same times)
+                        os.rename(src, dst)
+                        moved.append((src, dst))
+                kept.append(r.key)
+                state[r.key] = {"key": keys[r.key], "assets": assets, "pages": old["pages"]}
+                log(f"  {r.key}: unchanged")
+            else:
+                log(f"  {r.key}: {len(r.scores)} cities")
+                jobs.append((r, runs, staging / r.key, footers[r.key]))
+        if jobs:
+            notebook_html.warm({r.language for r, *_ in jobs})     # once here, not in each worker
+        _write_runs(jobs)
+        for r, *_ in jobs:
+            state[r.key] = {"key": keys[r.key], "assets": _assets_used(staging / r.key),
+                            "pages": _folder_hash(staging / r.key)}
+        opendata.write_api(staging, runs)               # site/api/v1/ (README, «JSON API»)
+        frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
+        _write(staging / STATE, json.dumps({"runs": state}, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    except BaseException:
+        for src, dst in reversed(moved):                # the old site as it was
+            os.rename(dst, src)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _keep_unchanged(staging, dest)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
-    return dest
+    return Built(dest, [j[0].key for j in jobs], kept)
+
+
+def run_keys(runs: list[Run], outputs: Path, footers: dict[str, dict | None]) -> dict[str, str]:
+    """What each run's pages are made from, as one hash: the code (every file of the
+    iqlib package: modules, templates, catalogues, styles; the versions of the packages
+    that write pages and files), the run's folder, its params and input files, its footer
+    and language, and what its pages take from elsewhere: the published series (a city's
+    trend) and the folders of the runs of the same scenario (a city's history, the change
+    since the previous edition) and of its base (the comparison, the codebook). No
+    absolute path: a copy of outputs/ has the same keys."""
+    import hashlib
+
+    from iqlib.publishing.manifest import package_versions
+
+    code = hashlib.sha256(json.dumps(package_versions(), sort_keys=True).encode())
+    package = Path(__file__).resolve().parents[1]
+    for p in sorted(package.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            code.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    folders = {r.key: _folder_hash(r.folder) for r in runs}
+    series = [_folder_hash(f) for f in series_folders(outputs)]
+    keys = {}
+    for r in runs:
+        digest = hashlib.sha256(code.digest())
+        files = sorted({*r.params.files, r.params.edition_path, r.params.methodology_path, *r.params.input_paths.values()})
+        for f in files:
+            digest.update(display(f).encode() + b"\0" + (f.read_bytes() if f.is_file() else b"") + b"\0")
+        base = base_of(r, runs)
+        others = sorted(o.key for o in runs if o.params.edition.scenario == r.params.edition.scenario
+                        or (base is not None and o.key == base.key))
+        record = {"run": r.key, "language": r.language, "footer": footers[r.key], "series": series,
+                  "runs": {k: folders[k] for k in sorted({r.key, *others})}}
+        digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode())
+        keys[r.key] = digest.hexdigest()
+    return keys
+
+
+def _folder_hash(folder: Path) -> str:
+    """sha256 over every file under ``folder``: its relative path and bytes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            digest.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _intact(site: Path, key: str, record: dict, moved: Path) -> bool:
+    """The pages of run ``key`` in the built ``site`` are those its last build wrote (their
+    hash, ``record["pages"]``) and the shared assets they link to are there (in the site's
+    assets/, or already ``moved`` to the new one), whole (an asset's name carries its hash):
+    a page changed or deleted by hand is built again."""
+    import hashlib
+
+    for name in record.get("assets", []):
+        path = site / "assets" / name if (site / "assets" / name).is_file() else moved / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest()[:12] != name.split(".")[1]:
+            return False
+    return (site / key).is_dir() and _folder_hash(site / key) == record.get("pages")
+
+
+def _state(site: Path) -> dict:
+    """The runs of the site at ``site`` as its last build recorded them (nothing when it has no record)."""
+    try:
+        return dict(json.loads((site / STATE).read_text(encoding="utf-8"))["runs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _assets_used(folder: Path) -> list[str]:
+    """The shared assets (notebook stylesheets and images) the pages under ``folder`` link to."""
+    used: set[str] = set()
+    for page in folder.rglob("*.html"):
+        used.update(ASSET_LINK.findall(page.read_text(encoding="utf-8")))
+    return sorted(used)
+
+
+def _keep_unchanged(staging: Path, dest: Path) -> None:
+    """Every file of the new site whose bytes equal the old one's at ``dest``: the old file
+    put in its place, so that what did not change keeps its modification time."""
+    if not dest.is_dir():
+        return
+    for new in staging.rglob("*"):
+        if not new.is_file():
+            continue
+        old = dest / new.relative_to(staging)
+        if old.is_file() and old.stat().st_size == new.stat().st_size and old.read_bytes() == new.read_bytes():
+            os.replace(old, new)
 
 
 _JOBS: list[tuple[Run, list[Run], Path, dict | None]] = []     # the runs' pages to write, read by forked workers
