@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import Field
 
 from iqlib.config.errors import validated
-from iqlib.config.limits import Code, Title
+from iqlib.config.limits import Title
+from iqlib.config.names import FolderName
 from iqlib.config.paths import display, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
@@ -25,7 +26,7 @@ class SeriesEdition(Strict):
 class Series(Strict):
     """The index across editions (``iq series``): published runs on one line."""
 
-    series: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    series: FolderName = Field(description="names its folder and files (config.names)")
     title_ru: Title
     title_en: Title
     language: Literal["ru", "en"] = "ru"
