@@ -111,7 +111,8 @@ class Scenario:
             raise UserError(f"scenario name {self.name!r}: {display(other)} exists and differs from {path.name} only in "
                             f"case or in _ against - (one file on a file system that ignores case); choose another name")
         params = self.params                      # validated before anything is written
-        _check_run_name(params, target, path)
+        check_run_name(params)
+        _check_declared(params, target, path)
         text = self.yaml()
         made = [p for p in (target, *target.parents) if not p.exists()]   # folders this call creates, removed on failure
         tmp = path.with_suffix(".yaml.tmp")
@@ -131,15 +132,23 @@ class Scenario:
         return path
 
 
-def _check_run_name(params: Params, folder: Path, path: Path) -> None:
-    """A saved scenario runs into runs/<edition>/<name>: not the folder of the edition's own run,
-    nor of another scenario file of ``folder`` extending the same edition with a name of the
-    same ``names.fold``."""
+def check_run_name(params: Params) -> None:
+    """A scenario runs into runs/<edition>/<name> (outputs/… when published): not the folder of
+    the run of the edition it extends (``iq run`` and ``Scenario.save`` refuse it)."""
     ed = params.edition
-    base = params.extends and load_params(params.extends, check_inputs=False).edition
-    if base and names.fold(base.scenario) == names.fold(ed.scenario):
-        raise UserError(f"scenario name {ed.scenario!r} is the name of the run of the edition it extends "
-                        f"({display(params.extends)}: runs/{ed.edition}/{base.scenario}); choose another name")
+    if params.extends is None:
+        return
+    base = load_params(params.extends, check_inputs=False).edition
+    if names.fold(base.scenario) == names.fold(ed.scenario):
+        raise UserError(f"{display(params.edition_path)}: key 'scenario': {ed.scenario!r} is the name of the run of "
+                        f"the edition it extends ({display(params.extends)}: runs/{ed.edition}/{base.scenario}); "
+                        f"choose another name")
+
+
+def _check_declared(params: Params, folder: Path, path: Path) -> None:
+    """No other scenario file of ``folder`` extends the same edition with a name of the same
+    ``names.fold``: both would run into runs/<edition>/<name>."""
+    ed = params.edition
     for other in sorted(folder.glob("*.yaml")):
         if other == path:
             continue

@@ -48,7 +48,7 @@ LENGTH = 40
 SEPARATOR = "__"                 # <edition>-<a>__<edition>-<b>: a comparison's folder
 DRAFT = "-draft"                 # runs/<edition>/<scenario>-draft: a draft run
 MANIFEST = "manifest.json"       # io.hashing.MANIFEST: a run's or a series' folder holds one
-SITE_MARKER = ("api", "v1", "index.json")   # every site iq site builds holds it (publishing.opendata)
+SITE_MARKERS = ("api/v1/index.json", "404.html")   # every site iq site builds holds them (publishing.opendata, .site)
 COMPONENT = 255                  # bytes in one part of a path (ext4, NTFS, APFS)
 STAGING = 32                     # what a hidden staging folder adds to its folder's name (.staging-<name>-<pid>)
 
@@ -144,7 +144,7 @@ def check_free(dest: Path, what: str) -> None:
 
 def is_site(folder: Path) -> bool:
     """Whether ``folder`` holds a site that ``iq site`` built."""
-    return folder.joinpath(*SITE_MARKER).is_file()
+    return any((folder / marker).is_file() for marker in SITE_MARKERS)
 
 
 def check_out(path: str | os.PathLike, command: str, *, publish: bool = False, sources: bool = True) -> Path:
@@ -163,7 +163,7 @@ def check_out(path: str | os.PathLike, command: str, *, publish: bool = False, s
     dest = dest.resolve()
     root = project_root()
     if dest == root or dest in root.parents:
-        raise UserError(f"{arg} is the project's folder or holds it; write under runs/ or outside the project")
+        raise UserError(f"{arg} is the project's folder or holds it; choose another --out")
     for source in SOURCES if sources else ():
         folder = root / source
         if dest == folder or folder in dest.parents:
@@ -173,9 +173,10 @@ def check_out(path: str | os.PathLike, command: str, *, publish: bool = False, s
             raise UserError(f"{arg} is inside the run folder {display(above)} (it holds {MANIFEST}: iq verify checks "
                             f"every file of a run); write outside it")
         if is_site(above) or above == root / "site":
-            raise UserError(f"{arg} is inside the site {display(above)} (iq site replaces it whole); write outside it")
+            raise UserError(f"{arg} is inside the site folder {display(above)} (iq site replaces it whole); write outside it")
     outputs = root / "outputs"
     if not publish and (dest == outputs or outputs in dest.parents):
-        raise UserError(f"{arg} is inside outputs/, which holds published runs only; write under runs/ or "
-                        f"outside the project")
+        publishing = " (or publish with --publish)" if command == "iq series" else ""
+        raise UserError(f"{arg} is in outputs/, which holds published runs only; write under runs/ or outside the "
+                        f"project{publishing}")
     return dest

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from iqlib.analysis.compare import BOTH, Comparison, compare
+from iqlib.config import names
 from iqlib.config.params import Params, params_from_resolved
 from iqlib.config.paths import display, project_root
 from iqlib.core.errors import UserError
@@ -84,6 +85,7 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
     dest = (out or project_root() / "runs" / "comparisons" / f"{_slug(pa)}__{_slug(pb)}").resolve()
     if dest.exists() and not (dest / MARKER).is_file():
         raise UserError(f"{display(dest)} exists and holds no comparison; choose another --out")
+    names.check_free(dest, "comparison folder")
     if where is None:
         w = pages.page_words(pb.language, "comparison")
         where = Where([(os.path.relpath(r / "index.html", dest), w[link].format(run=_short(p, pb.language)))
