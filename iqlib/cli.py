@@ -86,6 +86,15 @@ def _verify(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.quick and args.against:
         raise UserError("--quick re-runs nothing and compares nothing: use it without --against")
+    if args.against:            # a re-run to compare with: a run folder, or one message saying why not
+        from pathlib import Path
+
+        from iqlib.io.runfolder import run_manifest
+
+        try:
+            run_manifest(Path(args.against).resolve())
+        except UserError as exc:
+            raise UserError(f"--against {exc}") from None
     report = verify(args.run_dir, rerun=not args.quick, against=args.against, log=lambda msg: print(msg, flush=True))
     print(render(args.run_dir, report), end="")
     print(f"({time.perf_counter() - t0:.1f} s)")

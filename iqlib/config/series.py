@@ -47,7 +47,11 @@ def load_series(series_file: str | Path) -> Series:
     """A validated series YAML; every file it names must exist (its runs are checked, and
     matched to their params, by ``iqlib.publishing.series_checks`` before a series is computed)."""
     path = resolve(series_file)
-    series = validated(Series, read_yaml(path), display(path))
+    data = read_yaml(path)
+    if isinstance(data, dict) and "series" not in data and ("edition" in data or "extends" in data):
+        raise UserError(f"{display(path)}: an edition or scenario file, not a series file (iq series takes a series "
+                        f"file such as params/series/iq_v1.yaml)")
+    series = validated(Series, data, display(path))
     for key, value in [("goalposts", series.goalposts), ("official_averages", series.official_averages),
                        ("conflicts", series.conflicts)] + \
             [(f"editions[{i}].params", e.params) for i, e in enumerate(series.editions)]:

@@ -307,7 +307,6 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
     """Execute the series notebook into a staging folder, add its pages and manifest, and
     move it to ``out`` (default runs/series/<name>, or outputs/series/<name> to publish)."""
     s = load_series(series_file)
-    t = compute(series_file)                     # every user error (series_checks) before anything is written
     root = project_root()
     dest = resolve(out) if out else root / ("outputs" if publish else "runs") / "series" / s.series
     if dest.exists() and not is_series(dest):      # --force replaces a series, never another folder
@@ -316,6 +315,7 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
     if dest.exists() and not force:
         raise UserError(f"{display(dest)} exists; pass --force to replace it")
     names.check_free(dest, "series folder")
+    t = compute(series_file)                     # every user error (series_checks) before anything is written
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{s.series}-", dir=dest.parent))   # same disk: the rename is atomic
     try:
