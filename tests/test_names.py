@@ -124,6 +124,22 @@ def test_the_api_refuses_a_long_a_reserved_and_a_colliding_name_writing_nothing(
     assert tree(tmp_path) == before                # no file, no empty folder
 
 
+@pytest.mark.slow            # the explorer's widgets and base ranking: about 3 s
+def test_the_explorer_saves_through_the_same_check(tmp_path):
+    from iqlib.explorer import Explorer
+
+    explorer = Explorer(FIXTURE_EDITION, folder=tmp_path / "scenarios")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "Mine.yaml").write_text("kept\n", encoding="utf-8")
+    before = tree(tmp_path)
+    for name, message in ((LONG, "is 41 characters long"), ("results", "is the name of a folder of the project"),
+                          ("mine", "Mine.yaml exists and differs from mine.yaml only in case"),
+                          ("mini", "&#x27;mini&#x27; is the name of the run of the edition it extends")):
+        explorer.name.value = name
+        assert explorer.save() is None and message in explorer.status.value, explorer.status.value
+    assert tree(tmp_path) == before
+
+
 def test_save_refuses_the_editions_own_run_and_a_name_another_scenario_file_declares(tmp_path):
     with pytest.raises(UserError, match="'base' is the name of the run of the edition it extends .*runs/2019/base"):
         iqlib.scenario(EDITION, "base", weights={"D4": 2}).save(tmp_path)
