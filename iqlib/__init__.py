@@ -20,7 +20,9 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``series`` (``iq series``), ``reserved`` (the names the results use: no input may take one),
   ``errors`` (validation errors in the user's words), ``yamlfile`` (safe YAML reading), ``paths``
   (files from the project root), ``limits`` (the bounds on the length and characters of every
-  name, label, title, text and address);
+  name, label, title, text and address), ``names`` (the one check of a scenario's, series' or
+  comparison's name and of a command's ``--out``: length, characters, the project's folder
+  names, case collisions);
 * ``io`` — ``inputs`` (an edition's inputs, read and validated), ``encoding`` (the text of a CSV
   file), ``tables`` (CSV and XLSX read as text, with the line of every cell), ``codes`` (look-alike
   city codes), ``roster`` (the cities and their groups), ``values`` (the indicator values and

@@ -12,8 +12,11 @@ from iqlib.core.errors import UserError
 
 
 def _run(args: argparse.Namespace) -> int:
+    from iqlib.config.names import check_out
     from iqlib.publishing.run import run
 
+    if args.out:        # a run may go to outputs/<edition>/<name> (a published run: --force to replace one)
+        check_out(args.out, "iq run", publish=True)
     print(f"iq run {args.params}" + (" --draft" if args.draft else ""))
     t0 = time.perf_counter()
     dest = run(args.params, out=args.out, publish=args.publish, force=args.force, draft=args.draft)
@@ -64,15 +67,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from iqlib.config.names import check_out
     from iqlib.config.params import load_params
     from iqlib.io.roster import load_cities
     from iqlib.io.template import write_templates
 
+    out = check_out(args.out, "iq template", sources=False)        # data/templates by default
     params = load_params(args.params, check_inputs=False)
     cities, _ = load_cities(params)
-    for path in write_templates(params, cities, Path(args.out)):
+    for path in write_templates(params, cities, out):
         print(f"wrote {display(path)}")
     return 0
 
@@ -83,6 +86,15 @@ def _verify(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.quick and args.against:
         raise UserError("--quick re-runs nothing and compares nothing: use it without --against")
+    if args.against:            # a re-run to compare with: a run folder, or one message saying why not
+        from pathlib import Path
+
+        from iqlib.io.runfolder import run_manifest
+
+        try:
+            run_manifest(Path(args.against).resolve())
+        except UserError as exc:
+            raise UserError(f"--against {exc}") from None
     report = verify(args.run_dir, rerun=not args.quick, against=args.against, log=lambda msg: print(msg, flush=True))
     print(render(args.run_dir, report), end="")
     print(f"({time.perf_counter() - t0:.1f} s)")
@@ -90,22 +102,33 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _site(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from iqlib.config import names
     from iqlib.config.paths import resolve
     from iqlib.publishing.site import build
 
+    out, outputs = names.check_out(args.out, "iq site"), resolve(args.outputs).resolve()
+    if out == outputs or out in outputs.parents or outputs in out.parents:
+        raise UserError(f"iq site: --out {display(out)} holds or is inside the published runs' folder "
+                        f"{display(outputs)} (--outputs); the site replaces its folder whole: write it elsewhere")
+    if out.exists() and not (out.is_dir() and (names.is_site(out) or not any(out.iterdir()))):
+        raise UserError(f"iq site: --out {display(out)} exists and holds no site (iq site replaces its folder whole); "
+                        f"choose another --out or empty it")
+    names.check_free(out, "iq site: --out")
     t0 = time.perf_counter()
     print(f"iq site: the published runs of {args.outputs} into {args.out}/")
-    dest = build(resolve(args.outputs), Path(args.out).resolve(), args.language)
+    dest = build(outputs, out, args.language)
     print(f"done in {time.perf_counter() - t0:.1f} s")
     print(f"Site: {display(dest / 'index.html')}")
     return 0
 
 
 def _series(args: argparse.Namespace) -> int:
+    from iqlib.config.names import check_out
+    from iqlib.config.paths import resolve
     from iqlib.publishing import series
 
+    if args.out:        # outputs/series/<name> with --publish only
+        check_out(resolve(args.out), "iq series", publish=args.publish)
     t0 = time.perf_counter()
     dest = series.run(args.series, publish=args.publish, out=args.out, force=args.force)
     print(f"done in {time.perf_counter() - t0:.1f} s")
@@ -115,13 +138,13 @@ def _series(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from iqlib.config.names import check_out
     from iqlib.config.paths import resolve
     from iqlib.publishing.compare import compare_runs
 
+    out = check_out(args.out, "iq compare") if args.out else None
     t0 = time.perf_counter()
-    dest = compare_runs(resolve(args.run_a), resolve(args.run_b), Path(args.out) if args.out else None,
+    dest = compare_runs(resolve(args.run_a), resolve(args.run_b), out,
                         force=args.force, language=args.language)
     print(f"done in {time.perf_counter() - t0:.1f} s")
     print(f"Comparison: {display(dest / 'index.html')}")

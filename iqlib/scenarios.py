@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from iqlib.config import names
 from iqlib.config.params import Params, load_params, merge, params_from
 from iqlib.config.paths import display, project_root, resolve
 from iqlib.config.yamlfile import read_yaml
@@ -59,6 +60,7 @@ class Scenario:
     @functools.cached_property
     def params(self) -> Params:
         """The scenario's params, checked by the schema every scenario file goes through."""
+        names.check_name(self.name, "scenario")
         return params_from(self.file_data(), project_root() / SCENARIOS / f"{self.name}.yaml")
 
     def file_data(self) -> dict:
@@ -94,21 +96,71 @@ class Scenario:
 
     def save(self, folder: str | Path = SCENARIOS, overwrite: bool = False) -> Path:
         """Write the scenario file (``<folder>/<name>.yaml``), read it back through
-        ``load_params`` and return its path; an existing file is kept unless ``overwrite``."""
-        path = resolve(folder) / f"{self.name}.yaml"
+        ``load_params`` and return its path; an existing file is kept unless ``overwrite``.
+        Refused, with nothing written (no folder either), when the name breaks a rule of
+        ``config.names``, differs from a file of ``folder`` only in case or in _ against -,
+        is the name of the edition's own run or is declared by another scenario file of the
+        same edition there (both would run into runs/<edition>/<name>)."""
+        _check_types("save", folder=(folder, (str, Path)), overwrite=(overwrite, bool))
+        names.check_name(self.name, "scenario")
+        target = resolve(folder)
+        path = target / f"{self.name}.yaml"
         if path.exists() and not overwrite:
             raise UserError(f"{display(path)} exists; choose another name or pass overwrite=True")
-        self.params  # noqa: B018 — validated before anything is written
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if (other := names.clash(target, path.name)) is not None:
+            raise UserError(f"scenario name {self.name!r}: {display(other)} exists and differs from {path.name} only in "
+                            f"case or in _ against - (one file on a file system that ignores case); choose another name")
+        params = self.params                      # validated before anything is written
+        check_run_name(params)
+        _check_declared(params, target, path)
+        text = self.yaml()
+        made = [p for p in (target, *target.parents) if not p.exists()]   # folders this call creates, removed on failure
         tmp = path.with_suffix(".yaml.tmp")
-        tmp.write_text(self.yaml(), encoding="utf-8")
         try:
+            target.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
             load_params(tmp)
-        except UserError:
-            tmp.unlink()
+            tmp.replace(path)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            for p in made:
+                if p.is_dir() and not any(p.iterdir()):
+                    p.rmdir()
+            if isinstance(exc, OSError):
+                raise UserError(f"cannot write {display(path)}: {exc.strerror or exc}") from None
             raise
-        tmp.replace(path)
         return path
+
+
+def check_run_name(params: Params) -> None:
+    """A scenario runs into runs/<edition>/<name> (outputs/… when published): not the folder of
+    the run of the edition it extends (``iq run`` and ``Scenario.save`` refuse it)."""
+    ed = params.edition
+    if params.extends is None:
+        return
+    base = load_params(params.extends, check_inputs=False).edition
+    if names.fold(base.scenario) == names.fold(ed.scenario):
+        raise UserError(f"{display(params.edition_path)}: key 'scenario': {ed.scenario!r} is the name of the run of "
+                        f"the edition it extends ({display(params.extends)}: runs/{ed.edition}/{base.scenario}); "
+                        f"choose another name")
+
+
+def _check_declared(params: Params, folder: Path, path: Path) -> None:
+    """No other scenario file of ``folder`` extends the same edition with a name of the same
+    ``names.fold``: both would run into runs/<edition>/<name>."""
+    ed = params.edition
+    for other in sorted(folder.glob("*.yaml")):
+        if other == path:
+            continue
+        try:
+            data = read_yaml(other)
+            declared, extends = data.get("scenario"), data.get("extends")
+            same = isinstance(extends, str) and read_yaml(resolve(extends)).get("edition") == ed.edition
+        except (UserError, AttributeError):     # not a scenario file: it names no run
+            continue
+        if same and isinstance(declared, str) and names.fold(declared) == names.fold(ed.scenario):
+            raise UserError(f"scenario name {ed.scenario!r}: {display(other)} already declares scenario {declared!r} of "
+                            f"edition {ed.edition} (both would run into runs/{ed.edition}/{declared}); choose another name")
 
 
 def scenario(base: str | Path, name: str = "whatif", description: str = "", *,
@@ -122,13 +174,15 @@ def scenario(base: str | Path, name: str = "whatif", description: str = "", *,
     or method config for every indicator (``"nominal"``: the methodology's own);
     ``aggregation``: level → method config; ``edition``/``methodology``: blocks as in a
     scenario file. Every change is validated when the scenario is computed or saved."""
-    _check_types(name=(name, str), description=(description, str), weights=(weights, dict), missing=(missing, str),
-                 treatment=(treatment, (dict, str)), normalisation=(normalisation, (dict, str)),
-                 aggregation=(aggregation, dict), edition=(edition, dict), methodology=(methodology, dict))
+    _check_types("scenario", base=(base, (str, Path)), name=(name, str), description=(description, str),
+                 weights=(weights, dict), missing=(missing, str), treatment=(treatment, (dict, str)),
+                 normalisation=(normalisation, (dict, str)), aggregation=(aggregation, dict), edition=(edition, dict),
+                 methodology=(methodology, dict))
     for code, weight in (weights or {}).items():
         if not isinstance(code, str) or isinstance(weight, bool) or not isinstance(weight, numbers.Real):
             raise UserError(f"scenario argument 'weights': {code!r}: {weight!r} is not a number "
                             f"(weights={{'D4': 2}} gives direction D4 the weight 2)")
+    names.check_name(name, "scenario")
     path = resolve(base)
     data = read_yaml(path)
     extends, ed, meth = display(path), {}, {}
@@ -144,12 +198,13 @@ def scenario(base: str | Path, name: str = "whatif", description: str = "", *,
     return Scenario(extends, name, description, ed, meth)
 
 
-def _check_types(**arguments: tuple[object, type | tuple[type, ...]]) -> None:
-    """One message naming the first argument of ``scenario`` of the wrong type (None: not given)."""
+def _check_types(function: str, **arguments: tuple[object, type | tuple[type, ...]]) -> None:
+    """One message naming the first argument of ``function`` of the wrong type (None: not given)."""
     for argument, (value, wanted) in arguments.items():
-        if value is not None and not isinstance(value, wanted):
-            kinds = " or ".join(t.__name__ for t in (wanted if isinstance(wanted, tuple) else (wanted,)))
-            raise UserError(f"scenario argument {argument!r}: expected {kinds}, got {type(value).__name__} ({value!r:.80})")
+        wanted = wanted if isinstance(wanted, tuple) else (wanted,)
+        if value is not None and (not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted)):
+            kinds = " or ".join(t.__name__ for t in wanted)
+            raise UserError(f"{function} argument {argument!r}: expected {kinds}, got {type(value).__name__} ({value!r:.80})")
 
 
 def _shortcuts(meth: Any, weights: dict[str, float] | None, missing: str | None, treatment: dict | str | None,

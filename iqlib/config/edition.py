@@ -17,13 +17,14 @@ from iqlib.analysis.uncertainty import LinkedAggregation, Uncertainty
 from iqlib.config.errors import unique
 from iqlib.config.limits import NAME, Code, Name, Text, Title, Url, text_problem
 from iqlib.config.methodology import Methodology
+from iqlib.config.names import PATTERN, FolderName
 from iqlib.core.errors import UserError
 from iqlib.core.normalise import Normalisation
 from iqlib.core.registry import Strict
 
 
 class Group(Strict):
-    code: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="names files and pages: letters, digits, _ and -")
+    code: Code = Field(pattern=PATTERN, description="names files and pages: letters, digits, _ and -")
     name_ru: Name
     name_en: Name
     min_population: int = Field(ge=0)
@@ -163,7 +164,7 @@ class Edition(Strict):
     title_ru: Title
     title_en: Title
     methodology: str
-    scenario: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    scenario: FolderName = Field(description="names its run folder and files (config.names)")
     description: Text = ""
     synthetic: bool
     language: Literal["ru", "en"] = "ru"

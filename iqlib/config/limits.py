@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-CODE = 64           # a code: group, indicator, direction, level, kind, roster column, scenario, series
+CODE = 64           # a code: group, indicator, direction, level, kind, roster column (scenario, series: names.LENGTH)
 NAME = 120          # a name: city, region, group, a roster column's name and values, a unit, a short name, a publisher
 LABEL = 300         # an indicator's or a direction's full name (a descriptive phrase: 147 characters at most today)
 TITLE = 300         # a title: edition, scenario, series, methodology

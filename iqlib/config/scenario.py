@@ -13,7 +13,8 @@ from pydantic import Field
 
 from iqlib.config.edition import Edition
 from iqlib.config.errors import validated
-from iqlib.config.limits import Code, Text
+from iqlib.config.limits import Text
+from iqlib.config.names import FolderName
 from iqlib.config.paths import display, file_problem, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
@@ -26,7 +27,7 @@ class Scenario(Strict):
     """A variation: the edition it extends and only what differs."""
 
     extends: str
-    scenario: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    scenario: FolderName = Field(description="names its run folder and files (config.names)")
     description: Text = ""
     edition: dict = Field(default_factory=dict)
     methodology: dict = Field(default_factory=dict)

@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import Field
 
 from iqlib.config.errors import validated
-from iqlib.config.limits import Code, Title
+from iqlib.config.limits import Title
+from iqlib.config.names import FolderName
 from iqlib.config.paths import display, resolve
 from iqlib.config.yamlfile import read_yaml
 from iqlib.core.errors import UserError
@@ -25,7 +26,7 @@ class SeriesEdition(Strict):
 class Series(Strict):
     """The index across editions (``iq series``): published runs on one line."""
 
-    series: Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    series: FolderName = Field(description="names its folder and files (config.names)")
     title_ru: Title
     title_en: Title
     language: Literal["ru", "en"] = "ru"
@@ -46,7 +47,11 @@ def load_series(series_file: str | Path) -> Series:
     """A validated series YAML; every file it names must exist (its runs are checked, and
     matched to their params, by ``iqlib.publishing.series_checks`` before a series is computed)."""
     path = resolve(series_file)
-    series = validated(Series, read_yaml(path), display(path))
+    data = read_yaml(path)
+    if isinstance(data, dict) and "series" not in data and ("edition" in data or "extends" in data):
+        raise UserError(f"{display(path)}: an edition or scenario file, not a series file (iq series takes a series "
+                        f"file such as params/series/iq_v1.yaml)")
+    series = validated(Series, data, display(path))
     for key, value in [("goalposts", series.goalposts), ("official_averages", series.official_averages),
                        ("conflicts", series.conflicts)] + \
             [(f"editions[{i}].params", e.params) for i, e in enumerate(series.editions)]:

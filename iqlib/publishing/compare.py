@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from iqlib.analysis.compare import BOTH, Comparison, compare
+from iqlib.config import names
 from iqlib.config.params import Params, params_from_resolved
 from iqlib.config.paths import display, project_root
 from iqlib.core.errors import UserError
@@ -62,6 +63,8 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
     for run in (run_a, run_b):
         if not run.is_dir():
             raise UserError(f"{display(run)}: no such folder")
+    if out is not None:             # a folder given: refused before the runs are read
+        _check_destination(out.resolve())
     pa, pb = run_params(run_a), run_params(run_b)
     a, b = (RunFolder(r).read_csv("scores.csv") for r in (run_a, run_b))
     index_a, index_b = pa.methodology.index_code, pb.methodology.index_code
@@ -82,8 +85,7 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
         pa.edition = pa.edition.model_copy(update={"language": language})
         pb.edition = pb.edition.model_copy(update={"language": language})
     dest = (out or project_root() / "runs" / "comparisons" / f"{_slug(pa)}__{_slug(pb)}").resolve()
-    if dest.exists() and not (dest / MARKER).is_file():
-        raise UserError(f"{display(dest)} exists and holds no comparison; choose another --out")
+    _check_destination(dest)
     if where is None:
         w = pages.page_words(pb.language, "comparison")
         where = Where([(os.path.relpath(r / "index.html", dest), w[link].format(run=_short(p, pb.language)))
@@ -99,6 +101,14 @@ def compare_runs(run_a: Path, run_b: Path, out: Path | None = None, force: bool 
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+def _check_destination(dest: Path) -> None:
+    """A comparison replaces only a comparison, and no folder beside it differs from it only
+    in case or in _ against - (``config.names.check_free``)."""
+    if dest.exists() and not (dest / MARKER).is_file():
+        raise UserError(f"{display(dest)} exists and holds no comparison; choose another --out")
+    names.check_free(dest, "comparison folder")
 
 
 def _slug(params: Params) -> str:

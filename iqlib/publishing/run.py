@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from iqlib.config.names import check_free
 from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, project_root
 from iqlib.core.errors import UserError
@@ -35,6 +36,7 @@ from iqlib.publishing import notebook_html
 from iqlib.publishing.compare import compare_runs
 from iqlib.publishing.execute import ERROR_PREFIX, PRELOAD, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
+from iqlib.scenarios import check_run_name
 from iqlib.stages import STAGES, check_uncertainty, rank_intervals, warnings_in_words
 
 COMPARISONS = "comparisons"   # beside the runs of an edition; no scenario may take this name
@@ -380,6 +382,8 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
         if dest == folder or folder in dest.parents:
             raise UserError(f"--out {display(dest)} is inside the project's {source}/ folder; "
                             f"write runs under runs/, outputs/ or outside the project")
+    check_run_name(params)              # config.names: the folder is not the edition's own run's, nor beside one
+    check_free(dest, "run folder")      # that differs from it only in case or in _ against -
     if dest.parent.is_dir():
         recover(dest)
     if dest.exists():

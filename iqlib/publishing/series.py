@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from iqlib.analysis import series as tables
+from iqlib.config import names
 from iqlib.config.params import Params, Series, load_params, load_series
 from iqlib.config.paths import display, project_root, resolve
 from iqlib.config.yamlfile import read_yaml
@@ -65,7 +66,11 @@ class SeriesTables:
 def is_series(folder: Path) -> bool:
     """A published series folder (outputs/series/<name>), not a run."""
     man = folder / "manifest.json"
-    return man.is_file() and "series" in json.loads(man.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(man.read_text(encoding="utf-8")) if man.is_file() else None
+    except (OSError, ValueError):               # unreadable, or not JSON: not a series iq series wrote
+        return False
+    return isinstance(data, dict) and "series" in data
 
 
 def series_folders(outputs: Path) -> list[Path]:
@@ -302,11 +307,15 @@ def run(series_file: str, publish: bool = False, out: str | None = None, force: 
     """Execute the series notebook into a staging folder, add its pages and manifest, and
     move it to ``out`` (default runs/series/<name>, or outputs/series/<name> to publish)."""
     s = load_series(series_file)
-    t = compute(series_file)                     # every user error (series_checks) before anything is written
     root = project_root()
     dest = resolve(out) if out else root / ("outputs" if publish else "runs") / "series" / s.series
+    if dest.exists() and not is_series(dest):      # --force replaces a series, never another folder
+        raise UserError(f"{display(dest)} exists and is not a series folder (iq series replaces only a series); "
+                        f"choose another --out")
     if dest.exists() and not force:
         raise UserError(f"{display(dest)} exists; pass --force to replace it")
+    names.check_free(dest, "series folder")
+    t = compute(series_file)                     # every user error (series_checks) before anything is written
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{s.series}-", dir=dest.parent))   # same disk: the rename is atomic
     try:
