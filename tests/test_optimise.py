@@ -240,6 +240,15 @@ def test_a_bad_out_folder_is_one_message(tmp_path, capsys):
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.parametrize("out, message", [("outputs/2019/base/optimised", "inside the run folder outputs/2019/base"),
+                                          ("params/scenarios", "inside the project's params/ folder")])
+def test_out_inside_a_run_or_the_sources_is_refused_as_by_every_command(capsys, out, message):
+    assert cli.main(["optimise-weights", MINI, "--level", "direction", "--out", str(ROOT / out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (ROOT / "outputs/2019/base/optimised").exists()
+
+
 def test_a_level_whose_weights_a_rule_sets_is_refused():
     fw, normalised = asem()
     pca = fw.with_aggregation({**fw.aggregation, "index": aggregate.Aggregation(method="weighted_mean", weights="pca")})

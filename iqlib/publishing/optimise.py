@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iqlib.analysis.optimise import Optimised, optimise_weights
+from iqlib.config.names import check_out
 from iqlib.config.params import Params
 from iqlib.config.paths import display, resolve
 from iqlib.core.errors import UserError
@@ -54,7 +55,9 @@ def parse_targets(items: Sequence[str] | None) -> dict[str, float]:
 
 def check_folder(out: str | Path) -> Path:
     """The output folder: an existing writable folder, or one that can be made (its nearest
-    existing parent a writable folder); else a ``UserError``."""
+    existing parent a writable folder), never inside the project's sources, a run, a site or
+    ``outputs/`` (``config.names.check_out``, as every command's ``--out``); else a ``UserError``."""
+    check_out(out, "iq optimise-weights")
     folder = resolve(out)
     if folder.exists():
         if not folder.is_dir():
