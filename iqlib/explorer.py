@@ -18,6 +18,7 @@ block), so what a methodologist can try is set in YAML like everything else.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from html import escape
@@ -27,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from iqlib.analysis.compare import BOTH, compare
+from iqlib.analysis.optimise import optimise_weights
 from iqlib.config.paths import display, resolve
 from iqlib.core.errors import UserError
 from iqlib.presentation.method_words import method_words
@@ -99,6 +101,8 @@ class Explorer:
         self.save_button = w.Button(description=say("save"), icon="save", layout=w.Layout(width="auto"))
         self.reset_button = w.Button(description=say("reset"), icon="undo", layout=w.Layout(width="auto"),
                                      tooltip=say("reset_tooltip"))
+        self.optimise_button = w.Button(description=word(self.language, "optimise.button"), icon="balance-scale",
+                                        layout=w.Layout(width="auto"))
         self.status = w.HTML()
         self.output = w.HTML()
         self.last_update_ms = 0.0
@@ -113,6 +117,7 @@ class Explorer:
         self.group.observe(self._redraw, names="value")
         self.save_button.on_click(self.save)
         self.reset_button.on_click(self.reset)
+        self.optimise_button.on_click(self.optimise)
         self.update()
 
     def say(self, key: str, **fields: Any) -> str:
@@ -254,6 +259,29 @@ class Explorer:
         self._show_indicator_weight()
         self.update()
 
+    def optimise(self, button: Any = None) -> None:
+        """«Подобрать веса»: the direction sliders set to the weights that make each direction's
+        share of the correlations with the index equal (``analysis.optimise``, Pearson), from
+        the current methods and indicator weights; one recompute, and the gap before and after
+        in the status. A failure leaves the sliders as they were and says why."""
+        try:
+            current = self.current()
+            fw = current.params.methodology.framework
+            found = optimise_weights(current.result().normalised, fw, fw.level_of(next(iter(self.weights))))
+        except Exception as exc:  # noqa: BLE001 — any failure: the sliders stay, the status says why
+            self.status.value = (f'<b style="color:{STALE}">{escape(self.failure(exc))}</b>{self._detail(exc)}')
+            return
+        for code, slider in self.weights.items():   # one recompute for all the sliders, not one each
+            slider.unobserve(self.update, names="value")
+            slider.max = max(TOP, math.ceil(float(found.weights[code])))
+            slider.value = float(found.weights[code])
+            slider.observe(self.update, names="value")
+        self.update()
+        if self.stale is None:
+            self.status.value += "; " + escape(word(self.language, "optimise.done",
+                                                    before=number(100 * found.gap_nominal, 1, self.language),
+                                                    after=number(100 * found.gap, 1, self.language)))
+
     def save(self, button: Any = None) -> Path | None:
         """Write the current settings as params/scenarios/<name>.yaml through ``Scenario.save``
         (refused, with the reason in words, if the name is empty, taken or breaks a rule; an
@@ -349,7 +377,7 @@ class Explorer:
                              self.indicator_weight, self.indicator_share], layout=w.Layout(align_items="center"))]
         choices = [row(input_name(self.params, key), dropdown) for key, dropdown in self.choices.items()]
         saving = w.HBox([w.HTML(f"<div>{escape(self.say('scenario_name'))}</div>", layout=w.Layout(width=LABEL)), self.name,
-                         self.save_button, self.overwrite, self.reset_button],
+                         self.save_button, self.overwrite, self.reset_button, self.optimise_button],
                         layout=w.Layout(align_items="center", flex_flow="row wrap", grid_gap="0.5em"))
         return w.VBox([w.HTML(f"<b>{heading}</b>"), *weights, *indicator, w.HTML(f"<b>{methods}</b>"), *choices,
                        row(self.say("group"), self.group), saving, self.status, self.output],

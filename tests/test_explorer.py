@@ -353,3 +353,23 @@ def test_a_recompute_failing_for_any_reason_marks_the_ranking_not_recomputed(min
     monkeypatch.undo()
     mini.weights["D2"].value = 2.5
     assert mini.stale is None and "iq-stale" not in mini.output.value and table(mini.output.value) != shown
+
+
+def test_the_optimise_button_fills_the_sliders_with_the_optimised_weights(mini):
+    """«Optimise weights» on the fixture: the sliders hold exactly what analysis.optimise
+    finds for the base (equal importance, Pearson), the ranking is recomputed once with
+    them, and the status gives the gap before and after, smaller after."""
+    from iqlib.analysis.optimise import optimise_weights
+    from iqlib.scenarios import scenario
+
+    base = scenario(MINI, "whatif")
+    fw = base.params.methodology.framework
+    expected = optimise_weights(base.result().normalised, fw, fw.level_of("D1"))
+    calls = []
+    mini._redraw = lambda change=None, _redraw=mini._redraw: (calls.append(change), _redraw(change))[1]
+    mini.optimise()
+    assert {c: s.value for c, s in mini.weights.items()} == pytest.approx(expected.weights.to_dict(), abs=1e-12)
+    assert mini.stale is None and len(calls) == 1
+    assert mini.overrides()["weights"] == pytest.approx(expected.weights.to_dict(), abs=1e-12)
+    gap = re.search(r"weights optimised: .* ([\d.]+) → ([\d.]+) percentage points", mini.status.value)
+    assert gap and float(gap.group(2)) < float(gap.group(1))
