@@ -209,7 +209,7 @@ def _decimals(path: Path, input: str) -> pd.DataFrame:
         found = _mixed(table.frame[column])
         if found is not None:
             row, text, count, of = found
-            line = (table.lines or {}).get((row, column), table.first_line + row)
+            line = table.line(row, column)
             rows.append({"column": column, "line": line, "subject": column, "value": text,
                          "count": count, "of": of})
     return _rows("decimal_mixed", input, display(path), **pd.DataFrame(rows).to_dict("series")) if rows \
