@@ -84,6 +84,47 @@ def test_strengths_and_weaknesses_on_a_dict_match_the_summaries():
 
 
 # --------------------------------------------------------------------------- levers
+def test_peers_in_blocks_equal_one_block_and_a_plain_sort(monkeypatch):
+    """Distances are taken a block of cities at a time (bounded memory in groups of
+    thousands): tiny blocks give the same table as one block, and each city's peers are
+    those of a plain sort of all its group's distances (distance, then code)."""
+    rng = np.random.default_rng(7)
+    ids = [f"c{i:03d}" for i in rng.permutation(120)]
+    profiles = pd.DataFrame(rng.integers(0, 4, size=(120, 3)).astype(float), index=ids, columns=["D1", "D2", "D3"])
+    profiles.iloc[rng.integers(0, 120, 30), rng.integers(0, 3, 30)] = np.nan
+    profiles.iloc[4] = np.nan                                  # no direction at all: at distance ∞ from everyone
+    groups = pd.Series(rng.choice(["a", "b", "c"], 120, p=[0.7, 0.28, 0.02]), index=ids)
+    whole = ap.peers(profiles, groups, k=5)
+    monkeypatch.setattr(ap, "ELEMENTS", 7)
+    pd.testing.assert_frame_equal(ap.peers(profiles, groups, k=5), whole)
+    for cid in ids[:15]:
+        same = [o for o in ids if o != cid and groups[o] == groups[cid]]
+        a = profiles.loc[cid].to_numpy()
+
+        def dist(o: str, a=a) -> float:
+            b = profiles.loc[o].to_numpy()
+            both = ~np.isnan(a) & ~np.isnan(b)
+            return float(np.sqrt(((a - b)[both] ** 2).sum() * 3 / both.sum())) if both.any() else np.inf
+        expected = sorted(same, key=lambda o: (dist(o), o))[:5]
+        assert whole[whole["city_id"] == cid]["peer"].tolist() == expected
+
+
+def test_levers_in_blocks_of_cases_equal_one_block(monkeypatch):
+    """The batched re-scoring runs a block of cases at a time (each case is a column as long
+    as the roster): blocks of 3 cases, or of one, give the same table, bit for bit, as one
+    block (a block of one pair once summed its children in another order)."""
+    params, values, cities = _run_inputs(RUN)
+    fw = params.methodology.framework
+    bounds = inputs.goalpost_bounds(params, values, cities)
+    picks = ["moskva", "reutov", "kazan"]
+    whole = ap.levers(values, cities, fw, bounds, own_bounds=True, ids=picks)
+    assert len(whole) > 3 * 10 and len(whole) % 3 == 1          # blocks of 3: the last case is a block alone
+    for cases_per_block in (3, 1):
+        monkeypatch.setattr(ap, "ELEMENTS", cases_per_block * len(values.index))
+        blocked = ap.levers(values, cities, fw, bounds, own_bounds=True, ids=picks)
+        pd.testing.assert_frame_equal(blocked, whole, check_exact=True)
+
+
 def _run_inputs(folder: Path):
     man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     params = load_params(man["params"]["path"])

@@ -38,6 +38,7 @@ from iqlib.core.weighting import WEIGHTS
 
 FIXED_WEIGHTS = {"yaml", "equal"}     # weight rules that do not look at the values
 SEP = "\x1f"                          # joins indicator and city in the wide frame's column names
+ELEMENTS = 1 << 22                    # at most this many values in one block (peers, levers): memory bounded
 
 
 # --------------------------------------------------------------------------- places and peers
@@ -55,28 +56,38 @@ def peers(profiles: pd.DataFrame, groups: pd.Series, k: int = 5) -> pd.DataFrame
     """The ``k`` cities of the same group whose direction profiles (``profiles``: cities ×
     directions) are closest to each city's: Euclidean distance over the directions both
     cities have (scaled up to all directions when some are missing), nearest first, equal
-    distances by city code. Columns city_id, peer, distance, order (1 = nearest)."""
-    rows = []
+    distances by city code. Columns city_id, peer, distance, order (1 = nearest).
+
+    Distances are taken a block of cities at a time (at most ``ELEMENTS`` differences at
+    once), so memory stays bounded in a group of thousands of cities."""
+    parts = []
     key = groups.reindex(profiles.index).to_numpy()
     for g in pd.unique(key):
         part = profiles[key == g]
         ids = part.index.to_numpy()
         x = part.to_numpy(dtype=float)
-        diff = x[:, None, :] - x[None, :, :]
-        both = ~np.isnan(diff)
-        sq = np.where(both, diff * diff, 0.0).sum(axis=-1)
-        counted = both.sum(axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dist = np.sqrt(sq * x.shape[1] / counted)
-        dist[counted == 0] = np.inf
-        np.fill_diagonal(dist, np.nan)
+        n, d = x.shape
         code_order = np.argsort(np.argsort(ids, kind="stable"), kind="stable")   # position of each code in sorted order
-        for a in range(len(ids)):
-            others = np.flatnonzero(np.arange(len(ids)) != a)
-            order = others[np.lexsort((code_order[others], dist[a, others]))][:k]
-            rows += [{"city_id": ids[a], "peer": ids[b], "distance": float(dist[a, b]), "order": n + 1}
-                     for n, b in enumerate(order)]
-    return pd.DataFrame(rows, columns=["city_id", "peer", "distance", "order"])
+        keep = min(k, n - 1)
+        block = max(1, ELEMENTS // max(1, n * d))
+        for start in range(0, n, block):
+            rows = np.arange(start, min(n, start + block))
+            diff = x[rows, None, :] - x[None, :, :]
+            both = ~np.isnan(diff)
+            sq = np.where(both, diff * diff, 0.0).sum(axis=-1)
+            counted = both.sum(axis=-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                dist = np.sqrt(sq * d / counted)
+            dist[counted == 0] = np.inf
+            dist[np.arange(len(rows)), rows] = np.nan                 # itself: sorted last, never kept
+            order = np.lexsort((np.broadcast_to(code_order, dist.shape), dist), axis=-1)[:, :keep]
+            parts.append(pd.DataFrame({"city_id": np.repeat(ids[rows], keep), "peer": ids[order].ravel(),
+                                       "distance": np.take_along_axis(dist, order, axis=-1).ravel(),
+                                       "order": np.tile(np.arange(1, keep + 1), len(rows))}))
+    columns = ["city_id", "peer", "distance", "order"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def runner_up_margins(profiles: pd.DataFrame, index: pd.Series, rank_in_group: pd.Series,
@@ -165,7 +176,13 @@ def levers(values: pd.DataFrame, cities: pd.DataFrame, fw: Framework, bounds: Bo
     if not cases:
         return pd.DataFrame(columns=columns)
     if batchable(fw):
-        new_index, new_rank = _batch(x, cities, fw, bounds, own_bounds, group, base, cases)
+        # a block of cases at a time: each case is a column as long as the roster (and a row
+        # of its group's ranking), so a block holds at most ELEMENTS values per array
+        block = max(1, ELEMENTS // max(1, len(x.index)))
+        done_batches = [_batch(x, cities, fw, bounds, own_bounds, group, base, cases[i:i + block])
+                        for i in range(0, len(cases), block)]
+        new_index = np.concatenate([b[0] for b in done_batches])
+        new_rank = np.concatenate([b[1] for b in done_batches])
     else:
         done = [rescore(x, cities, fw, bounds, own_bounds, c, i, v) for c, i, v in cases]
         new_index, new_rank = np.array([d[0] for d in done]), np.array([d[1] for d in done])
@@ -217,10 +234,13 @@ def _batch(x: pd.DataFrame, cities: pd.DataFrame, fw: Framework, bounds: Bounds 
     row, case = np.nonzero(changed.T)[1], np.nonzero(changed.T)[0]      # by case, then city
     # each pair (case, city): the city's nominal row with the case's column replaced, stored
     # indicator-major like the pipeline's frames (a DataFrame's array is column-major), so
-    # that numpy adds each row's children in the same order and the sums agree to the last bit
-    stored = plain[row].T.copy()
-    stored[col[case], np.arange(len(row))] = modified[row, case]
-    index = _aggregate(stored.T, _plan(codes, fw), fw.index_code)
+    # that numpy adds each row's children in the same order and the sums agree to the last bit.
+    # A single pair is stored twice: one row alone is both C- and F-contiguous, and numpy
+    # would then add its children pairwise, not one after another (a last-bit difference).
+    pairs = np.tile(np.arange(len(row)), 2 if len(row) == 1 else 1)
+    stored = plain[row[pairs]].T.copy()
+    stored[col[case[pairs]], np.arange(len(pairs))] = modified[row[pairs], case[pairs]]
+    index = _aggregate(stored.T, _plan(codes, fw), fw.index_code)[:len(row)]
     key = group.to_numpy()
     nominal_index = base.index.reindex(x.index).to_numpy(dtype=float)
     new_index, new_rank = np.empty(len(cases)), np.empty(len(cases))
