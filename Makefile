@@ -8,6 +8,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 EDITION ?= params/editions/2019.yaml
 export PYTHONHASHSEED := 0
+# A machine may set PYTHONDONTWRITEBYTECODE: pytest then rewrites the asserts of every test
+# module again in every run and every worker (about 4 s of each `make check`); caches under
+# __pycache__/ are git-ignored and never part of a run's code hash
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help venv run publish publish-all series site screenshots templates lint browser libreoffice check test bench lab demo-data validate constraints clean
 
