@@ -83,7 +83,7 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, str]:
     Read with calamine (Rust: about 20 times faster than openpyxl, which takes half a
     minute for 200 000 rows; the same text of every cell, as pandas converts both); a
     workbook that unpacks to more than ``limits.UNPACKED_MB`` is refused before reading."""
-    _check_unpacked(path)
+    check_unpacked(path)
     try:
         raw = pd.read_excel(path, sheet_name=0, header=None, dtype=str, engine="calamine").fillna("")
     except Exception as exc:  # noqa: BLE001 - a bad file raises many kinds
@@ -102,7 +102,7 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, str]:
     return frame.astype(str), skip + 2, "xlsx"
 
 
-def _check_unpacked(path: Path) -> None:
+def check_unpacked(path: Path) -> None:
     """A workbook is a ZIP archive: the sizes its directory gives for its parts, added up,
     are bounded (a small file may unpack to gigabytes). Not a ZIP archive: the reader says so."""
     try:
