@@ -214,3 +214,17 @@ def test_a_sheet_without_formulas_is_not_parsed(tmp_path, monkeypatch):
         raise AssertionError("parsed a sheet without a formula")
     monkeypatch.setattr(suspicious, "_formula_cells", never)
     assert suspicious._formulas(path) == {}
+
+
+@pytest.mark.parametrize("formula", [b"C2*2)", b'"abc'], ids=["unbalanced", "open-quote"])
+def test_a_shared_formula_openpyxl_cannot_translate_is_shown_as_written(tmp_path, formula):
+    """A hand-made or damaged workbook (Excel writes no such formula): openpyxl's reader
+    raised on it (IndexError, TokenizerError); the scan shows its first cell's text."""
+    path = _handwritten(tmp_path, SHEET.replace(b"C2*2</x:f>", formula + b"</x:f>"))
+    with pytest.raises(Exception):                        # noqa: B017 - what the openpyxl scan did
+        _reference(path)
+    text = "=" + formula.decode()
+    assert suspicious._formulas(path) == {(1, 1): (text, True), (2, 1): (text, False), (3, 1): (text, True),
+                                          (6, 1): ("=C7+1", False)}
+    found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"])
+    assert found[["line", "subject", "value"]].values.tolist() == [[3, "B3", text]]
