@@ -1,7 +1,7 @@
 """Benchmark: ``iq validate`` on large generated values files, to show that validation
 grows linearly with the file (time per row roughly constant).
 
-    .venv/bin/python bench/validate_scale.py [--rows 10000 100000 1000000] [--formats long-csv long-xlsx wide-csv]
+    .venv/bin/python bench/validate_scale.py [--rows 10000 100000 200000 1000000] [--formats long-csv long-xlsx wide-csv]
                                              [--repeat 5] [--save]
 
 For each size it generates, in a temporary folder, a roster of ``rows / 47`` cities and a
@@ -140,7 +140,7 @@ def machine_line() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 200_000, 1_000_000])
     ap.add_argument("--formats", nargs="+", default=["long-csv", "long-xlsx", "wide-csv"])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--save", action="store_true", help="write bench/results/validate_scale.txt")

@@ -20,17 +20,26 @@ from iqlib.io import suspicious
 # --------------------------------------------------------------------------- the scan it replaced
 def _reference(path: Path) -> list[dict]:
     """The previous scan (openpyxl, read twice: formulas, then cached values), kept here as the
-    reference for the rows both can see."""
+    reference. Its read-only mode trusts a sheet's ``<dimension>`` element, which a writer may
+    leave stale (the published series workbook says A1:I4 over 9 rows): the reference resets it,
+    so that it sees every row, as calamine does."""
+    def load(data_only: bool) -> openpyxl.Workbook:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+        book.worksheets[0].reset_dimensions()
+        return book
+
     def kind(v: object) -> int:
         if v is None:
             return suspicious.EMPTY
         if isinstance(v, str):
             return suspicious.EMPTY if not v.strip() else suspicious.FORMULA if v.startswith("=") else suspicious.TEXT
         return suspicious.VALUE
-    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    grid = pd.DataFrame(list(book.worksheets[0].iter_rows(values_only=True)), dtype=object)
+    book = load(False)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))    # ragged once the dimension is reset: padded
     book.close()
-    cached_book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+    cached_book = load(True)
     cached = list(cached_book.worksheets[0].iter_rows(values_only=True))
     cached_book.close()
     k = grid.map(kind).to_numpy(dtype=np.int8)
@@ -110,6 +119,21 @@ def test_the_scan_finds_what_the_openpyxl_scan_found(tmp_path, edit):
     assert _scan(path) == _reference(path)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+WORKBOOKS = sorted(p for pattern in ("data/**/*.xlsx", "tests/fixtures/**/*.xlsx", "outputs/**/*.xlsx")
+                   for p in ROOT.glob(pattern) if zipfile.is_zipfile(p))
+
+
+def test_every_workbook_of_the_project_gives_the_warnings_of_the_openpyxl_scan():
+    """The template, the test fixtures and the published workbooks (tables, not inputs, but
+    sheets of every shape: titles above the header, notes under the data, wide headers)."""
+    names = {p.relative_to(ROOT).as_posix() for p in WORKBOOKS}
+    assert {"data/templates/iq_v1_2020_values.xlsx", "tests/fixtures/messy/values_long.xlsx"} <= names
+    found = {p.relative_to(ROOT).as_posix(): _scan(p) for p in WORKBOOKS}
+    assert found == {p.relative_to(ROOT).as_posix(): _reference(p) for p in WORKBOOKS}
+    assert any(found.values())                          # some of them do warn: the comparison compares something
+
+
 def test_formulas_without_a_value_name_their_cell_and_text(tmp_path):
     path = _book(tmp_path, "v", _formulas_and_notes)
     found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"])
@@ -130,8 +154,10 @@ def test_an_array_formula_counts_as_a_formula_and_text_starting_with_equals_does
 
 SHEET = b'''<?xml version="1.0" encoding="UTF-8"?>
 <x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
-<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>city_id</x:t></x:is></x:c><x:c r="B1" t="inlineStr"><x:is><x:t>I01</x:t></x:is></x:c></x:row>
-<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c><x:c r="B2"><x:f t="shared" ref="B2:B5" si="0">C2*2</x:f><x:v>4</x:v></x:c></x:row>
+<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>city_id</x:t></x:is></x:c>
+<x:c r="B1" t="inlineStr"><x:is><x:t>I01</x:t></x:is></x:c></x:row>
+<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>
+<x:c r="B2"><x:f t="shared" ref="B2:B5" si="0">C2*2</x:f><x:v>4</x:v></x:c></x:row>
 <x:row r="3"><x:c r="A3" t="inlineStr"><x:is><x:t>b</x:t></x:is></x:c><x:c r="B3"><x:f t="shared" si="0"/></x:c></x:row>
 <x:row><x:c t="inlineStr"><x:is><x:t>c</x:t></x:is></x:c><x:c t="str"><x:f t="shared" si="0"/><x:v>hi</x:v></x:c></x:row>
 <x:row r="7"><x:c r="A7" t="inlineStr"><x:is><x:t>d</x:t></x:is></x:c><x:c r="B7"><x:f>C7+1</x:f><x:v></x:v></x:c></x:row>
@@ -188,3 +214,17 @@ def test_a_sheet_without_formulas_is_not_parsed(tmp_path, monkeypatch):
         raise AssertionError("parsed a sheet without a formula")
     monkeypatch.setattr(suspicious, "_formula_cells", never)
     assert suspicious._formulas(path) == {}
+
+
+@pytest.mark.parametrize("formula", [b"C2*2)", b'"abc'], ids=["unbalanced", "open-quote"])
+def test_a_shared_formula_openpyxl_cannot_translate_is_shown_as_written(tmp_path, formula):
+    """A hand-made or damaged workbook (Excel writes no such formula): openpyxl's reader
+    raised on it (IndexError, TokenizerError); the scan shows its first cell's text."""
+    path = _handwritten(tmp_path, SHEET.replace(b"C2*2</x:f>", formula + b"</x:f>"))
+    with pytest.raises(Exception):                        # noqa: B017 - what the openpyxl scan did
+        _reference(path)
+    text = "=" + formula.decode()
+    assert suspicious._formulas(path) == {(1, 1): (text, True), (2, 1): (text, False), (3, 1): (text, True),
+                                          (6, 1): ("=C7+1", False)}
+    found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"])
+    assert found[["line", "subject", "value"]].values.tolist() == [[3, "B3", text]]

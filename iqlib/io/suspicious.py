@@ -374,7 +374,7 @@ def _formulas(path: Path) -> dict[tuple[int, int], tuple[str, bool]]:
 def _formula_cells(stream: IO[bytes]) -> dict[tuple[int, int], tuple[str, bool]]:
     """One ``iterparse`` pass over a sheet's XML: every cell with an ``<f>`` child (see ``_formulas``)."""
     found: dict[tuple[int, int], tuple[str, bool]] = {}
-    shared: dict[str, Any] = {}
+    shared: dict[str, tuple[str, Any]] = {}
     columns: dict[str, int] = {}
     row, col = -1, -1
     parent = None
@@ -410,15 +410,35 @@ def _formula_cells(stream: IO[bytes]) -> dict[tuple[int, int], tuple[str, bool]]
                 if f.get("t") == "shared":
                     si = f.get("si", "")
                     if f.text:
-                        from openpyxl.formula.translate import Translator
-                        shared[si] = Translator(text, origin=f"{_letter(col)}{row + 1}")
+                        shared[si] = (text, _translator(text, f"{_letter(col)}{row + 1}"))
                     elif si in shared:
-                        text = shared[si].translate_formula(f"{_letter(col)}{row + 1}")
+                        text = _translated(*shared[si], f"{_letter(col)}{row + 1}")
                 found[(row, col)] = (text, v is not None and bool(v.text))
             el.clear()
         elif tag == "row" and parent is not None:
             parent.clear()                      # rows read: memory stays one row
     return found
+
+
+def _translator(formula: str, origin: str) -> Any:
+    """openpyxl's ``Translator`` of a shared formula (its text at ``origin``), or None when
+    it cannot parse it (a workbook made by hand or damaged: Excel writes none)."""
+    from openpyxl.formula.translate import Translator
+    try:
+        return Translator(formula, origin=origin)
+    except Exception:  # noqa: BLE001 - the tokenizer raises several kinds on a malformed formula
+        return None
+
+
+def _translated(formula: str, translator: Any, cell: str) -> str:
+    """A shared formula as Excel shows it at ``cell`` (as openpyxl shows it); one that
+    cannot be translated is shown as written at its first cell: a warning's text, never an error."""
+    if translator is None:
+        return formula
+    try:
+        return str(translator.translate_formula(cell))
+    except Exception:  # noqa: BLE001 - as above
+        return formula
 
 
 def _column(letters: str) -> int:
