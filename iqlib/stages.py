@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iqlib.analysis import audit, diagnostics, sensitivity, summaries, uncertainty
+from iqlib.analysis import audit, diagnostics, sensitivity, summaries, ties, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.core import aggregate, engine, ranking, roster
 from iqlib.core.framework import Framework
@@ -223,6 +223,7 @@ class Robustness:
     inputs: pd.DataFrame = field(default_factory=pd.DataFrame)        # what varies
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)   # Sobol indices
     convergence: pd.DataFrame = field(default_factory=pd.DataFrame)   # … by sample size
+    ties: pd.DataFrame = field(default_factory=pd.DataFrame)          # pairs of cities the replications do not settle
 
 
 def robustness(params: Params, run: RunFolder) -> Robustness:
@@ -238,7 +239,12 @@ def robustness(params: Params, run: RunFolder) -> Robustness:
     if not np.array_equal(model.nominal_in_group, published, equal_nan=True):
         raise RuntimeError("uncertainty: the nominal ranks differ from the published ones")
     seed = params.edition.seed if u.seed is None else u.seed
-    table = uncertainty.analyse(model, cities, seed)
+    replicated = uncertainty.replicate(model, seed)
+    table = uncertainty.analyse(model, cities, seed, replicated)
+    tied = ties.ties(replicated[0], model.nominal_in_group, np.asarray(model.groups, dtype=object),
+                     model.values.index.to_numpy(dtype=object),
+                     roster.column(cities, model.values.index, "city_ru").to_numpy(dtype=object), params.group_codes)
+    del replicated
     out = {"inputs": uncertainty.inputs_table(model.inputs)}
     if u.sensitivity:
         out.update(sensitivity.analyse(model, seed))
@@ -249,7 +255,8 @@ def robustness(params: Params, run: RunFolder) -> Robustness:
     table = table.loc[scores.index.intersection(table.index, sort=False)].reset_index()  # screened: not ranked
     run.write_csv("uncertainty.csv", table)
     run.write_csv("uncertainty_inputs.csv", out["inputs"])
-    return Robustness(uncertainty=table, **out)
+    run.write_csv("ties.csv", tied, float_format="%.4f")
+    return Robustness(uncertainty=table, ties=tied, **out)
 
 
 def rank_intervals(params: Params, run: RunFolder) -> pd.DataFrame | None:

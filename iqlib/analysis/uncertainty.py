@@ -607,15 +607,24 @@ def interval_columns(interval: tuple[float, float], scope: str = "in_group") -> 
     return f"p{interval[0]:g}_{scope}", f"p{interval[1]:g}_{scope}"
 
 
-def analyse(model: Model, cities: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Per city: nominal, median and interval ranks within group and overall, and the flag."""
-    u = model.u
-    U = sample(model, u.replications, seed)
+def replicate(model: Model, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every replication's places in group and overall (replications × cities, ``compact``:
+    2 bytes a place, 0 for none), computed a chunk of replications at a time."""
+    U = sample(model, model.u.replications, seed)
     dtype = rank_dtype(len(model.values))
-    in_group: np.ndarray = np.empty((len(U), len(model.values)), dtype)   # every replication's ranks, 2 bytes each
+    in_group: np.ndarray = np.empty((len(U), len(model.values)), dtype)
     overall = np.empty_like(in_group)
     for rows, g, o in model.rank_parts(U):
         in_group[rows], overall[rows] = compact(g, dtype), compact(o, dtype)
+    return in_group, overall
+
+
+def analyse(model: Model, cities: pd.DataFrame, seed: int,
+            replicated: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """Per city: nominal, median and interval ranks within group and overall, and the flag
+    (from ``replicated``, ``replicate``'s places, when the caller has them already)."""
+    u = model.u
+    in_group, overall = replicate(model, seed) if replicated is None else replicated
     table = pd.DataFrame({"city_id": model.values.index,
                           "city_ru": roster.column(cities, model.values.index, "city_ru").to_numpy(),
                           "group": model.groups})

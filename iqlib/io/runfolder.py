@@ -17,7 +17,7 @@ Run-folder files (``results/``) and the stage that writes each:
                 audit_correlations.csv, audit_collinear.csv, audit_consistency.csv
   04 rank       scores.csv (published: rounded), published_ties.csv, fragile.csv,
                 leave_one_out.csv, leave_one_out_shifts.csv; with ``uncertainty`` in the
-                edition: uncertainty.csv, uncertainty_inputs.csv, and with
+                edition: uncertainty.csv, uncertainty_inputs.csv, ties.csv, and with
                 ``uncertainty.sensitivity``: sensitivity.csv, sensitivity_convergence.csv
   05 report     group_summary.csv, regions.csv (with ``regions:`` in the methodology);
                 figures/*.png

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iqlib.analysis import diagnostics, summaries, uncertainty
+from iqlib.analysis import diagnostics, summaries, ties, uncertainty
 from iqlib.config.params import Params
 from iqlib.core.registry import describe
 from iqlib.presentation.method_words import method_names, method_words
@@ -290,6 +290,16 @@ def robustness_inputs(params: Params, inputs: pd.DataFrame) -> pd.DataFrame:
             choice = options[int(alt)]
             settings.append(method_words(params, family, choice))
     return inputs.assign(setting=settings)
+
+
+def tie_bands(table: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The tie bands of ``results/ties.csv`` (``ties.band_rows``) for readers: the group,
+    the places («4–6») and the cities in the edition's order; groups in the edition's order."""
+    rows = ties.band_rows(table)
+    order = {g: k for k, g in enumerate(params.group_codes)}
+    rows = rows.assign(at=rows["group"].map(order)).sort_values(["at", "first"], kind="stable")
+    return pd.DataFrame({"group": rows["group"], "tie_places": [f"{a}–{b}" for a, b in zip(rows["first"], rows["last"])],
+                         "tie_cities": [", ".join(n) for n in rows["names"]]})
 
 
 def moved_most(table: pd.DataFrame) -> pd.DataFrame:

@@ -38,11 +38,13 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from iqlib.analysis import passport as analysis
+from iqlib.analysis import ties as analysis_ties
 from iqlib.io import inputs
 from iqlib.io.runfolder import RunFolder
 from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.text import number
+from iqlib.presentation.words import words
 from iqlib.publishing.series import series_folders
 
 LEVERS = 5          # indicators shown under «what would lift the place most»
@@ -146,6 +148,7 @@ class Passports:
                 self.histories.setdefault(cid, []).append(
                     {"edition": o.params.edition.edition, "group": o.params.group_name(g), "score": site.num(score),
                      "rank": site.rank(rank), "href": None if o is r else f"../../../{o.key}/city/{cid}.html"})
+        self.unsettled = None if r.ties is None else analysis_ties.unsettled(r.ties)
         self.pool: ProcessPoolExecutor | None = None
         self.jobs: list[Future] = []
 
@@ -199,7 +202,7 @@ class Passports:
         history = self.histories.get(cid, [])
         context = {"city": city, "chart": chart, "directions": directions, "leader": leader,
                    "strengths": strengths, "weaknesses": weaknesses, "margins": self._margins(cid),
-                   "peers": self._peers(cid, n), "levers": self._levers(cid, n),
+                   "peers": self._peers(cid, n), "levers": self._levers(cid, n), "ties": self._ties(cid),
                    "indicators": self._indicators(cid), "trend": trend,
                    "history": history if trend is None and len(history) > 1 else [],
                    "runroot": "../", **self._ctx(c["city_ru"])}
@@ -242,6 +245,20 @@ class Passports:
         return [{"name": self._name(p), "href": f"{p}.html", "score": self.s.num(self.rec[p][self.s.code]),
                  "rank": self._of(self.rec[p]["rank_in_group"], n), "distance": self.s.num(d)}
                 for p, d in self.peers_of.get(cid, [])]
+
+    def _ties(self, cid: str) -> dict | None:
+        """The cities of its group the uncertainty analysis does not tell it apart from
+        (``analysis.ties.unsettled``), each with the share of runs in which this city is
+        above it; None without an uncertainty analysis."""
+        if self.unsettled is None:
+            return None
+        tw = words(self.s.lang, "ties")
+        others = [{"name": name, "href": f"{other}.html", "share": self.s.num(100 * p, 1)}   # 89,9: never shown as 90
+                  for other, name, p in self.unsettled.get(cid, [])]
+        for o in others:
+            o["rest"] = tw["share_rest"].format(share=o["share"])
+        line = tw["passport"].format(cities="; ".join(tw["share"].format(**o) for o in others)) if others else tw["passport_none"]
+        return {"others": others, "line": line, "label": tw["passport_label"], "none": tw["passport_none"]}
 
     def _levers(self, cid: str, n: int) -> list[dict]:
         return [{"code": i, "name": self._node(i), "value": self._raw(i, v), "best": self._raw(i, b), "rank": self._of(new_rank, n),
@@ -332,7 +349,8 @@ def pdf_job(context: dict, w: dict, language: str) -> dict:
             "synthetic": w["synthetic"] if context["synthetic"] else "", "language": language,
             "directions": context["directions"], "leader": context["leader"], "strengths": context["strengths"],
             "weaknesses": context["weaknesses"], "margins": context["margins"], "peers": context["peers"],
-            "levers": context["levers"], "trend": None if context["trend"] is None else
+            "levers": context["levers"], "ties": None if context["ties"] is None else context["ties"]["line"],
+            "trend": None if context["trend"] is None else
             {k: context["trend"][k] for k in ("years", "score", "fixed")},
             "words": w, "footer": context.get("footer") or w["pdf_footer"].format(title=run["title"])}
 
@@ -430,6 +448,8 @@ def render_pdf(job: dict) -> bytes:
         if note:
             text(x, y - 30, note, 7.5, colour=MUTED)
     y -= 46
+    if job.get("ties"):                                   # the cities it is not told apart from (analysis.ties)
+        y = para(left, y + 4, job["ties"], right - left, 7.5, MUTED) - 8
     # the directions
     text(left, y, w["directions"], 11, bold=True)
     y -= 14

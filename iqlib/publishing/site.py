@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from iqlib.analysis import diagnostics, marks, summaries, uncertainty
+from iqlib.analysis import diagnostics, marks, summaries, ties, uncertainty
 from iqlib.config.params import Params, load_params
 from iqlib.config.paths import display, resolve
 from iqlib.config.yamlfile import read_yaml
@@ -63,6 +63,7 @@ class Run:
     effective: pd.DataFrame
     intervals: pd.DataFrame | None
     sensitivity: pd.DataFrame
+    ties: pd.DataFrame | None = None   # results/ties.csv (analysis/ties.py): pairs the uncertainty analysis does not settle
 
     @property
     def language(self) -> str:
@@ -90,7 +91,8 @@ def load_run(folder: Path) -> Run:
     return Run(folder.relative_to(folder.parents[1]).as_posix(), folder, params, scores, run.read_csv("group_summary.csv"),
                run.read_csv("values.csv", index=True), run.read_csv("normalised.csv", index=True).reindex(scores.index),
                run.read_csv("imputation.csv"), run.read_csv("effective_weights.csv"), intervals,
-               run.read_csv("sensitivity.csv") if run.has("sensitivity.csv") else pd.DataFrame())
+               run.read_csv("sensitivity.csv") if run.has("sensitivity.csv") else pd.DataFrame(),
+               run.read_csv("ties.csv") if run.has("ties.csv") else None)
 
 
 def published_runs(outputs: Path) -> list[Run]:
@@ -645,7 +647,20 @@ class SiteRun:
             "group", self.lang, "../../", section="layout", header=header, rows=rows, columns=columns,
             directions=[f"{d} — {self.p.name(d)}" for d in self.directions], mark_note=mark_note,
             scroll_hint=lw["scroll_hint"].format(index=index), chart=self._distribution(g, part),
-            screened=self._screened(g), **self.ctx(name)))
+            screened=self._screened(g), ties=self._tie_bands(g), **self.ctx(name)))
+
+    def _tie_bands(self, g: str) -> dict | None:
+        """The group's bands of statistically indistinguishable places (``analysis.ties``),
+        with the rule in words; None when the run has no uncertainty analysis."""
+        if self.r.ties is None:
+            return None
+        tw = words(self.lang, "ties")
+        rows = ties.band_rows(self.r.ties[self.r.ties["group"] == g])
+        bands = [{"places": tw["places"].format(first=b.first, last=b.last),
+                  "cities": [{"name": n, "href": f"city/{c}.html"} for c, n in zip(b.ids, b.names)]}
+                 for b in rows.sort_values("first", kind="stable").itertuples()]
+        return {"heading": tw["heading"], "rule": tw["rule"], "bands": bands, "none": tw["none"],
+                "indistinct": tw["indistinct"]}
 
     def _distribution(self, g: str, part: pd.DataFrame) -> dict:
         """The chart of a group page: how the index of the group's cities spreads, the
