@@ -9,7 +9,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``normalise``, ``aggregate``, ``weighting``, ``ranking``, ``roster`` (the roster columns by
   city), ``engine`` (the steps chained in one call), ``errors``;
 * ``analysis`` — ``audit`` (statistical audit), ``diagnostics`` (effective weights,
-  leave-one-out), ``uncertainty`` and ``sensitivity`` (of the ranks), ``series`` (the index
+  leave-one-out), ``uncertainty``, ``ties`` and ``sensitivity`` (of the ranks; ``ties``: the places
+  the replications do not settle), ``series`` (the index
   across editions), ``compare`` (two rankings: shifts, correlations, leaders), ``summaries``
   (the published summaries: by group, by region, a city's profile), ``marks`` (scores resting on
   estimated values), ``passport`` (a city's places on each direction, peers, the leader's
