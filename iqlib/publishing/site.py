@@ -291,16 +291,19 @@ def _keep_unchanged(staging: Path, dest: Path) -> None:
 _JOBS: list[tuple[Run, list[Run], Path, dict | None]] = []     # the runs' pages to write, read by forked workers
 
 
-def _write_run(i: int) -> None:
-    """Every page and download of the ``i``-th run of ``_JOBS``, under its own footer."""
+PARTS = ("pages", "files")     # a run's pages, and its downloads, open data and notebook pages: two jobs
+
+
+def _write_run(i: int, part: str | None = None) -> None:
+    """The ``part`` (``PARTS``; None: all) of the ``i``-th run of ``_JOBS``, under its own footer."""
     r, runs, out, footer = _JOBS[i]
     with framing.using(footer):
-        SiteRun(r, runs, out).write()
+        SiteRun(r, runs, out).write(part)
 
 
 def _write_runs(jobs: list[tuple[Run, list[Run], Path, dict | None]]) -> None:
-    """Each run's pages (``_write_run``), two runs at a time on a machine with two cores
-    or more: runs write only into their own folders (the shared assets are content-addressed
+    """Each run's pages and files (``_write_run``), two jobs at a time on a machine with two
+    cores or more: runs write only into their own folders (the shared assets are content-addressed
     and written atomically), so the bytes do not depend on the order. Workers are forked
     (they inherit the loaded runs); without fork, one after another."""
     _JOBS[:] = jobs
@@ -311,7 +314,8 @@ def _write_runs(jobs: list[tuple[Run, list[Run], Path, dict | None]]) -> None:
                 _write_run(i)
             return
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for done in [pool.submit(_write_run, i) for i in range(len(jobs))]:
+            # each run as two jobs (its pages; its files), so that two workers stay busy to the end
+            for done in [pool.submit(_write_run, i, part) for i in range(len(jobs)) for part in PARTS]:
                 done.result()                       # the first error (a UserError) is raised here
     finally:
         _JOBS.clear()
@@ -455,21 +459,26 @@ class SiteRun:
         return "—" if pd.isna(x) else str(int(x))  # type: ignore[call-overload]
 
     # ----------------------------------------------------------------------- pages
-    def write(self) -> None:
-        self.edition_page()
-        for g in self.p.group_codes:
-            self.group_page(g)
-        self.passports = Passports(self)        # every city's passport computed at once; PDFs drawn meanwhile
-        for city in self.r.scores.index:
-            self.city_page(city)
-        self.method_page()
-        if self.r.intervals is not None:
-            self.robustness_page()
-        self.downloads()
-        audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
-        opendata.write_run(self)                # the data package, its zip and the codebook pages
-        self.notebook_pages()
-        self.passports.close()
+    def write(self, part: str | None = None) -> None:
+        """The run's pages (``part`` "pages"), its downloads, open data and notebook pages
+        ("files"), or both (None). The two write different files."""
+        if part in (None, "pages"):
+            self.edition_page()
+            for g in self.p.group_codes:
+                self.group_page(g)
+            self.passports = Passports(self)    # every city's passport computed at once; PDFs drawn meanwhile
+            for city in self.r.scores.index:
+                self.city_page(city)
+            self.method_page()
+            if self.r.intervals is not None:
+                self.robustness_page()
+        if part in (None, "files"):
+            self.downloads()
+            audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
+            opendata.write_run(self)            # the data package, its zip and the codebook pages
+            self.notebook_pages()
+        if part in (None, "pages"):
+            self.passports.close()
 
     def edition_page(self) -> None:
         groups = []
