@@ -13,16 +13,17 @@ from iqlib.presentation import framing, site
 from iqlib.presentation.charts import rank_interval
 from iqlib.presentation.text import interval_note, number, text
 from iqlib.presentation.titles import run_title
+from iqlib.presentation.words import word
 
 
 def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results: list[str], figures: list[str],
-               intervals: pd.DataFrame | None = None, comparison: str | None = None) -> str:
+               intervals: pd.DataFrame | None = None, comparison: str | None = None, audit: str | None = None) -> str:
     """The run's front page: what it is, links to every notebook, page, table (``results``:
     file names under results/) and chart (``figures``: file names under figures/); the
     leaders' rank intervals when ``intervals`` (city_id → low, high) are given. A scenario's
     page names its base and links to the comparison with it (``comparison``: its href, or
     None when the base has no run to compare with); a draft's page says it is one and has
-    no notebook pages."""
+    no notebook pages. ``audit``: the href of the run's statistical audit report, if made."""
     ed = params.edition
     lang = ed.language
     names = text(params, "stage_names")
@@ -41,6 +42,8 @@ def index_html(params: Params, stages: list[str], scores: pd.DataFrame, results:
         run_line={"method": params.methodology_title, "edition": ed.edition, "scenario": ed.scenario,
                   "description": ed.description},
         base=display(params.extends) if params.extends is not None else None, comparison=comparison,
+        audit={"href": audit, "pdf": audit.rsplit("/", 1)[0] + "/report.pdf", "text": word(lang, "audit_report.run_link")}
+        if audit else None,
         stages=[{"name": names[s], "page": None if params.draft else f"html/{s}.html", "notebook": f"notebooks/{s}.ipynb"}
                 for s in stages],
         leaders=leaders, index=code, interval_note=interval_note(params) if intervals is not None else "",

@@ -26,15 +26,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from reportlab import rl_config
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from iqlib.analysis import passport as analysis
@@ -45,6 +42,7 @@ from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.text import number
 from iqlib.presentation.words import words
+from iqlib.publishing.pdf import BOLD, FONT, INK, LINE, MUTED, WARN, WARN_BG, fonts
 from iqlib.publishing.series import series_folders
 
 LEVERS = 5          # indicators shown under «what would lift the place most»
@@ -355,23 +353,9 @@ def pdf_job(context: dict, w: dict, language: str) -> dict:
             "words": w, "footer": context.get("footer") or w["pdf_footer"].format(title=run["title"])}
 
 
-FONT, BOLD = "IqSans", "IqSansBold"
-INK, MUTED, LINE, WARN, WARN_BG = (HexColor(c) for c in ("#1b1b1b", "#5a5a5a", "#d0d7de", "#b00020", "#fde7ea"))
-
-
-@functools.cache
-def _fonts() -> None:
-    """DejaVu Sans (matplotlib's copy), registered once per process; subsets are embedded.
-    Streams are written compressed but not ASCII85-encoded (a fifth smaller, and faster)."""
-    rl_config.useA85 = 0
-    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    pdfmetrics.registerFont(TTFont(FONT, str(ttf / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(ttf / "DejaVuSans-Bold.ttf")))
-
-
 def render_pdf(job: dict) -> bytes:
     """The passport as one A4 page (595 × 842 pt), the same bytes for the same job."""
-    _fonts()
+    fonts()
     w = job["words"]
     buf = BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=8)

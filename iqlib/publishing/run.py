@@ -32,7 +32,7 @@ from iqlib.presentation import input_warnings
 from iqlib.presentation.pages import index_html
 from iqlib.presentation.text import text
 from iqlib.presentation.titles import run_title
-from iqlib.publishing import notebook_html
+from iqlib.publishing import audit_report, notebook_html
 from iqlib.publishing.compare import compare_runs
 from iqlib.publishing.execute import ERROR_PREFIX, PRELOAD, PROGRESS_PREFIX
 from iqlib.publishing.manifest import manifest, now
@@ -321,9 +321,10 @@ def coalesce_streams(outputs: list) -> list:
 
 def front_page(params: Params, folder: RunFolder, comparison: str | None = None) -> str:
     """The run's index.html from its scores, tables and charts."""
+    audit = f"{audit_report.FOLDER}/index.html" if (folder.root / audit_report.FOLDER / "index.html").is_file() else None
     return index_html(params, STAGES, folder.read_csv("scores.csv"),
                       [p.name for p in folder.results.glob("*.csv")], [p.name for p in folder.figures.glob("*.png")],
-                      rank_intervals(params, folder), comparison)
+                      rank_intervals(params, folder), comparison, audit)
 
 
 def base_run(params: Params) -> Path | None:
@@ -434,6 +435,9 @@ def run(params_file: str, out: str | None = None, publish: bool = False, force: 
             with timings.timed("notebook pages written"):
                 notebook_html.write_pages(pages, staging / "html", "")
         staged = RunFolder(staging)
+        if not params.draft:
+            with timings.timed("audit report"):
+                audit_report.write(params, staged)      # audit/index.html and audit/report.pdf, from results/
         with timings.timed("index page"):
             base = base_run(params)
             compared = comparison_folder(base, params, dest) if base else None

@@ -39,7 +39,7 @@ from iqlib.presentation.site import fmt
 from iqlib.presentation.text import column_label, input_name, short_name, table_name, text
 from iqlib.presentation.titles import run_title, scenario_name
 from iqlib.presentation.words import word, words
-from iqlib.publishing import audit_workbook, home, notebook_html, opendata
+from iqlib.publishing import audit_report, audit_workbook, home, notebook_html, opendata
 from iqlib.publishing.compare import Where, compare_runs
 from iqlib.publishing.filenames import book_name, excel_csv_name, run_stem
 from iqlib.publishing.officials_book import RunBook
@@ -473,6 +473,8 @@ class SiteRun:
             if self.r.intervals is not None:
                 self.robustness_page()
         if part in (None, "files"):
+            if (self.r.folder / audit_report.FOLDER).is_dir():     # the statistical audit report, as the run made it
+                shutil.copytree(self.r.folder / audit_report.FOLDER, self.out / audit_report.FOLDER, dirs_exist_ok=True)
             self.downloads()
             audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
             opendata.write_run(self)            # the data package, its zip and the codebook pages
@@ -513,7 +515,17 @@ class SiteRun:
                                                      official=self._official(), opendata=opendata.links(self.p),
                                                      data_warnings=self._data_warnings(),
                                                      audit=audit_workbook.link(self.p),
+                                                     statistical_audit=self._statistical_audit(),
                                                      **self.ctx(self.r.title)))
+
+    def _statistical_audit(self) -> dict | None:
+        """The links to the run's statistical audit report (``publishing.audit_report``:
+        its page and PDF, copied into the site with the run's files); None for a run without one."""
+        if not (self.r.folder / audit_report.FOLDER / "index.html").is_file():
+            return None
+        aw = words(self.lang, "audit_report")
+        return {"heading": aw["link_heading"], "page": f"{audit_report.FOLDER}/index.html", "page_text": aw["link_page"],
+                "pdf": f"{audit_report.FOLDER}/report.pdf", "pdf_text": aw["link_pdf"], "note": aw["link_note"]}
 
     def _data_warnings(self) -> dict | None:
         """The inputs' warnings (results/warnings.csv, ``io.suspicious``) in the page's words, at
