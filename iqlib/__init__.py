@@ -39,7 +39,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   ``figures`` (a chart with its data table and downloads), ``home_chart`` (the home page's
   national trend), ``maps`` (the home page's tile map of the regions and map of the cities),
   ``framing`` (the publisher's footer, meta descriptions, sitemap.xml and robots.txt),
-  ``input_warnings`` (the warnings about the inputs in words);
+  ``input_warnings`` (the warnings about the inputs in words), ``audit_report`` (the sections of a
+  run's statistical audit report, read from its result tables);
 * ``stages`` — one function per stage notebook;
 * ``scenarios`` — scenarios in memory (``iqlib.scenario(...).compute()``), computed with
   the stages' functions;
@@ -48,7 +49,8 @@ below it (checked by import-linter in ``make check``; see docs/architecture.md):
   reproduce), ``machine``, ``verify``, ``notebook_html`` (offline notebook pages), ``site``
   (``iq site``: the static site of every published run), ``home`` (the site's home page), ``maps``
   (the home page's maps of a run), ``passport`` (a city's passport: its page's context and its A4
-  PDF), ``opendata`` (a run's Frictionless data package and its zip, the site's JSON API),
+  PDF), ``pdf`` (the PDFs' fonts and colours), ``audit_report`` (the statistical audit report of a
+  run: its page and PDF in audit/), ``opendata`` (a run's Frictionless data package and its zip, the site's JSON API),
   ``codebook`` (a page per indicator: goalposts, rules, distribution), ``compare`` (``iq compare``:
   two runs side by side), ``series`` (``iq series``: the index across editions),
   ``series_checks`` (every run a series reads verified and matched to its params first),

@@ -105,7 +105,7 @@ def pdf(params: Params, sections: list[audit_report.Section]) -> bytes:
 
     buf = BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=42, rightMargin=42, topMargin=44, bottomMargin=40,
-                            title=heading, author="IQ городов", invariant=1)
+                            title=heading, author=w["author"], invariant=1)
     doc.build(story, onFirstPage=frame, onLaterPages=frame)
     return buf.getvalue()
 
