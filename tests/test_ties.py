@@ -150,3 +150,50 @@ def test_a_passport_names_the_cities_it_is_not_told_apart_from(published):
     assert context["ties"]["line"].startswith("Статистически неотличим от: ") and f"{share} % прогонов" in context["ties"]["line"]
     settled = next(c for c in made.s.r.scores.index if c not in open_)
     assert made.page(settled)["ties"]["line"] == made.page(settled)["ties"]["none"]
+
+
+def test_a_city_missing_from_some_replications_is_counted_with_every_city():
+    # c0 1st in 96 of 100 replications (its 95th percentile place is 1), c2 placed only in the 4 others, 3rd (its 5th
+    # percentile place is 3): the intervals do not overlap, yet in every replication placing both c2 is above c0
+    r = np.array([[1, 2, 0]] * 96 + [[5, 4, 3]] * 4)
+    t = _table(r, [1, 2, 3])
+    p = {(a, b): v for a, b, v in zip(t["city_id"], t["other_id"], t["p_above"])}
+    assert p[("c0", "c2")] == 0.0
+    assert ties.unplaced(r.astype(np.uint16)).tolist() == [False, False, True]
+
+
+def test_the_csv_rows_of_the_hand_built_case_exactly(tmp_path):
+    from iqlib.io.runfolder import RunFolder
+    r = np.array([[1, 2, 3, 4]] * 6 + [[2, 1, 3, 4]] * 2 + [[1, 1, 4, 3]] + [[3, 1, 2, 4]])
+    run = RunFolder(tmp_path)
+    run.results.mkdir(parents=True, exist_ok=True)
+    path = run.write_csv("ties.csv", _table(r, [1, 2, 3, 4]), float_format="%.4f")   # as stage 04 writes it
+    # 90 % intervals (inverted_cdf): c0 [1, 3], c1 [1, 2], c2 [2, 4], c3 [3, 4]; counted: the neighbours and the
+    # overlapping pairs, i.e. all but c1–c3 (2 < 3); c0 above c3 in every replication
+    assert path.read_text(encoding="utf-8") == (
+        "group,band,city_id,city_ru,rank_in_group,other_id,other_ru,other_rank,p_above\n"
+        "g,1,c0,Город 0,1,c1,Город 1,2,0.6500\n"
+        "g,,c0,Город 0,1,c2,Город 2,3,0.9000\n"
+        "g,,c0,Город 0,1,c3,Город 3,4,1.0000\n"
+        "g,,c1,Город 1,2,c2,Город 2,3,1.0000\n"
+        "g,,c2,Город 2,3,c3,Город 3,4,0.9000\n")
+
+
+def test_the_pre_filter_keeps_every_unsettled_pair_when_some_replications_leave_cities_out():
+    rng = np.random.default_rng(11)
+    for trial in range(15):
+        n, reps = int(rng.integers(3, 20)), int(rng.integers(10, 150))
+        noise = rng.normal(size=(reps, n)) * rng.uniform(0.1, 2) + np.sort(rng.normal(size=n) * 2)[None, :]
+        ranks = (np.argsort(np.argsort(noise, axis=1), axis=1) + 1).astype(np.uint16)
+        ranks[rng.random((reps, n)) < 0.05] = 0                                   # no place in that replication
+        t = _table(ranks, np.arange(1, n + 1, dtype=float))
+        kept = set(zip(t["city_id"], t["other_id"]))
+        for a in range(n):
+            for b in range(a + 1, n):
+                both = (ranks[:, a] > 0) & (ranks[:, b] > 0)
+                if not both.any():
+                    continue
+                ra, rb = ranks[both, a], ranks[both, b]
+                pab = ((ra < rb).sum() + 0.5 * (ra == rb).sum()) / both.sum()
+                if pab < ties.SETTLED:
+                    assert (f"c{a}", f"c{b}") in kept, (trial, a, b, pab)

@@ -14,9 +14,11 @@ their intervals): when A's 95th percentile place is better than B's 5th percenti
 A is above B in at least 95 % − 5 % = 90 % of the replications (the percentiles are
 observed places, numpy's ``inverted_cdf``: at most 5 % of the replications put A below
 its 95th percentile, fewer than 5 % put B above its 5th), so the pair is settled without
-counting. Memory: the candidate pairs are found a block of cities at a time and counted a
-block of pairs at a time (at most ``ELEMENTS`` values each), never a cities × cities ×
-replications array.
+counting. A city without a place in some replication is counted with every city of its
+group (``unplaced``): the shares are then over the replications that place both, and the
+bound does not hold. Memory: the candidate pairs are found a block of cities at a time and
+counted a block of pairs at a time (at most ``ELEMENTS`` values each), never a cities ×
+cities × replications array.
 
 ``results/ties.csv`` (written by stage 04 beside uncertainty.csv), one row per counted pair:
 ``group, band, city_id, city_ru, rank_in_group, other_id, other_ru, other_rank, p_above`` —
@@ -89,6 +91,18 @@ def bands(neighbours: np.ndarray) -> np.ndarray:
     return out
 
 
+def unplaced(ranks: np.ndarray) -> np.ndarray:
+    """The cities (columns of ``ranks``, 0 = no place) without a place in some replication:
+    P(A above B) is then a share of the replications that place both, and the interval bound
+    (module docstring) no longer holds, so every pair with such a city is counted. Read a
+    block of cities at a time."""
+    out = np.zeros(ranks.shape[1], dtype=bool)
+    width = max(1, ELEMENTS // max(1, len(ranks)))
+    for start in range(0, ranks.shape[1], width):
+        out[start:start + width] = (ranks[:, start:start + width] == 0).any(axis=0)
+    return out
+
+
 def ties(ranks: np.ndarray, nominal: np.ndarray, groups: np.ndarray, city_ids: np.ndarray, names: np.ndarray,
          group_order: list[str]) -> pd.DataFrame:
     """``results/ties.csv`` (module docstring) from the replications' places in group
@@ -96,7 +110,9 @@ def ties(ranks: np.ndarray, nominal: np.ndarray, groups: np.ndarray, city_ids: n
     NaN for a city without one), the cities' groups, codes and names; groups in
     ``group_order`` (then any other, in order of appearance)."""
     spread = intervals(ranks, nominal, PERCENTILES)
-    low, high = spread["low"], spread["high"]
+    low, high = spread["low"].copy(), spread["high"].copy()
+    gaps = unplaced(ranks)
+    low[gaps], high[gaps] = -np.inf, np.inf     # the bound needs every replication: such a city is counted with all
     seen = list(dict.fromkeys([*group_order, *pd.unique(groups)]))
     parts = []
     for g in seen:
