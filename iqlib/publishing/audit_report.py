@@ -3,11 +3,13 @@ run folder by ``iq run``: ``audit/index.html`` (a page that works offline, its s
 inside) and ``audit/report.pdf`` (A4, reportlab's platypus, the passports' DejaVu fonts,
 invariant mode: the same bytes for the same run). Both are listed in the manifest and the
 checksums like every file of the run, and the site copies them beside the edition page,
-which links to them. On synthetic data every page of both says so."""
+which links to them (made again there in the site's language). On synthetic data every page
+of both says so."""
 
 from __future__ import annotations
 
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,10 +30,11 @@ def result_tables(folder: RunFolder) -> dict[str, pd.DataFrame]:
     return {p.stem: folder.read_csv(p.name) for p in sorted(folder.results.glob("*.csv"))}
 
 
-def write(params: Params, folder: RunFolder) -> None:
-    """``audit/index.html`` and ``audit/report.pdf`` of the run in ``folder``."""
+def write(params: Params, folder: RunFolder, out: Path | None = None) -> None:
+    """``audit/index.html`` and ``audit/report.pdf`` of the run in ``folder`` (into ``out``
+    instead: the site, which may show the run in another language)."""
     sections = audit_report.sections(params, result_tables(folder))
-    out = folder.root / FOLDER
+    out = folder.root / FOLDER if out is None else out
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html").write_text(page(params, sections), encoding="utf-8")
     (out / "report.pdf").write_bytes(pdf(params, sections))

@@ -473,8 +473,8 @@ class SiteRun:
             if self.r.intervals is not None:
                 self.robustness_page()
         if part in (None, "files"):
-            if (self.r.folder / audit_report.FOLDER).is_dir():     # the statistical audit report, as the run made it
-                shutil.copytree(self.r.folder / audit_report.FOLDER, self.out / audit_report.FOLDER, dirs_exist_ok=True)
+            if (self.r.folder / audit_report.FOLDER).is_dir():     # the statistical audit report, in the site's language
+                audit_report.write(self.p, RunFolder(self.r.folder), self.out / audit_report.FOLDER)
             self.downloads()
             audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
             opendata.write_run(self)            # the data package, its zip and the codebook pages
