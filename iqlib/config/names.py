@@ -63,6 +63,7 @@ FOLDERS: dict[str, str] = {
     "series": "the series (params/series/, outputs/series/, runs/series/, the site's series/)",
     **dict.fromkeys(("demo", "reference", "templates"), "a folder of data/"),
     **dict.fromkeys(("results", "figures", "html"), "a folder of every run (results/, figures/, html/)"),
+    "audit": "the statistical audit report of every run (audit/)",
     "comparisons": "the comparisons beside the runs (runs/comparisons/, outputs/<edition>/comparisons/)",
     "failed": "the failed stages' notebooks (runs/failed/)",
     **dict.fromkeys(("api", "v1", "cities", "assets"), "a folder of the site (api/v1/cities/, assets/)"),
