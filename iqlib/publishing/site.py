@@ -473,8 +473,7 @@ class SiteRun:
             if self.r.intervals is not None:
                 self.robustness_page()
         if part in (None, "files"):
-            if (self.r.folder / audit_report.FOLDER).is_dir():     # the statistical audit report, in the site's language
-                audit_report.write(self.p, RunFolder(self.r.folder), self.out / audit_report.FOLDER)
+            self.audit_report()
             self.downloads()
             audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
             opendata.write_run(self)            # the data package, its zip and the codebook pages
@@ -864,6 +863,17 @@ class SiteRun:
         book = RunBook(self.r.folder, self.p)
         book.write_excel(d)
         book.write_book(d)
+
+    def audit_report(self) -> None:
+        """The run's statistical audit report (``publishing.audit_report``): copied as the
+        run made it, or made again when the site shows the run in another language."""
+        made = self.r.folder / audit_report.FOLDER
+        if not (made / "index.html").is_file():
+            return
+        if f'<html lang="{self.lang}">' in (made / "index.html").read_text(encoding="utf-8")[:200]:
+            shutil.copytree(made, self.out / audit_report.FOLDER, dirs_exist_ok=True)
+        else:
+            audit_report.write(self.p, RunFolder(self.r.folder), self.out / audit_report.FOLDER)
 
     def notebook_pages(self) -> None:
         """The executed notebooks: with code (the run's own html/ pages) and without code
