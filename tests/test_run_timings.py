@@ -12,7 +12,7 @@ from iqlib.stages import STAGES
 
 STEPS = ["params", "pre-flight checks",
          *(f"{stage} {part}" for stage in STAGES for part in ("kernel", "cells", "notebook page")),
-         "notebook pages written", "index page"]
+         "notebook pages written", "audit report", "index page"]
 
 
 def test_the_run_prints_a_line_per_step_and_keeps_them_in_the_manifest(published_mini):

@@ -197,3 +197,14 @@ def test_the_pre_filter_keeps_every_unsettled_pair_when_some_replications_leave_
                 pab = ((ra < rb).sum() + 0.5 * (ra == rb).sum()) / both.sum()
                 if pab < ties.SETTLED:
                     assert (f"c{a}", f"c{b}") in kept, (trial, a, b, pab)
+
+
+def test_a_run_without_an_uncertainty_analysis_has_no_band():
+    from pathlib import Path
+
+    from iqlib.config.params import load_params
+    from iqlib.presentation import tables
+    params = load_params(Path(__file__).resolve().parents[1] / "params" / "editions" / "2019.yaml")
+    assert ties.band_rows(pd.DataFrame()).empty
+    shown = tables.tie_bands(pd.DataFrame(), params)     # notebook 04 of an edition without uncertainty: an empty table
+    assert shown.empty and list(shown.columns) == ["group", "tie_places", "tie_cities"]

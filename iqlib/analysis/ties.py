@@ -155,7 +155,10 @@ def unsettled(table: pd.DataFrame) -> dict[str, list[tuple[str, str, float]]]:
 
 def band_rows(table: pd.DataFrame) -> pd.DataFrame:
     """One row per tie band: group, band, first and last place, the cities' codes and names
-    in the edition's order."""
+    in the edition's order (none for a run without ties: an edition without an uncertainty
+    analysis)."""
+    if "band" not in table.columns:
+        return pd.DataFrame(columns=["group", "band", "first", "last", "ids", "names"])
     banded = table.dropna(subset=["band"])
     rows = []
     for (g, b), part in banded.groupby(["group", "band"], sort=False):
