@@ -328,3 +328,17 @@ def test_every_published_runs_book_on_the_site_has_the_layout_and_the_runs_score
     scores = pd.read_csv(run.folder / "results" / "scores.csv", index_col="city_id")
     assert sorted(overall.index) == sorted(scores.index)
     assert (overall["IQ городов"].astype(float) - scores["IQ"].reindex(overall.index)).abs().max() == 0
+
+
+def test_every_sheet_declares_all_its_rows_so_a_streaming_reader_sees_them(tmp_path):
+    """The rows after the first go in as XML after openpyxl has written the sheet; the sheet's
+    dimension must then cover them, or readers that trust it (openpyxl's read-only mode,
+    hence pandas.read_excel with openpyxl) stop at the first rows. It once stayed A1:I4 over 9 rows."""
+    frame = pd.DataFrame({"city": [f"Город {k}" for k in range(25)], "score": [k / 3 for k in range(25)]})
+    path = write_book([Sheet("Рейтинг", frame, title="Заголовок")], tmp_path / "book.xlsx", Book())
+    streamed = load_workbook(path, read_only=True)
+    ws = streamed.worksheets[0]
+    assert ws.calculate_dimension() == "A1:B27"                 # title, header, 25 rows
+    assert len(list(ws.iter_rows(values_only=True))) == 27
+    streamed.close()
+    assert len(pd.read_excel(path, engine="openpyxl", skiprows=1)) == 25

@@ -385,7 +385,7 @@ def _stable_zip(data: bytes, created: dt.datetime = FIXED_TIME, rows: dict[str, 
             content = src.read(name)
             if rows and name in rows:
                 more, ref = rows[name]
-                content = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), content, count=1)
+                content = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>'.encode(), content, count=1)
                 if more:
                     content = content.replace(b"</sheetData>", more.encode("utf-8") + b"</sheetData>", 1)
             if name == "docProps/core.xml":
