@@ -147,7 +147,7 @@ def test_a_passport_names_the_cities_it_is_not_told_apart_from(published):
     context = made.page(city)
     assert [o["name"] for o in context["ties"]["others"]] == [n for _, n, _ in open_[city]]
     share = f"{100 * open_[city][0][2]:.1f}".replace(".", ",")
-    assert context["ties"]["line"].startswith("Статистически неотличим от: ") and f"{share} % прогонов" in context["ties"]["line"]
+    assert context["ties"]["line"].startswith("Статистически неотличим от: ") and f"{share}\u00a0% прогонов" in context["ties"]["line"]
     settled = next(c for c in made.s.r.scores.index if c not in open_)
     assert made.page(settled)["ties"]["line"] == made.page(settled)["ties"]["none"]
 
