@@ -25,9 +25,14 @@ from iqlib.publishing.pdf import BOLD, FONT, INK, LINE, MUTED, WARN, fonts
 FOLDER = "audit"
 
 
+READS = ("values", "imputation", "screened", "warnings", "audit_distribution", "treatment", "audit_correlations",
+         "audit_collinear", "audit_consistency", "effective_weights", "uncertainty", "sensitivity", "leave_one_out", "ties")
+
+
 def result_tables(folder: RunFolder) -> dict[str, pd.DataFrame]:
-    """Every table of the run's results/ by name (what the report reads, and all it reads)."""
-    return {p.stem: folder.read_csv(p.name) for p in sorted(folder.results.glob("*.csv"))}
+    """The tables of the run's results/ the report reads (``READS``: all it reads), by name;
+    one the run does not have is absent."""
+    return {name: folder.read_csv(f"{name}.csv") for name in READS if folder.has(f"{name}.csv")}
 
 
 def write(params: Params, folder: RunFolder, out: Path | None = None) -> None:
