@@ -342,3 +342,14 @@ def test_every_sheet_declares_all_its_rows_so_a_streaming_reader_sees_them(tmp_p
     assert len(list(ws.iter_rows(values_only=True))) == 27
     streamed.close()
     assert len(pd.read_excel(path, engine="openpyxl", skiprows=1)) == 25
+
+
+def test_a_column_is_as_wide_as_its_longest_value_as_shown():
+    """Widths come from the values as the sheet shows them: numbers with the column's
+    decimals, empty cells not counted, only the first values sampled."""
+    from iqlib.io.downloads import _widest
+
+    rows = [[1234.5, "Москва", None], [None, "Санкт-Петербург", None], [7.25, None, None]]
+    assert _widest(rows, 0, 2) == len("1234.50") and _widest(rows, 0, 0) == len("1234")
+    assert _widest(rows, 1, None) == len("Санкт-Петербург") and _widest(rows, 2, None) == 0
+    assert _widest(rows, 1, None, sample=1) == len("Москва")

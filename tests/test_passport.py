@@ -301,3 +301,41 @@ def test_the_pdf_is_one_a4_page_with_its_fonts_embedded_and_the_same_bytes_twice
     for letter in "Реутов":
         assert f"<{ord(letter):04X}>".encode() in cmaps
     assert _pdf(passports, "kazan") != data
+
+
+def _font_streams(data: bytes) -> list[bytes]:
+    """The embedded font files of a PDF, as written (compressed)."""
+    return [m.group(1) for m in re.finditer(rb"/Length1 \d+[^>]*>>\s*stream\r?\n(.*?)endstream", data, re.S)]
+
+
+def test_every_passport_embeds_the_same_font_subsets_made_once(passports, monkeypatch):
+    """Passports embed COMMON's characters first, so every city's PDF holds the same font
+    subsets, made and compressed once per process; a name with a letter outside COMMON
+    gets subsets of its own (its letter drawn and extractable), and the shared ones are
+    untouched by it."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from iqlib.publishing import pdf as shared
+
+    reutov, kazan = _pdf(passports, "reutov"), _pdf(passports, "kazan")
+    fonts = _font_streams(reutov)
+    assert len(fonts) == 2 and fonts == _font_streams(kazan)          # regular and bold, the same bytes
+    for packed in fonts:                                              # whole TrueType fonts with every COMMON glyph
+        font = zlib.decompress(packed)
+        assert font[:4] == b"\x00\x01\x00\x00" and len(font) > 20_000
+    made = []
+    for name in (shared.FONT, shared.BOLD):
+        cache = pdfmetrics.getFont(name).face.makeSubset.__self__
+        assert isinstance(cache, shared._SubsetCache)
+        monkeypatch.setattr(cache, "make", lambda codes, made=made: made.append(codes) or b"")
+    assert _pdf(passports, "moskva")[:8] == b"%PDF-1.4" and made == []     # nothing made again for a third city
+    monkeypatch.undo()
+    # a name with a letter outside COMMON: its own subsets, the letter mapped back for extraction
+    context = passports.page("reutov")
+    context["city"] = {**context["city"], "name": "Øresund-Реутов"}
+    data = pp.render_pdf(pp.pdf_job(context, passports.w, "ru"))
+    assert _font_streams(data)[0] != fonts[0] or _font_streams(data)[1] != fonts[1]
+    cmaps = b"".join(zlib.decompress(m.group(1)) for m in re.finditer(rb"(?<!end)stream\r?\n(.*?)endstream", data, re.S)
+                     if m.group(1)[:2] in (b"x\x9c", b"x\xda") and b"beginbfchar" in zlib.decompress(m.group(1)))
+    assert f"<{ord('Ø'):04X}>".encode() in cmaps
+    assert _font_streams(_pdf(passports, "reutov")) == fonts                # the shared subsets unchanged by it

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import zipfile
@@ -268,15 +269,12 @@ def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> tuple[str, str]:
     nrows = len(frame)
     lines = 1
     centre, indented = Alignment(horizontal="center"), Alignment(indent=1)
-    for j, column in enumerate(frame.columns, 1):
+    for j, (column, kind) in enumerate(zip(frame.columns, frame.dtypes), 1):
         letter = get_column_letter(j)
-        series = frame[column]
-        is_float = pd.api.types.is_float_dtype(series)
-        is_number = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        is_float = pd.api.types.is_float_dtype(kind)
+        is_number = pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind)
         decimals = sheet.decimals.get(str(column), book.decimals)
-        sample = series.dropna().head(2000)
-        shown = sample.map(lambda x, d=decimals: f"{x:.{d}f}") if is_float else sample.astype(str)
-        content = int(shown.str.len().max()) if len(shown) else 0
+        content = _widest(data, j - 1, decimals if is_float else None)
         title = str(column)
         longest_word = max((len(w) for w in title.split()), default=0) * HEADER_SIZE / 11
         width = min(max(6, content + 2, math.ceil(longest_word) + 2), MAX_WIDTH if is_number else TEXT_WIDTH)
@@ -314,6 +312,15 @@ def _lay_out(ws: Worksheet, sheet: Sheet, book: Book) -> tuple[str, str]:
     ws.oddFooter.right.size = 8
     styles = [ws.cell(row=header + 1, column=j).style_id for j in range(1, ncols + 1)] if data else []
     return _rows_xml(data[1:], header + 2, styles), f"A1:{last}{header + max(nrows, 1)}"
+
+
+def _widest(rows: list[list[object]], j: int, decimals: int | None, sample: int = 2000) -> int:
+    """The longest of the first ``sample`` values of column ``j`` as shown: numbers with
+    ``decimals`` places (None: as written); empty cells do not count."""
+    kept = itertools.islice((row[j] for row in rows if row[j] is not None), sample)
+    if decimals is None:
+        return max(map(len, map(str, kept)), default=0)
+    return max((len(f"{v:.{decimals}f}") for v in kept), default=0)
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -24,7 +24,7 @@ import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ from iqlib.presentation import site as pages
 from iqlib.presentation import svg
 from iqlib.presentation.text import number
 from iqlib.presentation.words import words
-from iqlib.publishing.pdf import BOLD, FONT, INK, LINE, MUTED, WARN, WARN_BG, fonts
+from iqlib.publishing.pdf import BOLD, FONT, INK, LINE, MUTED, WARN, WARN_BG, embed_common, fonts
 from iqlib.publishing.series import series_folders
 
 LEVERS = 5          # indicators shown under «what would lift the place most»
@@ -359,6 +359,7 @@ def render_pdf(job: dict) -> bytes:
     w = job["words"]
     buf = BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=8)
+    embed_common(pdf)
     city = job["city"]
     pdf.setTitle(w["pdf_title"].format(city=city["name"]))
     pdf.setAuthor(job["run"]["title"])
@@ -366,11 +367,23 @@ def render_pdf(job: dict) -> bytes:
     left, right = 36.0, width - 36.0
     y = height - 40
 
+    words_on = pdf.beginText()      # every string in one text object, drawn last: over the lines and fills
+    state: list[Any] = [None, None]  # its font and size, its colour: set when they change
+
     def text(x: float, y: float, s: str, size: float = 8.0, bold: bool = False, colour: Any = INK,
              anchor: str = "left") -> None:
-        pdf.setFillColor(colour)
-        pdf.setFont(BOLD if bold else FONT, size)
-        {"left": pdf.drawString, "right": pdf.drawRightString, "centre": pdf.drawCentredString}[anchor](x, y, s)
+        font = BOLD if bold else FONT
+        if anchor != "left":
+            shift = pdfmetrics.stringWidth(s, font, size)
+            x -= shift if anchor == "right" else shift / 2
+        if state[0] != (font, size):
+            words_on.setFont(font, size)
+            state[0] = (font, size)
+        if state[1] is not colour:
+            words_on.setFillColor(colour)
+            state[1] = colour
+        words_on.setTextOrigin(x, y)
+        words_on.textOut(s)
 
     def wrap(s: str, span: float, size: float, bold: bool = False) -> list[str]:
         """``s`` in lines of at most ``span`` points: at spaces, and inside a word longer
@@ -512,7 +525,7 @@ def render_pdf(job: dict) -> bytes:
         y -= 8
         chart_h = min(130.0, y - 62)
         if chart_h > 60:
-            _trend_chart(pdf, job["trend"], left, y - chart_h, 250, chart_h, w, job["language"])
+            _trend_chart(pdf, text, job["trend"], left, y - chart_h, 250, chart_h, w, job["language"])
             para(left + 270, y - 6, w["comparability"], right - left - 270, 7)
             y -= chart_h + 14
         else:
@@ -521,14 +534,16 @@ def render_pdf(job: dict) -> bytes:
     pdf.setStrokeColor(LINE)
     pdf.line(left, 46, right, 46)
     para(left, 36, job["footer"], right - left, 6.5, MUTED)
+    pdf.drawText(words_on)
     pdf.showPage()
     pdf.save()
     return buf.getvalue()
 
 
-def _trend_chart(pdf: canvas.Canvas, trend: dict, x0: float, y0: float, cw: float, ch: float, w: dict,
-                 language: str) -> None:
-    """The published and fixed-goalpost scores by year: two lines from 0 to a round maximum."""
+def _trend_chart(pdf: canvas.Canvas, text: Callable[..., None], trend: dict, x0: float, y0: float, cw: float,
+                 ch: float, w: dict, language: str) -> None:
+    """The published and fixed-goalpost scores by year: two lines from 0 to a round maximum
+    (its words through ``text``, the page's, so that they are read in the page's order)."""
     years, series = trend["years"], [(w["published"], trend["score"]), (w["fixed"], trend["fixed"])]
     present = [v for _, vs in series for v in vs if v is not None]
     end, ticks, decimals = svg.nice_ticks(max(present) if present else 1.0)
@@ -542,15 +557,13 @@ def _trend_chart(pdf: canvas.Canvas, trend: dict, x0: float, y0: float, cw: floa
     def py(v: float) -> float:
         return plot_y + v / end * plot_h
 
-    pdf.setFont(FONT, 6.5)
     for t in range(ticks + 1):
         v = end * t / ticks
         pdf.setStrokeColor(LINE)
         pdf.line(plot_x, py(v), plot_x + plot_w, py(v))
-        pdf.setFillColor(MUTED)
-        pdf.drawRightString(plot_x - 3, py(v) - 2, number(v, decimals, language))
+        text(plot_x - 3, py(v) - 2, number(v, decimals, language), 6.5, colour=MUTED, anchor="right")
     for year in years:
-        pdf.drawCentredString(px(year), plot_y - 9, str(year))
+        text(px(year), plot_y - 9, str(year), 6.5, colour=MUTED, anchor="centre")
     for k, (label, values) in enumerate(series):
         colour = HexColor(svg.PALETTE[k])
         pdf.setStrokeColor(colour)
@@ -564,9 +577,7 @@ def _trend_chart(pdf: canvas.Canvas, trend: dict, x0: float, y0: float, cw: floa
             pdf.circle(xp, yp, 2.2 - 0.5 * k, stroke=0, fill=1)
         ly = y0 + ch - 8 - 11 * k
         pdf.line(x0, ly + 2, x0 + 14, ly + 2)
-        pdf.setFillColor(INK)
-        pdf.setFont(FONT, 7)
-        pdf.drawString(x0 + 18, ly, label)
+        text(x0 + 18, ly, label, 7)
     pdf.setLineWidth(1)
 
 
