@@ -49,7 +49,9 @@ def _exporter(code: bool, language: str) -> Any:
             return _focusable(html, word(language, "framing.image_alt")), resources
 
     templates = str(resources.files("iqlib.presentation") / "templates")
-    common = {"template_file": "notebook.html.j2", "extra_template_paths": [templates], "language_code": language}
+    # the notebook is validated once after the preprocessors, not after each of them (13 times)
+    common = {"template_file": "notebook.html.j2", "extra_template_paths": [templates], "language_code": language,
+              "optimistic_validation": True}
     if code:       # the code cells keep their input prompt; outputs carry no 'Out[3]:' (not a reader's word)
         return Exporter(exclude_output_prompt=True, **common)
     return Exporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, **common)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import matplotlib
 from reportlab import rl_config
 from reportlab.lib.colors import HexColor
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT, BOLD = "IqSans", "IqSansBold"
@@ -28,16 +28,26 @@ COMMON = ("".join(map(chr, [*range(0x20, 0x7F), 0x401, *range(0x410, 0x450), 0x4
           + "«»–—…№≥≤±×−°’“”„•\u00a0\u202f")
 
 
+class _Written(pdfdoc.PDFObject):
+    """A PDF value already formatted."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def format(self, document: Any) -> bytes:
+        return self.data
+
+
 class _SubsetCache:
     """One font's subsets as made by reportlab (``makeSubset``), kept by their characters,
-    and the compressed bytes of their font files and text maps kept by their content: the
-    same input, the same bytes, made once."""
+    the compressed bytes of their font files and text maps kept by their content, and
+    their widths as written: the same input, the same bytes, made once."""
 
     pdfname = "FlateDecode"       # a stream filter, as reportlab's own PDFZCompress
     SIZE = 64                     # subsets kept per font (a name in another script adds its own)
 
     def __init__(self, make: Callable[[list[int]], bytes]):
-        self.make, self.subsets, self.packed = make, {}, {}
+        self.make, self.subsets, self.packed, self.formatted = make, {}, {}, {}
 
     def subset(self, codes: list[int]) -> bytes:
         key = tuple(codes)
@@ -45,8 +55,16 @@ class _SubsetCache:
             if len(self.subsets) >= self.SIZE:
                 self.subsets.clear()
                 self.packed.clear()
+                self.formatted.clear()
             self.subsets[key] = self.make(codes)
         return self.subsets[key]
+
+    def widths(self, array: Any, doc: Any) -> Any:
+        """A subset's widths as the PDF writes them, formatted once."""
+        key = tuple(array.sequence)
+        if key not in self.formatted:
+            self.formatted[key] = _Written(array.format(doc))
+        return self.formatted[key]
 
     def encode(self, data: bytes | str) -> bytes:
         """Deflate, at the highest level (it is done once per subset)."""
@@ -69,6 +87,15 @@ def _share_subsets(font: TTFont) -> None:
         return ref
 
     face.makeSubset, face.addSubsetObjects = cache.subset, add_subset
+    add_objects = font.addObjects
+
+    def add_font_objects(doc: Any) -> None:
+        add_objects(doc)
+        for entry in doc.idToObject["BasicFonts"].dict.values():      # each subset's widths: formatted once
+            if isinstance(getattr(entry, "Widths", None), pdfdoc.PDFArray):
+                entry.Widths = cache.widths(entry.Widths, doc)
+
+    font.addObjects = add_font_objects
 
 
 @functools.cache

@@ -11,6 +11,7 @@ file is fetched from the network; every link is relative.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -313,6 +314,7 @@ def _write_runs(jobs: list[tuple[Run, list[Run], Path, dict | None]]) -> None:
             for i in range(len(jobs)):
                 _write_run(i)
             return
+        gc.freeze()     # what is loaded stays shared with the workers: their collections do not touch (copy) it
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             # each run as two jobs (its pages; its files), so that two workers stay busy to the end
             for done in [pool.submit(_write_run, i, part) for i in range(len(jobs)) for part in PARTS]:
