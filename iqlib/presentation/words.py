@@ -23,7 +23,8 @@ def catalogue(language: str) -> dict[str, Any]:
     source = resources.files("iqlib.presentation") / "catalogue" / f"{language}.yaml"
     if not source.is_file():
         raise KeyError(f"no catalogue for language {language!r} (iqlib/presentation/catalogue/{language}.yaml)")
-    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)      # libyaml's: ten times faster, the same data
+    data = yaml.load(source.read_text(encoding="utf-8"), Loader=loader) or {}
     return dict(_flatten(data))
 
 
@@ -54,6 +55,13 @@ def word(language: str, key: str, **fields: Any) -> Any:
 
 
 def words(language: str, prefix: str) -> dict[str, Any]:
-    """Every entry under ``prefix`` (``site.columns`` → ``{column: label}``), keys without the prefix."""
+    """Every entry under ``prefix`` (``site.columns`` → ``{column: label}``), keys without the
+    prefix: a new dict each call (the caller may change it)."""
+    return dict(_section(language, prefix))
+
+
+@cache
+def _section(language: str, prefix: str) -> dict[str, Any]:
+    """``words``, found once per process (a site asks for the same sections thousands of times)."""
     start = f"{prefix}."
     return {k.removeprefix(start): v for k, v in catalogue(language).items() if k.startswith(start)}

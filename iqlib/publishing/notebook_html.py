@@ -183,25 +183,6 @@ def _cut_css(css: str, classes: frozenset[str]) -> str:
     return _minify_css(_used_css(css, set(classes)))
 
 
-def warm(languages: set[str]) -> None:
-    """Load what exporting a notebook page needs (nbconvert and its templates, the page
-    stylesheet), so that processes forked afterwards (the site's workers) share it
-    instead of each loading it again."""
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
-    nb.cells = [nbformat.v4.new_markdown_cell("# -\n\n*-* `-` $x_i$"),
-                nbformat.v4.new_code_cell("print(1)", outputs=[
-                    nbformat.v4.new_output("stream", name="stdout", text="1\n"),
-                    nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>",
-                                                                 "text/plain": "1"})])]
-    for language in sorted(languages):
-        for code in (True, False):     # the first export compiles the templates and loads the lexers
-            _exporter(code, language).from_notebook_node(nb, resources={"iq_header": "", "iq_skip": "", "iq_description": "",
-                                                                        "iq_footer": ""})
-    page_css()
-
-
 def _store(assets: Path, kind: str, suffix: str, data: bytes) -> str:
     """``data`` saved once in ``assets`` under a name made from its hash; the name."""
     name = f"{kind}.{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"

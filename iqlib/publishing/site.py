@@ -180,13 +180,10 @@ def build_site(outputs: str | Path = "outputs", dest: str | Path = "site", langu
             else:
                 log(f"  {r.key}: {len(r.scores)} cities")
                 jobs.append((r, runs, staging / r.key, footers[r.key]))
-        if jobs:
-            notebook_html.warm({r.language for r, *_ in jobs})     # once here, not in each worker
-        _write_runs(jobs)
+        _write_runs(jobs, lambda: opendata.write_api(staging, runs))     # site/api/v1/ (README, «JSON API»)
         for r, *_ in jobs:
             state[r.key] = {"key": keys[r.key], "assets": _assets_used(staging / r.key),
                             "pages": _folder_hash(staging / r.key)}
-        opendata.write_api(staging, runs)               # site/api/v1/ (README, «JSON API»)
         frame_site(staging, language, site_footer, [staging / s["href"] for s in series], dated)
         _write(staging / STATE, json.dumps({"runs": state}, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     except BaseException:
@@ -292,32 +289,39 @@ def _keep_unchanged(staging: Path, dest: Path) -> None:
 _JOBS: list[tuple[Run, list[Run], Path, dict | None]] = []     # the runs' pages to write, read by forked workers
 
 
-PARTS = ("pages", "files")     # a run's pages, and its downloads, open data and notebook pages: two jobs
+PARTS = ("pages", "files")     # a run's pages; its downloads and open data: two jobs for the workers
 
 
 def _write_run(i: int, part: str | None = None) -> None:
-    """The ``part`` (``PARTS``; None: all) of the ``i``-th run of ``_JOBS``, under its own footer."""
+    """The ``part`` (``SiteRun.write``; None: all) of the ``i``-th run of ``_JOBS``, under its own footer."""
     r, runs, out, footer = _JOBS[i]
     with framing.using(footer):
         SiteRun(r, runs, out).write(part)
 
 
-def _write_runs(jobs: list[tuple[Run, list[Run], Path, dict | None]]) -> None:
+def _write_runs(jobs: list[tuple[Run, list[Run], Path, dict | None]], meanwhile: Callable[[], None]) -> None:
     """Each run's pages and files (``_write_run``), two jobs at a time on a machine with two
-    cores or more: runs write only into their own folders (the shared assets are content-addressed
-    and written atomically), so the bytes do not depend on the order. Workers are forked
-    (they inherit the loaded runs); without fork, one after another."""
+    cores or more, while this process exports every run's notebook pages (nbconvert loaded
+    here only) and does ``meanwhile``: runs write only into their own folders (the shared
+    assets are content-addressed and written atomically), so the bytes do not depend on the
+    order. Workers are forked (they inherit the loaded runs); without fork, one after another."""
     _JOBS[:] = jobs
     try:
         workers = min(len(jobs), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 2)
         if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
             for i in range(len(jobs)):
                 _write_run(i)
+            meanwhile()
             return
         gc.freeze()     # what is loaded stays shared with the workers: their collections do not touch (copy) it
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            # each run as two jobs (its pages; its files), so that two workers stay busy to the end
-            for done in [pool.submit(_write_run, i, part) for i in range(len(jobs)) for part in PARTS]:
+            # each run as two jobs, its pages (the longer: the PDFs) first, then its files, so
+            # that the shorter jobs fill the end and both workers stay busy to it
+            running = [pool.submit(_write_run, i, part) for part in PARTS for i in range(len(jobs))]
+            for i in range(len(jobs)):
+                _write_run(i, "notebooks")
+            meanwhile()
+            for done in running:
                 done.result()                       # the first error (a UserError) is raised here
     finally:
         _JOBS.clear()
@@ -462,8 +466,8 @@ class SiteRun:
 
     # ----------------------------------------------------------------------- pages
     def write(self, part: str | None = None) -> None:
-        """The run's pages (``part`` "pages"), its downloads, open data and notebook pages
-        ("files"), or both (None). The two write different files."""
+        """The run's pages (``part`` "pages"), its downloads and open data ("files"), its
+        notebook pages ("notebooks"), or all (None). Each writes different files."""
         if part in (None, "pages"):
             self.edition_page()
             for g in self.p.group_codes:
@@ -479,6 +483,7 @@ class SiteRun:
             self.downloads()
             audit_workbook.write_for_run(self.r.folder, self.p, self.out / "downloads")
             opendata.write_run(self)            # the data package, its zip and the codebook pages
+        if part in (None, "notebooks"):
             self.notebook_pages()
         if part in (None, "pages"):
             self.passports.close()
