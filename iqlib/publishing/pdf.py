@@ -47,7 +47,10 @@ class _SubsetCache:
     SIZE = 64                     # subsets kept per font (a name in another script adds its own)
 
     def __init__(self, make: Callable[[list[int]], bytes]):
-        self.make, self.subsets, self.packed, self.formatted = make, {}, {}, {}
+        self.make = make
+        self.subsets: dict[tuple[int, ...], bytes] = {}
+        self.packed: dict[bytes | str, bytes] = {}
+        self.formatted: dict[tuple, _Written] = {}
 
     def subset(self, codes: list[int]) -> bytes:
         key = tuple(codes)
