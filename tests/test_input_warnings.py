@@ -344,6 +344,7 @@ def test_every_message_is_russian_only_as_a_page_shows_it():
              "value": 1.5, "reference": 2.5, "count": 3, "of": 12, "threshold": 5.0} for code in suspicious.CODES]
     rows[suspicious.CODES.index("content_without_header")].update(column="AX", subject="AX7")
     rows[suspicious.CODES.index("formula_no_value")].update(value="=SUM(B2:B7)", subject="F7")
+    rows[suspicious.CODES.index("cell_error")].update(value="#DIV/0!", subject="F7")
     for code in ("group_empty", "group_one_city", "group_small", "indicator_missing_in_group"):
         rows[suspicious.CODES.index(code)]["subject"] = "krupnye"
     for code in ("indicator_all_missing", "indicator_mostly_missing", "indicator_constant", "decimal_mixed"):

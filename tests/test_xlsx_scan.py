@@ -228,3 +228,36 @@ def test_a_shared_formula_openpyxl_cannot_translate_is_shown_as_written(tmp_path
                                           (6, 1): ("=C7+1", False)}
     found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"])
     assert found[["line", "subject", "value"]].values.tolist() == [[3, "B3", text]]
+
+
+ERRORS = b'''<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>city_id</t></is></c><c r="B1" t="inlineStr"><is><t>I01</t></is></c>
+<c r="C1" t="inlineStr"><is><t>I02</t></is></c></row>
+<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c><c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="C2"><v>3</v></c></row>
+<row r="3"><c r="A3" t="inlineStr"><is><t>b</t></is></c><c r="B3"><v>1.5</v></c><c r="C3" t='e'><v>#N/A</v></c></row>
+<row r="4"><c r="A4" t="inlineStr"><is><t>c</t></is></c><c r="B4"><v>2</v></c><c r="C4" t="e"><v>#VALUE!</v></c></row>
+</sheetData></worksheet>'''
+
+
+def test_error_cells_are_read_as_missing_and_each_is_a_warning(tmp_path):
+    """An error value (#DIV/0! from a formula, #N/A pasted as a value) is read as an empty
+    cell, i.e. a missing value the method imputes: each is named with its cell, and a
+    message shows it as the reader's Excel does (#ДЕЛ/0!, #Н/Д)."""
+    from iqlib.io.tables import read_table
+
+    path = _handwritten(tmp_path, ERRORS)
+    table = read_table(path).frame
+    assert table["I01"].tolist() == ["", "1.5", "2"] and table["I02"].tolist() == ["3", "", ""]    # read as empty
+    found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "cell_error"])
+    assert found[["line", "column", "subject", "value"]].values.tolist() == [
+        [2, "I01", "B2", "#DIV/0!"], [3, "I02", "C3", "#N/A"], [4, "I02", "C4", "#VALUE!"]]
+    assert suspicious._formulas(path) == {(1, 1): ("=1/0", True)}          # a formula with a value: no formula warning
+    assert not [p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"]
+    # a sheet with error cells but no formula is read too; one with neither is not parsed
+    no_formula = _handwritten(tmp_path, ERRORS.replace(b"<f>1/0</f>", b""))
+    assert len(pd.concat(suspicious.sheet_warnings(no_formula, "values"))) == 3
+    from iqlib.presentation import input_warnings
+    from iqlib.presentation.words import words
+    ru = words("ru", "warnings.excel_errors")
+    assert ru["#DIV/0!"] == "#ДЕЛ/0!" and ru["#N/A"] == "#Н/Д" and words("en", "warnings.excel_errors")["#N/A"] == "#N/A"
+    assert input_warnings.AS_WRITTEN >= {"cell_error"}

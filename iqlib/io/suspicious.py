@@ -44,7 +44,7 @@ from iqlib.io.tables import check_unpacked, read_table
 COLUMNS = ["code", "file_kind", "file", "line", "column", "subject", "value", "reference", "count", "of", "threshold"]
 CODES = ("group_empty", "groups_mostly_empty", "group_one_city", "group_small", "edition_small", "city_all_missing",
          "indicator_all_missing", "indicator_mostly_missing", "indicator_missing_in_group", "indicator_constant",
-         "decimal_mixed", "formula_no_value", "content_after_data", "content_without_header", "weight_zero",
+         "decimal_mixed", "formula_no_value", "cell_error", "content_after_data", "content_without_header", "weight_zero",
          "above_group_median")
 
 SMALL_GROUP = 5          # fewer cities in a group: its places say little (docs/methods.md gives the reasons)
@@ -243,13 +243,14 @@ def _is_xlsx(path: Path) -> bool:
 def sheet_warnings(path: Path, input: str) -> list[pd.DataFrame]:
     """What the first sheet of a workbook holds that ``tables.read_table`` does not read as
     data, or reads as other than it shows: formulas without a calculated value (read as
-    empty), rows after the data block (it ends at its first blank row), cells in columns
-    without a header, and decimal marks mixed among numbers typed as text. Header and
-    comment rows as ``tables`` finds them; lines are sheet rows.
+    empty), error values such as #DIV/0! (read as empty), rows after the data block (it
+    ends at its first blank row), cells in columns without a header, and decimal marks
+    mixed among numbers typed as text. Header and comment rows as ``tables`` finds them;
+    lines are sheet rows.
 
-    The cells come from calamine (the reader ``tables`` uses), the formulas from the
-    sheet's XML part, read only when it holds one (``_formulas``): one pass over a
-    200 000-row sheet instead of two of openpyxl's, cell by cell."""
+    The cells come from calamine (the reader ``tables`` uses), the formulas and error
+    cells from the sheet's XML part, read only when it holds one (``_sheet_xml``): one pass
+    over a 200 000-row sheet instead of two of openpyxl's, cell by cell."""
     grid, kind, formulas = _sheet(path)
     if not kind.size:
         return []
@@ -260,7 +261,7 @@ def sheet_warnings(path: Path, input: str) -> list[pd.DataFrame]:
     header = [_text(v).strip() for v in grid[skip]]
     named = np.array([bool(h) for h in header])
     body, cells = kind[skip + 1:], grid[skip + 1:]
-    filled = body != EMPTY
+    filled = (body != EMPTY) & (body != ERROR)                  # as ``tables`` reads them: an error cell is empty
     first_line = skip + 2                                       # the sheet row of the body's first row
     blank = np.flatnonzero(~filled[:, named].any(axis=1)) if named.any() else np.arange(len(body))
     end = int(blank[0]) if len(blank) else len(body)
@@ -280,6 +281,12 @@ def sheet_warnings(path: Path, input: str) -> list[pd.DataFrame]:
     r, c = np.nonzero((body[:end] == FORMULA) & named)
     if len(r):
         out.append(_uncalculated(path, input, formulas, [(first_line + int(a), int(b)) for a, b in zip(r, c)], header))
+    r, c = np.nonzero((body[:end] == ERROR) & named)
+    if len(r):
+        lines = [first_line + int(a) for a in r]
+        out.append(_rows("cell_error", input, file, line=lines, column=[header[int(b)] for b in c],
+                         subject=[f"{_letter(int(b))}{n}" for n, b in zip(lines, c)],
+                         value=[str(cells[int(a), int(b)]) for a, b in zip(r, c)]))
     for k in np.flatnonzero(named):
         rows = np.flatnonzero(body[:end, k] == TEXT)
         found = _mixed(pd.Series(cells[rows, k], dtype=object).astype(str).str.strip()) if len(rows) else None
@@ -290,14 +297,15 @@ def sheet_warnings(path: Path, input: str) -> list[pd.DataFrame]:
     return [o for o in out if len(o)]
 
 
-EMPTY, VALUE, TEXT, FORMULA = 0, 1, 2, 3
+EMPTY, VALUE, TEXT, FORMULA, ERROR = 0, 1, 2, 3, 4
 
 
 def _sheet(path: Path) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], tuple[str, bool]]]:
     """The first sheet from A1 as cells (an object array, calamine's values: '' where
-    empty), their kinds (``EMPTY``, ``VALUE``, ``TEXT``; ``FORMULA`` where the sheet's
-    XML has a formula, whatever value it holds), both as large as the cells or the
-    formulas reach, and the formulas (``_formulas``)."""
+    empty; an error cell's text, #DIV/0!, where calamine gives '' for it), their kinds
+    (``EMPTY``, ``VALUE``, ``TEXT``; ``FORMULA`` where the sheet's XML has a formula
+    whatever value it holds, ``ERROR`` where its value is an error), both as large as the
+    cells or the formulas reach, and the formulas (``_sheet_xml``)."""
     from python_calamine import CalamineWorkbook
 
     check_unpacked(path)
@@ -306,9 +314,9 @@ def _sheet(path: Path) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], tu
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     finally:
         book.close()
-    formulas = _formulas(path)
-    height = max([len(rows), *(r + 1 for r, _ in formulas)])
-    width = max([max((len(r) for r in rows), default=0), *(c + 1 for _, c in formulas)])
+    formulas, errors = _sheet_xml(path)
+    height = max([len(rows), *(r + 1 for r, _ in [*formulas, *errors])])
+    width = max([max((len(r) for r in rows), default=0), *(c + 1 for _, c in [*formulas, *errors])])
     grid = np.full((height, width), "", dtype=object)
     for i, row in enumerate(rows):                  # rows of Python objects: one slice assignment each
         grid[i, :len(row)] = row
@@ -320,10 +328,14 @@ def _sheet(path: Path) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], tu
     kind[flat.isna().to_numpy().reshape(grid.shape)] = EMPTY
     for (r, c), _ in formulas.items():
         kind[r, c] = FORMULA
+    for (r, c), text in errors.items():
+        kind[r, c] = ERROR
+        grid[r, c] = text
     return grid, kind, formulas
 
 
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_ERROR_TYPE = (b' t="e"', b" t='e'")    # a cell of type error, as writers write it (a byte search: 4x faster than a regex)
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
@@ -346,34 +358,46 @@ def _first_sheet_part(book: zipfile.ZipFile) -> str | None:
 
 
 def _formulas(path: Path) -> dict[tuple[int, int], tuple[str, bool]]:
+    """The first sheet's formula cells (``_sheet_xml``)."""
+    return _sheet_xml(path)[0]
+
+
+Cells = dict[tuple[int, int], tuple[str, bool]]
+
+
+def _sheet_xml(path: Path) -> tuple[Cells, dict[tuple[int, int], str]]:
     """The first sheet's formula cells, (row, column) from 0 → (the formula as Excel shows
-    it, '=…'; whether it holds a calculated value). The sheet's part is searched for a
-    formula tag first (a sheet of data has none: nothing more is done); else one streaming
-    pass over its cells. Shared formulas are translated to each cell (openpyxl's
-    ``Translator``, as openpyxl shows them); array formulas count as formulas."""
+    it, '=…'; whether it holds a calculated value), and its error cells → their value
+    (#DIV/0!, #N/A: calamine reads them as empty). The sheet's part is searched for a
+    formula tag or an error type first (a sheet of data has neither: nothing more is done);
+    else one streaming pass over its cells. Shared formulas are translated to each cell
+    (openpyxl's ``Translator``, as openpyxl shows them); array formulas count as formulas."""
     try:
         with zipfile.ZipFile(path) as book:
             part = _first_sheet_part(book)
             if part is None or part not in book.namelist():
-                return {}
+                return {}, {}
             with book.open(part) as stream:
                 tail, found = b"", False
                 while chunk := stream.read(1 << 20):
-                    if _FORMULA_TAG.search(tail + chunk):
+                    window = tail + chunk
+                    if any(mark in window for mark in _ERROR_TYPE) or _FORMULA_TAG.search(window):
                         found = True
                         break
                     tail = chunk[-64:]
             if not found:
-                return {}
+                return {}, {}
             with book.open(part) as stream:
                 return _formula_cells(stream)
     except (zipfile.BadZipFile, OSError, ET.ParseError, ValueError):
-        return {}
+        return {}, {}
 
 
-def _formula_cells(stream: IO[bytes]) -> dict[tuple[int, int], tuple[str, bool]]:
-    """One ``iterparse`` pass over a sheet's XML: every cell with an ``<f>`` child (see ``_formulas``)."""
-    found: dict[tuple[int, int], tuple[str, bool]] = {}
+def _formula_cells(stream: IO[bytes]) -> tuple[Cells, dict[tuple[int, int], str]]:
+    """One ``iterparse`` pass over a sheet's XML: every cell with an ``<f>`` child, and every
+    cell of type error (``t="e"``) with its value (see ``_sheet_xml``)."""
+    found: Cells = {}
+    errors: dict[tuple[int, int], str] = {}
     shared: dict[str, tuple[str, Any]] = {}
     columns: dict[str, int] = {}
     row, col = -1, -1
@@ -414,10 +438,12 @@ def _formula_cells(stream: IO[bytes]) -> dict[tuple[int, int], tuple[str, bool]]
                     elif si in shared:
                         text = _translated(*shared[si], f"{_letter(col)}{row + 1}")
                 found[(row, col)] = (text, v is not None and bool(v.text))
+            if el.get("t") == "e":
+                errors[(row, col)] = (v.text or "").strip() if v is not None else ""
             el.clear()
         elif tag == "row" and parent is not None:
             parent.clear()                      # rows read: memory stays one row
-    return found
+    return found, errors
 
 
 def _translator(formula: str, origin: str) -> Any:

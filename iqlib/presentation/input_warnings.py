@@ -11,11 +11,11 @@ import pandas as pd
 
 from iqlib.config.params import Params
 from iqlib.presentation.text import column_label, decimal_marks, number
-from iqlib.presentation.words import word
+from iqlib.presentation.words import word, words
 
 CAP = 10          # warnings of one kind printed or listed before "… and N more"
 PREVIEW = 40      # characters of a cell's text in a message
-AS_WRITTEN = {"decimal_mixed", "formula_no_value"}      # codes whose value is a cell's text, shown as written
+AS_WRITTEN = {"decimal_mixed", "formula_no_value", "cell_error"}      # codes whose value is a cell's text, shown as written
 BY_LETTER = {"content_without_header"}                  # codes whose column is a sheet's letter (no header)
 GROUP_SUBJECTS = {"group_empty", "group_one_city", "group_small", "indicator_missing_in_group"}
 
@@ -52,6 +52,8 @@ def message(row: Mapping[str, object], params: Params, names: Mapping[str, str],
     count, of = _int(row.get("count")), _int(row.get("of"))
     subject = _text(row.get("subject"))
     value = _text(row.get("value")) if row["code"] in AS_WRITTEN else _value(row.get("value"), lang)
+    if row["code"] == "cell_error":       # #DIV/0! as the reader's Excel shows it (#ДЕЛ/0!); another as written
+        value = words(lang, "warnings.excel_errors").get(value, value)
     fields = {"subject": subject, "column": _text(row.get("column")), "line": _text(row.get("line")),
               "value": value[:PREVIEW] + ("…" if len(value) > PREVIEW else ""),
               "reference": _value(row.get("reference"), lang), "count": count, "of": of,
