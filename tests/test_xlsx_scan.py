@@ -261,3 +261,14 @@ def test_error_cells_are_read_as_missing_and_each_is_a_warning(tmp_path):
     ru = words("ru", "warnings.excel_errors")
     assert ru["#DIV/0!"] == "#ДЕЛ/0!" and ru["#N/A"] == "#Н/Д" and words("en", "warnings.excel_errors")["#N/A"] == "#N/A"
     assert input_warnings.AS_WRITTEN >= {"cell_error"}
+
+
+def test_an_error_calamine_does_not_know_is_named_in_one_message(tmp_path):
+    """#SPILL! (Excel 365's dynamic arrays) makes calamine refuse the whole sheet: the
+    message names the error and what to do, not the reader's exception."""
+    from iqlib.core.errors import UserError
+    from iqlib.io.tables import read_table
+
+    path = _handwritten(tmp_path, ERRORS.replace(b"#VALUE!", b"#SPILL!"))
+    with pytest.raises(UserError, match=r"hand\.xlsx: a cell holds the error #SPILL!, which cannot be read: replace it"):
+        read_table(path)

@@ -8,6 +8,7 @@ after any leading ``#`` comment lines).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,6 +88,10 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, str]:
     try:
         raw = pd.read_excel(path, sheet_name=0, header=None, dtype=str, engine="calamine").fillna("")
     except Exception as exc:  # noqa: BLE001 - a bad file raises many kinds
+        unknown = re.search(r"[Uu]nsupported cell error value '([^']*)'", str(exc))
+        if unknown:       # an error calamine does not know (#SPILL!, #CALC!: Excel 365) fails the whole sheet
+            raise UserError(f"{display(path)}: a cell holds the error {unknown.group(1)}, which cannot be read: "
+                            "replace it with a value (or empty the cell) and save the file") from None
         raise UserError(f"{display(path)}: cannot read as an XLSX workbook ({type(exc).__name__})") from None
     skip = 0
     while skip < len(raw) and str(raw.iat[skip, 0]).startswith("#"):
