@@ -37,16 +37,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 from nominal import machine_line  # noqa: E402
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system, children included) of ``command``."""
+def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, children included) of ``command`` run in ``cwd``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
                             env={**os.environ, "PYTHONHASHSEED": "0"})
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
+        raise SystemExit(f"{' '.join(command)} in {cwd} failed:\n{result.stderr}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -90,15 +90,7 @@ def versus(other: Path, args: argparse.Namespace) -> int:
             pair = []
             for name, root in (("A", ROOT), ("B", other)):
                 site = Path(tmp) / f"site-{name}-{k}"
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                started = time.perf_counter()
-                result = subprocess.run([sys.executable, "-m", "iqlib.cli", "site", "--outputs", outputs, "--out", str(site)],
-                                        cwd=root, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-                wall = time.perf_counter() - started
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                if result.returncode != 0:
-                    raise SystemExit(f"iq site in {root} failed:\n{result.stderr}")
-                pair.append((wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)))
+                pair.append(timed([sys.executable, "-m", "iqlib.cli", "site", "--outputs", outputs, "--out", str(site)], root))
                 shutil.rmtree(site)
             pairs.append(pair)
     med = statistics.median

@@ -200,7 +200,7 @@ def test_formulas_from_hand_written_sheet_xml(tmp_path):
     path = _handwritten(tmp_path, SHEET)
     # shared formula translated to each cell; a cell without an address follows the one before;
     # a row without a number follows the row before; an empty <v> is no value; the other sheet is not read
-    assert suspicious._formulas(path) == {(1, 1): ("=C2*2", True), (2, 1): ("=C3*2", False),
+    assert suspicious._sheet_xml(path)[0] == {(1, 1): ("=C2*2", True), (2, 1): ("=C3*2", False),
                                           (3, 1): ("=C4*2", True), (6, 1): ("=C7+1", False)}
     found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"])
     assert found[["line", "subject", "value"]].values.tolist() == [[3, "B3", "=C3*2"]]     # B7 is after the blank row 5
@@ -213,7 +213,7 @@ def test_a_sheet_without_formulas_is_not_parsed(tmp_path, monkeypatch):
     def never(stream):
         raise AssertionError("parsed a sheet without a formula")
     monkeypatch.setattr(suspicious, "_formula_cells", never)
-    assert suspicious._formulas(path) == {}
+    assert suspicious._sheet_xml(path)[0] == {}
 
 
 @pytest.mark.parametrize("formula", [b"C2*2)", b'"abc'], ids=["unbalanced", "open-quote"])
@@ -224,7 +224,7 @@ def test_a_shared_formula_openpyxl_cannot_translate_is_shown_as_written(tmp_path
     with pytest.raises(Exception):                        # noqa: B017 - what the openpyxl scan did
         _reference(path)
     text = "=" + formula.decode()
-    assert suspicious._formulas(path) == {(1, 1): (text, True), (2, 1): (text, False), (3, 1): (text, True),
+    assert suspicious._sheet_xml(path)[0] == {(1, 1): (text, True), (2, 1): (text, False), (3, 1): (text, True),
                                           (6, 1): ("=C7+1", False)}
     found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"])
     assert found[["line", "subject", "value"]].values.tolist() == [[3, "B3", text]]
@@ -251,7 +251,7 @@ def test_error_cells_are_read_as_missing_and_each_is_a_warning(tmp_path):
     found = pd.concat([p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "cell_error"])
     assert found[["line", "column", "subject", "value"]].values.tolist() == [
         [2, "I01", "B2", "#DIV/0!"], [3, "I02", "C3", "#N/A"], [4, "I02", "C4", "#VALUE!"]]
-    assert suspicious._formulas(path) == {(1, 1): ("=1/0", True)}          # a formula with a value: no formula warning
+    assert suspicious._sheet_xml(path)[0] == {(1, 1): ("=1/0", True)}          # a formula with a value: no formula warning
     assert not [p for p in suspicious.sheet_warnings(path, "values") if p["code"].iloc[0] == "formula_no_value"]
     # a sheet with error cells but no formula is read too; one with neither is not parsed
     no_formula = _handwritten(tmp_path, ERRORS.replace(b"<f>1/0</f>", b""))

@@ -298,9 +298,10 @@ def sheet_warnings(path: Path, input: str) -> list[pd.DataFrame]:
 
 
 EMPTY, VALUE, TEXT, FORMULA, ERROR = 0, 1, 2, 3, 4
+Cells = dict[tuple[int, int], tuple[str, bool]]     # formula cells: (row, column) → (formula, has a value)
 
 
-def _sheet(path: Path) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], tuple[str, bool]]]:
+def _sheet(path: Path) -> tuple[np.ndarray, np.ndarray, Cells]:
     """The first sheet from A1 as cells (an object array, calamine's values: '' where
     empty; an error cell's text, #DIV/0!, where calamine gives '' for it), their kinds
     (``EMPTY``, ``VALUE``, ``TEXT``; ``FORMULA`` where the sheet's XML has a formula
@@ -355,14 +356,6 @@ def _first_sheet_part(book: zipfile.ZipFile) -> str | None:
     if not target:
         return None
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-
-
-def _formulas(path: Path) -> dict[tuple[int, int], tuple[str, bool]]:
-    """The first sheet's formula cells (``_sheet_xml``)."""
-    return _sheet_xml(path)[0]
-
-
-Cells = dict[tuple[int, int], tuple[str, bool]]
 
 
 def _sheet_xml(path: Path) -> tuple[Cells, dict[tuple[int, int], str]]:
@@ -490,7 +483,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _uncalculated(path: Path, input: str, formulas: dict[tuple[int, int], tuple[str, bool]], cells: list[tuple[int, int]],
+def _uncalculated(path: Path, input: str, formulas: Cells, cells: list[tuple[int, int]],
                   header: list[str]) -> pd.DataFrame:
     """The formula cells (sheet row, column index) that hold no calculated value: a
     workbook written by a program that does not calculate (openpyxl, a script) and never

@@ -368,20 +368,22 @@ def render_pdf(job: dict) -> bytes:
     y = height - 40
 
     words_on = pdf.beginText()      # every string in one text object, drawn last: over the lines and fills
-    state: list[Any] = [None, None]  # its font and size, its colour: set when they change
+    font_now: tuple[str, float] | None = None       # its font and size, and its colour: set when they change
+    colour_now: Any = None
 
     def text(x: float, y: float, s: str, size: float = 8.0, bold: bool = False, colour: Any = INK,
              anchor: str = "left") -> None:
+        nonlocal font_now, colour_now
         font = BOLD if bold else FONT
         if anchor != "left":
             shift = pdfmetrics.stringWidth(s, font, size)
             x -= shift if anchor == "right" else shift / 2
-        if state[0] != (font, size):
+        if font_now != (font, size):
             words_on.setFont(font, size)
-            state[0] = (font, size)
-        if state[1] is not colour:
+            font_now = (font, size)
+        if colour_now is not colour:
             words_on.setFillColor(colour)
-            state[1] = colour
+            colour_now = colour
         words_on.setTextOrigin(x, y)
         words_on.textOut(s)
 

@@ -324,6 +324,7 @@ def _write_runs(jobs: list[tuple[Run, list[Run], Path, dict | None]], meanwhile:
             for done in running:
                 done.result()                       # the first error (a UserError) is raised here
     finally:
+        gc.unfreeze()   # this process's objects collectable again (a no-op when nothing was frozen)
         _JOBS.clear()
 
 
